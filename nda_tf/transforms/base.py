@@ -1,0 +1,173 @@
+"""The base class of every NDA / PDA transform."""
+
+import keras
+import tensorflow as tf
+
+from nda_tf.transforms import sampling
+
+
+def _fold_time_into_channels(images):
+    """`[B, T, H, W, C]` -> `[B, H, W, T*C]`, so that one spatial transform
+    per clip moves every frame the same way."""
+    shape = tf.shape(images)
+    folded = tf.transpose(images, [0, 2, 3, 1, 4])
+    new_shape = tf.stack([shape[0], shape[2], shape[3], shape[1] * shape[4]])
+    return tf.reshape(folded, new_shape)
+
+
+def _unfold_time_from_channels(images, clip_shape):
+    batch, frames, height, width, channels = tf.unstack(clip_shape, num=5)
+    unfolded = tf.reshape(
+        images, tf.stack([batch, height, width, frames, channels])
+    )
+    return tf.transpose(unfolded, [0, 3, 1, 2, 4])
+
+
+class NDATransform(keras.layers.Layer):
+    """Base class of the transforms that turn real images into negatives.
+
+    Subclasses implement `sample(batch_size, height, width, seed)`, which
+    returns a dict of tensors describing one random transformation per image,
+    and `apply(images, transformation)`, which applies it to a
+    `[B, H, W, C]` batch. This class handles the rest: the seed, clips
+    (`[B, T, H, W, C]`, where every frame of a clip gets its clip's
+    transformation), integer images, input checks and the config.
+
+    Args:
+        seed: optional int. Makes the sequence of random transformations
+            reproducible.
+        **kwargs: standard `keras.layers.Layer` arguments.
+    """
+
+    # Transforms that pair each image with another image of the batch.
+    needs_partner = False
+    # Transforms that compute new pixel values (means, blends, noise) rather
+    # than move existing ones; they work in float32 and round back for ints.
+    computes_values = False
+    # Spatial transforms see clips with time folded into channels, so every
+    # frame moves alike; others get clips as they are and must handle them.
+    folds_time = True
+
+    def __init__(self, seed=None, **kwargs):
+        # Inputs keep their dtype: uint8 in, uint8 out; float64 in, float64 out.
+        kwargs.setdefault("autocast", False)
+        super().__init__(**kwargs)
+        if seed is not None and not isinstance(seed, int):
+            raise ValueError(f"seed must be an int or None, received {seed!r}")
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(
+            seed, name=f"{self.name}_seed_generator"
+        )
+
+    def call(self, images, training=True):
+        if not training:
+            return images
+        transformation = self.get_random_transformation(images)
+        return self.transform_images(images, transformation)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_random_transformation(self, images, seed=None):
+        """Samples one transformation per image (or per clip).
+
+        Args:
+            images: `[B, H, W, C]` images or `[B, T, H, W, C]` clips.
+            seed: optional int or `[2]` integer tensor; defaults to the
+                layer's own seed generator.
+
+        Returns:
+            A dict of tensors, to pass to `transform_images`.
+        """
+        images = self._check_images(images)
+        shape = tf.shape(images)
+        height, width = self._spatial_size(images)
+        return self.sample(shape[0], height, width, self._resolve_seed(seed))
+
+    def transform_images(self, images, transformation):
+        """Applies `transformation` to `images`; deterministic."""
+        images = self._check_images(images)
+        dtype = images.dtype
+        clip_shape = None
+        if images.shape.rank == 5 and self.folds_time:
+            clip_shape = tf.shape(images)
+        if clip_shape is not None:
+            images = _fold_time_into_channels(images)
+        work_dtype = dtype
+        if self.computes_values and dtype not in (tf.float32, tf.float64):
+            work_dtype = tf.float32
+        output = self.apply(tf.cast(images, work_dtype), transformation)
+        output = self._cast_back(output, dtype)
+        if clip_shape is not None:
+            output = _unfold_time_from_channels(output, clip_shape)
+        return output
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"seed": self.seed})
+        return config
+
+    def _resolve_seed(self, seed):
+        if seed is None:
+            seed = self.seed_generator.next()
+        elif isinstance(seed, int):
+            seed = tf.constant([seed, 0], tf.int64)
+        seed = tf.cast(seed, tf.int64)
+        # A seed generator's state is identical on every replica; folding in
+        # the replica id gives each replica its own transformations.
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            replica = tf.cast(context.replica_id_in_sync_group, tf.int64)
+            seed = sampling.fold_in(seed, replica)
+        return seed
+
+    def _check_images(self, images):
+        images = tf.convert_to_tensor(images)
+        rank = images.shape.rank
+        if rank not in (4, 5):
+            raise ValueError(
+                f"{self.name} expects images [B, H, W, C] or clips "
+                f"[B, T, H, W, C]; received a tensor of rank {rank} with "
+                f"shape {images.shape}"
+            )
+        if not (images.dtype.is_floating or images.dtype.is_integer):
+            raise ValueError(
+                f"{self.name} expects float or integer images, received "
+                f"dtype {images.dtype.name}"
+            )
+        if self.needs_partner:
+            self._check_batch_has_partners(images)
+        return images
+
+    def _check_batch_has_partners(self, images):
+        message = (
+            f"{self.name} pairs each image with another image of the batch "
+            "and needs a batch of at least 2"
+        )
+        batch = images.shape[0]
+        if batch is not None and batch < 2:
+            raise ValueError(f"{message}; received a batch of {batch}")
+        if batch is None:
+            tf.debugging.assert_greater_equal(
+                tf.shape(images)[0], 2, message=message
+            )
+
+    @staticmethod
+    def _spatial_size(images):
+        """Height and width as Python ints when static, else tensors."""
+        static = images.shape[-3:-1]
+        dynamic = tf.shape(images)[-3:-1]
+        return tuple(
+            size if size is not None else dynamic[axis]
+            for axis, size in enumerate(static)
+        )
+
+    @staticmethod
+    def _cast_back(output, dtype):
+        if output.dtype == dtype:
+            return output
+        if dtype.is_integer:
+            output = tf.clip_by_value(
+                tf.round(output), float(dtype.min), float(dtype.max)
+            )
+        return tf.cast(output, dtype)

@@ -1,0 +1,234 @@
+"""Table 1 controls: random crop, flips and Gaussian noise.
+
+The paper uses these both as ordinary (positive) augmentation and as NDA to
+show which transforms make useful negatives (Table 1, Appendix O).
+"""
+
+import keras
+import tensorflow as tf
+
+from nda_tf.transforms import sampling
+from nda_tf.transforms.base import NDATransform
+
+_PAD_MODES = {
+    "reflect": "REFLECT",
+    "symmetric": "SYMMETRIC",
+    "constant": "CONSTANT",
+}
+
+
+@keras.saving.register_keras_serializable(package="nda_tf")
+class RandomCrop(NDATransform):
+    """Pads each image by `padding` pixels and crops it back at random.
+
+    The crop offset is drawn per image, uniformly in `[0, 2 * padding]` on
+    each axis, so the content shifts by up to `padding` pixels.
+
+    Args:
+        padding: int >= 0, pixels added on every side.
+        fill_mode: "reflect" (default; keeps the value range), "symmetric" or
+            "constant" (zeros, as in the common CIFAR recipe).
+        seed: optional int for reproducible draws.
+
+    Example:
+
+    >>> RandomCrop(padding=4, seed=0)(tf.zeros([8, 32, 32, 3])).shape
+    TensorShape([8, 32, 32, 3])
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021, Table 1.
+    """
+
+    def __init__(self, padding=4, fill_mode="reflect", seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        if isinstance(padding, bool) or not isinstance(padding, int):
+            raise ValueError(f"padding must be an int, received {padding!r}")
+        if padding < 0:
+            raise ValueError(f"padding must be >= 0, received {padding}")
+        if fill_mode not in _PAD_MODES:
+            raise ValueError(
+                f"fill_mode must be one of {sorted(_PAD_MODES)}, received "
+                f"{fill_mode!r}"
+            )
+        self.padding = padding
+        self.fill_mode = fill_mode
+
+    def sample(self, batch_size, height, width, seed):
+        for axis, size in (("height", height), ("width", width)):
+            if (
+                self.fill_mode != "constant"
+                and isinstance(size, int)
+                and size <= self.padding
+            ):
+                raise ValueError(
+                    f"{self.fill_mode} padding of {self.padding} needs an "
+                    f"image {axis} above it; received {axis} {size}"
+                )
+        offset = sampling.uniform_int(
+            [batch_size, 2], seed, 0, 2 * self.padding
+        )
+        return {"offset": offset}
+
+    def apply(self, images, transformation):
+        height, width = self._spatial_size(images)
+        pad = self.padding
+        padded = tf.pad(
+            images,
+            [[0, 0], [pad, pad], [pad, pad], [0, 0]],
+            mode=_PAD_MODES[self.fill_mode],
+        )
+        top, left = tf.unstack(transformation["offset"], num=2, axis=1)
+        rows = top[:, None] + tf.range(height)[None, :]
+        cols = left[:, None] + tf.range(width)[None, :]
+        cropped = tf.gather(padded, rows, axis=1, batch_dims=1)
+        return tf.gather(cropped, cols, axis=2, batch_dims=1)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"padding": self.padding, "fill_mode": self.fill_mode})
+        return config
+
+
+class _Flip(NDATransform):
+    """Flips each image along `_axis` with a given probability."""
+
+    _axis = None
+
+    def __init__(self, probability=0.5, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        if isinstance(probability, bool) or not isinstance(
+            probability, (int, float)
+        ):
+            raise ValueError(
+                f"probability must be a number, received {probability!r}"
+            )
+        if not 0.0 <= probability <= 1.0:
+            raise ValueError(
+                f"probability must be in [0, 1], received {probability}"
+            )
+        self.probability = float(probability)
+
+    def sample(self, batch_size, height, width, seed):
+        draw = sampling.uniform([batch_size], seed)
+        return {"flip": draw < self.probability}
+
+    def apply(self, images, transformation):
+        flipped = tf.reverse(images, axis=[self._axis])
+        return tf.where(
+            transformation["flip"][:, None, None, None], flipped, images
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"probability": self.probability})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="nda_tf")
+class HorizontalFlip(_Flip):
+    """Mirrors each image left-right with probability `probability`.
+
+    As ordinary augmentation this is the usual random flip (p = 0.5); as NDA
+    it is a poor negative, since mirrored images are in-distribution (Table 1).
+
+    Args:
+        probability: float in [0, 1], chance that an image is flipped.
+        seed: optional int for reproducible draws.
+
+    Example:
+
+    >>> HorizontalFlip(probability=1.0)(tf.zeros([2, 8, 8, 3])).shape
+    TensorShape([2, 8, 8, 3])
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021, Table 1.
+    """
+
+    _axis = 2
+
+
+@keras.saving.register_keras_serializable(package="nda_tf")
+class VerticalFlip(_Flip):
+    """Turns each image upside down with probability `probability`.
+
+    Appendix O compares the noisy NDA (p = 0.5, where half the "negatives" are
+    real images) with the noise-free one (p = 1.0).
+
+    Args:
+        probability: float in [0, 1], chance that an image is flipped.
+        seed: optional int for reproducible draws.
+
+    Example:
+
+    >>> VerticalFlip(probability=1.0)(tf.zeros([2, 8, 8, 3])).shape
+    TensorShape([2, 8, 8, 3])
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
+    """
+
+    _axis = 1
+
+
+@keras.saving.register_keras_serializable(package="nda_tf")
+class GaussianNoise(NDATransform):
+    """Adds independent Gaussian noise to every pixel.
+
+    The result is clipped to `value_range`, or, when it is None, to the
+    batch's own [min, max], so the images' range is preserved (integer
+    images are also rounded and clipped to their dtype).
+
+    Args:
+        stddev: float >= 0, in the images' own units (0.1 on [-1, 1] images
+            is 5% of the range).
+        value_range: optional `(low, high)` to clip to.
+        seed: optional int for reproducible draws.
+
+    Example:
+
+    >>> GaussianNoise(stddev=0.1, seed=0)(tf.zeros([2, 8, 8, 3])).shape
+    TensorShape([2, 8, 8, 3])
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021, Table 1.
+    """
+
+    computes_values = True
+    folds_time = False
+
+    def __init__(self, stddev=0.1, value_range=None, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        if isinstance(stddev, bool) or not isinstance(stddev, (int, float)):
+            raise ValueError(f"stddev must be a number, received {stddev!r}")
+        if not stddev >= 0:
+            raise ValueError(f"stddev must be >= 0, received {stddev}")
+        if value_range is not None:
+            if len(value_range) != 2 or not value_range[0] < value_range[1]:
+                raise ValueError(
+                    "value_range must be (low, high) with low < high, "
+                    f"received {value_range!r}"
+                )
+            value_range = tuple(float(v) for v in value_range)
+        self.stddev = float(stddev)
+        self.value_range = value_range
+
+    def sample(self, batch_size, height, width, seed):
+        # A seed rather than the noise itself: the noise would be as large as
+        # the batch, and every pixel's draw is still independent.
+        return {"noise_seed": seed}
+
+    def apply(self, images, transformation):
+        shape = tf.shape(images)
+        if images.shape.rank == 5:
+            # One noise pattern for all frames of a clip, as for any NDA.
+            shape = tf.tensor_scatter_nd_update(shape, [[1]], [1])
+        noise = sampling.normal(
+            shape, transformation["noise_seed"], dtype=images.dtype
+        )
+        noisy = images + self.stddev * noise
+        if self.value_range is None:
+            low, high = tf.reduce_min(images), tf.reduce_max(images)
+        else:
+            low, high = self.value_range
+        return tf.clip_by_value(noisy, low, high)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"stddev": self.stddev, "value_range": self.value_range})
+        return config

@@ -1,0 +1,95 @@
+"""Jigsaw-K: shuffle a K x K grid of tiles (paper Appendix B)."""
+
+import keras
+import tensorflow as tf
+
+from nda_tf.transforms import sampling
+from nda_tf.transforms.base import NDATransform
+
+
+@keras.saving.register_keras_serializable(package="nda_tf")
+class Jigsaw(NDATransform):
+    """Cuts each image into a `grid x grid` array of tiles and shuffles them.
+
+    Tiles are numbered row-major (`tile = row * grid + col`). Each image gets
+    its own permutation, drawn uniformly from all `(grid**2)!` permutations
+    except the identity when `exclude_identity=True`, so the output never
+    equals the input layout. Paper Appendix B; K = 2 worked best there.
+
+    Args:
+        grid: int in [2, 4], tiles per side. Height and width must be
+            divisible by it.
+        exclude_identity: bool, never return the original layout.
+        seed: optional int for reproducible draws.
+
+    Call arguments:
+        images: `[B, H, W, C]` or clips `[B, T, H, W, C]`, float or int.
+        training: bool; when False the images are returned unchanged.
+
+    Example:
+
+    >>> layer = Jigsaw(grid=2, seed=0)
+    >>> layer(tf.zeros([8, 32, 32, 3])).shape
+    TensorShape([8, 32, 32, 3])
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
+    """
+
+    def __init__(self, grid=2, exclude_identity=True, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        max_grid = int(sampling.MAX_PERMUTATION_SIZE**0.5)
+        if not isinstance(grid, int) or not 2 <= grid <= max_grid:
+            raise ValueError(
+                f"grid must be an int in [2, {max_grid}], received {grid!r}"
+            )
+        if not isinstance(exclude_identity, bool):
+            raise ValueError(
+                "exclude_identity must be a bool, received "
+                f"{exclude_identity!r}"
+            )
+        self.grid = grid
+        self.exclude_identity = exclude_identity
+
+    def sample(self, batch_size, height, width, seed):
+        self._check_divisible(height, width)
+        permutation = sampling.permutations(
+            batch_size, self.grid**2, seed, self.exclude_identity
+        )
+        return {"permutation": permutation}
+
+    def apply(self, images, transformation):
+        """`permutation[b, j]` is the source tile shown at position `j`."""
+        height, width = self._spatial_size(images)
+        self._check_divisible(height, width)
+        grid = self.grid
+        shape = tf.shape(images)
+        batch, channels = shape[0], shape[3]
+        tile_h, tile_w = height // grid, width // grid
+        tiles = tf.reshape(
+            images, tf.stack([batch, grid, tile_h, grid, tile_w, channels])
+        )
+        tiles = tf.transpose(tiles, [0, 1, 3, 2, 4, 5])
+        tiles = tf.reshape(
+            tiles, tf.stack([batch, grid * grid, tile_h, tile_w, channels])
+        )
+        tiles = tf.gather(tiles, transformation["permutation"], batch_dims=1)
+        tiles = tf.reshape(
+            tiles, tf.stack([batch, grid, grid, tile_h, tile_w, channels])
+        )
+        tiles = tf.transpose(tiles, [0, 1, 3, 2, 4, 5])
+        return tf.reshape(tiles, tf.shape(images))
+
+    def _check_divisible(self, height, width):
+        for axis, size in (("height", height), ("width", width)):
+            if isinstance(size, int) and size % self.grid:
+                raise ValueError(
+                    f"Jigsaw grid={self.grid} must divide the image {axis}; "
+                    f"received {axis} {size}"
+                )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {"grid": self.grid, "exclude_identity": self.exclude_identity}
+        )
+        return config

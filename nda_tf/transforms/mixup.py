@@ -1,0 +1,68 @@
+"""Mixup-alpha: blends of two images with weights near 1/2 (Appendix B)."""
+
+import keras
+import tensorflow as tf
+
+from nda_tf.transforms import sampling
+from nda_tf.transforms.base import NDATransform
+
+
+@keras.saving.register_keras_serializable(package="nda_tf")
+class Mixup(NDATransform):
+    """Blends each image with a partner: `gamma * x + (1 - gamma) * partner`.
+
+    `gamma ~ Beta(alpha, alpha)` is drawn per image. As NDA the blend should
+    be far from both sources, so `alpha` is large and `gamma` concentrates
+    near 1/2 (the authors used 25: mean 0.5, standard deviation 0.07). Beta
+    draws are made by inverting its CDF, so the layer compiles with XLA.
+    Partners are paired through a derangement; a batch of one image is
+    rejected.
+
+    Args:
+        alpha: float > 0, the Beta concentration.
+        seed: optional int for reproducible draws.
+
+    Call arguments:
+        images: `[B, H, W, C]` or clips `[B, T, H, W, C]` with B >= 2.
+        training: bool; when False the images are returned unchanged.
+
+    Example:
+
+    >>> layer = Mixup(alpha=25.0, seed=0)
+    >>> layer(tf.zeros([8, 32, 32, 3])).shape
+    TensorShape([8, 32, 32, 3])
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
+    """
+
+    needs_partner = True
+    computes_values = True
+
+    def __init__(self, alpha=25.0, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
+            raise ValueError(f"alpha must be a number, received {alpha!r}")
+        if not alpha > 0:
+            raise ValueError(f"alpha must be > 0, received {alpha}")
+        self.alpha = float(alpha)
+
+    def sample(self, batch_size, height, width, seed):
+        partner_seed, gamma_seed = sampling.split_seed(seed, 2)
+        return {
+            "partner": sampling.derangement(batch_size, partner_seed),
+            "gamma": sampling.symmetric_beta(
+                batch_size, self.alpha, gamma_seed
+            ),
+        }
+
+    def apply(self, images, transformation):
+        gamma = tf.cast(transformation["gamma"], images.dtype)[
+            :, None, None, None
+        ]
+        partner = tf.gather(images, transformation["partner"])
+        return gamma * images + (1.0 - gamma) * partner
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"alpha": self.alpha})
+        return config

@@ -1,0 +1,130 @@
+"""Negatives drawn from a separate source: other classes, other counts."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from nda_tf.transforms import sampling
+from nda_tf.transforms.base import NDATransform
+
+
+@keras.saving.register_keras_serializable(package="nda_tf")
+class OtherSamples(NDATransform):
+    """Returns images drawn from another source instead of transforming.
+
+    Used for the "other classes" NDA and the numerosity experiment (Appendix
+    A), where the negatives are real-looking images that the model must not
+    generate (e.g. images with the wrong number of dots).
+
+    Args:
+        source: one of
+            - an array `[N, H, W, C]` (or clips `[N, T, H, W, C]`): each output
+              image is drawn uniformly, with replacement, from it;
+            - a `tf.data.Dataset` of such images (batched or not): up to
+              `bank_size` of them are read once, at construction, into an
+              array as above, so the layer then works in any context (XLA,
+              `tf.data`, replicas);
+            - a callable `source(batch_size, seed)` returning a batch of
+              images, with `seed` a `[2]` int64 tensor. Serializable when it
+              is a registered Keras object.
+            The source must give images in the same value range as the
+            batches the layer is called on; the dtype is cast to theirs.
+        bank_size: int, most images read from a dataset source.
+        seed: optional int for reproducible draws.
+
+    Example:
+
+    >>> bank = np.zeros([100, 32, 32, 3], "float32")
+    >>> OtherSamples(bank, seed=0)(tf.ones([8, 32, 32, 3])).shape
+    TensorShape([8, 32, 32, 3])
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
+    """
+
+    def __init__(self, source, bank_size=10_000, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        if isinstance(bank_size, bool) or not isinstance(bank_size, int):
+            raise ValueError(
+                f"bank_size must be an int, received {bank_size!r}"
+            )
+        if bank_size < 1:
+            raise ValueError(f"bank_size must be >= 1, received {bank_size}")
+        self.bank_size = bank_size
+        if isinstance(source, dict):
+            source = keras.saving.deserialize_keras_object(source)
+        if isinstance(source, tf.data.Dataset):
+            source = _read_bank(source, bank_size)
+        if callable(source) and not isinstance(source, (np.ndarray, tf.Tensor)):
+            self.source = source
+            self._bank = None
+        else:
+            self._bank = _as_bank(source)
+            self.source = None
+
+    def sample(self, batch_size, height, width, seed):
+        if self._bank is None:
+            return {"samples": self.source(batch_size, seed)}
+        indices = sampling.uniform(
+            [batch_size], seed, maxval=tf.shape(self._bank)[0], dtype=tf.int32
+        )
+        return {"indices": indices}
+
+    def transform_images(self, images, transformation):
+        images = self._check_images(images)
+        if "indices" in transformation:
+            samples = tf.gather(self._bank, transformation["indices"])
+        else:
+            samples = tf.convert_to_tensor(transformation["samples"])
+        if samples.shape.rank != images.shape.rank or not (
+            samples.shape[1:].is_compatible_with(images.shape[1:])
+        ):
+            raise ValueError(
+                f"{self.name}: the source gives samples of shape "
+                f"{samples.shape[1:]} but the images have shape "
+                f"{images.shape[1:]}"
+            )
+        return tf.cast(samples, images.dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        source = self._bank.numpy() if self._bank is not None else self.source
+        config.update(
+            {
+                "source": keras.saving.serialize_keras_object(source),
+                "bank_size": self.bank_size,
+            }
+        )
+        return config
+
+
+def _read_bank(dataset, bank_size):
+    """Reads up to `bank_size` images from a dataset of batches (or of single
+    images, when its elements have rank 3)."""
+    spec = dataset.element_spec
+    if not isinstance(spec, tf.TensorSpec) or spec.shape.rank not in (3, 4, 5):
+        raise ValueError(
+            "OtherSamples needs a dataset of image batches [b, H, W, C], clip "
+            "batches [b, T, H, W, C] or single images [H, W, C]; received "
+            f"elements {spec}"
+        )
+    if spec.shape.rank > 3:
+        dataset = dataset.unbatch()
+    for bank in dataset.take(bank_size).batch(bank_size):
+        return bank.numpy()
+    raise ValueError("OtherSamples received an empty dataset")
+
+
+def _as_bank(source):
+    try:
+        bank = tf.convert_to_tensor(source)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            "OtherSamples source must be an array of images, a tf.data."
+            f"Dataset or a callable; received {type(source).__name__}"
+        ) from error
+    if bank.shape.rank not in (4, 5) or bank.shape[0] == 0:
+        raise ValueError(
+            "OtherSamples needs a non-empty bank of images [N, H, W, C] or "
+            f"clips [N, T, H, W, C]; received shape {bank.shape}"
+        )
+    return bank

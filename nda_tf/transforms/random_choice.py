@@ -1,0 +1,111 @@
+"""A mixture of transforms: each image gets one of them."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from nda_tf.transforms import sampling
+from nda_tf.transforms.base import NDATransform
+
+
+@keras.saving.register_keras_serializable(package="nda_tf")
+class RandomChoice(NDATransform):
+    """Applies one transform per image, chosen at random from a list.
+
+    Every listed transform is sampled and applied to the whole batch and each
+    image keeps the output of its own choice; with a few cheap transforms this
+    costs less than splitting and re-joining the batch.
+
+    Args:
+        transforms: non-empty list of transforms, or anything
+            `nda_tf.transforms.get` accepts for each entry.
+        probabilities: optional list of non-negative floats, one per
+            transform (normalized to sum to 1; default uniform).
+        seed: optional int for reproducible draws.
+
+    Example:
+
+    >>> layer = RandomChoice(["jigsaw", "stitch"], seed=0)
+    >>> layer(tf.zeros([8, 32, 32, 3])).shape
+    TensorShape([8, 32, 32, 3])
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
+    """
+
+    def __init__(self, transforms, probabilities=None, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        from nda_tf.transforms.registry import get
+
+        if isinstance(transforms, (str, dict)) or not transforms:
+            raise ValueError(
+                "transforms must be a non-empty list of transforms, received "
+                f"{transforms!r}"
+            )
+        self.transforms = [get(t) for t in transforms]
+        if any(t is None for t in self.transforms):
+            raise ValueError(f"transforms may not contain 'none': {transforms}")
+        if probabilities is not None:
+            probabilities = [float(p) for p in probabilities]
+            if len(probabilities) != len(self.transforms) or (
+                min(probabilities) < 0 or sum(probabilities) <= 0
+            ):
+                raise ValueError(
+                    f"probabilities must be {len(self.transforms)} "
+                    "non-negative numbers, one per transform, not all 0; "
+                    f"received {probabilities}"
+                )
+        self.probabilities = probabilities
+        self.needs_partner = any(t.needs_partner for t in self.transforms)
+        self.computes_values = any(t.computes_values for t in self.transforms)
+
+    def build(self, input_shape):
+        for transform in self.transforms:
+            transform.build(input_shape)
+        self.built = True
+
+    def sample(self, batch_size, height, width, seed):
+        seeds = sampling.split_seed(seed, len(self.transforms) + 1)
+        probabilities = self.probabilities or [1.0] * len(self.transforms)
+        # Inverse CDF rather than tf.random.stateless_categorical, which
+        # does not compile with XLA on CPU.
+        edges = np.cumsum(probabilities[:-1]) / sum(probabilities)
+        draw = sampling.uniform([batch_size], seeds[0])
+        choice = tf.reduce_sum(
+            tf.cast(draw[:, None] >= tf.constant(edges, tf.float32), tf.int32),
+            axis=1,
+        )
+        children = tuple(
+            t.sample(batch_size, height, width, s)
+            for t, s in zip(self.transforms, seeds[1:], strict=True)
+        )
+        return {"choice": choice, "children": children}
+
+    def apply(self, images, transformation):
+        output = images
+        for index, transform in enumerate(self.transforms):
+            child = transform.apply(images, transformation["children"][index])
+            chosen = tf.equal(transformation["choice"], index)
+            output = tf.where(chosen[:, None, None, None], child, output)
+        return output
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "transforms": [
+                    keras.saving.serialize_keras_object(t)
+                    for t in self.transforms
+                ],
+                "probabilities": self.probabilities,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["transforms"] = [
+            keras.saving.deserialize_keras_object(t)
+            for t in config["transforms"]
+        ]
+        return cls(**config)

@@ -1,0 +1,150 @@
+"""Builds transforms from names such as "jigsaw(grid=2)" or "jigsaw|stitch"."""
+
+import ast
+
+import keras
+
+from nda_tf.transforms.base import NDATransform
+from nda_tf.transforms.controls import (
+    GaussianNoise,
+    HorizontalFlip,
+    RandomCrop,
+    VerticalFlip,
+)
+from nda_tf.transforms.cutout import CutMix, Cutout
+from nda_tf.transforms.jigsaw import Jigsaw
+from nda_tf.transforms.mixup import Mixup
+from nda_tf.transforms.stitch import Stitch
+
+_REGISTRY = {
+    "jigsaw": Jigsaw,
+    "stitch": Stitch,
+    "cutout": Cutout,
+    "cutmix": CutMix,
+    "mixup": Mixup,
+    "random_crop": RandomCrop,
+    "horizontal_flip": HorizontalFlip,
+    "vertical_flip": VerticalFlip,
+    "gaussian_noise": GaussianNoise,
+}
+_NONE = ("none", "")
+
+
+def available():
+    """Names accepted by `get`, sorted."""
+    return sorted(_REGISTRY)
+
+
+def get(identifier):
+    """Returns the transform layer described by `identifier`.
+
+    Args:
+        identifier: one of
+            - a name with optional keyword (or positional) arguments in Python
+              literal syntax: "jigsaw", "jigsaw(grid=2)", "mixup(alpha=25)";
+            - names joined by "|": a `RandomChoice` over them, e.g.
+              "jigsaw|stitch|cutout";
+            - a list of any of these: a `RandomChoice`;
+            - a transform layer, returned as is;
+            - a config dict: a Keras serialized layer (`{"class_name": ...,
+              "config": ...}`) or `{"name": "jigsaw", "grid": 2, ...}`;
+            - None or "none": no transform, returns None.
+
+    Example:
+
+    >>> get("jigsaw(grid=2)").grid
+    2
+
+    Raises:
+        ValueError: an unknown name (the message lists the known ones), a
+            malformed string, or arguments the transform rejects.
+    """
+    from nda_tf.transforms.random_choice import RandomChoice
+
+    if identifier is None:
+        return None
+    if isinstance(identifier, NDATransform):
+        return identifier
+    if isinstance(identifier, (list, tuple)):
+        return RandomChoice(list(identifier))
+    if isinstance(identifier, dict):
+        return _from_dict(identifier)
+    if not isinstance(identifier, str):
+        raise ValueError(
+            "a transform must be a name, a layer, a list or a config dict; "
+            f"received {type(identifier).__name__}: {identifier!r}"
+        )
+    text = identifier.strip()
+    if text.lower() in _NONE:
+        return None
+    parts = _split_top_level(text, "|")
+    if len(parts) > 1:
+        return RandomChoice(parts)
+    return _from_call_syntax(text)
+
+
+def _from_dict(config):
+    if "class_name" in config:
+        layer = keras.saving.deserialize_keras_object(config)
+        if not isinstance(layer, NDATransform):
+            raise ValueError(f"config does not describe a transform: {config}")
+        return layer
+    if "name" not in config:
+        raise ValueError(
+            "a transform config dict needs 'class_name' (Keras serialized) or "
+            f"'name' (one of {available()}); received {config}"
+        )
+    kwargs = dict(config)
+    return _build(kwargs.pop("name"), [], kwargs, spec=str(config))
+
+
+def _from_call_syntax(text):
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError as error:
+        raise ValueError(f"cannot parse transform {text!r}") from error
+    if isinstance(node, ast.Name):
+        return _build(node.id, [], {}, spec=text)
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        raise ValueError(
+            f"cannot parse transform {text!r}: expected name or name(args), "
+            'e.g. "jigsaw(grid=2)"'
+        )
+    try:
+        args = [ast.literal_eval(arg) for arg in node.args]
+        kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords}
+    except ValueError as error:
+        raise ValueError(
+            f"transform arguments must be literals, in {text!r}"
+        ) from error
+    return _build(node.func.id, args, kwargs, spec=text)
+
+
+def _build(name, args, kwargs, spec):
+    key = name.lower()
+    if key not in _REGISTRY:
+        raise ValueError(
+            f"unknown transform {name!r} in {spec!r}; known transforms: "
+            f"{', '.join(available())}"
+        )
+    try:
+        return _REGISTRY[key](*args, **kwargs)
+    except TypeError as error:
+        raise ValueError(
+            f"bad arguments in transform {spec!r}: {error}"
+        ) from None
+
+
+def _split_top_level(text, separator):
+    """Splits on `separator` outside parentheses and brackets."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == separator and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return parts

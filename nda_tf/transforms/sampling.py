@@ -1,0 +1,194 @@
+"""Vectorized, stateless samplers shared by the transforms.
+
+Every sampler takes a `[2]` integer seed and draws with TensorFlow's stateless
+ops, so the same seed gives the same numbers eagerly, inside `tf.function`,
+under XLA and in `tf.data`. None of them loops over images.
+"""
+
+import math
+
+import tensorflow as tf
+
+# Bisection steps for the Beta inverse CDF: 2**-32 is below float32 spacing.
+_BETA_BISECTION_STEPS = 32
+# n! must fit in int64 to draw a permutation's rank: n <= 20.
+MAX_PERMUTATION_SIZE = 20
+
+
+# One fixed algorithm: the default ("auto_select") may pick another generator
+# under XLA. Even with Philox fixed, XLA turns random bits into floats
+# differently from TensorFlow's kernels, so floats are made here from raw bits
+# (which agree everywhere) to give the same draws eagerly and under XLA.
+ALGORITHM = "philox"
+_FLOAT_BITS = 24  # uniform floats on a 2**-24 grid: exact in float32
+
+
+def _unit_floats(shape, seed):
+    """Floats uniform on `{k * 2**-24 : 0 <= k < 2**24}` plus half a step,
+    so strictly inside (0, 1)."""
+    bits = tf.random.stateless_uniform(
+        shape, seed, minval=None, maxval=None, dtype=tf.uint32, alg=ALGORITHM
+    )
+    top = tf.bitwise.right_shift(bits, 32 - _FLOAT_BITS)
+    return (tf.cast(top, tf.float32) + 0.5) * (2.0**-_FLOAT_BITS)
+
+
+def uniform(shape, seed, minval=0, maxval=None, dtype=tf.float32):
+    """Uniform draws in `[minval, maxval)`; same values eagerly and in XLA.
+
+    Integer dtypes need `maxval`; floats default to `[0, 1)`.
+    """
+    dtype = tf.as_dtype(dtype)
+    if dtype.is_integer:
+        return tf.random.stateless_uniform(
+            shape,
+            seed,
+            minval=minval,
+            maxval=maxval,
+            dtype=dtype,
+            alg=ALGORITHM,
+        )
+    maxval = 1.0 if maxval is None else maxval
+    unit = _unit_floats(shape, seed)
+    return tf.cast(minval + unit * (maxval - minval), dtype)
+
+
+def normal(shape, seed, dtype=tf.float32):
+    """Standard normal draws (Box-Muller); same values eagerly and in XLA."""
+    radius_seed, angle_seed = split_seed(seed, 2)
+    radius = tf.sqrt(-2.0 * tf.math.log(_unit_floats(shape, radius_seed)))
+    angle = (2.0 * math.pi) * _unit_floats(shape, angle_seed)
+    return tf.cast(radius * tf.cos(angle), dtype)
+
+
+def split_seed(seed, num):
+    """Returns `num` independent `[2]` seeds derived from `seed`."""
+    seeds = tf.random.experimental.stateless_split(seed, num=num, alg=ALGORITHM)
+    return tf.unstack(seeds, num=num)
+
+
+def fold_in(seed, data):
+    """Mixes the integer `data` into `seed`."""
+    return tf.random.experimental.stateless_fold_in(seed, data, alg=ALGORITHM)
+
+
+def derangement(batch_size, seed):
+    """A random permutation of `range(batch_size)` without fixed points.
+
+    The batch is put in a random order and each image takes as partner the
+    image `k` places later in that order (cyclically), with `k` uniform in
+    `[1, batch_size - 1]`. Every image's partner is therefore uniform over the
+    other images, and no image is ever paired with itself.
+
+    Args:
+        batch_size: scalar int32 tensor, at least 2.
+        seed: `[2]` integer seed.
+
+    Returns:
+        int32 tensor `[batch_size]`: `partner[i]` is the index paired with `i`.
+    """
+    order_seed, shift_seed = split_seed(seed, 2)
+    order = tf.argsort(uniform([batch_size], order_seed), stable=True)
+    shift = uniform(
+        [],
+        shift_seed,
+        minval=1,
+        maxval=tf.maximum(batch_size, 2),
+        dtype=tf.int32,
+    )
+    shifted = tf.roll(order, shift=-shift, axis=0)
+    # Position order[j] is paired with shifted[j]; scatter back to batch order.
+    return tf.scatter_nd(order[:, None], shifted, [batch_size])
+
+
+def permutations(batch_size, size, seed, exclude_identity=True):
+    """Per-row uniform random permutations of `range(size)`.
+
+    A permutation is drawn by its rank in lexicographic order (uniform over
+    all `size!` ranks, or all but rank 0, the identity) and decoded from its
+    factorial-base digits, so excluding the identity needs no rejection loop.
+
+    Returns:
+        int32 tensor `[batch_size, size]`.
+    """
+    if not 2 <= size <= MAX_PERMUTATION_SIZE:
+        raise ValueError(
+            f"permutation size must be in [2, {MAX_PERMUTATION_SIZE}], "
+            f"received {size}"
+        )
+    rank = uniform(
+        [batch_size],
+        seed,
+        minval=1 if exclude_identity else 0,
+        maxval=math.factorial(size),
+        dtype=tf.int64,
+    )
+    free = tf.ones([batch_size, size], tf.int64)
+    picks = []
+    for position in range(size):
+        weight = math.factorial(size - 1 - position)
+        digit = rank // weight
+        rank = rank % weight
+        # The digit-th still-free element (0-based) is the next one.
+        rank_among_free = tf.cumsum(free, axis=1) - 1
+        hit = tf.logical_and(free > 0, rank_among_free == digit[:, None])
+        pick = tf.argmax(tf.cast(hit, tf.int32), axis=1, output_type=tf.int32)
+        picks.append(pick)
+        free -= tf.one_hot(pick, size, dtype=tf.int64)
+    return tf.stack(picks, axis=1)
+
+
+def symmetric_beta(batch_size, alpha, seed):
+    """Draws `[batch_size]` float32 samples of Beta(alpha, alpha).
+
+    Inverts the regularized incomplete Beta function by bisection on uniform
+    draws. Unlike `tf.random.stateless_gamma`, this compiles with XLA on every
+    device.
+    """
+    target = uniform([batch_size], seed)
+    alpha = tf.fill([batch_size], tf.cast(alpha, tf.float32))
+    low = tf.zeros([batch_size])
+    high = tf.ones([batch_size])
+    for _ in range(_BETA_BISECTION_STEPS):
+        middle = 0.5 * (low + high)
+        below = tf.math.betainc(alpha, alpha, middle) < target
+        low = tf.where(below, middle, low)
+        high = tf.where(below, high, middle)
+    return 0.5 * (low + high)
+
+
+def uniform_int(shape, seed, low, high):
+    """Integers uniform in `[low, high]` (both inclusive; tensors allowed)."""
+    unit = uniform(shape, seed)
+    low = tf.cast(low, tf.float32)
+    span = tf.cast(high, tf.float32) - low + 1.0
+    value = tf.floor(low + unit * span)
+    return tf.cast(tf.minimum(value, tf.cast(high, tf.float32)), tf.int32)
+
+
+def boxes(batch_size, height, width, seed):
+    """Rectangles with sides in [1/3, 1/2] of the image, placed inside it.
+
+    Heights are uniform integers in `[ceil(H/3), floor(H/2)]`, widths likewise,
+    and the top-left corner is uniform over the positions that keep the
+    rectangle inside the image.
+
+    Returns:
+        int32 tensor `[batch_size, 4]` of `(top, left, box_height, box_width)`.
+    """
+    h_seed, w_seed, top_seed, left_seed = split_seed(seed, 4)
+    box_h = uniform_int([batch_size], h_seed, -(-height // 3), height // 2)
+    box_w = uniform_int([batch_size], w_seed, -(-width // 3), width // 2)
+    top = uniform_int([batch_size], top_seed, 0, height - box_h)
+    left = uniform_int([batch_size], left_seed, 0, width - box_w)
+    return tf.stack([top, left, box_h, box_w], axis=1)
+
+
+def box_mask(box, height, width):
+    """Boolean `[B, H, W, 1]` mask that is True inside each image's box."""
+    top, left, box_h, box_w = tf.unstack(box, num=4, axis=1)
+    rows = tf.range(height)[None, :]
+    cols = tf.range(width)[None, :]
+    in_rows = (rows >= top[:, None]) & (rows < (top + box_h)[:, None])
+    in_cols = (cols >= left[:, None]) & (cols < (left + box_w)[:, None])
+    return (in_rows[:, :, None] & in_cols[:, None, :])[..., None]

@@ -1,0 +1,64 @@
+"""Stitching: half of one image joined to half of another (Appendix B)."""
+
+import keras
+import tensorflow as tf
+
+from nda_tf.transforms import sampling
+from nda_tf.transforms.base import NDATransform
+
+# Values of transformation["direction"].
+TOP_BOTTOM = 0
+LEFT_RIGHT = 1
+
+
+@keras.saving.register_keras_serializable(package="nda_tf")
+class Stitch(NDATransform):
+    """Joins half of each image to the other half of a partner image.
+
+    For each image a direction is drawn uniformly: the top half (`H // 2`
+    rows) of the image over the bottom half of its partner, or its left half
+    (`W // 2` columns) beside the partner's right half. Partners come from the
+    same batch through a derangement, so an image is never stitched to
+    itself; a batch of one image is rejected.
+
+    Args:
+        seed: optional int for reproducible draws.
+
+    Call arguments:
+        images: `[B, H, W, C]` or clips `[B, T, H, W, C]` with B >= 2.
+        training: bool; when False the images are returned unchanged.
+
+    Example:
+
+    >>> layer = Stitch(seed=0)
+    >>> layer(tf.zeros([8, 32, 32, 3])).shape
+    TensorShape([8, 32, 32, 3])
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
+    """
+
+    needs_partner = True
+
+    def sample(self, batch_size, height, width, seed):
+        partner_seed, direction_seed = sampling.split_seed(seed, 2)
+        direction = sampling.uniform_int(
+            [batch_size], direction_seed, TOP_BOTTOM, LEFT_RIGHT
+        )
+        return {
+            "partner": sampling.derangement(batch_size, partner_seed),
+            "direction": direction,
+        }
+
+    def apply(self, images, transformation):
+        height, width = self._spatial_size(images)
+        top = tf.range(height) < height // 2
+        left = tf.range(width) < width // 2
+        top_bottom = tf.equal(transformation["direction"], TOP_BOTTOM)
+        # [B, H, W, 1]: where the image keeps its own pixels.
+        own = tf.where(
+            top_bottom[:, None, None],
+            tf.broadcast_to(top[None, :, None], [1, height, width]),
+            tf.broadcast_to(left[None, None, :], [1, height, width]),
+        )[..., None]
+        partner = tf.gather(images, transformation["partner"])
+        return tf.where(own, images, partner)

@@ -1,0 +1,128 @@
+"""Every transform: same output eagerly, in tf.function, under XLA and in
+tf.data; config round-trip; shapes, dtypes, clips and value ranges."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import nda_tf.transforms as T
+from tests.transforms.helpers import assert_consistent
+
+SPECS = {
+    "jigsaw": lambda: T.Jigsaw(grid=2, seed=3),
+    "jigsaw4": lambda: T.Jigsaw(grid=4, seed=3),
+    "stitch": lambda: T.Stitch(seed=3),
+    "cutout": lambda: T.Cutout(seed=3),
+    "cutmix": lambda: T.CutMix(seed=3),
+    "mixup": lambda: T.Mixup(alpha=25.0, seed=3),
+    "random_crop": lambda: T.RandomCrop(padding=4, seed=3),
+    "horizontal_flip": lambda: T.HorizontalFlip(probability=0.5, seed=3),
+    "vertical_flip": lambda: T.VerticalFlip(probability=0.5, seed=3),
+    "gaussian_noise": lambda: T.GaussianNoise(stddev=0.1, seed=3),
+    "random_choice": lambda: T.RandomChoice(
+        ["jigsaw", "stitch", "mixup(alpha=4)"], probabilities=[2, 1, 1], seed=3
+    ),
+    "other_samples": lambda: T.OtherSamples(
+        np.linspace(-1, 1, 5 * 16 * 16 * 3, dtype="float32").reshape(
+            5, 16, 16, 3
+        ),
+        seed=3,
+    ),
+}
+
+
+def _images(dtype="float32", shape=(6, 16, 16, 3)):
+    rng = np.random.default_rng(0)
+    if dtype == "uint8":
+        return rng.integers(0, 256, shape).astype("uint8")
+    return rng.uniform(-1, 1, shape).astype(dtype)
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_same_output_everywhere_and_config_round_trip(name):
+    output = assert_consistent(SPECS[name], _images())
+    if name != "other_samples":
+        assert not np.array_equal(output, _images())
+
+
+@pytest.mark.parametrize("name", sorted(set(SPECS) - {"other_samples"}))
+def test_uint8_consistent_and_dtype_kept(name):
+    assert_consistent(SPECS[name], _images("uint8"))
+
+
+@pytest.mark.parametrize("name", sorted(set(SPECS) - {"other_samples"}))
+def test_value_range_is_preserved(name):
+    images = _images()
+    output = SPECS[name]()(images).numpy()
+    assert output.min() >= images.min() - 1e-6
+    assert output.max() <= images.max() + 1e-6
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
+def test_float_dtypes_are_kept(name, dtype):
+    images = tf.cast(_images(), dtype)
+    output = SPECS[name]()(images)
+    assert output.dtype == images.dtype
+    assert output.shape == images.shape
+
+
+@pytest.mark.parametrize("name", sorted(set(SPECS) - {"other_samples"}))
+def test_clip_frames_share_their_clip_transformation(name):
+    """Rank-5 clips: frame t of the output equals the transform applied to
+    frame t alone with the clip's transformation."""
+    layer = SPECS[name]()
+    clips = _images(shape=(4, 3, 16, 16, 2))
+    transformation = layer.get_random_transformation(clips, seed=11)
+    output = layer.transform_images(clips, transformation).numpy()
+    assert output.shape == clips.shape
+    for frame in range(clips.shape[1]):
+        expected = layer.transform_images(clips[:, frame], transformation)
+        np.testing.assert_allclose(output[:, frame], expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_dynamic_batch_size_and_channels(name):
+    layer = SPECS[name]()
+    channels = 3 if name == "other_samples" else 5
+    function = tf.function(
+        layer,
+        input_signature=[tf.TensorSpec([None, 16, 16, channels], tf.float32)],
+    )
+    for batch in (2, 7):
+        images = _images(shape=(batch, 16, 16, channels))
+        assert function(images).shape == images.shape
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_seed_makes_output_reproducible_and_calls_differ(name):
+    images = _images()
+    first, second = SPECS[name](), SPECS[name]()
+    a1, a2 = first(images).numpy(), first(images).numpy()
+    b1 = second(images).numpy()
+    np.testing.assert_array_equal(a1, b1)
+    assert not np.array_equal(a1, a2)
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_training_false_returns_input(name):
+    images = _images()
+    np.testing.assert_array_equal(SPECS[name]()(images, training=False), images)
+
+
+@pytest.mark.parametrize("name", ["jigsaw", "stitch", "cutmix", "mixup"])
+def test_mirrored_strategy_replicas_draw_their_own_transformations(name):
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    with strategy.scope():
+        layer = SPECS[name]()
+    images = _images()
+
+    @tf.function
+    def step():
+        return strategy.run(layer, args=(images,))
+
+    outputs = strategy.experimental_local_results(step())
+    assert len(outputs) == 2
+    for output in outputs:
+        assert output.shape == images.shape
+    assert not np.array_equal(outputs[0].numpy(), outputs[1].numpy())
