@@ -129,7 +129,7 @@ def _build(name, args, kwargs, spec):
         )
     try:
         return _REGISTRY[key](*args, **kwargs)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
         raise ValueError(
             f"bad arguments in transform {spec!r}: {error}"
         ) from None
