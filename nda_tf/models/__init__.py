@@ -1,0 +1,64 @@
+"""GAN architectures for NDA-GAN: BigGAN (32/64/128) and a small SNGAN.
+
+All models share one calling convention: `G(z)` / `G([z, labels])` returns
+float32 images in [-1, 1]; `D(images)` / `D([images, labels])` returns float32
+logits `[B, 1]`. `num_classes=1` builds the unconditional pair.
+
+    >>> from nda_tf import models
+    >>> G, D = models.build_gan("sngan", resolution=32, ch=16)
+    >>> D(G(keras.random.normal((2, 128)))).shape  # doctest: +SKIP
+    (2, 1)
+"""
+
+from nda_tf.models import biggan, sngan
+from nda_tf.models.layers import ConditionalBatchNorm, SelfAttention
+from nda_tf.models.spectral_norm import SNConv2D, SNDense, SNEmbedding
+
+ARCHITECTURES = {"biggan": biggan, "sngan": sngan}
+
+# Constructor arguments that only one of the two networks takes.
+_G_ONLY = ("z_dim", "sync_batch_norm")
+
+
+def build_gan(arch, resolution, ch=64, num_classes=1, **kwargs):
+    """Builds a `(generator, discriminator)` pair.
+
+    Args:
+        arch: `"biggan"` or `"sngan"`.
+        resolution: int image size (32, 64 or 128).
+        ch: int channel width multiplier.
+        num_classes: int; 1 for unconditional models.
+        **kwargs: further constructor arguments. `z_dim` and
+            `sync_batch_norm` go to the generator only; the rest (e.g.
+            `attention_resolution`, `power_iterations`, `dtype`) to both.
+
+    Returns:
+        `(Generator, Discriminator)` instances.
+    """
+    if arch not in ARCHITECTURES:
+        raise ValueError(
+            f"Unsupported arch {arch!r}; supported: "
+            f"{', '.join(sorted(ARCHITECTURES))}"
+        )
+    module = ARCHITECTURES[arch]
+    d_kwargs = {k: v for k, v in kwargs.items() if k not in _G_ONLY}
+    generator = module.Generator(
+        resolution, ch=ch, num_classes=num_classes, **kwargs
+    )
+    discriminator = module.Discriminator(
+        resolution, ch=ch, num_classes=num_classes, **d_kwargs
+    )
+    return generator, discriminator
+
+
+__all__ = [
+    "ARCHITECTURES",
+    "ConditionalBatchNorm",
+    "SNConv2D",
+    "SNDense",
+    "SNEmbedding",
+    "SelfAttention",
+    "biggan",
+    "build_gan",
+    "sngan",
+]
