@@ -59,6 +59,10 @@ class NDATransform(keras.layers.Layer):
             seed, name=f"{self.name}_seed_generator"
         )
 
+    def build(self, input_shape):
+        # No weights: the seed generator's state is created in __init__.
+        self.built = True
+
     def call(self, images, training=True):
         if not training:
             return images

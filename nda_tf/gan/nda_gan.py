@@ -1,0 +1,403 @@
+"""NDAGAN: a GAN whose discriminator also sees negative augmentations."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from nda_tf import transforms
+from nda_tf.gan import ema, losses
+from nda_tf.transforms import sampling
+
+_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
+_NDA_METRICS = ("d_nda", "d_gap")
+
+
+@keras.saving.register_keras_serializable(package="nda_tf")
+class NDAGAN(keras.Model):
+    """A GAN trained with Negative Data Augmentation (paper Eq. 3).
+
+    The discriminator's fake distribution is `lam * G + (1 - lam) * NDA`:
+    each discriminator step scores real images `x`, generated images and
+    `nda(x)`, the negatives made from the same real batch, which keep their
+    source labels. With `lam = 1` or `nda=None` this is the plain GAN and no
+    negatives are computed.
+
+    One `fit` batch holds `d_steps` discriminator batches: each D step takes
+    its own slice and fresh noise, then one G step runs on fresh noise and
+    uniform labels, and the EMA generator is updated (a plain copy of G before
+    `ema_start` G steps).
+
+    Args:
+        generator: model called as `G([z, labels])` (or `G(z)` when
+            unconditional), returning images in [-1, 1].
+        discriminator: model called as `D([images, labels])` (or `D(images)`),
+            returning logits `[B, 1]`.
+        nda: anything `nda_tf.transforms.get` accepts, or None.
+        lam: float in (0, 1], weight of G in the fake mixture (paper: 0.25;
+            0.5 for CIFAR-100).
+        d_steps: int >= 1, discriminator steps per generator step.
+        z_dim: int, latent size.
+        num_classes: int, 1 for an unconditional GAN.
+        loss: "hinge", "non_saturating" or "wasserstein" (with gradient
+            penalty of weight `gp_weight`).
+        gp_weight: float >= 0, the WGAN-GP weight.
+        ema_decay: float in [0, 1), decay of the EMA generator.
+        ema_start: int >= 0, G steps before the EMA starts averaging.
+        seed: optional int for the noise and labels.
+
+    Example:
+
+    >>> from nda_tf.models import sngan
+    >>> gan = NDAGAN(sngan.Generator(32), sngan.Discriminator(32),
+    ...              nda="jigsaw", lam=0.25)
+    >>> gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, 0.0, 0.999),
+    ...             g_optimizer=keras.optimizers.Adam(2e-4, 0.0, 0.999))
+    >>> gan.fit(dataset.batch(4 * 64), steps_per_epoch=100)  # doctest: +SKIP
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
+    """
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        nda=None,
+        lam=0.25,
+        d_steps=4,
+        z_dim=128,
+        num_classes=1,
+        loss="hinge",
+        gp_weight=10.0,
+        ema_decay=0.9999,
+        ema_start=1000,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        _check_number("lam", lam, low=0.0, high=1.0, low_open=True)
+        _check_int("d_steps", d_steps, 1)
+        _check_int("z_dim", z_dim, 1)
+        _check_int("num_classes", num_classes, 1)
+        _check_number("gp_weight", gp_weight, low=0.0)
+        _check_number("ema_decay", ema_decay, 0.0, 1.0, high_open=True)
+        _check_int("ema_start", ema_start, 0)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.nda = transforms.get(nda)
+        if self.nda is not None:
+            # Built now: an unbuilt sub-layer would make `fit` trace `call`.
+            self.nda.build(None)
+        self.lam = float(lam)
+        self.d_steps = d_steps
+        self.z_dim = z_dim
+        self.num_classes = num_classes
+        self.loss_name = losses.check_loss(loss)
+        self.gp_weight = float(gp_weight)
+        self.ema_decay = float(ema_decay)
+        self.ema_start = ema_start
+        self.seed = seed
+        self.uses_nda = self.nda is not None and self.lam < 1.0
+        self.seed_generator = keras.random.SeedGenerator(seed, name="gan_rng")
+        # A seed generator is not itself checkpointed: its state variable,
+        # held as an attribute, is, so a resumed run draws the same noise.
+        self.rng_state = self.seed_generator.state
+        self.step = keras.Variable(
+            0,
+            dtype="int64",
+            trainable=False,
+            name="g_step",
+            aggregation="only_first_replica",
+        )
+        names = _METRICS + (_NDA_METRICS if self.uses_nda else ())
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
+        self.ema_generator = ema.clone_generator(
+            generator, self._generator_inputs(*self.sample_latents(2, None))
+        )
+        self.built = True
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def compile(self, d_optimizer, g_optimizer, **kwargs):
+        """Args: the two optimizers (paper: Adam(2e-4, 0.0, 0.999, 1e-8));
+        other arguments (`jit_compile`, `steps_per_execution`, ...) go to
+        `keras.Model.compile`. Call it inside the strategy's scope."""
+        policy = keras.mixed_precision.global_policy()
+        if policy.name == "mixed_float16":
+            d_optimizer = _loss_scaled(d_optimizer)
+            g_optimizer = _loss_scaled(g_optimizer)
+        # Keras counts training steps with `self.optimizer.iterations`: the
+        # G optimizer steps once per train_step, so it is that counter.
+        super().compile(optimizer=g_optimizer, **kwargs)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        # Built here, in the strategy's scope, not lazily in a replica.
+        d_optimizer.build(self.discriminator.trainable_variables)
+        g_optimizer.build(self.generator.trainable_variables)
+
+    def call(self, inputs, training=False):
+        """Images from the EMA generator for `z` or `[z, labels]`."""
+        return self.ema_generator(inputs, training=False)
+
+    def sample_latents(self, batch_size, seed):
+        """Noise `[B, z_dim]` and uniform labels `[B]` for one step.
+
+        `seed` is a `[2]` seed, or None for the model's own generator; under
+        a strategy the replica id is folded in, so replicas differ.
+        """
+        if seed is None:
+            seed = self.seed_generator.next()
+        z_seed, label_seed = sampling.split_seed(self._replica_seed(seed), 2)
+        z = sampling.normal([batch_size, self.z_dim], z_seed)
+        labels = sampling.uniform(
+            [batch_size], label_seed, maxval=self.num_classes, dtype=tf.int32
+        )
+        return z, labels
+
+    def train_step(self, data):
+        images, labels = self._unpack(data)
+        batch = tf.shape(images)[0] // self.d_steps
+        for index in range(self.d_steps):
+            step_images = images[index * batch : (index + 1) * batch]
+            step_labels = labels[index * batch : (index + 1) * batch]
+            self._discriminator_step(step_images, step_labels)
+        self._generator_step(batch, images.dtype)
+        self.step.assign_add(1)
+        ema.update_ema(
+            self.ema_generator,
+            self.generator,
+            self.step,
+            self.ema_decay,
+            self.ema_start,
+        )
+        return {name: t.result() for name, t in self.trackers.items()}
+
+    def _discriminator_step(self, images, labels):
+        batch = tf.shape(images)[0]
+        z, fake_labels = self.sample_latents(batch, None)
+        fakes = tf.cast(
+            self.generator(self._generator_inputs(z, fake_labels)), images.dtype
+        )
+        batches, batch_labels = [images, fakes], [labels, fake_labels]
+        if self.uses_nda:
+            # NDA: negatives from this very real batch join the fakes, with
+            # their source labels; D sees one concatenated batch.
+            negatives = self._negatives(images)
+            batches.append(negatives)
+            batch_labels.append(labels)
+        with tf.GradientTape() as tape:
+            logits = self._discriminate(
+                tf.concat(batches, 0), tf.concat(batch_labels, 0)
+            )
+            parts = tf.split(logits, len(batches), axis=0)
+            nda_logits = parts[2] if self.uses_nda else None
+            # Without negatives the fakes carry the whole fake term.
+            lam = self.lam if self.uses_nda else 1.0
+            loss = losses.discriminator_loss(
+                self.loss_name, parts[0], parts[1], nda_logits, lam
+            )
+            if self.loss_name == "wasserstein" and self.gp_weight > 0:
+                loss += self.gp_weight * self._penalty(images, labels, batches)
+            scaled = self._per_replica(loss)
+            scaled = _scale_loss(self.d_optimizer, scaled)
+        variables = self.discriminator.trainable_variables
+        grads = tape.gradient(scaled, variables)
+        self.d_optimizer.apply(grads, variables)
+        self._record_discriminator(loss, parts, nda_logits)
+
+    def _generator_step(self, batch, dtype):
+        z, labels = self.sample_latents(batch, None)
+        variables = self.generator.trainable_variables
+        with tf.GradientTape() as tape:
+            fakes = tf.cast(
+                self.generator(
+                    self._generator_inputs(z, labels), training=True
+                ),
+                dtype,
+            )
+            logits = self._discriminate(fakes, labels)
+            loss = losses.generator_loss(self.loss_name, logits)
+            scaled = _scale_loss(self.g_optimizer, self._per_replica(loss))
+        grads = tape.gradient(scaled, variables)
+        self.g_optimizer.apply(grads, variables)
+        self.trackers["g_loss"].update_state(loss)
+
+    def _negatives(self, images):
+        # Seeded from the GAN's own generator, so that the model's `seed`
+        # and checkpointed RNG state govern the negatives too.
+        seed = self._replica_seed(self.seed_generator.next())
+        transformation = self.nda.get_random_transformation(images, seed=seed)
+        return self.nda.transform_images(images, transformation)
+
+    def _penalty(self, images, labels, batches):
+        def critic(x, y):
+            return self._discriminate(x, y)
+
+        seeds = sampling.split_seed(self.seed_generator.next(), 2)
+        penalty = losses.gradient_penalty(
+            critic, images, batches[1], labels, seeds[0]
+        )
+        if not self.uses_nda:
+            return penalty
+        nda_penalty = losses.gradient_penalty(
+            critic, images, batches[2], labels, seeds[1]
+        )
+        return self.lam * penalty + (1.0 - self.lam) * nda_penalty
+
+    def _record_discriminator(self, loss, parts, nda_logits):
+        self.trackers["d_loss"].update_state(loss)
+        self.trackers["d_real"].update_state(tf.reduce_mean(parts[0]))
+        self.trackers["d_fake"].update_state(tf.reduce_mean(parts[1]))
+        if nda_logits is not None:
+            self.trackers["d_nda"].update_state(tf.reduce_mean(nda_logits))
+            self.trackers["d_gap"].update_state(
+                tf.reduce_mean(parts[0] - nda_logits)
+            )
+
+    def _discriminate(self, images, labels):
+        inputs = images if self.num_classes == 1 else [images, labels]
+        return tf.cast(self.discriminator(inputs, training=True), tf.float32)
+
+    def _generator_inputs(self, z, labels):
+        return z if self.num_classes == 1 else [z, labels]
+
+    def _unpack(self, data):
+        if isinstance(data, (tuple, list)):
+            images = data[0]
+            labels = data[1] if len(data) > 1 else None
+        else:
+            images, labels = data, None
+        images = tf.convert_to_tensor(images)
+        if images.dtype.is_integer:
+            raise ValueError(
+                "NDAGAN expects float images scaled to [-1, 1], received "
+                f"dtype {images.dtype.name}"
+            )
+        total = images.shape[0]
+        if total is not None and total % self.d_steps:
+            raise ValueError(
+                f"a batch of {total} images does not split into d_steps="
+                f"{self.d_steps} discriminator batches"
+            )
+        if labels is None:
+            labels = tf.zeros([tf.shape(images)[0]], tf.int32)
+        labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
+        return images, labels
+
+    def generate(
+        self, num_images, labels=None, seed=None, use_ema=True, batch_size=256
+    ):
+        """`num_images` images in [-1, 1] (float32, NumPy), in batches.
+
+        Args:
+            num_images: int > 0.
+            labels: optional int array `[num_images]`; default uniform.
+            seed: optional int; the same seed gives the same images.
+            use_ema: sample the EMA generator (the one the paper evaluates).
+            batch_size: images per generator call.
+        """
+        _check_int("num_images", num_images, 1)
+        generator = self.ema_generator if use_ema else self.generator
+        if seed is None:
+            seed = self.seed_generator.next()
+        else:
+            seed = tf.constant([seed, 0], tf.int64)
+        chunks = []
+        for start in range(0, num_images, batch_size):
+            size = min(batch_size, num_images - start)
+            z, drawn = self.sample_latents(size, sampling.fold_in(seed, start))
+            chunk_labels = (
+                drawn
+                if labels is None
+                else tf.convert_to_tensor(
+                    labels[start : start + size], tf.int32
+                )
+            )
+            images = generator(
+                self._generator_inputs(z, chunk_labels), training=False
+            )
+            chunks.append(tf.cast(images, tf.float32).numpy())
+        return np.concatenate(chunks)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "generator": keras.saving.serialize_keras_object(
+                    self.generator
+                ),
+                "discriminator": keras.saving.serialize_keras_object(
+                    self.discriminator
+                ),
+                "nda": None
+                if self.nda is None
+                else keras.saving.serialize_keras_object(self.nda),
+                "lam": self.lam,
+                "d_steps": self.d_steps,
+                "z_dim": self.z_dim,
+                "num_classes": self.num_classes,
+                "loss": self.loss_name,
+                "gp_weight": self.gp_weight,
+                "ema_decay": self.ema_decay,
+                "ema_start": self.ema_start,
+                "seed": self.seed,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    @staticmethod
+    def _replica_seed(seed):
+        """Folds the replica id into `seed`: replicas draw different noise
+        and negatives from the same generator state."""
+        seed = tf.cast(seed, tf.int64)
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            replica = tf.cast(context.replica_id_in_sync_group, tf.int64)
+            seed = sampling.fold_in(seed, replica)
+        return seed
+
+    def _per_replica(self, loss):
+        # Keras optimizers sum gradients over replicas (DESIGN.md pitfall 3).
+        return loss / tf.cast(
+            tf.distribute.get_strategy().num_replicas_in_sync, loss.dtype
+        )
+
+
+def _loss_scaled(optimizer):
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer)
+
+
+def _scale_loss(optimizer, loss):
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer.scale_loss(loss)
+    return loss
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, received {value!r}")
+
+
+def _check_number(
+    name, value, low=None, high=None, low_open=False, high_open=False
+):
+    ok = not isinstance(value, bool) and isinstance(value, (int, float))
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        bounds = f"{left}{low}, {'inf' if high is None else high}{right}"
+        raise ValueError(f"{name} must be in {bounds}, received {value!r}")

@@ -1,0 +1,350 @@
+"""NDAGAN's training step: the NDA term, lam=1, modes, strategies, resume."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nda_tf import transforms
+from nda_tf.gan import NDAGAN
+from tests.gan import tiny
+
+SIZE = tiny.SIZE
+
+
+def _adam():
+    return keras.optimizers.Adam(2e-4, beta_1=0.0, beta_2=0.999)
+
+
+def _sgd():
+    # Comparisons between runs use SGD: Adam's first steps move every weight
+    # by about +-lr whatever the gradient's size, so rounding noise in a
+    # near-zero gradient would flip a whole step.
+    return keras.optimizers.SGD(0.05)
+
+
+def _images(count, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-1, 1, [count, SIZE, SIZE, 1]).astype("float32")
+
+
+def _gan(num_classes=1, nda="jigsaw", lam=0.25, d_steps=2, seed=0, **kw):
+    gan = NDAGAN(
+        tiny.generator(num_classes=num_classes),
+        tiny.discriminator(num_classes=num_classes),
+        nda=nda,
+        lam=lam,
+        d_steps=d_steps,
+        z_dim=4,
+        num_classes=num_classes,
+        seed=seed,
+        ema_start=1,
+        **kw,
+    )
+    return gan
+
+
+def _weights(gan):
+    return [
+        w.numpy()
+        for model in (gan.generator, gan.discriminator, gan.ema_generator)
+        for w in model.weights
+    ]
+
+
+def test_one_d_step_matches_a_hand_computation():
+    """D(x) = w * mean(x), G(z) = 0.5, negatives = 0.25: after one SGD step
+    w moves by exactly the hand-computed gradient of the three terms."""
+    real = np.stack([np.full([SIZE, SIZE, 1], v) for v in (0.8, -0.4)])
+    real = real.astype("float32")
+
+    def negatives(batch_size, seed):
+        return tf.fill([batch_size, SIZE, SIZE, 1], 0.25)
+
+    lam = 0.25
+    gan = NDAGAN(
+        tiny.constant_generator(0.5),
+        tiny.mean_pixel_discriminator(),
+        nda=transforms.OtherSamples(negatives),
+        lam=lam,
+        d_steps=1,
+        z_dim=4,
+    )
+    gan.compile(
+        d_optimizer=keras.optimizers.SGD(1.0),
+        g_optimizer=keras.optimizers.SGD(0.0),
+    )
+    logs = gan.train_on_batch(real, return_dict=True)
+    # Hinge with w = 1: real logits 0.8, -0.4; fake 0.5; nda 0.25.
+    # dL/dw = mean(-x [1 - x > 0]) + lam * 0.5 + (1 - lam) * 0.25.
+    real_means = np.array([0.8, -0.4])
+    grad = np.mean(-real_means) + lam * 0.5 + (1 - lam) * 0.25
+    loss = (
+        np.mean(np.maximum(0, 1 - real_means))
+        + lam * (1 + 0.5)
+        + (1 - lam) * (1 + 0.25)
+    )
+    new_w = gan.discriminator.get_layer("w").kernel.numpy().item()
+    np.testing.assert_allclose(new_w, 1.0 - grad, rtol=1e-6)
+    np.testing.assert_allclose(logs["d_loss"], loss, rtol=1e-6)
+    np.testing.assert_allclose(logs["d_real"], 0.2, rtol=1e-6)
+    np.testing.assert_allclose(logs["d_fake"], 0.5, rtol=1e-6)
+    np.testing.assert_allclose(logs["d_nda"], 0.25, rtol=1e-6)
+    np.testing.assert_allclose(logs["d_gap"], 0.2 - 0.25, rtol=1e-5)
+    np.testing.assert_allclose(logs["g_loss"], -new_w * 0.5, rtol=1e-6)
+
+
+class _Forbidden(transforms.Jigsaw):
+    """A transform that fails the test if anything makes negatives."""
+
+    def transform_images(self, images, transformation):
+        raise AssertionError("negatives were computed")
+
+
+@pytest.mark.parametrize("num_classes", [1, 3])
+def test_lam_one_is_exactly_the_plain_gan_and_makes_no_negatives(num_classes):
+    plain = _gan(num_classes, nda=None)
+    lam_one = _gan(num_classes, nda=_Forbidden(), lam=1.0)
+    assert not lam_one.uses_nda
+    data = (_images(8), np.arange(8) % num_classes)
+    for gan in (plain, lam_one):
+        gan.compile(d_optimizer=_sgd(), g_optimizer=_sgd())
+        logs = gan.train_on_batch(*data, return_dict=True)
+        assert "d_nda" not in logs
+    for a, b in zip(_weights(plain), _weights(lam_one), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_nda_changes_the_update():
+    with_nda, without = _gan(nda="jigsaw"), _gan(nda=None)
+    for gan in (with_nda, without):
+        gan.compile(d_optimizer=_adam(), g_optimizer=_adam())
+        gan.train_on_batch(_images(8))
+    d_with = with_nda.discriminator.get_weights()[0]
+    d_without = without.discriminator.get_weights()[0]
+    assert not np.allclose(d_with, d_without)
+
+
+@pytest.mark.parametrize("num_classes", [1, 3])
+@pytest.mark.parametrize("mode", ["graph", "xla"])
+def test_eager_and_compiled_steps_agree(num_classes, mode):
+    data = (_images(8), np.arange(8) % num_classes)
+    results = []
+    for run_eagerly in (True, False):
+        gan = _gan(num_classes)
+        gan.compile(
+            d_optimizer=_adam(),
+            g_optimizer=_adam(),
+            run_eagerly=run_eagerly,
+            jit_compile=mode == "xla",
+        )
+        for _ in range(2):
+            logs = gan.train_on_batch(*data, return_dict=True)
+        results.append((_weights(gan), logs))
+    (eager_w, eager_logs), (graph_w, graph_logs) = results
+    # XLA fuses and reorders float arithmetic: allow rounding-level error.
+    atol = 5e-5 if mode == "xla" else 1e-5
+    for a, b in zip(eager_w, graph_w, strict=True):
+        np.testing.assert_allclose(a, b, atol=atol)
+    for key in eager_logs:
+        np.testing.assert_allclose(eager_logs[key], graph_logs[key], atol=atol)
+
+
+class GlobalNoiseGAN(NDAGAN):
+    """Draws the noise of the whole global batch from a fixed seed and keeps
+    this replica's share, so one and two replicas see the same noise."""
+
+    replicas = 1
+
+    def sample_latents(self, batch_size, seed):
+        step = self.seed_generator.next()
+        context = tf.distribute.get_replica_context()
+        replica = context.replica_id_in_sync_group if context else 0
+        total = batch_size * self.replicas
+        z = tf.random.stateless_normal([total, self.z_dim], step)
+        start = replica * batch_size
+        labels = tf.zeros([batch_size], tf.int32)
+        return z[start : start + batch_size], labels
+
+
+def test_two_replicas_match_one_device():
+    """Same global batch, same noise, deterministic NDA (a flip): the
+    weights after two steps agree. G's batch norm is synchronized."""
+    images = _images(16)
+    results = []
+    for devices in (["/cpu:0"], ["/cpu:0", "/cpu:1"]):
+        strategy = tf.distribute.MirroredStrategy(devices)
+        with strategy.scope():
+            gan = GlobalNoiseGAN(
+                tiny.generator(),
+                tiny.discriminator(),
+                nda="vertical_flip(probability=1.0)",
+                d_steps=2,
+                z_dim=4,
+                seed=0,
+                ema_start=1,
+            )
+            gan.replicas = len(devices)
+            gan.compile(d_optimizer=_sgd(), g_optimizer=_sgd())
+        # Per replica the global batch splits in halves, and each half into
+        # d_steps slices; interleave so that slice i on each replica is the
+        # matching half of global slice i.
+        order = np.arange(16).reshape(2, 2, 4)  # [d_step, replica, image]
+        if len(devices) == 2:
+            order = order.transpose(1, 0, 2)
+        dataset = tf.data.Dataset.from_tensors(images[order.ravel()])
+        dataset = dataset.repeat(2)
+        gan.fit(dataset, epochs=1, verbose=0)
+        results.append(_weights(gan))
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, atol=2e-5)
+
+
+def test_replicas_draw_different_noise():
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    with strategy.scope():
+        gan = _gan()
+
+    @tf.function
+    def draw():
+        return strategy.run(lambda: gan.sample_latents(4, None)[0])
+
+    first, second = strategy.experimental_local_results(draw())
+    assert not np.allclose(first, second)
+
+
+def test_checkpoint_resumes_exactly(tmp_path):
+    def fresh():
+        gan = _gan()
+        gan.compile(d_optimizer=_adam(), g_optimizer=_adam())
+        return gan
+
+    data = _images(8)
+    original = fresh()
+    for _ in range(2):
+        original.train_on_batch(data)
+    path = tf.train.Checkpoint(gan=original).write(str(tmp_path / "ckpt"))
+    for _ in range(2):
+        original.train_on_batch(data)
+
+    resumed = fresh()
+    resumed.train_on_batch(data)  # diverge first: restore must overwrite
+    tf.train.Checkpoint(gan=resumed).read(path).assert_consumed()
+    assert int(resumed.step.numpy()) == 2
+    assert int(resumed.d_optimizer.iterations.numpy()) == 4
+    for _ in range(2):
+        resumed.train_on_batch(data)
+    for a, b in zip(_weights(original), _weights(resumed), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_ema_copies_before_start_then_averages():
+    gan = _gan(ema_decay=0.5)
+    gan.ema_start = 2
+    gan.compile(d_optimizer=_adam(), g_optimizer=_adam())
+    gan.train_on_batch(_images(8))  # step 1 < 2: a copy
+    pairs = zip(gan.ema_generator.weights, gan.generator.weights, strict=True)
+    for e, w in pairs:
+        np.testing.assert_array_equal(e.numpy(), w.numpy())
+    before = [w.numpy() for w in gan.ema_generator.weights]
+    gan.train_on_batch(_images(8))  # step 2: halfway
+    for e, w, b in zip(
+        gan.ema_generator.weights, gan.generator.weights, before, strict=True
+    ):
+        np.testing.assert_allclose(e.numpy(), 0.5 * b + 0.5 * w.numpy(), 1e-6)
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_mixed_precision_steps(policy):
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        gan = _gan()
+        gan.compile(d_optimizer=_adam(), g_optimizer=_adam())
+        if policy == "mixed_float16":
+            assert isinstance(
+                gan.d_optimizer, keras.optimizers.LossScaleOptimizer
+            )
+        before = gan.discriminator.get_weights()[0].copy()
+        logs = gan.train_on_batch(_images(8), return_dict=True)
+        assert all(np.isfinite(v) for v in logs.values())
+        assert not np.allclose(before, gan.discriminator.get_weights()[0])
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "wasserstein"])
+def test_other_losses_train(loss):
+    gan = _gan(loss=loss)
+    gan.compile(d_optimizer=_adam(), g_optimizer=_adam(), jit_compile=False)
+    logs = gan.train_on_batch(_images(8), return_dict=True)
+    assert set(logs) == {
+        "d_loss",
+        "g_loss",
+        "d_real",
+        "d_fake",
+        "d_nda",
+        "d_gap",
+    }
+    assert all(np.isfinite(v) for v in logs.values())
+
+
+def test_generate_is_reproducible_and_in_range():
+    gan = _gan(num_classes=3)
+    first = gan.generate(10, seed=4, batch_size=4)
+    again = gan.generate(10, seed=4, batch_size=4)
+    other = gan.generate(10, seed=5)
+    assert first.shape == (10, SIZE, SIZE, 1) and first.dtype == np.float32
+    assert np.abs(first).max() <= 1.0
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, other)
+    labeled = gan.generate(4, labels=np.array([0, 1, 2, 0]), seed=1)
+    assert labeled.shape == (4, SIZE, SIZE, 1)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lam": 0.0}, "lam must be in \\(0.0, 1.0\\], received 0.0"),
+        ({"lam": 1.5}, "received 1.5"),
+        ({"d_steps": 0}, "d_steps must be an int >= 1, received 0"),
+        ({"loss": "lsgan"}, "received 'lsgan'"),
+        ({"nda": "jigsa"}, "unknown transform 'jigsa'"),
+        ({"ema_decay": 1.0}, "ema_decay must be in"),
+    ],
+)
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        _gan(**kwargs)
+
+
+def test_bad_batches():
+    gan = _gan(d_steps=3)
+    gan.compile(d_optimizer=_adam(), g_optimizer=_adam())
+    with pytest.raises(ValueError, match="batch of 8 images does not split"):
+        gan.train_on_batch(_images(8))
+    with pytest.raises(ValueError, match="received dtype uint8"):
+        gan.train_on_batch(np.zeros([6, SIZE, SIZE, 1], "uint8"))
+
+
+@pytest.mark.parametrize("arch", ["biggan", "sngan"])
+def test_trains_the_project_models(arch):
+    from nda_tf.models import build_gan
+
+    generator, discriminator = build_gan(arch, 32, ch=4, num_classes=10)
+    gan = NDAGAN(
+        generator,
+        discriminator,
+        nda="jigsaw|stitch",
+        d_steps=2,
+        num_classes=10,
+        seed=0,
+    )
+    gan.compile(d_optimizer=_adam(), g_optimizer=_adam())
+    images = np.random.default_rng(0).uniform(-1, 1, [8, 32, 32, 3])
+    before = discriminator.get_weights()[0].copy()
+    logs = gan.train_on_batch(
+        images.astype("float32"), np.arange(8) % 10, return_dict=True
+    )
+    assert all(np.isfinite(v) for v in logs.values())
+    assert not np.allclose(before, discriminator.get_weights()[0])
+    assert gan.generate(3, seed=0).shape == (3, 32, 32, 3)
