@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 
 from nda_tf.transforms import sampling
-from nda_tf.transforms.base import NDATransform
+from nda_tf.transforms.base import NDATransform, select
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
@@ -46,7 +46,7 @@ class Cutout(NDATransform):
         area = tf.reduce_sum(weights, axis=[1, 2], keepdims=True)
         mean = tf.reduce_sum(images * weights, axis=[1, 2], keepdims=True)
         mean = mean / tf.maximum(area, 1.0)
-        return tf.where(inside, mean, images)
+        return select(inside, mean, images)
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
@@ -88,7 +88,7 @@ class CutMix(NDATransform):
         height, width = self._spatial_size(images)
         inside = sampling.box_mask(transformation["box"], height, width)
         partner = tf.gather(images, transformation["partner"])
-        return tf.where(inside, partner, images)
+        return select(inside, partner, images)
 
 
 def _check_min_size(name, height, width):

@@ -13,8 +13,9 @@ class Mixup(NDATransform):
 
     `gamma ~ Beta(alpha, alpha)` is drawn per image. As NDA the blend should
     be far from both sources, so `alpha` is large and `gamma` concentrates
-    near 1/2 (the authors used 25: mean 0.5, standard deviation 0.07). Beta
-    draws are made by inverting its CDF, so the layer compiles with XLA.
+    near 1/2 (the authors used 25: mean 0.5, standard deviation 0.07). The
+    Beta draws come from Gamma draws made by vectorized rejection sampling,
+    so the layer compiles with XLA.
     Partners are paired through a derangement; a batch of one image is
     rejected.
 

@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf.transforms import sampling
-from nda_tf.transforms.base import NDATransform
+from nda_tf.transforms.base import NDATransform, select
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
@@ -85,7 +85,7 @@ class RandomChoice(NDATransform):
         for index, transform in enumerate(self.transforms):
             child = transform.apply(images, transformation["children"][index])
             chosen = tf.equal(transformation["choice"], index)
-            output = tf.where(chosen[:, None, None, None], child, output)
+            output = select(chosen[:, None, None, None], child, output)
         return output
 
     def get_config(self):

@@ -9,8 +9,8 @@ import math
 
 import tensorflow as tf
 
-# Bisection steps for the Beta inverse CDF: 2**-32 is below float32 spacing.
-_BETA_BISECTION_STEPS = 32
+# Candidates per Gamma draw: all are rejected with probability < 0.05**8.
+_GAMMA_TRIES = 8
 # n! must fit in int64 to draw a permutation's rank: n <= 20.
 MAX_PERMUTATION_SIZE = 20
 
@@ -54,11 +54,19 @@ def uniform(shape, seed, minval=0, maxval=None, dtype=tf.float32):
 
 
 def normal(shape, seed, dtype=tf.float32):
-    """Standard normal draws (Box-Muller); same values eagerly and in XLA."""
+    """Standard normal draws; same values eagerly and in XLA.
+
+    Box-Muller, using both outputs of each pair of uniforms so that random
+    bits (the cost of this op on a CPU) are drawn once per value.
+    """
+    shape = tf.cast(tf.convert_to_tensor(shape), tf.int32)
+    count = tf.reduce_prod(shape)
+    pairs = (count + 1) // 2
     radius_seed, angle_seed = split_seed(seed, 2)
-    radius = tf.sqrt(-2.0 * tf.math.log(_unit_floats(shape, radius_seed)))
-    angle = (2.0 * math.pi) * _unit_floats(shape, angle_seed)
-    return tf.cast(radius * tf.cos(angle), dtype)
+    radius = tf.sqrt(-2.0 * tf.math.log(_unit_floats([pairs], radius_seed)))
+    angle = (2.0 * math.pi) * _unit_floats([pairs], angle_seed)
+    values = tf.concat([radius * tf.cos(angle), radius * tf.sin(angle)], 0)
+    return tf.cast(tf.reshape(values[:count], shape), dtype)
 
 
 def split_seed(seed, num):
@@ -141,20 +149,46 @@ def permutations(batch_size, size, seed, exclude_identity=True):
 def symmetric_beta(batch_size, alpha, seed):
     """Draws `[batch_size]` float32 samples of Beta(alpha, alpha).
 
-    Inverts the regularized incomplete Beta function by bisection on uniform
-    draws. Unlike `tf.random.stateless_gamma`, this compiles with XLA on every
-    device.
+    `X / (X + Y)` for independent Gamma(alpha) draws `X`, `Y`, computed from
+    their logarithms so that small `alpha` cannot underflow. Unlike
+    `tf.random.stateless_gamma`, this compiles with XLA on every device.
     """
-    target = uniform([batch_size], seed)
-    alpha = tf.fill([batch_size], tf.cast(alpha, tf.float32))
-    low = tf.zeros([batch_size])
-    high = tf.ones([batch_size])
-    for _ in range(_BETA_BISECTION_STEPS):
-        middle = 0.5 * (low + high)
-        below = tf.math.betainc(alpha, alpha, middle) < target
-        low = tf.where(below, middle, low)
-        high = tf.where(below, high, middle)
-    return 0.5 * (low + high)
+    x_seed, y_seed = split_seed(seed, 2)
+    log_x = _log_gamma_draws(batch_size, alpha, x_seed)
+    log_y = _log_gamma_draws(batch_size, alpha, y_seed)
+    return tf.sigmoid(log_x - log_y)
+
+
+def _log_gamma_draws(batch_size, alpha, seed):
+    """log of Gamma(alpha, 1) draws by Marsaglia and Tsang's method (2000).
+
+    Rejection sampling without a loop: `_GAMMA_TRIES` candidates per draw are
+    made at once and the first accepted one is kept. Each is accepted with
+    probability above 0.95 (alpha >= 1), so all fail with probability below
+    1e-10; then the last candidate is used. For alpha < 1 the draw is
+    Gamma(alpha + 1) * U**(1/alpha).
+    """
+    boosted = alpha < 1.0
+    shape_param = alpha + 1.0 if boosted else float(alpha)
+    d = shape_param - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    normal_seed, accept_seed, boost_seed = split_seed(seed, 3)
+    x = normal([_GAMMA_TRIES, batch_size], normal_seed)
+    v = (1.0 + c * x) ** 3
+    positive = v > 0
+    log_v = tf.math.log(tf.where(positive, v, 1.0))
+    log_u = tf.math.log(_unit_floats([_GAMMA_TRIES, batch_size], accept_seed))
+    accepted = positive & (log_u < 0.5 * x * x + d - d * v + d * log_v)
+    accepted = tf.concat([accepted[:-1], tf.ones_like(accepted[-1:])], 0)
+    first = tf.argmax(tf.cast(accepted, tf.int32), axis=0, output_type=tf.int32)
+    log_draw = (
+        math.log(d)
+        + tf.gather(tf.transpose(log_v), first[:, None], batch_dims=1)[:, 0]
+    )
+    if boosted:
+        log_u = tf.math.log(_unit_floats([batch_size], boost_seed))
+        log_draw += log_u / alpha
+    return log_draw
 
 
 def uniform_int(shape, seed, low, high):

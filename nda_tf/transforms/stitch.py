@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 
 from nda_tf.transforms import sampling
-from nda_tf.transforms.base import NDATransform
+from nda_tf.transforms.base import NDATransform, select
 
 # Values of transformation["direction"].
 TOP_BOTTOM = 0
@@ -55,10 +55,9 @@ class Stitch(NDATransform):
         left = tf.range(width) < width // 2
         top_bottom = tf.equal(transformation["direction"], TOP_BOTTOM)
         # [B, H, W, 1]: where the image keeps its own pixels.
-        own = tf.where(
-            top_bottom[:, None, None],
-            tf.broadcast_to(top[None, :, None], [1, height, width]),
-            tf.broadcast_to(left[None, None, :], [1, height, width]),
-        )[..., None]
+        direction = top_bottom[:, None, None, None]
+        own = (direction & top[None, :, None, None]) | (
+            ~direction & left[None, None, :, None]
+        )
         partner = tf.gather(images, transformation["partner"])
-        return tf.where(own, images, partner)
+        return select(own, images, partner)
