@@ -298,6 +298,15 @@ class NDAGAN(keras.Model):
             batch_size: images per generator call.
         """
         _check_int("num_images", num_images, 1)
+        if labels is not None:
+            labels = np.asarray(labels).reshape(-1)
+            if len(labels) != num_images or not (
+                (labels >= 0).all() and (labels < self.num_classes).all()
+            ):
+                raise ValueError(
+                    f"labels must be {num_images} ints in [0, "
+                    f"{self.num_classes}); received {labels!r}"
+                )
         generator = self.ema_generator if use_ema else self.generator
         if seed is None:
             seed = self.seed_generator.next()

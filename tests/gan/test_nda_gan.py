@@ -299,6 +299,10 @@ def test_generate_is_reproducible_and_in_range():
     assert not np.allclose(first, other)
     labeled = gan.generate(4, labels=np.array([0, 1, 2, 0]), seed=1)
     assert labeled.shape == (4, SIZE, SIZE, 1)
+    with pytest.raises(ValueError, match="labels must be 4 ints in \\[0, 3\\)"):
+        gan.generate(4, labels=[0, 1, 3, 0])
+    with pytest.raises(ValueError, match="num_images must be an int >= 1"):
+        gan.generate(0)
 
 
 @pytest.mark.parametrize(
