@@ -176,9 +176,12 @@ class NDAGAN(keras.Model):
     def _discriminator_step(self, images, labels):
         batch = tf.shape(images)[0]
         z, fake_labels = self.sample_latents(batch, None)
-        fakes = tf.cast(
-            self.generator(self._generator_inputs(z, fake_labels)), images.dtype
+        # G runs in training mode here too (batch statistics), as in the
+        # authors' BigGAN code; no gradient flows to it from this step.
+        fakes = self.generator(
+            self._generator_inputs(z, fake_labels), training=True
         )
+        fakes = tf.cast(fakes, images.dtype)
         batches, batch_labels = [images, fakes], [labels, fake_labels]
         if self.uses_nda:
             # NDA: negatives from this very real batch join the fakes, with
@@ -234,7 +237,8 @@ class NDAGAN(keras.Model):
         def critic(x, y):
             return self._discriminate(x, y)
 
-        seeds = sampling.split_seed(self.seed_generator.next(), 2)
+        seed = self._replica_seed(self.seed_generator.next())
+        seeds = sampling.split_seed(seed, 2)
         penalty = losses.gradient_penalty(
             critic, images, batches[1], labels, seeds[0]
         )
