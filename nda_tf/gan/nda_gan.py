@@ -1,5 +1,7 @@
 """NDAGAN: a GAN whose discriminator also sees negative augmentations."""
 
+import numbers
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -88,19 +90,27 @@ class NDAGAN(keras.Model):
             # Built now: an unbuilt sub-layer would make `fit` trace `call`.
             self.nda.build(None)
         self.lam = float(lam)
-        self.d_steps = d_steps
-        self.z_dim = z_dim
-        self.num_classes = num_classes
+        self.d_steps = int(d_steps)
+        self.z_dim = int(z_dim)
+        self.num_classes = int(num_classes)
         self.loss_name = losses.check_loss(loss)
         self.gp_weight = float(gp_weight)
         self.ema_decay = float(ema_decay)
-        self.ema_start = ema_start
+        self.ema_start = int(ema_start)
+        if seed is not None:
+            _check_int("seed", seed, 0)
+            seed = int(seed)
         self.seed = seed
         self.uses_nda = self.nda is not None and self.lam < 1.0
         self.seed_generator = keras.random.SeedGenerator(seed, name="gan_rng")
         # A seed generator is not itself checkpointed: its state variable,
         # held as an attribute, is, so a resumed run draws the same noise.
         self.rng_state = self.seed_generator.state
+        # `generate(seed=None)` draws here, so sampling during training (for
+        # evaluation, say) leaves the training noise stream untouched.
+        self.sampling_seed_generator = keras.random.SeedGenerator(
+            None if seed is None else seed + 1, name="gan_sampling_rng"
+        )
         self.step = keras.Variable(
             0,
             dtype="int64",
@@ -123,9 +133,11 @@ class NDAGAN(keras.Model):
         """Args: the two optimizers (paper: Adam(2e-4, 0.0, 0.999, 1e-8));
         other arguments (`jit_compile`, `steps_per_execution`, ...) go to
         `keras.Model.compile`. Call it inside the strategy's scope."""
-        policy = keras.mixed_precision.global_policy()
-        if policy.name == "mixed_float16":
+        # float16 gradients need loss scaling, whether float16 comes from
+        # the global policy or from a network's own dtype.
+        if _computes_in_float16(self.discriminator):
             d_optimizer = _loss_scaled(d_optimizer)
+        if _computes_in_float16(self.generator):
             g_optimizer = _loss_scaled(g_optimizer)
         # Keras counts training steps with `self.optimizer.iterations`: the
         # G optimizer steps once per train_step, so it is that counter.
@@ -229,7 +241,8 @@ class NDAGAN(keras.Model):
     def _negatives(self, images):
         # Seeded from the GAN's own generator, so that the model's `seed`
         # and checkpointed RNG state govern the negatives too.
-        seed = self._replica_seed(self.seed_generator.next())
+        # The transform folds the replica id into the seed itself.
+        seed = self.seed_generator.next()
         transformation = self.nda.get_random_transformation(images, seed=seed)
         return self.nda.transform_images(images, transformation)
 
@@ -278,16 +291,36 @@ class NDAGAN(keras.Model):
                 "NDAGAN expects float images scaled to [-1, 1], received "
                 f"dtype {images.dtype.name}"
             )
-        total = images.shape[0]
-        if total is not None and total % self.d_steps:
-            raise ValueError(
-                f"a batch of {total} images does not split into d_steps="
-                f"{self.d_steps} discriminator batches"
-            )
+        self._check_batch_splits(images)
         if labels is None:
-            labels = tf.zeros([tf.shape(images)[0]], tf.int32)
-        labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
-        return images, labels
+            if self.num_classes > 1:
+                raise ValueError(
+                    f"a conditional NDAGAN (num_classes={self.num_classes}) "
+                    "needs (images, labels) batches; received images only"
+                )
+            return images, tf.zeros([tf.shape(images)[0]], tf.int32)
+        labels = tf.convert_to_tensor(labels)
+        if labels.shape.rank not in (1, 2) or (
+            labels.shape.rank == 2 and labels.shape[1] != 1
+        ):
+            raise ValueError(
+                "labels must be integer class ids of shape [B] or [B, 1]; "
+                f"received shape {labels.shape}"
+            )
+        return images, tf.reshape(tf.cast(labels, tf.int32), [-1])
+
+    def _check_batch_splits(self, images):
+        message = (
+            f"a fit batch must hold d_steps={self.d_steps} equal, non-empty "
+            "discriminator batches (batch the data with drop_remainder=True)"
+        )
+        total = images.shape[0]
+        if total is not None and (total % self.d_steps or total == 0):
+            raise ValueError(f"{message}; received a batch of {total}")
+        if total is None:
+            total = tf.shape(images)[0]
+            tf.debugging.assert_equal(total % self.d_steps, 0, message)
+            tf.debugging.assert_positive(total, message)
 
     def generate(
         self, num_images, labels=None, seed=None, use_ema=True, batch_size=256
@@ -302,8 +335,13 @@ class NDAGAN(keras.Model):
             batch_size: images per generator call.
         """
         _check_int("num_images", num_images, 1)
+        _check_int("batch_size", batch_size, 1)
         if labels is not None:
             labels = np.asarray(labels).reshape(-1)
+            if not np.issubdtype(labels.dtype, np.integer):
+                raise ValueError(
+                    f"labels must be integers, received dtype {labels.dtype}"
+                )
             if len(labels) != num_images or not (
                 (labels >= 0).all() and (labels < self.num_classes).all()
             ):
@@ -313,7 +351,7 @@ class NDAGAN(keras.Model):
                 )
         generator = self.ema_generator if use_ema else self.generator
         if seed is None:
-            seed = self.seed_generator.next()
+            seed = self.sampling_seed_generator.next()
         else:
             seed = tf.constant([seed, 0], tf.int64)
         chunks = []
@@ -384,6 +422,11 @@ class NDAGAN(keras.Model):
         )
 
 
+def _computes_in_float16(model):
+    policy = keras.mixed_precision.global_policy()
+    return "float16" in (policy.compute_dtype, model.compute_dtype)
+
+
 def _loss_scaled(optimizer):
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return optimizer
@@ -397,14 +440,18 @@ def _scale_loss(optimizer, loss):
 
 
 def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < low
+    ):
         raise ValueError(f"{name} must be an int >= {low}, received {value!r}")
 
 
 def _check_number(
     name, value, low=None, high=None, low_open=False, high_open=False
 ):
-    ok = not isinstance(value, bool) and isinstance(value, (int, float))
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real)
     if ok and low is not None:
         ok = value > low if low_open else value >= low
     if ok and high is not None:

@@ -1,12 +1,14 @@
 """The base class of every NDA / PDA transform."""
 
+import numbers
+
 import keras
 import tensorflow as tf
 
 from nda_tf.transforms import sampling
 
 
-def _fold_time_into_channels(images):
+def fold_time_into_channels(images):
     """`[B, T, H, W, C]` -> `[B, H, W, T*C]`, so that one spatial transform
     per clip moves every frame the same way."""
     shape = tf.shape(images)
@@ -15,7 +17,7 @@ def _fold_time_into_channels(images):
     return tf.reshape(folded, new_shape)
 
 
-def _unfold_time_from_channels(images, clip_shape):
+def unfold_time_from_channels(images, clip_shape):
     batch, frames, height, width, channels = tf.unstack(clip_shape, num=5)
     unfolded = tf.reshape(
         images, tf.stack([batch, height, width, frames, channels])
@@ -64,9 +66,11 @@ class NDATransform(keras.layers.Layer):
         # Inputs keep their dtype: uint8 in, uint8 out; float64 in, float64 out.
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
-        if seed is not None and not isinstance(seed, int):
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+        ):
             raise ValueError(f"seed must be an int or None, received {seed!r}")
-        self.seed = seed
+        self.seed = None if seed is None else int(seed)
         self.seed_generator = keras.random.SeedGenerator(
             seed, name=f"{self.name}_seed_generator"
         )
@@ -108,14 +112,14 @@ class NDATransform(keras.layers.Layer):
         if images.shape.rank == 5 and self.folds_time:
             clip_shape = tf.shape(images)
         if clip_shape is not None:
-            images = _fold_time_into_channels(images)
+            images = fold_time_into_channels(images)
         work_dtype = dtype
         if self.computes_values and dtype not in (tf.float32, tf.float64):
             work_dtype = tf.float32
         output = self.apply(tf.cast(images, work_dtype), transformation)
         output = self._cast_back(output, dtype)
         if clip_shape is not None:
-            output = _unfold_time_from_channels(output, clip_shape)
+            output = unfold_time_from_channels(output, clip_shape)
         return output
 
     def get_config(self):
@@ -126,7 +130,7 @@ class NDATransform(keras.layers.Layer):
     def _resolve_seed(self, seed):
         if seed is None:
             seed = self.seed_generator.next()
-        elif isinstance(seed, int):
+        elif isinstance(seed, numbers.Integral):
             seed = tf.constant([seed, 0], tf.int64)
         seed = tf.cast(seed, tf.int64)
         # A seed generator's state is identical on every replica; folding in

@@ -8,19 +8,13 @@ few seconds on a CPU.
 """
 
 import argparse
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
 
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from nda_tf.transforms.registry import get  # noqa: E402
+from nda_tf.transforms.registry import get
 
 SAMPLE_PHOTOS = (
     "astronaut",
@@ -103,6 +97,7 @@ def main(argv=None):
     specs = DEFAULT_TRANSFORMS
     if args.transforms is not None:
         specs = tuple(s for s in args.transforms.split(";") if s.strip())
+    matplotlib.use("Agg")  # files only; no display is needed
     figure = draw(specs, args.size, args.seed)
     figure.savefig(args.out, dpi=100)
     print(f"wrote {args.out}")

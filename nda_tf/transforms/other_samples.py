@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf.transforms import sampling
-from nda_tf.transforms.base import NDATransform
+from nda_tf.transforms.base import NDATransform, fold_time_into_channels
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
@@ -69,13 +69,15 @@ class OtherSamples(NDATransform):
         )
         return {"indices": indices}
 
-    def transform_images(self, images, transformation):
-        images = self._check_images(images)
+    def apply(self, images, transformation):
         if "indices" in transformation:
             samples = tf.gather(self._bank, transformation["indices"])
         else:
             samples = tf.convert_to_tensor(transformation["samples"])
-        if samples.shape.rank != images.shape.rank or not (
+        if samples.shape.rank == 5:
+            # Clips from the source, folded like the clips being replaced.
+            samples = fold_time_into_channels(samples)
+        if samples.shape.rank != 4 or not (
             samples.shape[1:].is_compatible_with(images.shape[1:])
         ):
             raise ValueError(

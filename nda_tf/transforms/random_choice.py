@@ -5,7 +5,12 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf.transforms import sampling
-from nda_tf.transforms.base import NDATransform, select
+from nda_tf.transforms.base import (
+    NDATransform,
+    fold_time_into_channels,
+    select,
+    unfold_time_from_channels,
+)
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
@@ -56,6 +61,8 @@ class RandomChoice(NDATransform):
                 )
         self.probabilities = probabilities
         self.needs_partner = any(t.needs_partner for t in self.transforms)
+        # Clips reach apply() unfolded; _apply_child folds per child.
+        self.folds_time = False
         self.computes_values = any(t.computes_values for t in self.transforms)
 
     def build(self, input_shape):
@@ -81,11 +88,16 @@ class RandomChoice(NDATransform):
         return {"choice": choice, "children": children}
 
     def apply(self, images, transformation):
+        """Images arrive as they are, clips unfolded: each child folds a
+        clip's frames into channels only if it is a spatial transform."""
         output = images
+        chosen_shape = [-1] + [1] * (images.shape.rank - 1)
         for index, transform in enumerate(self.transforms):
-            child = transform.apply(images, transformation["children"][index])
+            child = _apply_child(
+                transform, images, transformation["children"][index]
+            )
             chosen = tf.equal(transformation["choice"], index)
-            output = select(chosen[:, None, None, None], child, output)
+            output = select(tf.reshape(chosen, chosen_shape), child, output)
         return output
 
     def get_config(self):
@@ -109,3 +121,12 @@ class RandomChoice(NDATransform):
             for t in config["transforms"]
         ]
         return cls(**config)
+
+
+def _apply_child(transform, images, transformation):
+    if images.shape.rank == 5 and transform.folds_time:
+        folded = transform.apply(
+            fold_time_into_channels(images), transformation
+        )
+        return unfold_time_from_channels(folded, tf.shape(images))
+    return transform.apply(images, transformation)

@@ -71,8 +71,9 @@ def get(identifier):
         return _from_dict(identifier)
     if not isinstance(identifier, str):
         raise ValueError(
-            "a transform must be a name, a layer, a list or a config dict; "
-            f"received {type(identifier).__name__}: {identifier!r}"
+            "a transform must be a name, an nda_tf.transforms layer, a list "
+            f"or a config dict; received {type(identifier).__name__}: "
+            f"{identifier!r}"
         )
     text = identifier.strip()
     if text.lower() in _NONE:

@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 from nda_tf.gan import losses
+from nda_tf.transforms import sampling
 
 REAL = np.array([[2.0], [0.5], [-1.0]], "float32")
 FAKE = np.array([[-2.0], [0.0], [1.5]], "float32")
@@ -54,19 +55,21 @@ def test_without_negatives_the_loss_is_the_plain_gan():
     np.testing.assert_allclose(with_lam_one, plain, 1e-6)
 
 
-def test_gradient_penalty_of_a_linear_critic():
-    """critic(x) = sum(x) * c has gradient norm |c| * sqrt(n) everywhere."""
-    real = tf.zeros([4, 2, 2, 1])
-    fake = tf.ones([4, 2, 2, 1])
-    for scale in [0.5, 1.0]:
+def test_gradient_penalty_at_random_interpolates():
+    """critic(x) = sum(x**2) has gradient 2x, so between real = 0 and
+    fake = 1 the interpolate alpha has gradient norm 2 * alpha * sqrt(n)."""
+    real = tf.zeros([6, 2, 2, 1])
+    fake = tf.ones([6, 2, 2, 1])
+    seed = tf.constant([1, 2], tf.int64)
 
-        def critic(x, labels, scale=scale):
-            return tf.reduce_sum(x, axis=[1, 2, 3])[:, None] * scale
+    def critic(x, labels):
+        return tf.reduce_sum(tf.square(x), axis=[1, 2, 3])[:, None]
 
-        penalty = losses.gradient_penalty(
-            critic, real, fake, None, tf.constant([1, 2], tf.int64)
-        )
-        np.testing.assert_allclose(penalty, (scale * 2.0 - 1.0) ** 2, 1e-5)
+    penalty = losses.gradient_penalty(critic, real, fake, None, seed)
+    alpha = sampling.uniform([6, 1, 1, 1], seed).numpy().ravel()
+    assert len(set(alpha)) == 6  # distinct interpolates per image
+    expected = np.mean((2.0 * alpha * 2.0 - 1.0) ** 2)  # sqrt(n) = 2
+    np.testing.assert_allclose(penalty, expected, rtol=1e-5)
 
 
 def test_unknown_loss():

@@ -76,6 +76,12 @@ def test_clip_frames_share_their_clip_transformation(name):
         # Without a value_range the noise is clipped to the batch's range,
         # which differs between a whole clip and one of its frames.
         layer = T.GaussianNoise(stddev=0.1, value_range=(-1, 1), seed=3)
+    if name == "random_choice":
+        # Spatial and non-spatial children alike keep frames together.
+        layer = T.RandomChoice(
+            ["jigsaw", "stitch", "gaussian_noise(value_range=(-1, 1))"],
+            seed=3,
+        )
     clips = _images(shape=(4, 3, 16, 16, 2))
     transformation = layer.get_random_transformation(clips, seed=11)
     output = layer.transform_images(clips, transformation).numpy()

@@ -31,11 +31,23 @@ def test_jigsaw_moves_tiles_row_major():
     np.testing.assert_array_equal(output, expected)
 
 
-def test_jigsaw_grid_3_identity_permutation_is_identity():
+def test_jigsaw_grid_3_reversed_tiles():
     images = _ramp(batch=2, height=6, width=9, channels=2)
-    identity = {"permutation": tf.tile(tf.range(9)[None], [2, 1])}
-    output = T.Jigsaw(grid=3).transform_images(images, identity)
-    np.testing.assert_array_equal(output, images)
+    reverse = {"permutation": tf.tile(tf.range(8, -1, -1)[None], [2, 1])}
+    output = T.Jigsaw(grid=3).transform_images(images, reverse).numpy()
+    # Tile (row r, col c) is 2 x 3 pixels; position p shows tile 8 - p.
+    for position in range(9):
+        source = 8 - position
+        rows, cols = divmod(position, 3)
+        src_rows, src_cols = divmod(source, 3)
+        np.testing.assert_array_equal(
+            output[:, 2 * rows : 2 * rows + 2, 3 * cols : 3 * cols + 3],
+            images[
+                :,
+                2 * src_rows : 2 * src_rows + 2,
+                3 * src_cols : 3 * src_cols + 3,
+            ],
+        )
 
 
 def test_stitch_both_directions():
@@ -161,6 +173,19 @@ def test_random_choice_keeps_each_images_chosen_output():
     np.testing.assert_array_equal(output[0], images[0, ::-1])
     np.testing.assert_array_equal(output[1], images[1, :, ::-1])
     np.testing.assert_array_equal(output[2], images[2, ::-1])
+
+
+def test_random_choice_with_other_samples_and_noise_children():
+    bank = np.full([3, 4, 4, 1], 5.0, "float32")
+    layer = T.RandomChoice(
+        [T.OtherSamples(bank), "gaussian_noise(stddev=0.0)"], seed=0
+    )
+    images = _ramp(batch=64)
+    output = layer(images).numpy()
+    from_bank = np.all(output == 5.0, axis=(1, 2, 3))
+    unchanged = np.all(output == images, axis=(1, 2, 3))
+    assert (from_bank | unchanged).all()
+    assert from_bank.any() and unchanged.any()
 
 
 def test_other_samples_returns_bank_rows_in_the_images_dtype():
