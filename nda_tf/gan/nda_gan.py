@@ -160,7 +160,7 @@ class NDAGAN(keras.Model):
         """
         if seed is None:
             seed = self.seed_generator.next()
-        z_seed, label_seed = sampling.split_seed(self._replica_seed(seed), 2)
+        z_seed, label_seed = sampling.split_seed(sampling.replica_seed(seed), 2)
         z = sampling.normal([batch_size, self.z_dim], z_seed)
         labels = sampling.uniform(
             [batch_size], label_seed, maxval=self.num_classes, dtype=tf.int32
@@ -250,7 +250,7 @@ class NDAGAN(keras.Model):
         def critic(x, y):
             return self._discriminate(x, y)
 
-        seed = self._replica_seed(self.seed_generator.next())
+        seed = sampling.replica_seed(self.seed_generator.next())
         seeds = sampling.split_seed(seed, 2)
         penalty = losses.gradient_penalty(
             critic, images, batches[1], labels, seeds[0]
@@ -403,17 +403,6 @@ class NDAGAN(keras.Model):
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
-
-    @staticmethod
-    def _replica_seed(seed):
-        """Folds the replica id into `seed`: replicas draw different noise
-        and negatives from the same generator state."""
-        seed = tf.cast(seed, tf.int64)
-        context = tf.distribute.get_replica_context()
-        if context is not None and context.num_replicas_in_sync > 1:
-            replica = tf.cast(context.replica_id_in_sync_group, tf.int64)
-            seed = sampling.fold_in(seed, replica)
-        return seed
 
     def _per_replica(self, loss):
         # Keras optimizers sum gradients over replicas (DESIGN.md pitfall 3).

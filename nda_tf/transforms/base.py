@@ -132,14 +132,7 @@ class NDATransform(keras.layers.Layer):
             seed = self.seed_generator.next()
         elif isinstance(seed, numbers.Integral):
             seed = tf.constant([seed, 0], tf.int64)
-        seed = tf.cast(seed, tf.int64)
-        # A seed generator's state is identical on every replica; folding in
-        # the replica id gives each replica its own transformations.
-        context = tf.distribute.get_replica_context()
-        if context is not None and context.num_replicas_in_sync > 1:
-            replica = tf.cast(context.replica_id_in_sync_group, tf.int64)
-            seed = sampling.fold_in(seed, replica)
-        return seed
+        return sampling.replica_seed(seed)
 
     def _check_images(self, images):
         images = tf.convert_to_tensor(images)

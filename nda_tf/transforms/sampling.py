@@ -75,6 +75,20 @@ def split_seed(seed, num):
     return tf.unstack(seeds, num=num)
 
 
+def replica_seed(seed):
+    """`seed` as int64, with the replica id folded in under a strategy.
+
+    Seed generators hold the same state on every replica; folding in the
+    replica id makes each replica draw its own numbers.
+    """
+    seed = tf.cast(seed, tf.int64)
+    context = tf.distribute.get_replica_context()
+    if context is not None and context.num_replicas_in_sync > 1:
+        replica = tf.cast(context.replica_id_in_sync_group, tf.int64)
+        seed = fold_in(seed, replica)
+    return seed
+
+
 def fold_in(seed, data):
     """Mixes the integer `data` into `seed`."""
     return tf.random.experimental.stateless_fold_in(seed, data, alg=ALGORITHM)
