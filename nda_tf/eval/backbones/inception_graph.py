@@ -1,0 +1,155 @@
+"""The TF Inception graph of the standard FID code (inception-2015-12-05).
+
+The frozen GraphDef `classify_image_graph_def.pb` is the network behind
+published FIDs (Heusel et al., 2017; the NDA paper's numbers too). As the
+standard TF FID code does, images go in as float 0..255 `[B, H, W, 3]` at
+the tensor `ExpandDims:0` (the graph resizes them bilinearly to 299x299 and
+normalizes them itself); features are `pool_3:0` (2048-d). Class logits
+for the Inception Score are `pool_3` times the `softmax/logits/MatMul`
+weights (1008 classes, no bias), as in the original IS code.
+"""
+
+import os
+import pathlib
+import tarfile
+
+import tensorflow as tf
+
+from nda_tf.eval import stats
+from nda_tf.eval.backbones import base
+
+URL = (
+    "http://download.tensorflow.org/models/image/imagenet/"
+    "inception-2015-12-05.tgz"
+)
+GRAPH_FILE = "classify_image_graph_def.pb"
+INPUT = "ExpandDims:0"
+FEATURES = "pool_3:0"
+LOGITS_WEIGHTS = "softmax/logits/MatMul"
+
+
+def cached_graph_path(cache_dir=None):
+    root = pathlib.Path(cache_dir) if cache_dir else stats.default_cache_dir()
+    return root / "inception-2015-12-05" / GRAPH_FILE
+
+
+def read_graph_def(path=None, cache_dir=None, download=False):
+    """The GraphDef from a .pb, a .tgz holding it, or the cache.
+
+    Args:
+        path: a `.pb` or the `inception-2015-12-05.tgz` archive; None looks
+            in the cache.
+        cache_dir: cache root (default `$NDA_TF_CACHE` or ~/.cache/nda_tf).
+        download: fetch the archive into the cache when it is missing.
+    """
+    if path is None:
+        path = cached_graph_path(cache_dir)
+        if not path.is_file():
+            if not download:
+                raise ValueError(
+                    "the TF Inception graph is not available: put "
+                    f"{GRAPH_FILE} (from {URL}) at {path}, pass its .pb or "
+                    ".tgz path, or allow download=True on a machine with "
+                    "network access"
+                )
+            _download(path)
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise ValueError(f"no Inception graph file at {path}")
+    if path.suffix in (".tgz", ".gz") or tarfile.is_tarfile(path):
+        data = _read_from_archive(path)
+    else:
+        data = path.read_bytes()
+    graph_def = tf.compat.v1.GraphDef()
+    try:
+        graph_def.ParseFromString(data)
+    except Exception as error:
+        raise ValueError(f"{path} is not a TensorFlow GraphDef") from error
+    return graph_def
+
+
+def _read_from_archive(path):
+    with tarfile.open(path) as archive:
+        for member in archive.getmembers():
+            if os.path.basename(member.name) == GRAPH_FILE:
+                return archive.extractfile(member).read()
+    raise ValueError(f"{path} holds no {GRAPH_FILE}")
+
+
+def _download(target):
+    archive = tf.keras.utils.get_file(
+        "inception-2015-12-05.tgz", URL, cache_dir=str(target.parent)
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_suffix(".tmp")
+    temp.write_bytes(_read_from_archive(archive))
+    os.replace(temp, target)
+
+
+class InceptionGraph(base.FeatureExtractor):
+    """Pool-3 features of the TF Inception graph: the published-FID backbone.
+
+    Args:
+        path: `classify_image_graph_def.pb` or `inception-2015-12-05.tgz`;
+            None looks in the cache (`<cache_dir>/inception-2015-12-05/`).
+        cache_dir: the cache root.
+        download: fetch the graph once when missing (needs network).
+        graph_def: an already parsed GraphDef (overrides `path`).
+
+    Example:
+
+    >>> extractor = InceptionGraph("/data/inception-2015-12-05.tgz")
+    >>> extractor(images).shape  # doctest: +SKIP
+    (64, 2048)
+
+    Reference: Heusel et al., "GANs trained by a two time-scale update rule
+    converge to a local Nash equilibrium", NeurIPS 2017 (the FID); Salimans
+    et al., 2016 (the Inception Score).
+    """
+
+    name = "inception"
+    protocol = (
+        "TF inception-2015-12-05 pool_3 (2048-d), the graph's own bilinear "
+        "resize to 299; comparable with published FIDs"
+    )
+
+    def __init__(
+        self, path=None, cache_dir=None, download=False, graph_def=None
+    ):
+        if graph_def is None:
+            graph_def = read_graph_def(path, cache_dir, download)
+        self._function_pair = _import(graph_def)
+        features, logits = self._function_pair.structured_outputs
+        self.feature_dim = int(features.shape[-1])
+        self.num_classes = int(logits.shape[-1])
+
+    def compute(self, images):
+        features, logits = self._function_pair(base.to_0_255(images))
+        return {"features": features, "logits": logits}
+
+
+def _import(graph_def):
+    names = {node.name for node in graph_def.node}
+    for tensor in (INPUT, FEATURES):
+        if tensor.split(":")[0] not in names:
+            raise ValueError(f"the graph has no tensor {tensor!r}")
+    if LOGITS_WEIGHTS not in names:
+        raise ValueError(f"the graph has no op {LOGITS_WEIGHTS!r}")
+
+    def import_graph(images):
+        # Mapping ExpandDims:0 to a batch placeholder bypasses the JPEG
+        # decoder and its batch of one.
+        pool, weights = tf.compat.v1.import_graph_def(
+            graph_def,
+            input_map={INPUT: images},
+            return_elements=[FEATURES, LOGITS_WEIGHTS],
+            name="inception",
+        )
+        pool = tf.reshape(pool, [tf.shape(images)[0], pool.shape[-1]])
+        return pool, tf.matmul(pool, weights.inputs[1])
+
+    spec = tf.TensorSpec([None, None, None, 3], tf.float32)
+    wrapped = tf.compat.v1.wrap_function(import_graph, [spec])
+    # Pruning keeps only what feeds the outputs: the JPEG decoder and its
+    # placeholder are left out of the function.
+    return wrapped.prune(wrapped.inputs[:1], list(wrapped.outputs))

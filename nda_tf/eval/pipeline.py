@@ -1,0 +1,204 @@
+"""Batched, streaming feature statistics of datasets and generators.
+
+Images flow one batch at a time from the source through the backbone into
+a `RunningStatistics`; only features (and logits, for IS) are kept. Under a
+`tf.distribute` strategy each batch is split across the replicas.
+"""
+
+import warnings
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from nda_tf.eval import fid, stats
+from nda_tf.eval.backbones import base
+
+METRICS = ("fid", "kid", "is")
+
+
+def batches(source, num_images, batch_size):
+    """Yields image batches, `num_images` images in all.
+
+    Args:
+        source: a `tf.data.Dataset` of images or `(image, label, ...)`
+            tuples (unbatched, or batched), an array `[N, H, W, C]`, or a
+            callable `fn(size)` returning `size` images (a generator).
+        num_images: int >= 1.
+        batch_size: int >= 1.
+    """
+    fid._positive_int("num_images", num_images, 1)
+    fid._positive_int("batch_size", batch_size, 1)
+    if isinstance(source, tf.data.Dataset):
+        yield from _dataset_batches(source, num_images, batch_size)
+    elif callable(source):
+        for start in range(0, num_images, batch_size):
+            size = min(batch_size, num_images - start)
+            images = source(size)
+            if len(images) != size:
+                raise ValueError(
+                    f"the generator returned {len(images)} images; asked for "
+                    f"{size}"
+                )
+            yield images
+    elif isinstance(source, np.ndarray):
+        for start in range(0, min(num_images, len(source)), batch_size):
+            yield source[start : min(start + batch_size, num_images)]
+    else:
+        raise ValueError(
+            "source must be a tf.data.Dataset, an array or a callable; "
+            f"received {type(source).__name__}"
+        )
+
+
+def _dataset_batches(dataset, num_images, batch_size):
+    spec = dataset.element_spec
+    if isinstance(spec, (tuple, list)):
+        dataset = dataset.map(lambda *parts: parts[0])
+        spec = spec[0]
+    elif isinstance(spec, dict):
+        if "image" not in spec:
+            raise ValueError(f"dict elements need an 'image' key; got {spec}")
+        dataset = dataset.map(lambda element: element["image"])
+        spec = spec["image"]
+    if spec.shape.rank == 3:
+        dataset = dataset.take(num_images).batch(batch_size)
+    elif spec.shape.rank == 4:
+        dataset = dataset.unbatch().take(num_images).batch(batch_size)
+    else:
+        raise ValueError(f"dataset images must be rank 3 or 4; got {spec}")
+    yield from dataset.prefetch(2)
+
+
+def compute_statistics(
+    source,
+    extractor,
+    num_images=10000,
+    batch_size=100,
+    keep_features=True,
+    keep_logits=False,
+    strategy=None,
+    progress=True,
+    **metadata,
+):
+    """`stats.Statistics` of `num_images` images from `source`.
+
+    Args:
+        source: see `batches`.
+        extractor: a `FeatureExtractor`.
+        num_images: how many images (the paper: 10k).
+        batch_size: images per backbone call (split across replicas).
+        keep_features: keep the features (for KID).
+        keep_logits: keep the class logits (for IS).
+        strategy: optional `tf.distribute.Strategy`.
+        progress: show a progress bar.
+        **metadata: extra facts stored with the statistics.
+    """
+    if not isinstance(extractor, base.FeatureExtractor):
+        raise ValueError(f"extractor must be a FeatureExtractor: {extractor!r}")
+    if keep_logits and not extractor.has_logits:
+        raise ValueError(f"backbone {extractor.name!r} gives no logits for IS")
+    running = stats.RunningStatistics(keep_features, keep_logits)
+    bar = (
+        keras.utils.Progbar(num_images, unit_name="image") if progress else None
+    )
+    for images in batches(source, num_images, batch_size):
+        features, logits = _extract(extractor, images, strategy)
+        running.update(features, logits)
+        if bar is not None:
+            bar.update(running.count)
+    if running.count < num_images:
+        warnings.warn(
+            f"the source ran out after {running.count} of {num_images} images",
+            stacklevel=2,
+        )
+    return running.result(
+        backbone=extractor.name,
+        protocol=extractor.describe(),
+        count=running.count,
+        **metadata,
+    )
+
+
+def _extract(extractor, images, strategy):
+    if strategy is None or strategy.num_replicas_in_sync == 1:
+        return extractor.features_and_logits(images)
+    images = extractor.prepare(images)
+    replicas = strategy.num_replicas_in_sync
+    bounds = np.linspace(0, int(images.shape[0]), replicas + 1).astype(int)
+
+    def shard(context):
+        index = context.replica_id_in_sync_group
+        return images[bounds[index] : bounds[index + 1]]
+
+    shards = strategy.experimental_distribute_values_from_function(shard)
+    outputs = strategy.run(extractor._traced, args=(shards,))
+    features = strategy.gather(outputs["features"], axis=0).numpy()
+    logits = outputs.get("logits")
+    if logits is not None:
+        logits = strategy.gather(logits, axis=0).numpy()
+    return features, logits
+
+
+def score(
+    generated,
+    reference,
+    metrics=("fid", "kid"),
+    kid_subsets=100,
+    kid_subset_size=1000,
+    is_splits=10,
+):
+    """Metrics of generated statistics against reference statistics.
+
+    Args:
+        generated: `Statistics` of the generated images (with features for
+            KID, logits for IS).
+        reference: `Statistics` of the real images (features for KID).
+        metrics: any of "fid", "kid", "is".
+
+    Returns:
+        dict of floats: `fid`, `kid` and `kid_std`, `is` and `is_std`.
+    """
+    metrics = check_metrics(metrics)
+    backbones = (
+        generated.metadata.get("backbone"),
+        reference.metadata.get("backbone"),
+    )
+    if None not in backbones and backbones[0] != backbones[1]:
+        raise ValueError(
+            f"generated and reference statistics come from different "
+            f"backbones: {backbones[0]!r} and {backbones[1]!r}"
+        )
+    results = {}
+    if "fid" in metrics:
+        results["fid"] = fid.frechet_distance(
+            generated.mean,
+            generated.covariance,
+            reference.mean,
+            reference.covariance,
+        )
+    if "kid" in metrics:
+        if generated.features is None or reference.features is None:
+            raise ValueError("KID needs the features of both sets")
+        results["kid"], results["kid_std"] = fid.kid(
+            generated.features, reference.features, kid_subsets, kid_subset_size
+        )
+    if "is" in metrics:
+        if generated.logits is None:
+            raise ValueError("IS needs the logits of the generated images")
+        results["is"], results["is_std"] = fid.inception_score(
+            generated.logits,
+            min(is_splits, len(generated.logits)),
+            from_logits=True,
+        )
+    return results
+
+
+def check_metrics(metrics):
+    if isinstance(metrics, str):
+        metrics = [m.strip() for m in metrics.split(",") if m.strip()]
+    metrics = tuple(metrics)
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown or not metrics:
+        raise ValueError(f"metrics must be among {METRICS}; received {metrics}")
+    return metrics
