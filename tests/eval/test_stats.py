@@ -24,10 +24,10 @@ def test_running_statistics_match_numpy_over_uneven_batches():
 def test_running_statistics_errors():
     running = stats.RunningStatistics()
     with pytest.raises(ValueError, match="at least 1"):
-        running.mean
+        _ = running.mean
     running.update(np.zeros((1, 3)))
     with pytest.raises(ValueError, match="at least 2"):
-        running.covariance
+        _ = running.covariance
     with pytest.raises(ValueError, match="dimension 4"):
         running.update(np.zeros((2, 4)))
     with pytest.raises(ValueError, match="finite"):
