@@ -1,7 +1,6 @@
 """A Keras callback that measures FID / KID of the GAN during training."""
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from nda_tf.eval import pipeline, stats
@@ -121,7 +120,7 @@ class EvaluationCallback(keras.callbacks.Callback):
         # batch index of the epoch instead of the contract's global step.
         step = getattr(self.model, "step", None)
         if step is not None:
-            return int(np.asarray(step))
+            return int(keras.ops.convert_to_numpy(step))
         return int(batch)
 
     def _write(self, step, results):

@@ -1,0 +1,121 @@
+"""The evaluation callback during NDAGAN training."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorboard.backend.event_processing import event_accumulator
+
+from nda_tf.eval import EvaluationCallback, backbones, pipeline
+from nda_tf.gan import NDAGAN
+from tests.gan import tiny
+
+
+def _extractor():
+    inputs = keras.Input((tiny.SIZE, tiny.SIZE, 3))
+    features = keras.layers.Flatten()(keras.layers.AveragePooling2D(2)(inputs))
+    return backbones.KerasFeatureExtractor(
+        keras.Model(inputs, features), name="pooled_pixels"
+    )
+
+
+def _gan():
+    gan = NDAGAN(
+        tiny.generator(),
+        tiny.discriminator(),
+        nda="jigsaw",
+        d_steps=1,
+        z_dim=4,
+        seed=0,
+    )
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(1e-2),
+        g_optimizer=keras.optimizers.Adam(1e-2),
+    )
+    return gan
+
+
+class _Recorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen.append(dict(logs))
+
+
+def test_writes_metrics_to_logs_and_tensorboard(tmp_path):
+    gan, extractor = _gan(), _extractor()
+    # The reference is the generator's own samples under the callback's
+    # seeds: before training, FID and KID against it are zero.
+    starts = iter(range(0, 48, 16))
+    reference = pipeline.compute_statistics(
+        lambda size: gan.generate(size, seed=3 + next(starts)),
+        extractor,
+        48,
+        batch_size=16,
+        progress=False,
+    )
+    callback = EvaluationCallback(
+        reference,
+        extractor,
+        every_n_steps=2,
+        num_samples=48,
+        batch_size=16,
+        seed=3,
+        logdir=tmp_path / "eval",
+        kid_subset_size=48,
+    )
+    callback.set_model(gan)
+    before = callback.evaluate()
+    # (Unbiased KID of a set against itself is only near 0.)
+    assert abs(before["fid"]) < 1e-6 and abs(before["kid"]) < 1e-2
+    assert callback.evaluate() == before  # fixed seeds: same images
+
+    recorder = _Recorder()
+    images = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1))
+    dataset = tf.data.Dataset.from_tensor_slices(images.astype("float32"))
+    gan.fit(
+        dataset.repeat().batch(8),
+        shuffle=False,
+        steps_per_epoch=4,
+        epochs=1,
+        verbose=0,
+        callbacks=[callback, recorder],
+    )
+    # Steps 2 and 4 are evaluated; the next callback sees the metrics.
+    assert [step for step, _ in callback.history] == [2, 4]
+    assert "fid" not in recorder.seen[0] and "fid" in recorder.seen[1]
+    after = callback.history[1][1]
+    assert after["fid"] > 1e-3 and after["kid"] > before["kid"]  # G moved
+    assert recorder.seen[3]["fid"] == after["fid"]
+
+    events = event_accumulator.EventAccumulator(
+        str(tmp_path / "eval"), size_guidance={"tensors": 0}
+    )
+    events.Reload()
+    assert {"eval/fid", "eval/kid", "eval/kid_std"} <= set(
+        events.Tags()["tensors"]
+    )
+    fids = events.Tensors("eval/fid")
+    assert [e.step for e in fids] == [2, 4]
+    assert float(tf.make_ndarray(fids[1].tensor_proto)) == pytest.approx(
+        callback.history[1][1]["fid"], rel=1e-6
+    )
+
+
+def test_checks_its_arguments(tmp_path):
+    extractor = _extractor()
+    stats = pipeline.compute_statistics(
+        np.zeros((4, 8, 8, 3), "float32"),
+        extractor,
+        4,
+        keep_features=False,
+        progress=False,
+    )
+    with pytest.raises(ValueError, match="KID needs reference"):
+        EvaluationCallback(stats, extractor, every_n_steps=1)
+    with pytest.raises(ValueError, match="every_n_steps must be >= 1"):
+        EvaluationCallback(stats, extractor, every_n_steps=0, metrics="fid")
+    with pytest.raises(ValueError, match="no statistics file"):
+        EvaluationCallback(tmp_path / "none.npz", extractor, 1)
