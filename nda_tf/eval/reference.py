@@ -15,6 +15,7 @@ def reference_statistics(
     progress=True,
     refresh=False,
     resolution=None,
+    data_dir=None,
 ):
     """Statistics of `num_images` real images, from the cache when there.
 
@@ -34,7 +35,7 @@ def reference_statistics(
         cache_dir: cache root (default `$NDA_TF_CACHE` or ~/.cache/nda_tf).
         batch_size, strategy, progress: as in `pipeline.compute_statistics`.
         refresh: recompute even when cached.
-        resolution: optional resolution passed to `nda_tf.data.load`.
+        resolution, data_dir: passed to `nda_tf.data.load`.
     """
     if not isinstance(dataset, str) or not dataset:
         raise ValueError(f"dataset must be a non-empty name; got {dataset!r}")
@@ -50,7 +51,7 @@ def reference_statistics(
             )
         return cached
     if source is None:
-        source = _load(dataset, split, resolution)
+        source = _load(dataset, split, resolution, data_dir)
     result = pipeline.compute_statistics(
         source,
         extractor,
@@ -67,9 +68,11 @@ def reference_statistics(
     return result
 
 
-def _load(dataset, split, resolution):
+def _load(dataset, split, resolution, data_dir):
     # Imported here: the data package is only needed to load named sets.
     from nda_tf import data
 
-    images, _ = data.load(dataset, split=split, resolution=resolution)
+    images, _ = data.load(
+        dataset, split=split, resolution=resolution, data_dir=data_dir
+    )
     return images

@@ -49,8 +49,8 @@ def read_graph_def(path=None, cache_dir=None, download=False):
                 raise ValueError(
                     "the TF Inception graph is not available: put "
                     f"{GRAPH_FILE} (from {URL}) at {path}, pass its .pb or "
-                    ".tgz path, or allow download=True on a machine with "
-                    "network access"
+                    ".tgz path, or allow downloading (download=True, or "
+                    "--download) on a machine with network access"
                 )
             _download(path)
     path = pathlib.Path(path)

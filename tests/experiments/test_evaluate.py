@@ -1,0 +1,109 @@
+"""`python -m nda_tf.experiments.evaluate` end to end on a tiny run."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nda_tf import data
+from nda_tf.eval import stats
+from nda_tf.gan import runs
+from nda_tf.training import CheckpointKeeper, write_json_atomic
+from tests.eval import graphs
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """A run directory as the GAN trainer leaves it, with an npz dataset."""
+    root = tmp_path_factory.mktemp("evaluate")
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8)
+    np.savez(root / "real.npz", images=images)
+    _, info = data.load(f"npz:{root / 'real.npz'}")
+    config = runs.resolve(
+        {
+            "dataset": f"npz:{root / 'real.npz'}",
+            "arch": "sngan",
+            "ch": 4,
+            "z_dim": 8,
+            "steps": 1,
+            "nda": "jigsaw",
+        },
+        info,
+    )
+    logdir = root / "run"
+    write_json_atomic(str(logdir / "config.json"), config)
+    gan = runs.build(config, compile=False)
+    keeper = CheckpointKeeper(
+        str(logdir / "checkpoints"), tf.train.Checkpoint(gan=gan)
+    )
+    keeper.save(1)
+    return root, logdir
+
+
+def _evaluate(*flags):
+    command = [sys.executable, "-m", "nda_tf.experiments.evaluate", *flags]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def test_inception_graph_protocol(run_dir, tmp_path):
+    root, logdir = run_dir
+    graph = tmp_path / "classify_image_graph_def.pb"
+    graph.write_bytes(graphs.inception_like_graph_def().SerializeToString())
+    flags = [
+        f"--logdir={logdir}",
+        "--metrics=fid,kid,is",
+        "--backbone=inception",
+        f"--weights={graph}",
+        "--num_samples=30",
+        "--batch_size=16",
+        "--is_splits=3",
+        f"--cache_dir={tmp_path / 'cache'}",
+        "--noprogress",
+    ]
+    result = _evaluate(*flags)
+    assert result.returncode == 0, result.stderr[-3000:]
+    record = json.loads(
+        (logdir / "eval" / "metrics_latest_inception.json").read_text()
+    )
+    assert set(record["results"]) == {"fid", "kid", "kid_std", "is", "is_std"}
+    assert record["results"]["fid"] > 0
+    assert 1.0 <= record["results"]["is"] <= graphs.CLASSES
+    assert "comparable with published FIDs" in record["protocol"]
+    assert "30 images of npz:" in record["reference"]
+    assert "| fid |" in result.stdout and "inception" in result.stdout
+    cached = stats.reference_path(
+        f"npz:{root / 'real.npz'}", "test", "inception", 30, tmp_path / "cache"
+    )
+    assert stats.Statistics.load(cached).count == 30
+
+
+def test_efficientnet_backbone_and_clear_errors(run_dir, tmp_path):
+    _, logdir = run_dir
+    result = _evaluate(
+        f"--logdir={logdir}",
+        "--backbone=efficientnet_lite0",
+        "--num_samples=12",
+        "--kid_subset_size=12",
+        f"--cache_dir={tmp_path}",
+        "--noprogress",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    record = json.loads(
+        (logdir / "eval" / "metrics_latest_efficientnet_lite0.json").read_text()
+    )
+    assert record["results"]["fid"] > 0 and "kid" in record["results"]
+    assert "not comparable" in record["protocol"]
+    # No graph, no network: the error names the file to provide.
+    offline = _evaluate(f"--logdir={logdir}", f"--cache_dir={tmp_path}")
+    assert offline.returncode != 0
+    assert "classify_image_graph_def.pb" in offline.stderr
+    assert str(tmp_path) in offline.stderr
+    assert "Traceback" not in offline.stderr
