@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -87,7 +88,8 @@ def train(config, logdir, options=None, callbacks=(), strategy=None):
     config = dict(config)
     strategy = strategy or make_strategy(config.get("strategy", "default"))
     replicas = strategy.num_replicas_in_sync
-    resolved = runs.resolve(config)  # checks flags before reading data
+    # Checks the settings before the (maybe long) read of the data.
+    resolved = runs.resolve(config, derive_steps=False)
     if resolved["batch_size"] % replicas:
         raise ValueError(
             f"batch_size {resolved['batch_size']} is not divisible by the "
@@ -109,6 +111,8 @@ def train(config, logdir, options=None, callbacks=(), strategy=None):
     config = runs.resolve(config, stream.info)
     _write_config(logdir, config)
     runs.set_precision(config)
+    # Seeded initial weights: the same settings give the same run.
+    keras.utils.set_random_seed(config["seed"])
     with strategy.scope():
         gan = runs.build(config)
     return _Loop(gan, config, logdir, options, stream, strategy).run(callbacks)
@@ -226,9 +230,13 @@ class _Loop:
 
 def _step_function(gan, strategy, config):
     """One distributed train_step, reduced to replica-mean metrics."""
-    step = tf.function(gan.train_step, jit_compile=bool(config["jit"]))
+    step = tf.function(
+        gan.train_step, jit_compile=bool(config["jit"]), autograph=False
+    )
 
-    @tf.function
+    # No autograph: the step is plain Python control flow over tensors, and
+    # converting every layer's code costs seconds per run.
+    @tf.function(autograph=False)
     def distributed(batch):
         outputs = strategy.run(step, args=(batch,))
         return {
