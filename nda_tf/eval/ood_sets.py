@@ -202,9 +202,13 @@ def corrupted(in_data, corruption, severity=DEFAULT_SEVERITY, seed=0):
     corruption, severity = parse_corruption(f"{corruption}_{severity}")
     dataset = _as_image_dataset(in_data)
     shape = dataset.element_spec.shape
-    if shape.rank != 3 or any(s is not None and s < 32 for s in shape[:2]):
+    if (
+        shape.rank != 3
+        or shape[-1] != 3
+        or any(s is not None and s < 32 for s in shape[:2])
+    ):
         raise ValueError(
-            "local corruptions need unbatched images of at least 32x32; "
+            "local corruptions need unbatched RGB images of at least 32x32; "
             f"received images of shape {shape}"
         )
     function = corruption_function(corruption, severity)

@@ -111,11 +111,11 @@ class DiscriminatorScorer:
         _check_int("batch_size", batch_size)
         self.discriminator = discriminator
         self.batch_size = int(batch_size)
-        self.num_classes = _num_classes(discriminator, num_classes, label)
-        self.conditional = (
-            self.num_classes > 1 or _input_count(discriminator) > 1
-        )
-        _check_label(label, self.num_classes)
+        self.num_classes = _num_classes(discriminator, num_classes)
+        self.conditional = (self.num_classes or 1) > 1 or _input_count(
+            discriminator
+        ) > 1
+        _check_label(label, self.num_classes, self.conditional)
         self.label = label
         self._logits = tf.function(self._call, reduce_retracing=True)
 
@@ -271,32 +271,33 @@ def _positional_count(function):
     return sum(p.kind in kinds for p in parameters)
 
 
-def _num_classes(discriminator, num_classes, label):
+def _num_classes(discriminator, num_classes):
+    """The number of labels, or None when unknown."""
     if num_classes is None:
         num_classes = getattr(discriminator, "num_classes", None)
-    if num_classes is None:
-        if _input_count(discriminator) > 1 and label == LABEL_MAX:
+    if num_classes is not None:
+        _check_int("num_classes", num_classes)
+        num_classes = int(num_classes)
+    return num_classes
+
+
+def _check_label(label, num_classes, conditional):
+    if label == LABEL_MAX:
+        if conditional and num_classes is None:
             raise ValueError(
                 "this discriminator takes [images, labels]: pass num_classes "
                 "(to score with the best label) or an int label"
             )
-        return 1
-    _check_int("num_classes", num_classes)
-    return int(num_classes)
-
-
-def _check_label(label, num_classes):
-    if label == LABEL_MAX:
         return
+    high = num_classes if conditional and num_classes else None
     if (
         isinstance(label, bool)
         or not isinstance(label, numbers.Integral)
-        or not 0 <= label < num_classes
+        or label < 0
+        or (high is not None and label >= high)
     ):
-        raise ValueError(
-            f"label must be 'max' or an int in [0, {num_classes}); "
-            f"received {label!r}"
-        )
+        bound = f"an int in [0, {high})" if high else "an int >= 0"
+        raise ValueError(f"label must be 'max' or {bound}; received {label!r}")
 
 
 def _input_count(model):
