@@ -37,6 +37,11 @@ setup(
         "scikit-learn>=1.3",
         # Sample photos for the transforms picture.
         "scikit-image>=0.22",
+        # Connected components for counting dots (nda_tf.eval.numerosity).
+        "scipy>=1.10",
+        # Local CIFAR-10-C-style corruptions for OOD sets ("corrupt:...");
+        # the maintained fork of imagecorruptions, imported as such.
+        "imagecorruptions-imaug>=1.1.5",
     ],
     extras_require={
         "test": [
