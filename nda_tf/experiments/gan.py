@@ -24,6 +24,7 @@ import sys
 
 from absl import app, flags
 
+from nda_tf.experiments import common
 from nda_tf.training import STRATEGIES
 
 F = flags.FLAGS
@@ -97,27 +98,12 @@ def default_logdir(config):
     return os.path.join("runs", re.sub(r"[^A-Za-z0-9_.=-]+", "_", name))
 
 
-def quiet_logs():
-    """Our progress messages only; TensorFlow's INFO lines are noise here."""
-    import logging
-
-    import tensorflow as tf
-
-    tf.get_logger().setLevel(logging.WARNING)
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    ours = logging.getLogger("nda_tf")
-    ours.addHandler(handler)
-    ours.setLevel(logging.INFO)
-    ours.propagate = False
-
-
 def main(argv):
     del argv
     from nda_tf.gan import trainer
     from nda_tf.training import make_strategy
 
-    quiet_logs()
+    common.quiet_logs()
 
     config = {name: F[name].value for name in CONFIG_FLAGS}
     logdir = F.logdir or default_logdir(config)

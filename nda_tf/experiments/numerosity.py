@@ -24,6 +24,8 @@ import sys
 
 from absl import app, flags
 
+from nda_tf.experiments import common
+
 flags.DEFINE_integer("k", 6, "Dots in every training image.")
 flags.DEFINE_list("negative_counts", ["4", "5", "7"], "Dot counts of NDA.")
 flags.DEFINE_integer("radius", 3, "Dot radius in pixels (32x32 images).")
@@ -66,6 +68,7 @@ def main(argv):
     del argv
     from nda_tf.gan import numerosity, trainer
 
+    common.quiet_logs()
     try:
         negatives = [int(c) for c in F.negative_counts]
     except ValueError:
