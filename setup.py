@@ -37,6 +37,9 @@ setup(
         "scikit-learn>=1.3",
         # Sample photos for the transforms picture.
         "scikit-image>=0.22",
+        # PredictionLog protos for TF Serving warm-up files, and the gRPC
+        # client; it pins the matching tensorflow minor version.
+        "tensorflow-serving-api>=2.16,<3",
     ],
     extras_require={
         "test": [
