@@ -1,0 +1,1 @@
+"""Command-line experiments (absl flags live only here)."""
