@@ -19,22 +19,50 @@ import os
 from absl import app, flags
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("logdir", None, "the GAN run directory", required=True)
-flags.DEFINE_string("out", None, "the serving base folder", required=True)
-flags.DEFINE_list("what", ["discriminator", "generator"], "what to export")
-flags.DEFINE_string("checkpoint", "latest", "latest, best or a folder")
-flags.DEFINE_string(
-    "calibration_data", None, "nda_tf.data source (default: the run's)"
-)
-flags.DEFINE_string("calibration_split", "test", "its split")
-flags.DEFINE_integer("num_calibration", 1000, "held-out calibration images")
-flags.DEFINE_float("tpr", 0.95, "in-distribution rate kept above threshold")
-flags.DEFINE_integer("label", None, "conditional D: score with this class")
-flags.DEFINE_string("detector_name", "nda_ood", "served detector name")
-flags.DEFINE_string("generator_name", "nda_generator", "served G name")
-flags.DEFINE_integer("version", 1, "model version")
-flags.DEFINE_bool("overwrite", False, "replace an existing version")
-flags.DEFINE_string("data_dir", None, "tfds data directory")
+
+
+def define_flags(fv=FLAGS):
+    """Defines this command's flags in `fv` (absl's global set by default).
+
+    Defined on demand, not at import, so that this module can be imported
+    next to other commands that use the same flag names.
+    """
+    define = {"flag_values": fv}
+    flags.DEFINE_string("logdir", None, "the GAN run directory", **define)
+    flags.DEFINE_string("out", None, "the serving base folder", **define)
+    flags.DEFINE_list(
+        "what", ["discriminator", "generator"], "what to export", **define
+    )
+    flags.DEFINE_string(
+        "checkpoint", "latest", "latest, best or a folder", **define
+    )
+    flags.DEFINE_string(
+        "calibration_data",
+        None,
+        "nda_tf.data source (default: the run's)",
+        **define,
+    )
+    flags.DEFINE_string("calibration_split", "test", "its split", **define)
+    flags.DEFINE_integer(
+        "num_calibration", 1000, "held-out calibration images", **define
+    )
+    flags.DEFINE_float(
+        "tpr", 0.95, "in-distribution rate kept above threshold", **define
+    )
+    flags.DEFINE_integer(
+        "label", None, "conditional D: score with this class", **define
+    )
+    flags.DEFINE_string(
+        "detector_name", "nda_ood", "served detector name", **define
+    )
+    flags.DEFINE_string(
+        "generator_name", "nda_generator", "served G name", **define
+    )
+    flags.DEFINE_integer("version", 1, "model version", **define)
+    flags.DEFINE_bool(
+        "overwrite", False, "replace an existing version", **define
+    )
+    flags.DEFINE_string("data_dir", None, "tfds data directory", **define)
 
 
 def latest_scalars(folder):
@@ -131,27 +159,36 @@ def export_run(logdir, out, what, checkpoint="latest", **options):
     return paths
 
 
-def main(argv):
-    del argv
+def run(fv=FLAGS):
+    """Exports as the parsed flags in `fv` say; prints the folders."""
+    for name in ("logdir", "out"):
+        if not fv[name].value:
+            raise app.UsageError(f"--{name} is required")
     paths = export_run(
-        FLAGS.logdir,
-        FLAGS.out,
-        FLAGS.what,
-        FLAGS.checkpoint,
-        calibration_data=FLAGS.calibration_data,
-        calibration_split=FLAGS.calibration_split,
-        num_calibration=FLAGS.num_calibration,
-        tpr=FLAGS.tpr,
-        label=FLAGS.label,
-        detector_name=FLAGS.detector_name,
-        generator_name=FLAGS.generator_name,
-        version=FLAGS.version,
-        overwrite=FLAGS.overwrite,
-        data_dir=FLAGS.data_dir,
+        fv.logdir,
+        fv.out,
+        fv.what,
+        fv.checkpoint,
+        calibration_data=fv.calibration_data,
+        calibration_split=fv.calibration_split,
+        num_calibration=fv.num_calibration,
+        tpr=fv.tpr,
+        label=fv.label,
+        detector_name=fv.detector_name,
+        generator_name=fv.generator_name,
+        version=fv.version,
+        overwrite=fv.overwrite,
+        data_dir=fv.data_dir,
     )
     for kind, path in paths.items():
         print(f"{kind}: {path}")
 
 
+def main(argv):
+    del argv
+    run(FLAGS)
+
+
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

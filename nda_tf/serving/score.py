@@ -15,11 +15,22 @@ import sys
 from absl import app, flags
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("url", None, "REST URL: http://HOST:PORT or a predict URL")
-flags.DEFINE_string("grpc", None, "gRPC target HOST:PORT (instead of --url)")
-flags.DEFINE_string("model_name", None, "served model name")
-flags.DEFINE_integer("version", None, "model version (default: latest)")
-flags.DEFINE_float("timeout", 30.0, "seconds per request")
+
+
+def define_flags(fv=FLAGS):
+    """Defines the flags on demand, not at import (see main)."""
+    define = {"flag_values": fv}
+    flags.DEFINE_string(
+        "url", None, "REST URL: http://HOST:PORT or a predict URL", **define
+    )
+    flags.DEFINE_string(
+        "grpc", None, "gRPC target HOST:PORT (instead of --url)", **define
+    )
+    flags.DEFINE_string("model_name", None, "served model name", **define)
+    flags.DEFINE_integer(
+        "version", None, "model version (default: latest)", **define
+    )
+    flags.DEFINE_float("timeout", 30.0, "seconds per request", **define)
 
 
 def read_image(path):
@@ -65,14 +76,17 @@ def main(argv):
         raise app.UsageError("give one or more image files")
     if (FLAGS.url is None) == (FLAGS.grpc is None):
         raise app.UsageError("give exactly one of --url and --grpc")
-    if FLAGS.grpc:
-        client = clients.GrpcClient(
-            FLAGS.grpc, FLAGS.model_name, FLAGS.version, FLAGS.timeout
-        )
-    else:
-        client = clients.RestClient(
-            FLAGS.url, FLAGS.model_name, FLAGS.version, FLAGS.timeout
-        )
+    try:
+        if FLAGS.grpc:
+            client = clients.GrpcClient(
+                FLAGS.grpc, FLAGS.model_name, FLAGS.version, FLAGS.timeout
+            )
+        else:
+            client = clients.RestClient(
+                FLAGS.url, FLAGS.model_name, FLAGS.version, FLAGS.timeout
+            )
+    except ValueError as error:
+        raise app.UsageError(str(error)) from None
     try:
         for result in score_files(client, paths):
             print(format_line(*result))
@@ -83,4 +97,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    # Flags are defined only when run as a command, so that importing this
+    # module next to others with the same flag names is harmless.
+    define_flags()
     app.run(main)

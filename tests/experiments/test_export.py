@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 import tensorflow as tf
+from absl import flags
 
 from nda_tf import data, export
 from nda_tf.experiments import export as export_cli
@@ -50,7 +51,9 @@ def run_dir(tmp_path_factory):
 
 def test_command_exports_both_models(run_dir, tmp_path, capsys):
     out = tmp_path / "serving"
-    export_cli.FLAGS(
+    fv = flags.FlagValues()
+    export_cli.define_flags(fv)
+    fv(
         [
             "export",
             f"--logdir={run_dir}",
@@ -59,10 +62,7 @@ def test_command_exports_both_models(run_dir, tmp_path, capsys):
             "--calibration_split=train",
         ]
     )
-    try:
-        export_cli.main([])
-    finally:
-        export_cli.FLAGS.unparse_flags()
+    export_cli.run(fv)
     printed = capsys.readouterr().out
     detector = out / "nda_ood" / "1"
     generator = out / "nda_generator" / "1"
