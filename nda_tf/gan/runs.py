@@ -67,7 +67,7 @@ ARCHITECTURE_KEYS = (
 )
 
 
-def resolve(config, info=None):
+def resolve(config, info=None, derive_steps=True):
     """Fills defaults, validates, and derives `num_classes` and `steps`.
 
     Args:
@@ -91,7 +91,7 @@ def resolve(config, info=None):
                 f"--conditional needs labels, but {info.name!r} has "
                 f"{info.num_classes} class"
             )
-    if resolved["steps"] is None:
+    if resolved["steps"] is None and derive_steps:
         examples = resolved.get("num_examples")
         if not examples:
             raise ValueError(

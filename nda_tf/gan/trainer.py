@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -21,6 +22,8 @@ from nda_tf.training import (
     write_json_atomic,
 )
 from nda_tf.transforms import sampling
+
+_LOG = logging.getLogger("nda_tf")
 
 
 @dataclasses.dataclass
@@ -87,7 +90,8 @@ def train(config, logdir, options=None, callbacks=(), strategy=None):
     config = dict(config)
     strategy = strategy or make_strategy(config.get("strategy", "default"))
     replicas = strategy.num_replicas_in_sync
-    resolved = runs.resolve(config)  # checks flags before reading data
+    # Checks the settings before the (maybe long) read of the data.
+    resolved = runs.resolve(config, derive_steps=False)
     if resolved["batch_size"] % replicas:
         raise ValueError(
             f"batch_size {resolved['batch_size']} is not divisible by the "
@@ -109,6 +113,8 @@ def train(config, logdir, options=None, callbacks=(), strategy=None):
     config = runs.resolve(config, stream.info)
     _write_config(logdir, config)
     runs.set_precision(config)
+    # Seeded initial weights: the same settings give the same run.
+    keras.utils.set_random_seed(config["seed"])
     with strategy.scope():
         gan = runs.build(config)
     return _Loop(gan, config, logdir, options, stream, strategy).run(callbacks)
@@ -140,7 +146,7 @@ class _Loop:
     def run(self, callbacks):
         step = self.keeper.restore() or 0
         if step:
-            logging.info("resumed %s at step %d", self.logdir, step)
+            _LOG.info("resuming %s from step %d", self.logdir, step)
         callbacks = [self._monitor(), *callbacks]
         for callback in callbacks:
             callback.set_model(self.gan)
@@ -182,8 +188,8 @@ class _Loop:
             self.logdir,
             self.eval_writer,
             real,
-            self.options.num_grid_samples,
-            self.config["seed"],
+            num_samples=self.options.num_grid_samples,
+            seed=self.config["seed"],
         )
 
     def _log_scalars(self, step, outputs, progress):
@@ -226,9 +232,13 @@ class _Loop:
 
 def _step_function(gan, strategy, config):
     """One distributed train_step, reduced to replica-mean metrics."""
-    step = tf.function(gan.train_step, jit_compile=bool(config["jit"]))
+    step = tf.function(
+        gan.train_step, jit_compile=bool(config["jit"]), autograph=False
+    )
 
-    @tf.function
+    # No autograph: the step is plain Python control flow over tensors, and
+    # converting every layer's code costs seconds per run.
+    @tf.function(autograph=False)
     def distributed(batch):
         outputs = strategy.run(step, args=(batch,))
         return {

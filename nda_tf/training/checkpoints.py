@@ -14,8 +14,6 @@ import re
 import shutil
 import tempfile
 
-import tensorflow as tf
-
 _NAME = re.compile(r"^ckpt-(\d+)$")
 _MANIFEST = "manifest.json"
 _PREFIX = "state"
@@ -124,7 +122,9 @@ class CheckpointKeeper:
                 # networks are loaded).
                 status.assert_existing_objects_matched().expect_partial()
                 return entry["step"]
-            except (tf.errors.OpError, ValueError, AssertionError) as error:
+            # A damaged file surfaces as OpError, IndexError (truncated),
+            # ValueError or AssertionError (missing objects), among others.
+            except Exception as error:
                 message = str(error).strip().splitlines()[0]
                 logging.warning(
                     "checkpoint %s unreadable, trying the one before: %s",

@@ -1,0 +1,266 @@
+"""Anomaly detection with a GAN discriminator (paper Section 5, Table 5).
+
+The in-distribution test images are the positives, each OOD set the
+negatives, and the discriminator's logit the score: AUROC 1 means every
+in-distribution image scores above every OOD image, 0.5 chance, 0 the
+reverse. Sets that form a group (the 19 CIFAR-10-C corruptions) are
+averaged into one entry, and the average over all entries (a group counting
+once) is reported too.
+
+    >>> report = evaluate(gan.discriminator, test_images,     # doctest: +SKIP
+    ...                   ood_sets.resolve("noise:uniform", test_images, 32))
+    >>> print(report.to_markdown())                           # doctest: +SKIP
+"""
+
+import collections
+
+import numpy as np
+from sklearn import metrics
+
+from nda_tf.eval import ood_sets as sets_lib
+from nda_tf.eval import scoring
+
+Row = collections.namedtuple("Row", ["name", "auroc", "num_images", "mean"])
+Row.__doc__ = """One line of the report: a set, a group mean or the average.
+
+Fields: name, auroc, num_images (None for summary rows), mean (mean
+discriminator score of the set; None for summary rows).
+"""
+AVERAGE = "average"
+
+
+def auroc(in_scores, ood_scores):
+    """Area under the ROC curve, in-distribution as the positive class.
+
+    Args:
+        in_scores: scores of in-distribution images (higher = more normal).
+        ood_scores: scores of out-of-distribution images.
+
+    Returns:
+        float in [0, 1]: the probability that a random in-distribution image
+        scores higher than a random OOD image (ties count half).
+    """
+    labels, scores = _labelled(in_scores, ood_scores)
+    return float(metrics.roc_auc_score(labels, scores))
+
+
+def roc_curve(in_scores, ood_scores):
+    """`(false_positive_rate, true_positive_rate)` arrays of the ROC curve,
+    where a positive is an in-distribution image."""
+    labels, scores = _labelled(in_scores, ood_scores)
+    fpr, tpr, _ = metrics.roc_curve(labels, scores)
+    return fpr, tpr
+
+
+def _labelled(in_scores, ood_scores):
+    in_scores = _check_scores("in_scores", in_scores)
+    ood_scores = _check_scores("ood_scores", ood_scores)
+    labels = np.concatenate(
+        [np.ones(len(in_scores)), np.zeros(len(ood_scores))]
+    )
+    return labels, np.concatenate([in_scores, ood_scores])
+
+
+def _check_scores(name, scores):
+    scores = np.asarray(scores, np.float64)
+    if scores.ndim != 1 or scores.size == 0:
+        raise ValueError(
+            f"{name} must be a non-empty 1-D array; received shape "
+            f"{scores.shape}"
+        )
+    if not np.all(np.isfinite(scores)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return scores
+
+
+class OODReport:
+    """Scores and AUROCs of one in-distribution set against OOD sets.
+
+    Args:
+        in_scores: float array, scores of the in-distribution images.
+        ood_scores: dict `{set name: float array}`, in evaluation order.
+        groups: dict `{set name: group name or None}`.
+        differences: optional float array `D(x) - D(T(x))`.
+        transform: name of `T`, or None.
+    """
+
+    def __init__(
+        self,
+        in_scores,
+        ood_scores,
+        groups=None,
+        differences=None,
+        transform=None,
+    ):
+        self.in_scores = _check_scores("in_scores", in_scores)
+        self.ood_scores = {
+            name: _check_scores(name, scores)
+            for name, scores in ood_scores.items()
+        }
+        self.groups = {name: None for name in self.ood_scores}
+        self.groups.update(groups or {})
+        self.differences = differences
+        self.transform = transform
+        self.aurocs = {
+            name: auroc(self.in_scores, scores)
+            for name, scores in self.ood_scores.items()
+        }
+
+    def entries(self):
+        """`{entry: AUROC}`: each ungrouped set, and each group's mean."""
+        entries, members = {}, collections.defaultdict(list)
+        for name, value in self.aurocs.items():
+            group = self.groups[name]
+            if group is None:
+                entries[name] = value
+            else:
+                if group not in members:
+                    entries[group] = None  # keeps first-seen order
+                members[group].append(value)
+        for group, values in members.items():
+            entries[group] = float(np.mean(values))
+        return entries
+
+    @property
+    def average(self):
+        """Mean AUROC over `entries()` (a group counts once)."""
+        return float(np.mean(list(self.entries().values())))
+
+    def rows(self):
+        """Report rows: every set, then each group mean, then the average."""
+        rows = [
+            Row(
+                name,
+                value,
+                len(self.ood_scores[name]),
+                float(np.mean(self.ood_scores[name])),
+            )
+            for name, value in self.aurocs.items()
+        ]
+        rows.insert(
+            0,
+            Row(
+                "(in-distribution)",
+                None,
+                len(self.in_scores),
+                float(np.mean(self.in_scores)),
+            ),
+        )
+        entries = self.entries()
+        for group in dict.fromkeys(g for g in self.groups.values() if g):
+            count = sum(g == group for g in self.groups.values())
+            rows.append(
+                Row(f"{group} (mean of {count})", entries[group], None, None)
+            )
+        rows.append(Row(AVERAGE, self.average, None, None))
+        return rows
+
+    def to_markdown(self):
+        """The report as a markdown table."""
+        lines = [
+            "| OOD set | AUROC | images | mean D(x) |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for row in self.rows():
+            lines.append(
+                f"| {row.name} | {_fmt(row.auroc, '.4f')} | "
+                f"{_fmt(row.num_images, 'd')} | {_fmt(row.mean, '.4f')} |"
+            )
+        return "\n".join(lines) + "\n"
+
+    def to_csv(self):
+        """The report as CSV text (empty fields for missing values)."""
+        lines = ["ood_set,auroc,num_images,mean_score"]
+        for row in self.rows():
+            values = [
+                _fmt(row.auroc, ".6f", ""),
+                _fmt(row.num_images, "d", ""),
+                _fmt(row.mean, ".6f", ""),
+            ]
+            lines.append(",".join([_csv_field(row.name)] + values))
+        return "\n".join(lines) + "\n"
+
+
+def _fmt(value, spec, missing="-"):
+    return missing if value is None else format(value, spec)
+
+
+def _csv_field(text):
+    if any(c in text for c in ',"\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def evaluate(
+    discriminator,
+    in_data,
+    ood_sets,
+    label=scoring.LABEL_MAX,
+    num_classes=None,
+    batch_size=256,
+    num_images=None,
+    transform=None,
+    seed=0,
+    progress=False,
+):
+    """Scores in-distribution and OOD images and computes their AUROCs.
+
+    Args:
+        discriminator: a Keras discriminator (see
+            `scoring.DiscriminatorScorer`).
+        in_data: in-distribution test images: array or dataset.
+        ood_sets: a list of `ood_sets.OODSet`, or a dict `{name: data}`.
+        label, num_classes, batch_size: see `DiscriminatorScorer`.
+        num_images: optional int, images scored per set (default: all).
+        transform: optional `T` for the histogram of `D(x) - D(T(x))` over
+            the in-distribution images, e.g. "jigsaw".
+        seed: int, seed of `T`.
+        progress: bool, show a progress bar per set.
+
+    Returns:
+        An `OODReport`.
+    """
+    if isinstance(ood_sets, dict):
+        ood_sets = [sets_lib.OODSet(n, d, None) for n, d in ood_sets.items()]
+    if not ood_sets:
+        raise ValueError("evaluate needs at least one OOD set")
+    names = [s.name for s in ood_sets]
+    if len(set(names)) != len(names):
+        raise ValueError(f"OOD set names must be unique; received {names}")
+    scorer = scoring.DiscriminatorScorer(
+        discriminator, label, num_classes, batch_size
+    )
+    _say(progress, "in-distribution")
+    in_scores = scorer.score(in_data, num_images, progress)
+    ood_scores = {}
+    for ood_set in ood_sets:
+        _say(progress, ood_set.name)
+        ood_scores[ood_set.name] = scorer.score(
+            ood_set.data, num_images, progress
+        )
+    differences = None
+    if transform is not None:
+        _say(progress, f"D(x) - D(T(x)), T = {transform}")
+        differences = scorer.score_difference(
+            in_data, transform, num_images, seed, progress
+        )
+    return OODReport(
+        in_scores,
+        ood_scores,
+        {s.name: s.group for s in ood_sets},
+        differences,
+        None if transform is None else _name(transform),
+    )
+
+
+def _name(transform):
+    return (
+        transform
+        if isinstance(transform, str)
+        else getattr(transform, "name", type(transform).__name__)
+    )
+
+
+def _say(enabled, text):
+    if enabled:
+        print(f"Scoring {text}", flush=True)

@@ -1,0 +1,170 @@
+"""Anomaly detection from named datasets, for any discriminator or GAN run.
+
+`evaluate_discriminator` loads the in-distribution test split and the OOD
+sets by name, scores them and writes the report; `evaluate_run` does the same
+for the discriminator of a trained GAN run directory. The command
+`python -m nda_tf.experiments.ood` is a thin layer of flags over the latter.
+"""
+
+import logging
+import os
+
+from nda_tf.eval import ood, ood_report, ood_sets, scoring
+
+# The paper's OOD-1 sets (TinyImageNet comes as a folder) and OOD-2.
+PAPER_OOD_SETS = "svhn_cropped,dtd,places365_small,cifar100,cifar10_corrupted"
+
+
+def evaluate_discriminator(
+    discriminator,
+    in_name,
+    ood_names,
+    out_dir,
+    resolution=None,
+    split="test",
+    data_dir=None,
+    num_images=None,
+    transform=None,
+    label=scoring.LABEL_MAX,
+    num_classes=None,
+    batch_size=256,
+    skip_missing=False,
+    seed=0,
+    step=0,
+    progress=True,
+    title=None,
+):
+    """Scores `in_name` against `ood_names` with `discriminator`; writes the
+    report to `out_dir`.
+
+    Args:
+        discriminator: a Keras discriminator (see `DiscriminatorScorer`).
+        in_name: in-distribution source, any `nda_tf.data.load` name.
+        ood_names: OOD set names, comma-separated or a list (see
+            `nda_tf.eval.ood_sets`).
+        out_dir: where the tables, PNGs and TensorBoard events go.
+        resolution: image size; default: the discriminator's input size.
+        split: split of every named dataset ("test").
+        num_images: optional int, images per set (default: all; required
+            for endless sources such as `dots`).
+        transform: optional T for the D(x) - D(T(x)) histogram: a transform
+            name ("jigsaw") or `corrupt:<name>_<severity>`.
+        skip_missing: skip (with a warning) OOD datasets that are not
+            prepared here instead of failing.
+        step: the step recorded in TensorBoard.
+
+    Returns:
+        `(report, paths)`: the `OODReport` and the written files.
+    """
+    from nda_tf import data
+
+    resolution = resolution or _input_resolution(discriminator)
+    in_data, info = data.load(
+        in_name, split=split, resolution=resolution, data_dir=data_dir
+    )
+    if info.num_examples is None and num_images is None:
+        raise ValueError(
+            f"{in_name!r} is endless: pass num_images to evaluate it"
+        )
+    sets, skipped = [], []
+    for name in ood_sets.split_names(ood_names):
+        try:
+            sets += ood_sets.resolve(
+                name,
+                in_data,
+                info.resolution,
+                split=split,
+                data_dir=data_dir,
+                num_images=num_images,
+                seed=seed,
+            )
+        except data.DatasetUnavailable as error:
+            if not skip_missing:
+                raise
+            logging.warning("skipping %s: %s", name, error)
+            skipped.append(name)
+    if not sets:
+        raise ValueError(f"no OOD set is available; skipped {skipped}")
+    report = ood.evaluate(
+        discriminator,
+        in_data,
+        sets,
+        label=label,
+        num_classes=num_classes,
+        batch_size=batch_size,
+        num_images=num_images,
+        transform=transform_from_name(transform),
+        seed=seed,
+        progress=progress,
+    )
+    if transform is not None:
+        report.transform = transform
+    title = title or f"Anomaly detection: {in_name} against OOD sets"
+    paths = ood_report.write(report, out_dir, step=step, title=title)
+    if skipped:
+        with open(paths["markdown"], "a") as file:
+            file.write(f"\nSkipped (not prepared): {', '.join(skipped)}\n")
+    return report, paths
+
+
+def evaluate_run(
+    logdir,
+    in_name=None,
+    ood_names=PAPER_OOD_SETS,
+    checkpoint="latest",
+    out_dir=None,
+    **kwargs,
+):
+    """`evaluate_discriminator` on the discriminator of a GAN run.
+
+    Args:
+        logdir: the run directory (see `nda_tf.gan.runs`).
+        in_name: in-distribution source; default: the run's dataset.
+        checkpoint: "latest", "best" or a checkpoint folder.
+        out_dir: default `LOGDIR/ood/<checkpoint>`, which TensorBoard shows
+            next to the run's own logs.
+        **kwargs: the other arguments of `evaluate_discriminator`.
+    """
+    from nda_tf.gan import runs
+
+    gan, config = runs.load_run(logdir, checkpoint)
+    tag = os.path.basename(os.path.normpath(checkpoint))
+    out_dir = out_dir or os.path.join(logdir, "ood", tag)
+    kwargs.setdefault("num_classes", config["num_classes"])
+    kwargs.setdefault("step", int(gan.step.numpy()))
+    kwargs.setdefault(
+        "title", f"Anomaly detection: {logdir} ({tag}, step {kwargs['step']})"
+    )
+    return evaluate_discriminator(
+        gan.discriminator,
+        in_name or config["dataset"],
+        ood_names,
+        out_dir,
+        resolution=config["resolution"],
+        data_dir=kwargs.pop("data_dir", None) or config.get("data_dir"),
+        **kwargs,
+    )
+
+
+def transform_from_name(name):
+    """A transform for `score_difference`: None, an NDA transform name, or
+    `corrupt:<name>_<severity>` (a local corruption)."""
+    if name is None or not isinstance(name, str):
+        return name
+    if name.startswith("corrupt:"):
+        corruption, severity = ood_sets.parse_corruption(
+            name[len("corrupt:") :]
+        )
+        return ood_sets.corruption_function(corruption, severity)
+    return name
+
+
+def _input_resolution(discriminator):
+    inputs = getattr(discriminator, "inputs", None)
+    size = inputs[0].shape[1] if inputs else None
+    if size is None:
+        raise ValueError(
+            "cannot read the image size from this discriminator: pass "
+            "resolution"
+        )
+    return int(size)

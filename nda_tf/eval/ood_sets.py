@@ -1,0 +1,277 @@
+"""Out-of-distribution image sets, by name, for anomaly detection.
+
+Names (comma-separated in the command line):
+
+- any name `nda_tf.data.load` accepts: `svhn_cropped`, `dtd`,
+  `places365_small`, `cifar100`, `folder:PATH` (e.g. TinyImageNet), ...
+  loaded from the test split at the in-distribution resolution;
+- `cifar10_corrupted`: the 19 CIFAR-10-C corruptions at severity 5 (tfds
+  configs `cifar10_corrupted/<corruption>_5`), scored one by one and
+  averaged, as in the paper's Table 5; `cifar10_corrupted/<name>_<s>` is one;
+- `corrupt:<name>_<severity>`: the in-distribution test images corrupted
+  here with the `imagecorruptions` package (the ImageNet-C code; severity
+  1..5; corruption names as in CIFAR-10-C or in that package); `corrupt`
+  alone is all 19 at severity 5. For machines without CIFAR-10-C: the
+  package's parameters were set for ImageNet-sized images, so these numbers
+  are not comparable with CIFAR-10-C's;
+- `noise:gaussian`: pixels i.i.d. N(0, 0.5^2) in [-1, 1] units, clipped;
+  `noise:uniform`: pixels i.i.d. uniform in [-1, 1]. Neither needs any data.
+
+Every set is an `OODSet(name, data, group)`: `data` is an unbatched
+`tf.data.Dataset` of `(image, label)`, and sets that belong together
+(the 19 corruptions) share a `group`, whose mean is reported.
+"""
+
+import collections
+import threading
+
+import numpy as np
+import tensorflow as tf
+
+OODSet = collections.namedtuple("OODSet", ["name", "data", "group"])
+
+# CIFAR-10-C corruption names (the tfds config prefixes), in tfds order.
+CORRUPTIONS = (
+    "brightness",
+    "contrast",
+    "defocus_blur",
+    "elastic",
+    "fog",
+    "frost",
+    "frosted_glass_blur",
+    "gaussian_blur",
+    "gaussian_noise",
+    "impulse_noise",
+    "jpeg_compression",
+    "motion_blur",
+    "pixelate",
+    "saturate",
+    "shot_noise",
+    "snow",
+    "spatter",
+    "speckle_noise",
+    "zoom_blur",
+)
+# Where the imagecorruptions package spells a corruption differently.
+_PACKAGE_NAMES = {
+    "elastic": "elastic_transform",
+    "frosted_glass_blur": "glass_blur",
+}
+_ALIASES = {v: k for k, v in _PACKAGE_NAMES.items()}
+# These two take a seed argument; the others draw from np.random.
+_SEEDED = ("impulse_noise", "glass_blur")
+_SEVERITIES = ("1", "2", "3", "4", "5")
+NOISE_KINDS = ("gaussian", "uniform")
+GAUSSIAN_STD = 0.5
+DEFAULT_SEVERITY = 5
+# Synthetic noise sets have this many images unless told otherwise (the
+# size of the CIFAR-10 test split).
+DEFAULT_NOISE_IMAGES = 10_000
+# imagecorruptions draws from NumPy's global generator: one corruption at a
+# time, with its state saved and restored around it.
+_NUMPY_LOCK = threading.Lock()
+
+
+def split_names(names):
+    """`"a,b"` or `["a", "b"]` -> `["a", "b"]`, whitespace stripped."""
+    if isinstance(names, str):
+        names = names.split(",")
+    names = [n.strip() for n in names if n and n.strip()]
+    if not names:
+        raise ValueError("no OOD set names given")
+    return names
+
+
+def resolve(
+    names,
+    in_data,
+    resolution,
+    split="test",
+    data_dir=None,
+    num_images=None,
+    seed=0,
+    loader=None,
+):
+    """Turns OOD set names into a list of `OODSet`s.
+
+    Args:
+        names: comma-separated string or list of names (see module doc).
+        in_data: the in-distribution test images (a dataset of images or
+            `(image, label)` pairs, or an array): the source of `corrupt:`.
+        resolution: int, the discriminator's image size.
+        split: the split loaded for named datasets.
+        data_dir: tfds data directory, passed to the loader.
+        num_images: optional int, size of the noise sets (default 10,000).
+        seed: int, for noise and local corruptions.
+        loader: `load(name, split=, resolution=, data_dir=)` returning
+            `(dataset, info)`; `nda_tf.data.load` by default.
+
+    Raises:
+        ValueError: an unknown noise kind or corruption, a bad severity; the
+            loader's errors (e.g. `nda_tf.data.DatasetUnavailable`).
+    """
+    sets = []
+    for name in split_names(names):
+        if name == "cifar10_corrupted":
+            group = [f"{name}/{c}_{DEFAULT_SEVERITY}" for c in CORRUPTIONS]
+            for member in group:
+                data = _load(loader, member, split, resolution, data_dir)
+                sets.append(OODSet(member, data, name))
+        elif name == "corrupt":
+            for corruption in CORRUPTIONS:
+                member = f"corrupt:{corruption}_{DEFAULT_SEVERITY}"
+                data = corrupted(in_data, corruption, DEFAULT_SEVERITY, seed)
+                sets.append(OODSet(member, data, name))
+        elif name.startswith("corrupt:"):
+            corruption, severity = parse_corruption(name[len("corrupt:") :])
+            data = corrupted(in_data, corruption, severity, seed)
+            sets.append(OODSet(name, data, None))
+        elif name.startswith("noise:"):
+            count = num_images or DEFAULT_NOISE_IMAGES
+            data = noise(name[len("noise:") :], count, resolution, seed)
+            sets.append(OODSet(name, data, None))
+        else:
+            data = _load(loader, name, split, resolution, data_dir)
+            sets.append(OODSet(name, data, None))
+    return sets
+
+
+def _load(loader, name, split, resolution, data_dir):
+    if loader is None:
+        from nda_tf import data
+
+        loader = data.load
+    dataset, _ = loader(
+        name, split=split, resolution=resolution, data_dir=data_dir
+    )
+    return dataset
+
+
+def parse_corruption(text):
+    """`"gaussian_noise_5"` -> `("gaussian_noise", 5)`; validates both."""
+    corruption, _, severity = text.rpartition("_")
+    corruption = _ALIASES.get(corruption, corruption)
+    if corruption not in CORRUPTIONS or severity not in _SEVERITIES:
+        raise ValueError(
+            f"unknown corruption {text!r}: expected <name>_<severity> with "
+            f"severity 1..5 and name one of {', '.join(CORRUPTIONS)}"
+        )
+    return corruption, int(severity)
+
+
+def noise(kind, count, resolution, seed=0, channels=3):
+    """A dataset of `count` noise images `(image, 0)` in [-1, 1].
+
+    Image `i` depends only on `(seed, i)`. `kind` is "gaussian" (N(0, 0.5^2),
+    clipped) or "uniform" (U[-1, 1]).
+    """
+    if kind not in NOISE_KINDS:
+        raise ValueError(
+            f"unknown noise kind {kind!r}; known: {', '.join(NOISE_KINDS)}"
+        )
+    for name, value in (("count", count), ("resolution", resolution)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1, received {value!r}")
+    shape = [resolution, resolution, channels]
+
+    def draw(index):
+        key = tf.stack([tf.cast(seed, tf.int64), index])
+        if kind == "gaussian":
+            image = tf.random.stateless_normal(shape, key) * GAUSSIAN_STD
+            image = tf.clip_by_value(image, -1.0, 1.0)
+        else:
+            image = tf.random.stateless_uniform(shape, key, -1.0, 1.0)
+        return image, tf.constant(0, tf.int32)
+
+    return tf.data.Dataset.range(count).map(draw)
+
+
+def corrupted(in_data, corruption, severity=DEFAULT_SEVERITY, seed=0):
+    """`in_data` with one corruption applied to each image.
+
+    Args:
+        in_data: images as for `nda_tf.eval.scoring.iterate_batches`
+            (unbatched dataset or array), in [-1, 1] or uint8.
+        corruption: a CIFAR-10-C name (see `CORRUPTIONS`).
+        severity: int 1..5.
+        seed: image `i` is corrupted with randomness from `(seed, i)`.
+
+    Returns:
+        An unbatched dataset of `(image, 0)`, float32 in [-1, 1].
+    """
+    corruption, severity = parse_corruption(f"{corruption}_{severity}")
+    dataset = _as_image_dataset(in_data)
+    shape = dataset.element_spec.shape
+    if (
+        shape.rank != 3
+        or shape[-1] != 3
+        or any(s is not None and s < 32 for s in shape[:2])
+    ):
+        raise ValueError(
+            "local corruptions need unbatched RGB images of at least 32x32; "
+            f"received images of shape {shape}"
+        )
+    function = corruption_function(corruption, severity)
+
+    def corrupt(image, index):
+        out = tf.numpy_function(
+            lambda x, i: function(x, (seed, int(i))),
+            [image, index],
+            tf.float32,
+            stateful=False,
+        )
+        return tf.ensure_shape(out, image.shape), tf.constant(0, tf.int32)
+
+    indexed = tf.data.Dataset.zip(dataset, tf.data.Dataset.counter())
+    return indexed.map(corrupt, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def corruption_function(corruption, severity=DEFAULT_SEVERITY):
+    """`f(image, seed)`: one float image in [-1, 1] -> its corrupted copy.
+
+    `seed` is an int or a tuple of ints; the result depends only on it.
+    Also maps a batch `[B, H, W, C]` (image `j` seeded by `(*seed, j)`),
+    so it can serve as the transform of `score_difference`.
+    """
+    import imagecorruptions
+
+    corruption, severity = parse_corruption(f"{corruption}_{severity}")
+    package_name = _PACKAGE_NAMES.get(corruption, corruption)
+
+    def one(image, seed):
+        state = np.random.SeedSequence(seed).generate_state(1)[0]
+        pixels = np.clip(np.round((image + 1.0) * 127.5), 0, 255)
+        pixels = pixels.astype(np.uint8)
+        kwargs = {"seed": int(state)} if package_name in _SEEDED else {}
+        with _NUMPY_LOCK:
+            saved = np.random.get_state()
+            np.random.seed(state)
+            try:
+                out = imagecorruptions.corrupt(
+                    pixels, severity, package_name, **kwargs
+                )
+            finally:
+                np.random.set_state(saved)
+        return out.astype(np.float32) / 127.5 - 1.0
+
+    def apply(images, seed=0):
+        images = np.asarray(images, np.float32)
+        seed = tuple(np.atleast_1d(seed).tolist())
+        if images.ndim == 3:
+            return one(images, seed)
+        return np.stack([one(x, seed + (j,)) for j, x in enumerate(images)])
+
+    return apply
+
+
+def _as_image_dataset(data):
+    if not isinstance(data, tf.data.Dataset):
+        array = np.asarray(data)
+        if array.dtype == np.uint8:
+            array = array.astype(np.float32) / 127.5 - 1.0
+        return tf.data.Dataset.from_tensor_slices(array.astype(np.float32))
+    if isinstance(data.element_spec, tuple):
+        data = data.map(lambda image, *rest: image)
+    if data.element_spec.dtype == tf.uint8:
+        data = data.map(lambda x: tf.cast(x, tf.float32) / 127.5 - 1.0)
+    return data

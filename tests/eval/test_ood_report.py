@@ -1,0 +1,59 @@
+"""Report outputs: tables, PNGs and TensorBoard events."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nda_tf.eval import ood, ood_report
+from nda_tf.eval import ood_sets as sets_lib
+from tests.gan import tiny
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _events(directory):
+    tags = set()
+    for path in tf.io.gfile.glob(f"{directory}/events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            tags.update(value.tag for value in event.summary.value)
+    return tags
+
+
+def test_evaluate_and_write_everything(tmp_path):
+    # D(x) = mean(x): bright in-distribution images against darker sets.
+    D = tiny.mean_pixel_discriminator()
+    rng = np.random.default_rng(0)
+    shape = (20, tiny.SIZE, tiny.SIZE, 1)
+    normal = rng.uniform(0.0, 1.0, shape).astype(np.float32)
+    sets = [
+        sets_lib.OODSet("dark", normal - 1.0, None),
+        sets_lib.OODSet("same", normal, None),
+        sets_lib.OODSet("g/a", normal - 0.1, "g"),
+        sets_lib.OODSet("g/b", normal + 1.0, "g"),
+    ]
+    report = ood.evaluate(
+        D, normal, sets, batch_size=8, transform=lambda x: x - 0.25
+    )
+    assert report.aurocs["dark"] == 1.0  # every pixel 1 lower
+    assert report.aurocs["same"] == pytest.approx(0.5)
+    assert report.aurocs["g/b"] == 0.0
+    np.testing.assert_allclose(report.differences, 0.25, rtol=1e-5)
+    paths = ood_report.write(report, str(tmp_path), step=7, title="t")
+    for name in ("roc", "scores", "difference"):
+        assert open(paths[name], "rb").read(8) == PNG
+    markdown = open(paths["markdown"]).read()
+    assert markdown.startswith("# t\n") and "| dark | 1.0000 | 20 |" in markdown
+    assert open(paths["csv"]).read() == report.to_csv()
+    tags = _events(tmp_path)
+    for tag in (
+        "auroc/dark",
+        "auroc/g",
+        "auroc/average",
+        "scores/in_distribution",
+        "scores/g/a",
+        "score_difference",
+        "ood/roc",
+        "ood/scores",
+        "ood/difference",
+    ):
+        assert tag in tags, tag

@@ -1,0 +1,121 @@
+"""OOD sets by name: noise, local corruptions, named datasets."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nda_tf.eval import ood_sets
+
+
+def _array(dataset):
+    return np.stack([x for x, _ in dataset.as_numpy_iterator()])
+
+
+def _test_images(n=4, size=32, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, size, size, 3), np.uint8)
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "uniform"])
+def test_noise_shapes_ranges_and_determinism(kind):
+    dataset = ood_sets.noise(kind, 200, 16, seed=3)
+    images = _array(dataset)
+    assert images.shape == (200, 16, 16, 3) and images.dtype == np.float32
+    assert images.min() >= -1.0 and images.max() <= 1.0
+    np.testing.assert_array_equal(
+        images, _array(ood_sets.noise(kind, 200, 16, 3))
+    )
+    assert not np.array_equal(images, _array(ood_sets.noise(kind, 200, 16, 4)))
+    if kind == "uniform":
+        assert abs(images.std() - 2 / np.sqrt(12)) < 0.01
+    else:
+        # Clipping at +-2 standard deviations barely changes the spread.
+        assert abs(images.std() - 0.5 * 0.94) < 0.02
+        assert 0.03 < np.mean(np.abs(images) == 1.0) < 0.06
+
+
+def test_corrupted_images_are_deterministic_and_changed():
+    images = _test_images()
+    floats = images / 127.5 - 1
+    for name in ("gaussian_noise", "frosted_glass_blur", "impulse_noise"):
+        first = _array(ood_sets.corrupted(images, name, 5, seed=1))
+        assert first.shape == (4, 32, 32, 3) and first.dtype == np.float32
+        assert first.min() >= -1.0 and first.max() <= 1.0
+        # Corruption changes the pixels substantially at severity 5.
+        assert np.abs(first - floats).mean() > 0.1, name
+        again = _array(ood_sets.corrupted(images, name, 5, seed=1))
+        np.testing.assert_array_equal(first, again)
+        other = _array(ood_sets.corrupted(images, name, 5, seed=2))
+        assert not np.array_equal(first, other), name
+
+
+def test_every_corruption_works_on_32x32_images():
+    image = _test_images(1)[0] / 127.5 - 1.0
+    for name in ood_sets.CORRUPTIONS:
+        out = ood_sets.corruption_function(name, 5)(image, seed=0)
+        assert out.shape == (32, 32, 3), name
+        assert out.min() >= -1.0 and out.max() <= 1.0, name
+        assert not np.array_equal(out, image), name
+
+
+def test_corruption_function_maps_batches_with_per_image_seeds():
+    batch = np.repeat(_test_images(1) / 127.5 - 1.0, 2, axis=0)
+    out = ood_sets.corruption_function("shot_noise", 3)(batch, seed=(7, 0))
+    assert out.shape == batch.shape
+    # The same image twice gets two different noise draws.
+    assert not np.array_equal(out[0], out[1])
+
+
+def test_parse_corruption_accepts_both_spellings():
+    assert ood_sets.parse_corruption("glass_blur_3") == (
+        "frosted_glass_blur",
+        3,
+    )
+    assert ood_sets.parse_corruption("elastic_transform_5") == ("elastic", 5)
+    assert ood_sets.parse_corruption("fog_1") == ("fog", 1)
+    for bad in ("fog_6", "fog", "blur_5", "fog_05"):
+        with pytest.raises(ValueError, match="unknown corruption"):
+            ood_sets.parse_corruption(bad)
+
+
+def test_resolve_names():
+    calls = []
+
+    def loader(name, split, resolution, data_dir):
+        calls.append((name, split, resolution, data_dir))
+        data = tf.zeros([2, resolution, resolution, 3])
+        return tf.data.Dataset.from_tensor_slices((data, [0, 0])), None
+
+    images = _test_images(3)
+    sets = ood_sets.resolve(
+        "svhn_cropped, cifar10_corrupted,noise:uniform,corrupt:fog_2,corrupt",
+        images,
+        32,
+        data_dir="/d",
+        num_images=5,
+        loader=loader,
+    )
+    names = [s.name for s in sets]
+    assert names[0] == "svhn_cropped"
+    assert names[1] == "cifar10_corrupted/brightness_5"
+    assert names[19] == "cifar10_corrupted/zoom_blur_5"
+    assert names[20:22] == ["noise:uniform", "corrupt:fog_2"]
+    assert names[22] == "corrupt:brightness_5" and len(names) == 41
+    groups = [s.group for s in sets]
+    assert groups.count("cifar10_corrupted") == 19
+    assert groups.count("corrupt") == 19
+    assert calls[0] == ("svhn_cropped", "test", 32, "/d")
+    assert len(calls) == 20
+    assert _array(sets[20].data).shape == (5, 32, 32, 3)
+    assert _array(sets[21].data).shape == (3, 32, 32, 3)
+
+
+def test_clear_errors():
+    with pytest.raises(ValueError, match="unknown noise kind 'pink'"):
+        ood_sets.resolve("noise:pink", None, 32)
+    with pytest.raises(ValueError, match="no OOD set names"):
+        ood_sets.resolve(" , ", None, 32)
+    with pytest.raises(ValueError, match="at least 32x32"):
+        ood_sets.corrupted(np.zeros((2, 16, 16, 3), np.uint8), "fog")
+    with pytest.raises(ValueError, match="RGB"):
+        ood_sets.corrupted(np.zeros((2, 32, 32, 1), np.uint8), "fog")

@@ -1,0 +1,130 @@
+"""Anomaly detection end to end: a tiny trained run, its report, the CLI."""
+
+import csv
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from nda_tf import data
+from nda_tf.eval import ood, ood_run, ood_sets, scoring
+from nda_tf.gan import runs, trainer
+
+TINY = {
+    "arch": "sngan",
+    "ch": 4,
+    "z_dim": 8,
+    "d_steps": 2,
+    "batch_size": 4,
+    "ema_start": 1,
+    "steps": 2,
+}
+OPTIONS = dict(save_every=2, eval_every=2, log_every=1, num_grid_samples=4)
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+
+
+def _train(config, logdir):
+    options = trainer.RunOptions(progress=False, **OPTIONS)
+    trainer.train({**TINY, **config}, logdir, options)
+
+
+def _rows(path):
+    with open(path) as file:
+        return {row["ood_set"]: row for row in csv.DictReader(file)}
+
+
+def test_mock_cifar10_run_against_paper_set_names(tmp_path):
+    logdir = str(tmp_path / "run")
+    with tfds.testing.mock_data(num_examples=12):
+        _train({"dataset": "cifar10", "conditional": True}, logdir)
+        report, paths = ood_run.evaluate_run(
+            logdir,
+            ood_names="svhn_cropped,cifar10_corrupted,noise:uniform",
+            num_images=6,
+            transform="jigsaw",
+            progress=False,
+        )
+        # The same numbers straight from the restored discriminator.
+        gan, config = runs.load_run(logdir)
+        test, _ = data.load("cifar10", split="test", resolution=32)
+        uniform = ood_sets.noise("uniform", 6, 32)
+        direct = [
+            scoring.score_images(gan.discriminator, d, num_images=6)
+            for d in (test, uniform)
+        ]
+    assert config["num_classes"] == 10
+    assert report.aurocs["noise:uniform"] == ood.auroc(*direct)
+    rows = _rows(paths["csv"])
+    assert len(report.ood_scores) == 21
+    assert rows["cifar10_corrupted (mean of 19)"]["auroc"] != ""
+    assert float(rows["average"]["auroc"]) == pytest.approx(report.average)
+    assert report.differences.shape == (6,)
+    assert os.path.dirname(paths["roc"]) == os.path.join(
+        logdir, "ood", "latest"
+    )
+
+
+def test_unprepared_datasets_fail_or_are_skipped(tmp_path):
+    logdir = str(tmp_path / "run")
+    _train({"dataset": "dots(counts=(2,))"}, logdir)
+    empty = str(tmp_path / "no_data")
+    os.makedirs(empty)
+    with pytest.raises(data.DatasetUnavailable, match="svhn_cropped"):
+        ood_run.evaluate_run(
+            logdir, ood_names="svhn_cropped", data_dir=empty, num_images=4
+        )
+    report, paths = ood_run.evaluate_run(
+        logdir,
+        ood_names="svhn_cropped,noise:gaussian",
+        data_dir=empty,
+        num_images=4,
+        skip_missing=True,
+        progress=False,
+    )
+    assert list(report.ood_scores) == ["noise:gaussian"]
+    assert (
+        "Skipped (not prepared): svhn_cropped" in open(paths["markdown"]).read()
+    )
+
+
+def test_command_line_on_npz_and_folder_data(tmp_path):
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (12, 32, 32, 3), np.uint8)
+    npz = tmp_path / "train.npz"
+    np.savez(npz, images=pixels)
+    folder = tmp_path / "other"
+    folder.mkdir()
+    for i in range(5):
+        png = tf.io.encode_png(pixels[i] // 2).numpy()
+        (folder / f"{i}.png").write_bytes(png)
+    logdir = str(tmp_path / "run")
+    _train({"dataset": f"npz:{npz}"}, logdir)
+    out = tmp_path / "report"
+    command = [
+        sys.executable,
+        "-m",
+        "nda_tf.experiments.ood",
+        f"--logdir={logdir}",
+        f"--ood=folder:{folder},noise:gaussian,corrupt:fog_5",
+        "--transform=corrupt:snow_5",
+        "--num_images=8",
+        f"--out={out}",
+        "--batch_size=3",
+    ]
+    env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "| average |" in result.stdout
+    rows = _rows(out / "ood.csv")
+    assert rows["(in-distribution)"]["num_images"] == "8"
+    assert rows[f"folder:{folder}"]["num_images"] == "5"
+    assert rows["noise:gaussian"]["num_images"] == "8"
+    assert rows["corrupt:fog_5"]["num_images"] == "8"
+    for name in ("roc", "scores", "difference"):
+        assert (out / f"{name}.png").stat().st_size > 1000

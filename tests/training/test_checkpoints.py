@@ -1,0 +1,98 @@
+"""CheckpointKeeper: atomic saves, rotation, fallback past corrupt files."""
+
+import io
+import json
+import os
+
+import pytest
+import tensorflow as tf
+
+from nda_tf.training import (
+    CheckpointError,
+    CheckpointKeeper,
+    Progress,
+    make_strategy,
+)
+
+
+def _keeper(tmp_path, keep=2):
+    value = tf.Variable(0.0)
+    return value, CheckpointKeeper(
+        str(tmp_path / "ckpts"), tf.train.Checkpoint(v=value), keep
+    )
+
+
+def test_saves_restore_and_keep_only_the_newest(tmp_path):
+    value, keeper = _keeper(tmp_path)
+    for step in (1, 2, 3):
+        value.assign(step * 10.0)
+        keeper.save(step, {"fid": 50.0 - step})
+    assert [e["step"] for e in keeper.entries()] == [2, 3]
+    assert keeper.latest()["metrics"] == {"fid": 47.0}
+    value.assign(-1.0)
+    assert keeper.restore() == 3 and value.numpy() == 30.0
+    assert keeper.restore("ckpt-2") == 2 and value.numpy() == 20.0
+
+
+def test_a_corrupt_newest_checkpoint_falls_back_to_the_one_before(tmp_path):
+    value, keeper = _keeper(tmp_path)
+    for step in (1, 2):
+        value.assign(float(step))
+        keeper.save(step)
+    data_file = next(
+        f
+        for f in os.listdir(tmp_path / "ckpts" / "ckpt-2")
+        if f.startswith("state.data")
+    )
+    with open(tmp_path / "ckpts" / "ckpt-2" / data_file, "r+b") as file:
+        file.truncate(1)
+    value.assign(-1.0)
+    assert keeper.restore() == 1 and value.numpy() == 1.0
+
+
+def test_when_nothing_is_readable_the_error_says_so(tmp_path):
+    value, keeper = _keeper(tmp_path)
+    keeper.save(5)
+    os.remove(tmp_path / "ckpts" / "ckpt-5" / "state.index")
+    with pytest.raises(CheckpointError, match="ckpt-5"):
+        keeper.restore()
+
+
+def test_a_crash_while_saving_leaves_the_previous_checkpoint(tmp_path):
+    value, keeper = _keeper(tmp_path)
+    value.assign(7.0)
+    keeper.save(1)
+    # What a save killed mid-write leaves: a staging folder, no rename.
+    os.makedirs(tmp_path / "ckpts" / ".ckpt-2-abc")
+    (tmp_path / "ckpts" / "manifest.json").write_text("{truncated")
+    value.assign(0.0)
+    assert [e["step"] for e in keeper.entries()] == [1]
+    assert keeper.restore() == 1 and value.numpy() == 7.0
+    keeper.save(2)
+    assert not os.path.exists(tmp_path / "ckpts" / ".ckpt-2-abc")
+    manifest = json.loads((tmp_path / "ckpts" / "manifest.json").read_text())
+    assert [e["name"] for e in manifest["checkpoints"]] == ["ckpt-1", "ckpt-2"]
+
+
+def test_an_empty_folder_restores_nothing(tmp_path):
+    _, keeper = _keeper(tmp_path)
+    assert keeper.restore() is None
+    with pytest.raises(ValueError, match="max_to_keep"):
+        CheckpointKeeper(str(tmp_path), tf.train.Checkpoint(), 0)
+
+
+def test_progress_line_reports_rate_and_time_left(monkeypatch):
+    clock = iter([100.0, 110.0, 110.0])
+    monkeypatch.setattr("time.monotonic", lambda: next(clock))
+    out = io.StringIO()
+    bar = Progress(100, initial_step=50, stream=out, log_every_s=0)
+    bar.update(70, {"d_loss": 1.5})
+    line = out.getvalue().strip()
+    assert line.startswith("step 70/100 [")
+    assert "2.00 steps/s" in line and "0m15s left" in line
+    assert "d_loss 1.5" in line
+
+
+def test_unknown_strategy_is_named():
+    with pytest.raises(ValueError, match="'gpu'"):
+        make_strategy("gpu")
