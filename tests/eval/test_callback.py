@@ -119,3 +119,53 @@ def test_checks_its_arguments(tmp_path):
         EvaluationCallback(stats, extractor, every_n_steps=0, metrics="fid")
     with pytest.raises(ValueError, match="no statistics file"):
         EvaluationCallback(tmp_path / "none.npz", extractor, 1)
+
+
+def test_selects_the_best_checkpoint_in_the_gan_trainer(tmp_path):
+    from nda_tf import data
+    from nda_tf.gan import runs, trainer
+
+    inputs = keras.Input((32, 32, 3))
+    pooled = keras.layers.Flatten()(keras.layers.AveragePooling2D(8)(inputs))
+    extractor = backbones.KerasFeatureExtractor(
+        keras.Model(inputs, pooled), name="pooled_8x8"
+    )
+    real, _ = data.load("dots(counts=(2,))")
+    reference = pipeline.compute_statistics(
+        real, extractor, 64, batch_size=32, progress=False
+    )
+    callback = EvaluationCallback(
+        reference,
+        extractor,
+        every_n_steps=1,
+        num_samples=32,
+        batch_size=32,
+        kid_subset_size=32,
+        logdir=tmp_path / "run" / "eval",
+    )
+    config = {
+        "dataset": "dots(counts=(2,))",
+        "arch": "sngan",
+        "ch": 4,
+        "z_dim": 8,
+        "d_steps": 1,
+        "batch_size": 4,
+        "ema_start": 0,
+        "steps": 3,
+        "lr_g": 0.02,
+        "lr_d": 0.02,
+    }
+    options = trainer.RunOptions(
+        eval_every=1,
+        save_every=10,
+        log_every=1,
+        num_grid_samples=4,
+        best_metric="fid",
+        progress=False,
+    )
+    trainer.train(config, str(tmp_path / "run"), options, [callback])
+    steps = [step for step, _ in callback.history]
+    fids = [results["fid"] for _, results in callback.history]
+    assert steps == [1, 2, 3] and len(set(fids)) == 3
+    best, _ = runs.load_run(str(tmp_path / "run"), checkpoint="best")
+    assert int(best.step) == steps[int(np.argmin(fids))]
