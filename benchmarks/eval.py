@@ -41,11 +41,13 @@ from nda_tf.eval.backbones import inception_graph
 # ../shared/data from the project root; a git worktree sits one level lower.
 TARBALLS = [
     os.path.join(
-        os.path.dirname(__file__), *([os.pardir] * levels), "shared",
-        "data", "cifar10-train-jpeg.tar.gz",
+        os.path.dirname(__file__),
+        *([os.pardir] * levels),
+        "shared",
+        "data",
+        "cifar10-train-jpeg.tar.gz",
     )
     for levels in (2, 3)
-]
 ]
 
 
