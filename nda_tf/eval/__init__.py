@@ -6,9 +6,26 @@
 - `ood_sets`: OOD sets by name (datasets, CIFAR-10-C, local corruptions,
   noise).
 - `ood_report`: markdown / CSV tables, ROC and histogram PNGs, TensorBoard.
+- `ood_run`: all of it from dataset names, for a discriminator or a GAN run.
 - `numerosity`: dot counts of generated images (paper Appendix A).
 """
 
-from nda_tf.eval import numerosity, ood, ood_report, ood_sets, scoring
+from nda_tf.eval import (
+    batching,
+    numerosity,
+    ood,
+    ood_report,
+    ood_run,
+    ood_sets,
+    scoring,
+)
 
-__all__ = ["numerosity", "ood", "ood_report", "ood_sets", "scoring"]
+__all__ = [
+    "batching",
+    "numerosity",
+    "ood",
+    "ood_report",
+    "ood_run",
+    "ood_sets",
+    "scoring",
+]
