@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -21,3 +23,16 @@ def pytest_configure(config):
     tf.config.set_logical_device_configuration(
         cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2
     )
+
+
+@pytest.fixture(scope="session")
+def mirrored():
+    """The one two-replica MirroredStrategy of a test process.
+
+    A new strategy object restarts the numbering of its collective
+    operations (all-reduce, all-gather), so two strategies in one process
+    could mix up each other's: every test shares this one.
+    """
+    import tensorflow as tf
+
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])

@@ -24,6 +24,7 @@ import sys
 
 from absl import app, flags
 
+from nda_tf.experiments import common
 from nda_tf.training import STRATEGIES
 
 F = flags.FLAGS
@@ -101,6 +102,8 @@ def main(argv):
     del argv
     from nda_tf.gan import trainer
     from nda_tf.training import make_strategy
+
+    common.quiet_logs()
 
     config = {name: F[name].value for name in CONFIG_FLAGS}
     logdir = F.logdir or default_logdir(config)

@@ -23,6 +23,8 @@ from nda_tf.training import (
 )
 from nda_tf.transforms import sampling
 
+_LOG = logging.getLogger("nda_tf")
+
 
 @dataclasses.dataclass
 class RunOptions:
@@ -144,7 +146,7 @@ class _Loop:
     def run(self, callbacks):
         step = self.keeper.restore() or 0
         if step:
-            logging.info("resumed %s at step %d", self.logdir, step)
+            _LOG.info("resuming %s from step %d", self.logdir, step)
         callbacks = [self._monitor(), *callbacks]
         for callback in callbacks:
             callback.set_model(self.gan)

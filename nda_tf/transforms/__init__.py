@@ -19,7 +19,7 @@ from nda_tf.transforms.controls import (
 from nda_tf.transforms.cutout import CutMix, Cutout
 from nda_tf.transforms.jigsaw import Jigsaw
 from nda_tf.transforms.mixup import Mixup
-from nda_tf.transforms.other_samples import OtherSamples
+from nda_tf.transforms.other_samples import OtherDots, OtherSamples
 from nda_tf.transforms.random_choice import RandomChoice
 from nda_tf.transforms.registry import available, get
 from nda_tf.transforms.stitch import Stitch
@@ -32,6 +32,7 @@ __all__ = [
     "Jigsaw",
     "Mixup",
     "NDATransform",
+    "OtherDots",
     "OtherSamples",
     "RandomChoice",
     "RandomCrop",

@@ -130,3 +130,76 @@ def _as_bank(source):
             f"clips [N, T, H, W, C]; received shape {bank.shape}"
         )
     return bank
+
+
+@keras.saving.register_keras_serializable(package="nda_tf")
+class OtherDots(OtherSamples):
+    """Negatives for the numerosity experiment: dots images of other counts.
+
+    Each negative is a dots image (`nda_tf.data.dots`) showing one of
+    `counts` dots, drawn from a bank rendered once at construction; the
+    counts are spread evenly over the bank. Paper Appendix A trains on
+    images with k dots and uses images with nearby counts as NDA, so the
+    discriminator learns that those counts are not real.
+
+    Args:
+        counts: ints, the dot counts of the negatives (e.g. (4, 5, 7)).
+        size: image height and width (the training resolution).
+        radius: disc radius, as in the training images.
+        bank_size: int, images in the bank.
+        bank_seed: int, seed of the bank's images.
+        seed: optional int for the draws from the bank.
+
+    Example:
+
+    >>> nda = OtherDots(counts=(4, 5, 7), size=32)
+    >>> nda(tf.zeros([8, 32, 32, 3])).shape
+    TensorShape([8, 32, 32, 3])
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021,
+    Appendix A.
+    """
+
+    def __init__(
+        self,
+        counts=(4, 5, 7),
+        size=32,
+        radius=3,
+        bank_size=2048,
+        bank_seed=1,
+        seed=None,
+        **kwargs,
+    ):
+        from nda_tf.data import dots
+
+        kwargs.pop("source", None)  # rebuilt from the counts, never stored
+        self.counts = dots.check_options(counts, size, radius)
+        if isinstance(bank_size, bool) or not isinstance(bank_size, int):
+            raise ValueError(f"bank_size must be an int, got {bank_size!r}")
+        if bank_size < len(self.counts):
+            raise ValueError(
+                f"bank_size {bank_size} is smaller than the {len(self.counts)}"
+                " counts"
+            )
+        self.size, self.radius, self.bank_seed = size, radius, bank_seed
+        per_image = [
+            self.counts[i % len(self.counts)] for i in range(bank_size)
+        ]
+        # A distinct stream (2**31 + seed) so the bank never repeats the
+        # images of a training stream with the same seed.
+        bank = dots.render(per_image, size, radius, seed=2**31 + bank_seed)
+        bank = bank.astype(np.float32) / 127.5 - 1.0
+        super().__init__(bank, bank_size=bank_size, seed=seed, **kwargs)
+
+    def get_config(self):
+        config = NDATransform.get_config(self)
+        config.update(
+            {
+                "counts": list(self.counts),
+                "size": self.size,
+                "radius": self.radius,
+                "bank_size": self.bank_size,
+                "bank_seed": self.bank_seed,
+            }
+        )
+        return config

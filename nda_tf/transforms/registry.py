@@ -14,6 +14,7 @@ from nda_tf.transforms.controls import (
 from nda_tf.transforms.cutout import CutMix, Cutout
 from nda_tf.transforms.jigsaw import Jigsaw
 from nda_tf.transforms.mixup import Mixup
+from nda_tf.transforms.other_samples import OtherDots
 from nda_tf.transforms.stitch import Stitch
 
 _REGISTRY = {
@@ -26,6 +27,7 @@ _REGISTRY = {
     "horizontal_flip": HorizontalFlip,
     "vertical_flip": VerticalFlip,
     "gaussian_noise": GaussianNoise,
+    "dots": OtherDots,
 }
 _NONE = ("none", "")
 

@@ -157,13 +157,17 @@ class GlobalNoiseGAN(NDAGAN):
         return z[start : start + batch_size], labels
 
 
-def test_two_replicas_match_one_device():
+def test_two_replicas_match_one_device(mirrored):
     """Same global batch, same noise, deterministic NDA (a flip): the
     weights after two steps agree. G's batch norm is synchronized."""
     images = _images(16)
     results = []
     for devices in (["/cpu:0"], ["/cpu:0", "/cpu:1"]):
-        strategy = tf.distribute.MirroredStrategy(devices)
+        strategy = (
+            mirrored
+            if len(devices) == 2
+            else tf.distribute.MirroredStrategy(devices)
+        )
         with strategy.scope():
             gan = GlobalNoiseGAN(
                 tiny.generator(),
@@ -190,8 +194,8 @@ def test_two_replicas_match_one_device():
         np.testing.assert_allclose(a, b, atol=2e-5)
 
 
-def test_replicas_draw_different_noise():
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+def test_replicas_draw_different_noise(mirrored):
+    strategy = mirrored
     with strategy.scope():
         gan = _gan()
 

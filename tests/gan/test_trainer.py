@@ -81,8 +81,8 @@ def _event_tags(folder):
     return tags
 
 
-def test_two_replicas_train_and_a_bad_batch_is_refused(tmp_path):
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+def test_two_replicas_train_and_a_bad_batch_is_refused(tmp_path, mirrored):
+    strategy = mirrored
     gan, summary = trainer.train(
         dict(TINY, steps=2),
         str(tmp_path / "m"),

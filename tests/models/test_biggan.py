@@ -157,10 +157,10 @@ def test_mixed_precision_gives_float32_outputs(mixed_policy):
     assert conv.kernel.dtype == "float32"
 
 
-def test_sync_batch_norm_uses_global_batch_statistics():
+def test_sync_batch_norm_uses_global_batch_statistics(mirrored):
     # In training mode a synchronized generator on 2 replicas must give the
     # same images as one device on the whole batch (conftest makes 2 CPUs).
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    strategy = mirrored
     with strategy.scope():
         synced = biggan.Generator(32, ch=8, sync_batch_norm=True)
     single = biggan.Generator(32, ch=8)

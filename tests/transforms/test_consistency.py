@@ -121,8 +121,10 @@ def test_training_false_returns_input(name):
 
 
 @pytest.mark.parametrize("name", ["jigsaw", "stitch", "cutmix", "mixup"])
-def test_mirrored_strategy_replicas_draw_their_own_transformations(name):
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+def test_mirrored_strategy_replicas_draw_their_own_transformations(
+    name, mirrored
+):
+    strategy = mirrored
     with strategy.scope():
         layer = SPECS[name]()
     images = _images()

@@ -10,6 +10,7 @@ def test_available_lists_every_named_transform():
     assert T.available() == [
         "cutmix",
         "cutout",
+        "dots",
         "gaussian_noise",
         "horizontal_flip",
         "jigsaw",

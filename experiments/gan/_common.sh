@@ -1,0 +1,15 @@
+# Shared by the recipes: one function that runs (or resumes) one paper cell.
+# RUNS (default runs/) is where run directories go; every extra argument of
+# a recipe is passed to each run, e.g. --strategy=mirrored or
+# --strategy=tpu --tpu=my-tpu --data_dir=gs://bucket/tfds.
+set -euo pipefail
+RUNS=${RUNS:-runs}
+
+# cell NAME PAPER_FID FLAGS...: trains runs/NAME unless it is complete.
+cell() {
+  local name=$1 paper=$2
+  shift 2
+  echo "== ${name} (paper FID ${paper})"
+  python -m nda_tf.experiments.gan --logdir="${RUNS}/${name}" "$@" \
+    ${EXTRA_FLAGS:-}
+}

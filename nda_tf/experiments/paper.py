@@ -1,0 +1,65 @@
+"""The paper's GAN numbers (FID, lower is better), for result tables.
+
+Sinha et al., ICLR 2021: Table 2 (unconditional and conditional rows),
+Table 1 (the same transform as PDA and as NDA, CIFAR-10) and the lambda
+sweep of Appendix. All with 10k (CelebA: 19,962; STL-10: 8k) generated
+images against the test split and TF Inception features.
+"""
+
+COLUMNS = ("none", "jigsaw", "stitch", "mixup", "cutout", "cutmix")
+
+# (dataset, conditional) -> FID per NDA transform ("none": BigGAN).
+TABLE_2 = {
+    ("cifar10", False): (18.64, 12.61, 13.97, 17.29, 14.69, 15.01),
+    ("cifar100", False): (22.19, 19.72, 20.99, 22.21, 22.08, 20.78),
+    ("celeb_a", False): (38.14, 37.24, 37.17, 37.51, 37.39, 37.46),
+    ("stl10", False): (26.80, 23.94, 26.08, 24.45, 24.91, 25.34),
+    ("cifar10", True): (11.51, 9.42, 9.47, 13.87, 10.52, 10.30),
+    ("cifar100", True): (15.04, 14.12, 13.90, 15.27, 14.21, 13.99),
+}
+# CIFAR-10 unconditional: transform -> (FID as PDA, FID as NDA).
+TABLE_1 = {
+    "jigsaw": (98.09, 12.61),
+    "cutout": (79.72, 14.69),
+    "stitch": (108.69, 13.97),
+    "mixup": (70.64, 17.29),
+    "cutmix": (90.81, 15.01),
+    "random_crop": (20.02, 15.05),
+    "horizontal_flip": (16.65, 124.32),
+    "gaussian_noise": (44.41, 18.72),
+}
+# CIFAR-10 unconditional jigsaw: lam -> FID.
+LAMBDA_SWEEP = {1.0: 18.64, 0.75: 16.61, 0.5: 14.95, 0.25: 12.61, 0.15: 13.01}
+
+
+def transform_name(spec):
+    """The bare transform name of a flag value: "jigsaw(grid=2)" -> jigsaw."""
+    if spec is None:
+        return "none"
+    name = str(spec).split("(")[0].strip().lower()
+    return name or "none"
+
+
+def paper_fid(config):
+    """The paper's FID for a run configuration, or None if it has none."""
+    dataset = config["dataset"].split("/")[0]
+    conditional = bool(config["conditional"])
+    nda, pda = transform_name(config["nda"]), transform_name(config["pda"])
+    lam = float(config["lam"])
+    cifar10_uncond = dataset == "cifar10" and not conditional
+    if pda != "none":
+        ok = cifar10_uncond and nda == "none" and pda in TABLE_1
+        return TABLE_1[pda][0] if ok else None
+    if lam == 1.0:
+        nda = "none"
+    if cifar10_uncond and nda == "jigsaw":
+        return LAMBDA_SWEEP.get(lam)
+    paper_lam = 0.5 if dataset == "cifar100" else 0.25
+    if nda != "none" and lam != paper_lam:
+        return None
+    row = TABLE_2.get((dataset, conditional))
+    if row is not None and nda in COLUMNS:
+        return row[COLUMNS.index(nda)]
+    if cifar10_uncond and nda in TABLE_1:
+        return TABLE_1[nda][1]
+    return None

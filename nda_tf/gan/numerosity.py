@@ -1,0 +1,127 @@
+"""The numerosity study (paper Appendix A): does NDA hold the dot count?
+
+Two GANs are trained from the same seed on images with exactly `k` dots:
+one plain, one whose NDA is images with other counts (`OtherDots`). Each
+then generates images whose dots are counted; the distributions are
+compared (the paper's Figure 6(a)).
+"""
+
+import json
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from nda_tf.eval import numerosity
+from nda_tf.gan import monitoring, trainer
+
+RUNS = ("without NDA", "with NDA")
+
+
+def study_configs(k, negative_counts, base, radius=3):
+    """The two run configurations: `{"without NDA": ..., "with NDA": ...}`.
+
+    Args:
+        k: int, the dot count of every training image.
+        negative_counts: ints, the counts of the NDA images.
+        base: dict of other `nda_tf.gan.runs.DEFAULTS` overrides (shared).
+        radius: dot radius of training and NDA images.
+    """
+    negative_counts = tuple(int(c) for c in negative_counts)
+    if not negative_counts or k in negative_counts:
+        raise ValueError(
+            f"negative_counts must be non-empty and exclude k={k}; received "
+            f"{negative_counts}"
+        )
+    size = base.get("resolution") or 32
+    dataset = f"dots(counts=({k},), size={size}, radius={radius})"
+    nda = f"dots(counts={negative_counts!r}, size={size}, radius={radius})"
+    common = dict(base, dataset=dataset, resolution=size)
+    return {
+        RUNS[0]: dict(common, nda="none"),
+        RUNS[1]: dict(common, nda=nda),
+    }
+
+
+def run_study(
+    k, negative_counts, base, logdir, num_samples=1000, options=None, radius=3
+):
+    """Trains (or resumes) both runs, counts their samples, writes reports.
+
+    Writes into `logdir`: `counts.png` (the count distributions),
+    `results.md`, `results.json`, a TensorBoard image, and each run's own
+    directory (`without_nda/`, `with_nda/`).
+
+    Returns:
+        dict run name -> `CountSummary`.
+    """
+    configs = study_configs(k, negative_counts, base, radius)
+    summaries = {}
+    for name, config in configs.items():
+        run_dir = os.path.join(logdir, name.replace(" ", "_").lower())
+        gan, _ = trainer.train(config, run_dir, options)
+        images = gan.generate(num_samples, seed=config.get("seed", 0) + 7)
+        counts = numerosity.count_dots(images)
+        summaries[name] = numerosity.summarize_counts(
+            counts, target=k, max_count=2 * k + 2
+        )
+        monitoring.save_png(
+            os.path.join(logdir, f"{os.path.basename(run_dir)}_samples.png"),
+            monitoring.image_grid(images[:64]),
+        )
+    write_reports(summaries, k, negative_counts, configs, logdir)
+    return summaries
+
+
+def write_reports(summaries, k, negative_counts, configs, logdir):
+    os.makedirs(logdir, exist_ok=True)
+    plot = os.path.join(logdir, "counts.png")
+    numerosity.plot_counts(
+        summaries,
+        plot,
+        title=f"Generated dot counts, trained on {k} "
+        f"(NDA: {', '.join(map(str, negative_counts))})",
+    )
+    image = tf.io.decode_png(tf.io.read_file(plot))
+    writer = tf.summary.create_file_writer(os.path.join(logdir, "summary"))
+    with writer.as_default(step=0):
+        tf.summary.image("dot_counts", image[None])
+    writer.close()
+    with open(os.path.join(logdir, "results.md"), "w") as file:
+        file.write(markdown(summaries, k))
+    results = {
+        name: {
+            "exact_fraction": s.exact,
+            "mean_abs_error": s.mean_abs_error,
+            "mean_count": s.mean,
+            "histogram": s.histogram.tolist(),
+            "config": configs[name],
+        }
+        for name, s in summaries.items()
+    }
+    with open(os.path.join(logdir, "results.json"), "w") as file:
+        json.dump(
+            {"k": k, "negative_counts": list(negative_counts), "runs": results},
+            file,
+            indent=2,
+        )
+
+
+def markdown(summaries, k):
+    """A table: fraction with exactly k dots, mean |count - k|, histogram."""
+    length = max(len(s.histogram) for s in summaries.values())
+    header = " | ".join(str(c) for c in range(length))
+    lines = [
+        f"| run | exactly {k} | mean abs(count - {k}) | mean count | "
+        f"{header} |",
+        "| --- | --- | --- | --- |" + " --- |" * length,
+    ]
+    for name, s in summaries.items():
+        fractions = np.zeros(length)
+        fractions[: len(s.fractions)] = s.fractions
+        cells = " | ".join(f"{f:.3f}" for f in fractions)
+        lines.append(
+            f"| {name} | {s.exact:.3f} | {s.mean_abs_error:.3f} | "
+            f"{s.mean:.2f} | {cells} |"
+        )
+    return "\n".join(lines) + "\n"

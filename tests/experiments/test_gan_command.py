@@ -1,0 +1,103 @@
+"""`python -m nda_tf.experiments.gan` as a user runs it, in subprocesses."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from nda_tf.gan import runs
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+TINY_FLAGS = [
+    "--dataset=dots(counts=(2,))",
+    "--arch=sngan",
+    "--ch=4",
+    "--z_dim=8",
+    "--d_steps=2",
+    "--batch_size=4",
+    "--ema_start=1",
+    "--save_every=2",
+    "--eval_every=1000",
+    "--log_every=1",
+]
+
+
+def _command(logdir, steps):
+    return [
+        sys.executable,
+        "-m",
+        "nda_tf.experiments.gan",
+        *TINY_FLAGS,
+        f"--steps={steps}",
+        f"--logdir={logdir}",
+    ]
+
+
+def _start(logdir, steps):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    return subprocess.Popen(
+        _command(logdir, steps),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _saved_steps(logdir):
+    try:
+        with open(os.path.join(logdir, "checkpoints", "manifest.json")) as f:
+            return [e["step"] for e in json.load(f)["checkpoints"]]
+    except (OSError, ValueError):
+        return []
+
+
+def _weights(logdir):
+    gan, _ = runs.load_run(logdir)
+    models = (gan.generator, gan.discriminator, gan.ema_generator)
+    return [np.asarray(w) for m in models for w in m.weights]
+
+
+def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
+    steps = 30
+    whole, killed = str(tmp_path / "whole"), str(tmp_path / "killed")
+    reference = _start(whole, steps)
+    victim = _start(killed, steps)
+    deadline = time.monotonic() + 240
+    while not _saved_steps(killed) and time.monotonic() < deadline:
+        assert victim.poll() is None, victim.communicate()[1][-2000:]
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    stopped_at = max(_saved_steps(killed))
+    assert 2 <= stopped_at < steps, "the run ended before it was killed"
+    resumed = _start(killed, steps)
+    for process in (reference, resumed):
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err[-2000:]
+    assert f"Done: {steps} steps" in out
+    assert max(_saved_steps(killed)) == steps
+    for a, b in zip(_weights(whole), _weights(killed), strict=True):
+        np.testing.assert_array_equal(a, b)
+    samples = os.listdir(os.path.join(killed, "samples"))
+    assert samples == [f"step_{steps:07d}.png"]
+
+
+def test_a_bad_flag_exits_with_one_line_naming_it(tmp_path):
+    process = subprocess.run(
+        [*_command(str(tmp_path), 2), "--lam=1.5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 1
+    last = process.stderr.strip().splitlines()[-1]
+    assert last == (
+        "nda_tf.experiments.gan: error: lam must be in (0, 1], received 1.5"
+    )
