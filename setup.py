@@ -42,6 +42,9 @@ setup(
         # Local CIFAR-10-C-style corruptions for OOD sets ("corrupt:...");
         # the maintained fork of imagecorruptions, imported as such.
         "imagecorruptions-imaug>=1.1.5",
+        # PredictionLog protos for TF Serving warm-up files, and the gRPC
+        # client; it pins the matching tensorflow minor version.
+        "tensorflow-serving-api>=2.16,<3",
     ],
     extras_require={
         "test": [

@@ -135,6 +135,25 @@ def main(argv):
         f"Done: {summary['step']} steps. Samples: {where}/samples, "
         f"TensorBoard: tensorboard --logdir={where}"
     )
+    if F.export_dir:
+        export(logdir, summary["step"])
+
+
+def export(logdir, step):
+    """Exports the best (else the newest) checkpoint, as version `step`."""
+    from nda_tf.experiments import export as export_command
+
+    has_best = os.path.isdir(os.path.join(logdir, "best"))
+    paths = export_command.export_run(
+        logdir,
+        F.export_dir,
+        ["discriminator", "generator"],
+        checkpoint="best" if has_best else "latest",
+        version=step,
+        overwrite=True,
+    )
+    for what, path in paths.items():
+        print(f"Exported the {what} to {path}")
 
 
 if __name__ == "__main__":

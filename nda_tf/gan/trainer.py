@@ -188,8 +188,8 @@ class _Loop:
             self.logdir,
             self.eval_writer,
             real,
-            self.options.num_grid_samples,
-            self.config["seed"],
+            num_samples=self.options.num_grid_samples,
+            seed=self.config["seed"],
         )
 
     def _log_scalars(self, step, outputs, progress):

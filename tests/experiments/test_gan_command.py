@@ -37,10 +37,10 @@ def _command(logdir, steps):
     ]
 
 
-def _start(logdir, steps):
+def _start(logdir, steps, *extra):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     return subprocess.Popen(
-        _command(logdir, steps),
+        [*_command(logdir, steps), *extra],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -66,7 +66,8 @@ def _weights(logdir):
 def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     steps = 30
     whole, killed = str(tmp_path / "whole"), str(tmp_path / "killed")
-    reference = _start(whole, steps)
+    serving = str(tmp_path / "serving")
+    reference = _start(whole, steps, f"--export_dir={serving}")
     victim = _start(killed, steps)
     deadline = time.monotonic() + 240
     while not _saved_steps(killed) and time.monotonic() < deadline:
@@ -86,6 +87,10 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
         np.testing.assert_array_equal(a, b)
     samples = os.listdir(os.path.join(killed, "samples"))
     assert samples == [f"step_{steps:07d}.png"]
+    # --export_dir: both models, versioned by the final step, for Serving.
+    for model in ("nda_ood", "nda_generator"):
+        version = os.path.join(serving, model, str(steps))
+        assert os.path.isfile(os.path.join(version, "saved_model.pb"))
 
 
 def test_a_bad_flag_exits_with_one_line_naming_it(tmp_path):

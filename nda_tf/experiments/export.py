@@ -1,0 +1,194 @@
+"""Exports a trained NDA-GAN run for TensorFlow Serving.
+
+    python -m nda_tf.experiments.export --logdir=runs/cifar10_jigsaw \
+        --out=serving --what=discriminator,generator
+
+writes `serving/nda_ood/1/` (the discriminator as an OOD detector: threshold
+at 95% true-positive rate and a logistic calibration, both fitted on
+`--num_calibration` held-out images of `--calibration_data`, by default the
+run's dataset, test split) and `serving/nda_generator/1/` (the EMA
+generator). The run's configuration and its latest evaluation metrics go
+into each model's `assets/metadata.json`. Serve them with the files in
+`export/` (see export/README.md). Runtime: under a minute for a CIFAR-10
+BigGAN on a CPU (1000 calibration images).
+"""
+
+import glob
+import os
+
+from absl import app, flags
+
+FLAGS = flags.FLAGS
+
+
+def define_flags(fv=FLAGS):
+    """Defines this command's flags in `fv` (absl's global set by default).
+
+    Defined on demand, not at import, so that this module can be imported
+    next to other commands that use the same flag names.
+    """
+    define = {"flag_values": fv}
+    flags.DEFINE_string("logdir", None, "the GAN run directory", **define)
+    flags.DEFINE_string("out", None, "the serving base folder", **define)
+    flags.DEFINE_list(
+        "what", ["discriminator", "generator"], "what to export", **define
+    )
+    flags.DEFINE_string(
+        "checkpoint", "latest", "latest, best or a folder", **define
+    )
+    flags.DEFINE_string(
+        "calibration_data",
+        None,
+        "nda_tf.data source (default: the run's)",
+        **define,
+    )
+    flags.DEFINE_string("calibration_split", "test", "its split", **define)
+    flags.DEFINE_integer(
+        "num_calibration", 1000, "held-out calibration images", **define
+    )
+    flags.DEFINE_float(
+        "tpr", 0.95, "in-distribution rate kept above threshold", **define
+    )
+    flags.DEFINE_integer(
+        "label", None, "conditional D: score with this class", **define
+    )
+    flags.DEFINE_string(
+        "detector_name", "nda_ood", "served detector name", **define
+    )
+    flags.DEFINE_string(
+        "generator_name", "nda_generator", "served G name", **define
+    )
+    flags.DEFINE_integer("version", 1, "model version", **define)
+    flags.DEFINE_bool(
+        "overwrite", False, "replace an existing version", **define
+    )
+    flags.DEFINE_string("data_dir", None, "tfds data directory", **define)
+
+
+def latest_scalars(folder):
+    """The last value of every scalar in the TensorBoard events of `folder`."""
+    import tensorflow as tf
+
+    values = {}
+    for path in sorted(glob.glob(os.path.join(folder, "events.out.tfevents*"))):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                if value.HasField("simple_value"):
+                    number = value.simple_value
+                elif value.HasField("tensor"):
+                    array = tf.make_ndarray(value.tensor)
+                    if array.size != 1 or not array.dtype.kind == "f":
+                        continue
+                    number = float(array.reshape(()))
+                else:
+                    continue
+                values[value.tag] = (event.step, float(number))
+    return {tag: {"step": s, "value": v} for tag, (s, v) in values.items()}
+
+
+def calibration_images(config, name, split, count, data_dir):
+    """`count` float images in [-1, 1] at the run's resolution."""
+    import numpy as np
+
+    from nda_tf import data
+
+    ds, _ = data.load(
+        name, split=split, resolution=config["resolution"], data_dir=data_dir
+    )
+    images = [image for image, _ in ds.take(count).as_numpy_iterator()]
+    if len(images) < 2:
+        raise ValueError(f"{name!r} ({split}) gave {len(images)} images")
+    return np.stack(images)
+
+
+def export_run(logdir, out, what, checkpoint="latest", **options):
+    """Exports a run; returns `{what: version folder}`."""
+    from nda_tf import export
+    from nda_tf.gan import runs
+
+    unknown = set(what) - {"discriminator", "generator"}
+    if unknown or not what:
+        raise ValueError(
+            f"what must list discriminator and/or generator; received {what!r}"
+        )
+    gan, config = runs.load_run(logdir, checkpoint)
+    metadata = {
+        "logdir": os.path.abspath(logdir),
+        "checkpoint": checkpoint,
+        "step": int(gan.step.numpy()),
+        "config": config,
+        "transform": config.get("nda"),
+        "lam": config.get("lam"),
+        "evaluation": latest_scalars(os.path.join(logdir, "eval")),
+    }
+    paths = {}
+    if "discriminator" in what:
+        images = calibration_images(
+            config,
+            options.get("calibration_data") or config["dataset"],
+            options.get("calibration_split", "test"),
+            options.get("num_calibration", 1000),
+            options.get("data_dir", config.get("data_dir")),
+        )
+        paths["discriminator"] = export.export_ood_detector(
+            gan.discriminator,
+            config["resolution"],
+            images,
+            out,
+            options.get("detector_name", "nda_ood"),
+            options.get("version", 1),
+            num_classes=config["num_classes"],
+            label=options.get("label"),
+            tpr=options.get("tpr", 0.95),
+            nda=config.get("nda") or "jigsaw",
+            metadata=metadata,
+            overwrite=options.get("overwrite", False),
+        )
+    if "generator" in what:
+        paths["generator"] = export.export_generator(
+            gan.ema_generator,
+            config["z_dim"],
+            out,
+            options.get("generator_name", "nda_generator"),
+            options.get("version", 1),
+            num_classes=config["num_classes"],
+            resolution=config["resolution"],
+            metadata=metadata,
+            overwrite=options.get("overwrite", False),
+        )
+    return paths
+
+
+def run(fv=FLAGS):
+    """Exports as the parsed flags in `fv` say; prints the folders."""
+    for name in ("logdir", "out"):
+        if not fv[name].value:
+            raise app.UsageError(f"--{name} is required")
+    paths = export_run(
+        fv.logdir,
+        fv.out,
+        fv.what,
+        fv.checkpoint,
+        calibration_data=fv.calibration_data,
+        calibration_split=fv.calibration_split,
+        num_calibration=fv.num_calibration,
+        tpr=fv.tpr,
+        label=fv.label,
+        detector_name=fv.detector_name,
+        generator_name=fv.generator_name,
+        version=fv.version,
+        overwrite=fv.overwrite,
+        data_dir=fv.data_dir,
+    )
+    for kind, path in paths.items():
+        print(f"{kind}: {path}")
+
+
+def main(argv):
+    del argv
+    run(FLAGS)
+
+
+if __name__ == "__main__":
+    define_flags()
+    app.run(main)

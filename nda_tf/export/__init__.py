@@ -1,0 +1,24 @@
+"""SavedModel export of NDA discriminators (as OOD detectors) and generators.
+
+Both exporters write TF Serving's layout, `DIR/<model_name>/<version>/`,
+with warm-up requests in `assets.extra/` and a `metadata.json` asset. See
+docs/export.md.
+"""
+
+from nda_tf.export.calibration import auroc, fit_logistic, threshold_at_tpr
+from nda_tf.export.detector import OODDetector
+from nda_tf.export.generator import GeneratorSampler, export_generator
+from nda_tf.export.ood import export_ood_detector
+from nda_tf.export.servable import read_metadata, read_warmup_requests
+
+__all__ = [
+    "GeneratorSampler",
+    "OODDetector",
+    "auroc",
+    "export_generator",
+    "export_ood_detector",
+    "fit_logistic",
+    "read_metadata",
+    "read_warmup_requests",
+    "threshold_at_tpr",
+]

@@ -1,0 +1,158 @@
+"""OODDetector: a discriminator wrapped as a servable OOD scoring module."""
+
+import tensorflow as tf
+
+from nda_tf.export import checks
+
+SERVING_SIGNATURE = "serving_default"
+FLOAT_SIGNATURE = "serving_float"
+OUTPUT_KEYS = ("score", "is_outlier", "in_distribution_probability")
+
+
+class OODDetector(tf.Module):
+    """Scores images with a trained NDA discriminator (paper Section 5).
+
+    Images of any size are resized (bilinear, antialiased) to the training
+    resolution and scaled to [-1, 1] as in training; the score is the raw
+    discriminator logit, higher meaning in-distribution. An image is an
+    outlier when its score is below `threshold`; its in-distribution
+    probability is `sigmoid(slope * score + intercept)`. Both are stored
+    as variables of the module, so the SavedModel carries them.
+
+    Args:
+        discriminator: Keras model called as `D(images)` or
+            `D([images, labels])`, returning logits `[B, 1]`.
+        resolution: int, the training image size (square).
+        num_classes: int, 1 for an unconditional discriminator.
+        label: for a conditional discriminator, the int class to score
+            with, or None to score with the maximum over all classes.
+        threshold: float, the score below which an image is an outlier.
+        slope, intercept: floats of the probability calibration.
+
+    Example:
+
+    >>> detector = OODDetector(D, resolution=32, threshold=-0.3)
+    >>> detector.serve_uint8(images_uint8)["is_outlier"]  # doctest: +SKIP
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
+    """
+
+    def __init__(
+        self,
+        discriminator,
+        resolution,
+        num_classes=1,
+        label=None,
+        threshold=0.0,
+        slope=1.0,
+        intercept=0.0,
+    ):
+        super().__init__(name="ood_detector")
+        for name, value in (
+            ("resolution", resolution),
+            ("num_classes", num_classes),
+        ):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or value < 1
+            ):
+                raise ValueError(
+                    f"{name} must be an int >= 1, received {value!r}"
+                )
+        if label is not None and (
+            num_classes == 1
+            or isinstance(label, bool)
+            or not isinstance(label, int)
+            or not 0 <= label < num_classes
+        ):
+            raise ValueError(
+                "label must be None or, for a conditional discriminator, an "
+                f"int in [0, {num_classes}); received {label!r} with "
+                f"num_classes={num_classes}"
+            )
+        self.discriminator = discriminator
+        self.resolution = resolution
+        self.num_classes = num_classes
+        self.label = label
+        self.threshold = tf.Variable(
+            float(threshold), trainable=False, name="threshold"
+        )
+        self.calibration = tf.Variable(
+            [float(slope), float(intercept)],
+            trainable=False,
+            name="calibration",
+        )
+
+    def set_calibration(self, threshold, slope, intercept):
+        self.threshold.assign(float(threshold))
+        self.calibration.assign([float(slope), float(intercept)])
+
+    @tf.function(input_signature=[tf.TensorSpec(None, tf.uint8, "images")])
+    def serve_uint8(self, images):
+        """uint8 `[N, H, W, 3]` images in 0..255 -> score dict."""
+        images = checks.checked(images, "images", rank=4, last=3)
+        scaled = tf.cast(images, tf.float32) / 127.5 - 1.0
+        return self.outputs(self.score_scaled(scaled))
+
+    @tf.function(input_signature=[tf.TensorSpec(None, tf.float32, "images")])
+    def serve_float(self, images):
+        """float32 `[N, H, W, 3]` images in [0, 1] -> score dict."""
+        images = checks.checked(images, "images", rank=4, last=3)
+        images = checks.finite_in_range(images, "images", 0.0, 1.0)
+        return self.outputs(self.score_scaled(images * 2.0 - 1.0))
+
+    def score_scaled(self, images):
+        """Scores float images in [-1, 1] of any size: float32 `[N]`."""
+        return self.score_prepared(self.resize(images))
+
+    def resize(self, images):
+        """Resizes to the training resolution unless already there."""
+        size = self.resolution
+        shape = tf.shape(images)
+        same = tf.logical_and(
+            tf.equal(shape[1], size), tf.equal(shape[2], size)
+        )
+        # Skipping the resize keeps scores of training-size images exactly
+        # those of the Keras discriminator.
+        resized = tf.cond(
+            same,
+            lambda: images,
+            lambda: tf.image.resize(
+                images, [size, size], method="bilinear", antialias=True
+            ),
+        )
+        return tf.ensure_shape(resized, [None, size, size, 3])
+
+    def score_prepared(self, images):
+        """Logits for `[N, resolution, resolution, 3]` images in [-1, 1]."""
+        count = tf.shape(images)[0]
+        if self.num_classes == 1:
+            logits = self.discriminator(images, training=False)
+        elif self.label is not None:
+            labels = tf.fill([count], self.label)
+            logits = self.discriminator([images, labels], training=False)
+        else:
+            # Every image against every class; keep its best class.
+            classes = self.num_classes
+            tiled = tf.repeat(images, classes, axis=0)
+            labels = tf.tile(tf.range(classes, dtype=tf.int32), [count])
+            logits = self.discriminator([tiled, labels], training=False)
+            logits = tf.reduce_max(tf.reshape(logits, [count, classes]), 1)
+        return tf.reshape(tf.cast(logits, tf.float32), [count])
+
+    def outputs(self, scores):
+        slope, intercept = self.calibration[0], self.calibration[1]
+        return {
+            "score": scores,
+            "is_outlier": scores < self.threshold,
+            "in_distribution_probability": tf.sigmoid(
+                slope * scores + intercept
+            ),
+        }
+
+    def signatures(self):
+        return {
+            SERVING_SIGNATURE: self.serve_uint8.get_concrete_function(),
+            FLOAT_SIGNATURE: self.serve_float.get_concrete_function(),
+        }

@@ -1,0 +1,123 @@
+"""TF Serving layout: versioned folders, warm-up requests, metadata asset.
+
+TF Serving watches `DIR/<model_name>/` and loads every all-digit
+sub-folder as a version, so a version is written under a hidden temporary
+name and renamed into place only when complete: the server never sees a
+half-written model.
+"""
+
+import json
+import os
+import re
+import shutil
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
+
+WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
+METADATA_FILE = "metadata.json"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def version_dir(out_dir, model_name, version):
+    """Checks the name and version; returns `out_dir/model_name/version`."""
+    if not isinstance(model_name, str) or not _NAME.match(model_name):
+        raise ValueError(
+            "model_name must be letters, digits, '_', '.' or '-' (not "
+            f"starting with a symbol), received {model_name!r}"
+        )
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(f"version must be an int >= 1, received {version!r}")
+    if version < 1:
+        raise ValueError(f"version must be an int >= 1, received {version!r}")
+    return os.path.join(os.fspath(out_dir), model_name, str(version))
+
+
+def metadata_asset(metadata):
+    """Writes `metadata` as JSON to a temp folder; returns a SavedModel Asset.
+
+    The returned asset, kept as an attribute of the exported module, is
+    copied into the SavedModel's `assets/` folder as `metadata.json`.
+    """
+    folder = tempfile.mkdtemp(prefix="nda_export_")
+    path = os.path.join(folder, METADATA_FILE)
+    with open(path, "w") as f:
+        json.dump(metadata, f, indent=2, sort_keys=True, default=_jsonable)
+        f.write("\n")
+    return tf.saved_model.Asset(path)
+
+
+def read_metadata(model_dir):
+    """The metadata dict of an exported version folder."""
+    with open(os.path.join(model_dir, "assets", METADATA_FILE)) as f:
+        return json.load(f)
+
+
+def predict_log(model_name, signature_name, inputs):
+    """One PredictionLog holding a PredictRequest for `inputs` (name->array)."""
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = model_name
+    request.model_spec.signature_name = signature_name
+    for key, value in inputs.items():
+        request.inputs[key].CopyFrom(tf.make_tensor_proto(np.asarray(value)))
+    return prediction_log_pb2.PredictionLog(
+        predict_log=prediction_log_pb2.PredictLog(request=request)
+    )
+
+
+def read_warmup_requests(model_dir):
+    """Parses a version folder's warm-up file back into PredictionLogs."""
+    path = os.path.join(model_dir, WARMUP_FILE)
+    return [
+        prediction_log_pb2.PredictionLog.FromString(record.numpy())
+        for record in tf.data.TFRecordDataset(path)
+    ]
+
+
+def save_servable(
+    module, signatures, out_dir, model_name, version, warmup, overwrite
+):
+    """Saves `module` as `out_dir/model_name/version`, atomically.
+
+    Args:
+        module: the `tf.Module` to save.
+        signatures: dict of signature name -> concrete function.
+        out_dir, model_name, version: where (see `version_dir`).
+        warmup: list of PredictionLog protos for `assets.extra`.
+        overwrite: replace an existing version folder instead of failing.
+
+    Returns:
+        The version folder path.
+    """
+    final = version_dir(out_dir, model_name, version)
+    if os.path.exists(final) and not overwrite:
+        raise ValueError(
+            f"{final} already exists; pass overwrite=True or a new version"
+        )
+    parent = os.path.dirname(final)
+    os.makedirs(parent, exist_ok=True)
+    # Hidden, non-numeric name: TF Serving ignores it while it is written.
+    staging = tempfile.mkdtemp(prefix=f".staging-{version}-", dir=parent)
+    try:
+        tf.saved_model.save(module, staging, signatures=signatures)
+        os.makedirs(os.path.join(staging, "assets.extra"))
+        with tf.io.TFRecordWriter(os.path.join(staging, WARMUP_FILE)) as w:
+            for log in warmup:
+                w.write(log.SerializeToString())
+        if os.path.exists(final):
+            shutil.rmtree(final)
+        os.rename(staging, final)
+    finally:
+        if os.path.exists(staging):
+            shutil.rmtree(staging)
+    return final
+
+
+def _jsonable(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
