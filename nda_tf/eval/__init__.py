@@ -16,15 +16,18 @@ Anomaly detection and dots:
 - `ood_sets`: OOD sets by name (datasets, CIFAR-10-C, local corruptions,
   noise).
 - `ood_report`: markdown / CSV tables, ROC and histogram PNGs, TensorBoard.
+- `ood_run`: all of it from dataset names, for a discriminator or a GAN run.
 - `numerosity`: dot counts of generated images (paper Appendix A).
 """
 
 from nda_tf.eval import (
     backbones,
+    batching,
     fid,
     numerosity,
     ood,
     ood_report,
+    ood_run,
     ood_sets,
     pipeline,
     pth,
@@ -45,6 +48,7 @@ __all__ = [
     "RunningStatistics",
     "Statistics",
     "backbones",
+    "batching",
     "compute_statistics",
     "fid",
     "frechet_distance",
@@ -53,6 +57,7 @@ __all__ = [
     "numerosity",
     "ood",
     "ood_report",
+    "ood_run",
     "ood_sets",
     "pipeline",
     "pth",

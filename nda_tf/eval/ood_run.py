@@ -11,6 +11,7 @@ import os
 
 from nda_tf.eval import ood, ood_report, ood_sets, scoring
 
+_LOG = logging.getLogger(__name__)
 # The paper's OOD-1 sets (TinyImageNet comes as a folder) and OOD-2.
 PAPER_OOD_SETS = "svhn_cropped,dtd,places365_small,cifar100,cifar10_corrupted"
 
@@ -81,7 +82,7 @@ def evaluate_discriminator(
         except data.DatasetUnavailable as error:
             if not skip_missing:
                 raise
-            logging.warning("skipping %s: %s", name, error)
+            _LOG.warning("skipping %s: %s", name, error)
             skipped.append(name)
     if not sets:
         raise ValueError(f"no OOD set is available; skipped {skipped}")

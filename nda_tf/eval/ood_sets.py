@@ -12,7 +12,7 @@ Names (comma-separated in the command line):
   here with the `imagecorruptions` package (the ImageNet-C code; severity
   1..5; corruption names as in CIFAR-10-C or in that package); `corrupt`
   alone is all 19 at severity 5. For machines without CIFAR-10-C: the
-  package's parameters were set for ImageNet-sized images, so these numbers
+  package uses ImageNet-C's parameters, not CIFAR-10-C's, so these numbers
   are not comparable with CIFAR-10-C's;
 - `noise:gaussian`: pixels i.i.d. N(0, 0.5^2) in [-1, 1] units, clipped;
   `noise:uniform`: pixels i.i.d. uniform in [-1, 1]. Neither needs any data.

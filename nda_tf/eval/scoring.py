@@ -16,69 +16,14 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import transforms
+from nda_tf.eval.batching import (
+    check_int,
+    is_unbatched,
+    iterate_batches,
+    to_float,
+)
 
 LABEL_MAX = "max"
-
-
-def iterate_batches(data, batch_size, num_images=None):
-    """Yields float32 image batches in [-1, 1] from arrays or datasets.
-
-    Args:
-        data: a uint8 (0..255) or float ([-1, 1]) array `[N, H, W, C]`, or a
-            `tf.data.Dataset` of images or `(image, label)` pairs, batched
-            or not.
-        batch_size: int >= 1.
-        num_images: optional int, stop after this many images.
-    """
-    _check_int("batch_size", batch_size)
-    if num_images is not None:
-        _check_int("num_images", num_images)
-    if isinstance(data, tf.data.Dataset):
-        batches = _dataset_batches(data, batch_size)
-    else:
-        array = np.asarray(data)
-        if array.ndim != 4:
-            raise ValueError(
-                f"images must have shape [N, H, W, C]; received {array.shape}"
-            )
-        batches = (
-            array[i : i + batch_size] for i in range(0, len(array), batch_size)
-        )
-    seen = 0
-    for batch in batches:
-        if num_images is not None and seen + len(batch) > num_images:
-            batch = batch[: num_images - seen]
-        seen += len(batch)
-        yield _to_float(batch)
-        if num_images is not None and seen >= num_images:
-            return
-
-
-def _dataset_batches(dataset, batch_size):
-    spec = dataset.element_spec
-    if isinstance(spec, tuple):
-        dataset = dataset.map(lambda image, *rest: image)
-        spec = spec[0]
-    if not isinstance(spec, tf.TensorSpec) or spec.shape.rank not in (3, 4):
-        raise ValueError(
-            "a dataset must yield images [H, W, C] (or batches of them), "
-            f"optionally with labels; its element_spec is {spec}"
-        )
-    if spec.shape.rank == 3:
-        dataset = dataset.batch(batch_size)
-    return dataset.prefetch(tf.data.AUTOTUNE).as_numpy_iterator()
-
-
-def _to_float(batch):
-    batch = np.asarray(batch)
-    if batch.dtype == np.uint8:
-        return batch.astype(np.float32) / 127.5 - 1.0
-    if not np.issubdtype(batch.dtype, np.floating):
-        raise ValueError(
-            "images must be uint8 (0..255) or floating point in [-1, 1]; "
-            f"received dtype {batch.dtype}"
-        )
-    return batch.astype(np.float32)
 
 
 class DiscriminatorScorer:
@@ -108,7 +53,7 @@ class DiscriminatorScorer:
     def __init__(
         self, discriminator, label=LABEL_MAX, num_classes=None, batch_size=256
     ):
-        _check_int("batch_size", batch_size)
+        check_int("batch_size", batch_size)
         self.discriminator = discriminator
         self.batch_size = int(batch_size)
         self.num_classes = _num_classes(discriminator, num_classes)
@@ -126,7 +71,7 @@ class DiscriminatorScorer:
 
     def score_batch(self, images):
         """Scores one float32 batch in [-1, 1]; returns float64 `[B]`."""
-        images = tf.convert_to_tensor(_to_float(images))
+        images = tf.convert_to_tensor(to_float(images))
         self._check_shape(images.shape)
         labels = tf.zeros(tf.shape(images)[:1], tf.int32)
         if not self.conditional:
@@ -276,7 +221,7 @@ def _num_classes(discriminator, num_classes):
     if num_classes is None:
         num_classes = getattr(discriminator, "num_classes", None)
     if num_classes is not None:
-        _check_int("num_classes", num_classes)
+        check_int("num_classes", num_classes)
         num_classes = int(num_classes)
     return num_classes
 
@@ -310,26 +255,11 @@ def _progress(data, num_images, enabled):
     total = num_images
     if total is None and not isinstance(data, tf.data.Dataset):
         total = len(data)
-    elif total is None and _is_unbatched(data):
+    elif total is None and is_unbatched(data):
         cardinality = int(data.cardinality())
         total = cardinality if cardinality >= 0 else None
     return keras.utils.Progbar(total, unit_name="image")
 
 
-def _is_unbatched(dataset):
-    spec = dataset.element_spec
-    spec = spec[0] if isinstance(spec, tuple) else spec
-    return getattr(spec, "shape", None) is not None and spec.shape.rank == 3
-
-
 def _concat(parts):
     return np.concatenate(parts) if parts else np.zeros([0], np.float64)
-
-
-def _check_int(name, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < 1
-    ):
-        raise ValueError(f"{name} must be an int >= 1, received {value!r}")

@@ -27,6 +27,7 @@ import sys
 from absl import app, flags
 
 from nda_tf.eval import ood_run
+from nda_tf.experiments.common import quiet_logs
 
 F = flags.FLAGS
 
@@ -64,6 +65,7 @@ flags.DEFINE_integer("seed", 0, "Seed of noise sets, corruptions and T.")
 
 def main(argv):
     del argv
+    quiet_logs()
     label = F.label if F.label == "max" else _int_label(F.label)
     try:
         report, paths = ood_run.evaluate_run(

@@ -109,6 +109,7 @@ def test_command_line_on_npz_and_folder_data(tmp_path):
         "-m",
         "nda_tf.experiments.ood",
         f"--logdir={logdir}",
+        f"--in=npz:{npz}",
         f"--ood=folder:{folder},noise:gaussian,corrupt:fog_5",
         "--transform=corrupt:snow_5",
         "--num_images=8",
