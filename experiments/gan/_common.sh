@@ -10,6 +10,7 @@ cell() {
   local name=$1 paper=$2
   shift 2
   echo "== ${name} (paper FID ${paper})"
-  python -m nda_tf.experiments.gan --logdir="${RUNS}/${name}" "$@" \
+  python -m nda_tf.experiments.gan --logdir="${RUNS}/${name}" \
+    --eval_metrics=fid,kid --eval_backbone=inception --eval_download "$@" \
     ${EXTRA_FLAGS:-}
 }

@@ -145,3 +145,58 @@ class EvaluationCallback(keras.callbacks.Callback):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+
+def for_gan_run(
+    config,
+    logdir,
+    metrics,
+    backbone,
+    every_n_steps,
+    num_samples=10000,
+    weights=None,
+    cache_dir=None,
+    download=False,
+    reference_split="test",
+    strategy=None,
+):
+    """The `EvaluationCallback` of a GAN run, with its reference statistics.
+
+    The reference is `num_samples` images of the run's dataset
+    (`reference_split`; the paper: the test split), computed once per
+    backbone and cached.
+
+    Args:
+        config: the run's resolved configuration (`nda_tf.gan.runs`).
+        logdir: the run directory (metrics go to `logdir/eval`).
+        metrics: any of "fid", "kid", "is".
+        backbone: a name of `backbones.BACKBONES`.
+        every_n_steps, num_samples, strategy: as `EvaluationCallback`.
+        weights, cache_dir, download: as `backbones.from_name`.
+        reference_split: the split of the reference images.
+    """
+    import os
+
+    from nda_tf.eval import backbones, reference
+
+    extractor = backbones.from_name(backbone, weights, cache_dir, download)
+    real = reference.reference_statistics(
+        config["dataset"],
+        extractor,
+        split=reference_split,
+        num_images=num_samples,
+        cache_dir=cache_dir,
+        strategy=strategy,
+        resolution=config["resolution"],
+        data_dir=config.get("data_dir"),
+    )
+    return EvaluationCallback(
+        real,
+        extractor,
+        every_n_steps,
+        num_samples=num_samples,
+        metrics=metrics,
+        logdir=os.path.join(logdir, "eval"),
+        seed=config.get("seed", 0),
+        strategy=strategy,
+    )

@@ -63,17 +63,9 @@ flags.DEFINE_bool("progress", True, "Show progress bars.")
 def _extractor(name):
     from nda_tf.eval import backbones
 
-    if name == "inception":
-        return backbones.InceptionGraph(
-            FLAGS.weights, FLAGS.cache_dir, FLAGS.download
-        )
-    if name == "inception_v3_keras":
-        return backbones.KerasInceptionV3(
-            FLAGS.weights or "imagenet", download=FLAGS.download
-        )
-    if name == "efficientnet_lite0":
-        return backbones.EfficientNetLite0(FLAGS.weights or "wheel")
-    return backbones.get(name)
+    return backbones.from_name(
+        name, FLAGS.weights, FLAGS.cache_dir, FLAGS.download
+    )
 
 
 def evaluate(strategy):

@@ -4,12 +4,19 @@ Paper run (CIFAR-10, unconditional BigGAN, jigsaw NDA, lam 0.25, 4 D steps,
 batch 64, 500 epochs = 97,657 G steps; paper FID 12.61 vs 18.64 without
 NDA; about 2 days on one V100-class GPU, far too long for a CPU):
 
-    python -m nda_tf.experiments.gan --dataset=cifar10 --logdir=runs/c10
+    python -m nda_tf.experiments.gan --dataset=cifar10 --logdir=runs/c10 \
+        --eval_download
+
+(FID and KID of 10k EMA samples against the 10k test images with the TF
+Inception graph, every 5000 steps; the best checkpoint by FID is kept in
+`best/`. `--eval_download` fetches the graph once; offline, give it with
+`--eval_weights=PATH`.)
 
 Small run on built-in data, any machine (about 4 minutes on 2 CPU cores):
 
     python -m nda_tf.experiments.gan --dataset=dots --arch=sngan --ch=32 \
-        --steps=200 --batch_size=32 --eval_every=100 --logdir=runs/dots
+        --steps=200 --batch_size=32 --eval_every=100 --eval_metrics=none \
+        --logdir=runs/dots
 
 It writes `runs/dots/samples/step_*.png` (EMA samples of fixed noise),
 TensorBoard logs (`tensorboard --logdir=runs/dots`), `config.json` and
@@ -75,6 +82,23 @@ flags.DEFINE_boolean(
     "deterministic", False, "Deterministic TF ops (bitwise reproducible)."
 )
 flags.DEFINE_integer("eval_every", 5000, "Steps between evaluations.")
+flags.DEFINE_list(
+    "eval_metrics",
+    ["fid", "kid"],
+    "Any of fid, kid, is, or none; the first (fid if given) picks best/.",
+)
+flags.DEFINE_string(
+    "eval_backbone",
+    "inception",
+    "inception (the TF graph; the only one comparable with published "
+    "FIDs), inception_v3_keras or efficientnet_lite0 (works offline).",
+)
+flags.DEFINE_string("eval_weights", None, "Backbone weights file.")
+flags.DEFINE_boolean(
+    "eval_download", False, "Download missing backbone weights once."
+)
+flags.DEFINE_string("eval_cache_dir", None, "Cache of weights and stats.")
+flags.DEFINE_string("eval_split", "test", "Split of the reference images.")
 flags.DEFINE_integer(
     "eval_num_samples", 10000, "Generated images per FID/KID evaluation."
 )
@@ -98,6 +122,47 @@ def default_logdir(config):
     return os.path.join("runs", re.sub(r"[^A-Za-z0-9_.=-]+", "_", name))
 
 
+def best_metric(metrics):
+    if not metrics:
+        return None
+    return "fid" if "fid" in metrics else metrics[0]
+
+
+def evaluation(metrics, logdir):
+    """The FID/KID/IS callback factory of the flags (None: no metrics)."""
+    if not metrics:
+        return None
+
+    def make(config, strategy):
+        from nda_tf.eval import callback
+
+        try:
+            return [_callback(callback, config, strategy)]
+        except ValueError as error:
+            raise ValueError(
+                f"{error}. Here: --eval_weights=PATH, --eval_download, "
+                "--eval_backbone=efficientnet_lite0 (offline; not comparable "
+                "with published FIDs) or --eval_metrics=none"
+            ) from None
+
+    def _callback(callback, config, strategy):
+        return callback.for_gan_run(
+            config,
+            logdir,
+            metrics,
+            F.eval_backbone,
+            F.eval_every,
+            num_samples=F.eval_num_samples,
+            weights=F.eval_weights,
+            cache_dir=F.eval_cache_dir,
+            download=F.eval_download,
+            reference_split=F.eval_split,
+            strategy=strategy,
+        )
+
+    return make
+
+
 def main(argv):
     del argv
     from nda_tf.gan import trainer
@@ -112,14 +177,24 @@ def main(argv):
 
         tf.config.experimental.enable_op_determinism()
     try:
+        metrics = [m for m in F.eval_metrics if m.lower() != "none"]
+        best = best_metric(metrics)
         options = trainer.RunOptions(
             save_every=F.save_every,
             keep=F.keep,
             eval_every=F.eval_every,
             log_every=F.log_every,
+            best_metric=best,
+            best_mode="max" if best == "is" else "min",
         )
         strategy = make_strategy(F.strategy, tpu=F.tpu)
-        gan, summary = trainer.train(config, logdir, options, strategy=strategy)
+        gan, summary = trainer.train(
+            config,
+            logdir,
+            options,
+            strategy=strategy,
+            make_callbacks=evaluation(metrics, logdir),
+        )
     except ValueError as error:
         sys.exit(f"nda_tf.experiments.gan: error: {error}")
     where = os.path.abspath(logdir)

@@ -68,7 +68,14 @@ class RunOptions:
             )
 
 
-def train(config, logdir, options=None, callbacks=(), strategy=None):
+def train(
+    config,
+    logdir,
+    options=None,
+    callbacks=(),
+    strategy=None,
+    make_callbacks=None,
+):
     """Trains, or resumes, the run in `logdir`; returns the GAN and a summary.
 
     Args:
@@ -81,6 +88,9 @@ def train(config, logdir, options=None, callbacks=(), strategy=None):
             `RunOptions.best_metric`).
         strategy: a `tf.distribute.Strategy`; default from
             `config["strategy"]`.
+        make_callbacks: optional `fn(resolved_config, strategy)` returning
+            more callbacks, for those that need the data's resolution or
+            classes (the FID callback's reference statistics).
 
     Returns:
         `(gan, summary)`, summary a dict with `step`, `interrupted` (the
@@ -117,6 +127,8 @@ def train(config, logdir, options=None, callbacks=(), strategy=None):
     keras.utils.set_random_seed(config["seed"])
     with strategy.scope():
         gan = runs.build(config)
+    if make_callbacks is not None:
+        callbacks = [*callbacks, *make_callbacks(config, strategy)]
     return _Loop(gan, config, logdir, options, stream, strategy).run(callbacks)
 
 

