@@ -51,12 +51,12 @@ def max_dots(size, radius):
     """Most dots that random placement fits reliably.
 
     A square grid of spacing `2 * radius + 2` holds `n * n`; placing discs
-    at random positions one by one reaches about three quarters of that
-    before it gets stuck (13 discs of radius 3 in 32x32 fail, 12 do not).
+    at random positions one by one (with restarts) reliably reaches 70% of
+    that: measured, 12 of 16 at 32x32 and radius 3, 45 of 64 at 64x64.
     """
     span = size - 2 * radius  # room for centres
     per_side = (span - 1) // (2 * radius + 2) + 1 if span > 0 else 0
-    return per_side * per_side * 3 // 4
+    return per_side * per_side * 7 // 10
 
 
 def render(counts, size=32, radius=3, seed=0, start=0, background=0):
