@@ -44,13 +44,24 @@ def study_configs(k, negative_counts, base, radius=3):
 
 
 def run_study(
-    k, negative_counts, base, logdir, num_samples=1000, options=None, radius=3
+    k,
+    negative_counts,
+    base,
+    logdir,
+    num_samples=1000,
+    options=None,
+    radius=3,
+    use_ema=False,
 ):
     """Trains (or resumes) both runs, counts their samples, writes reports.
 
     Writes into `logdir`: `counts.png` (the count distributions),
     `results.md`, `results.json`, a TensorBoard image, and each run's own
     directory (`without_nda/`, `with_nda/`).
+
+    Args:
+        use_ema: count the EMA generator's samples; False counts G's (the
+            better choice for short runs, whose EMA lags far behind).
 
     Returns:
         dict run name -> `CountSummary`.
@@ -60,7 +71,9 @@ def run_study(
     for name, config in configs.items():
         run_dir = os.path.join(logdir, name.replace(" ", "_").lower())
         gan, _ = trainer.train(config, run_dir, options)
-        images = gan.generate(num_samples, seed=config.get("seed", 0) + 7)
+        images = gan.generate(
+            num_samples, seed=config.get("seed", 0) + 7, use_ema=use_ema
+        )
         counts = numerosity.count_dots(images)
         summaries[name] = numerosity.summarize_counts(
             counts, target=k, max_count=2 * k + 2
