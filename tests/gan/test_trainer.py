@@ -54,20 +54,25 @@ def test_a_resumed_run_matches_an_uninterrupted_one(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-def test_conditional_mock_cifar10_writes_logs_samples_and_loads(tmp_path):
+@pytest.mark.parametrize("conditional", [False, True])
+def test_mock_cifar10_trains_resumes_logs_and_loads(tmp_path, conditional):
     logdir = str(tmp_path / "run")
-    config = dict(TINY, dataset="cifar10", conditional=True, steps=2)
+    config = dict(TINY, dataset="cifar10", conditional=conditional, steps=1)
     with tfds.testing.mock_data(num_examples=16):
         trainer.train(config, logdir, _options())
+        _, summary = trainer.train(dict(config, steps=2), logdir, _options())
+    assert summary["step"] == 2
     gan, saved = runs.load_run(logdir)
-    assert saved["num_classes"] == 10 and gan.num_classes == 10
+    classes = 10 if conditional else 1
+    assert saved["num_classes"] == classes and gan.num_classes == classes
     assert int(gan.step) == 2
     assert os.path.isfile(os.path.join(logdir, "samples", "step_0000002.png"))
     tags = _event_tags(os.path.join(logdir, "train"))
     assert {"d_loss", "g_loss", "d_gap", "lr_g", "lr_d"} <= tags
     eval_tags = _event_tags(os.path.join(logdir, "eval"))
     assert {"ema_samples", "d_real", "d_nda", "d_real_minus_d_nda"} <= eval_tags
-    images = gan.generate(3, labels=[0, 5, 9], seed=1)
+    labels = [0, 5, 9] if conditional else None
+    images = gan.generate(3, labels=labels, seed=1)
     assert images.shape == (3, 32, 32, 3)
 
 
