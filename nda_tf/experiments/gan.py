@@ -24,6 +24,7 @@ import sys
 
 from absl import app, flags
 
+from nda_tf.experiments.common import quiet_logs
 from nda_tf.training import STRATEGIES
 
 F = flags.FLAGS
@@ -95,21 +96,6 @@ CONFIG_FLAGS = (
 def default_logdir(config):
     name = f"{config['dataset']}-{config['nda']}-lam{config['lam']:g}"
     return os.path.join("runs", re.sub(r"[^A-Za-z0-9_.=-]+", "_", name))
-
-
-def quiet_logs():
-    """Our progress messages only; TensorFlow's INFO lines are noise here."""
-    import logging
-
-    import tensorflow as tf
-
-    tf.get_logger().setLevel(logging.WARNING)
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    ours = logging.getLogger("nda_tf")
-    ours.addHandler(handler)
-    ours.setLevel(logging.INFO)
-    ours.propagate = False
 
 
 def main(argv):
