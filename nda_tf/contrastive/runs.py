@@ -34,6 +34,7 @@ DEFAULTS = {
     "resolution": None,
     "arch": "resnet18",
     "width": None,  # None: the backbone's own (64; 16 for "small")
+    "stem": None,  # None: "cifar" below 64 pixels, else "imagenet"
     "nda": "none",
     "queue_size": 65536,
     "temperature": 0.07,
@@ -60,6 +61,7 @@ ARCHITECTURE_KEYS = (
     "resolution",
     "arch",
     "width",
+    "stem",
     "nda",
     "queue_size",
     "projection_dim",
@@ -103,6 +105,8 @@ def resolve(config, info=None, replicas=1, derive_steps=True):
         c["resolution"] = info.resolution
         c["num_examples"] = info.num_examples
         c["num_classes"] = info.num_classes
+    if c["stem"] is None and c["resolution"] is not None:
+        c["stem"] = "cifar" if c["resolution"] < 64 else "imagenet"
     if c["steps"] is None and derive_steps:
         if not c.get("num_examples"):
             raise ValueError(
@@ -135,6 +139,10 @@ def _validate(c):
             f"unknown arch {c['arch']!r}; choose from "
             f"{', '.join(resnet.BACKBONES)}"
         )
+    if c["stem"] not in (None, "cifar", "imagenet"):
+        raise ValueError(
+            f"stem must be 'cifar' or 'imagenet', received {c['stem']!r}"
+        )
     if c["blur"] not in (None, True, False):
         raise ValueError(f"blur must be None or a bool, received {c['blur']!r}")
     transforms.get(c["nda"])  # raises a ValueError naming a bad transform
@@ -146,6 +154,8 @@ def build(config, compile=True):
     Call it inside the strategy's scope, after `set_precision`.
     """
     kwargs = {} if config["width"] is None else {"width": config["width"]}
+    if config["stem"] is not None:
+        kwargs["stem"] = config["stem"]
     resolution = config["resolution"]
     encoder = resnet.build_backbone(
         config["arch"], input_shape=(resolution, resolution, 3), **kwargs

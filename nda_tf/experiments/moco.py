@@ -51,6 +51,12 @@ flags.DEFINE_enum(
     "arch", "resnet18", ["resnet18", "resnet50", "small"], "Encoder."
 )
 flags.DEFINE_integer("width", None, "First-stage channels (default: arch's).")
+flags.DEFINE_enum(
+    "stem",
+    None,
+    ["cifar", "imagenet"],
+    "Encoder stem (default: cifar below 64 pixels, else imagenet).",
+)
 flags.DEFINE_string(
     "nda", "none", "NDA transform (jigsaw, stitch, cutout, ...) or none."
 )
@@ -94,10 +100,10 @@ flags.DEFINE_string(
 
 CONFIG_FLAGS = (
     "dataset", "split", "test_dataset", "test_split", "data_dir",
-    "resolution", "arch", "width", "nda", "queue_size", "temperature",
-    "momentum", "projection_dim", "hidden_dim", "bn_splits", "batch_size",
-    "epochs", "steps", "lr", "weight_decay", "seed", "mixed_precision",
-    "jit", "strategy",
+    "resolution", "arch", "width", "stem", "nda", "queue_size",
+    "temperature", "momentum", "projection_dim", "hidden_dim", "bn_splits",
+    "batch_size", "epochs", "steps", "lr", "weight_decay", "seed",
+    "mixed_precision", "jit", "strategy",
 )  # fmt: skip
 
 

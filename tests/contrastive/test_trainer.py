@@ -86,6 +86,7 @@ def _check_run_directory(logdir, summary):
     with open(os.path.join(logdir, "config.json")) as file:
         config = json.load(file)
     assert config["resolution"] == 16 and config["steps"] == 4
+    assert config["stem"] == "cifar" and config["bn_splits"] == 1
     assert {"num_classes", "bn_splits", "lr", "nda"} <= set(config)
     scalars = _event_scalars(os.path.join(logdir, "train"))
     assert {"loss", "accuracy", "positive_similarity", "nda_similarity"} <= (
@@ -146,6 +147,7 @@ def test_mock_cifar10_on_two_replicas(tmp_path, mirrored):
         ({"temperature": 0.0}, "temperature must be > 0, received 0.0"),
         ({"nda": "jigsw"}, "unknown transform 'jigsw'"),
         ({"arch": "vgg"}, "unknown arch 'vgg'"),
+        ({"stem": "tiny"}, "stem must be 'cifar' or 'imagenet'"),
         ({"queue_size": 4}, "queue_size 4 must hold a batch of 8"),
         ({"batch_size": 0}, "batch_size must be an int >= 1, received 0"),
         ({"steps": None}, "endless"),
