@@ -45,8 +45,12 @@ def _state(moco):
 
 
 class _SendSignal(keras.callbacks.Callback):
+    def __init__(self, step=2):
+        super().__init__()
+        self.step = step
+
     def on_train_batch_end(self, batch, logs=None):
-        if batch == 2:
+        if batch == self.step:
             os.kill(os.getpid(), signal.SIGTERM)
 
 
@@ -112,19 +116,36 @@ def _event_scalars(folder):
     return values
 
 
-def test_mock_cifar10_on_two_replicas(tmp_path, mirrored):
-    config = dict(TINY, dataset="cifar10", steps=None, epochs=1, nda="none")
+def test_mock_cifar10_on_two_replicas_resumes_exactly(tmp_path, mirrored):
+    config = dict(TINY, dataset="cifar10", steps=None, epochs=1)
     with tfds.testing.mock_data(num_examples=16):
-        moco, summary = trainer.train(
+        whole, summary = trainer.train(
             config, str(tmp_path / "m"), _options(), strategy=mirrored
         )
-    # 16 images, batch 8: one epoch is 2 steps; 16 keys in the queue.
-    assert summary["step"] == 2
-    assert int(moco.queue_pointer.numpy()) == 16
-    assert np.isfinite(summary["logs"]["loss"])
-    assert 0.0 <= summary["logs"]["knn_accuracy"] <= 1.0
-    saved = runs.read_config(str(tmp_path / "m"))
-    assert saved["num_classes"] == 10 and saved["num_examples"] == 16
+        # 16 images, batch 8: one epoch is 2 steps; 16 keys in the queue.
+        assert summary["step"] == 2
+        assert int(whole.queue_pointer.numpy()) == 16
+        assert np.isfinite(summary["logs"]["loss"])
+        assert 0.0 <= summary["logs"]["knn_accuracy"] <= 1.0
+        saved = runs.read_config(str(tmp_path / "m"))
+        assert saved["num_classes"] == 10 and saved["num_examples"] == 16
+        # Stopped after step 1 and resumed: shuffled batch norm across the
+        # replicas, per-replica NDA draws and the distributed data stream
+        # all continue where they were.
+        logdir = str(tmp_path / "s")
+        _, summary = trainer.train(
+            config,
+            logdir,
+            _options(eval_every=1),
+            callbacks=[_SendSignal(1)],
+            strategy=mirrored,
+        )
+        assert summary["step"] == 1
+        resumed, _ = trainer.train(
+            config, logdir, _options(), strategy=mirrored
+        )
+    for a, b in zip(_state(whole), _state(resumed), strict=True):
+        np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="batch_size 7 must split evenly"):
         trainer.train(
             dict(config, batch_size=7),
