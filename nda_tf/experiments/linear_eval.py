@@ -7,14 +7,17 @@ training split (paper protocol for CIFAR: 100 epochs, batch 256, SGD lr 10,
 momentum 0.9, cosine decay) and reports top-1 on the test split. It writes
 `linear_eval.json` and `linear_eval.md` into the logdir and the scalar
 `linear_top1` to its TensorBoard `eval/` events. Expected for the paper's
-CIFAR-10 runs: 91.20 (MoCo-v2), 92.26 (cutout NDA). Runtime: extracting
-60k CIFAR features takes a minute on a GPU (much longer on a CPU); the
-probe itself is seconds per epoch.
+CIFAR-10 runs: 91.20 (MoCo-v2), 92.26 (cutout NDA). Runtime: one
+ResNet-18 forward pass over the 60k CIFAR images plus 100 epochs of a
+linear layer (not timed at that size here).
 
 Dots runs need a number of images (the source is endless):
 
     python -m nda_tf.experiments.linear_eval --logdir=runs/moco_dots \
         --num_train=2000 --num_test=1000 --epochs=30 --lr=1
+
+(13 s on 2 CPU cores; 97.9% top-1 for the 200-step dots run of
+`nda_tf.experiments.moco`'s docstring.)
 """
 
 import sys

@@ -8,7 +8,8 @@ days on one GPU):
         --logdir=runs/moco_c10_cutout
     python -m nda_tf.experiments.linear_eval --logdir=runs/moco_c10_cutout
 
-Small run on built-in data, any machine (about 2 minutes on 2 CPU cores):
+Small run on built-in data, any machine (4.4 minutes measured on 2 shared
+CPU cores; kNN accuracy 0.97 on dot counts 2/4/6):
 
     python -m nda_tf.experiments.moco --dataset="dots(counts=(2,4,6))" \
         --arch=small --width=8 --batch_size=64 --queue_size=1024 \

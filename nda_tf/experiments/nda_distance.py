@@ -8,8 +8,8 @@ computes, for each run, the cosine distance between the frozen encoder's
 features of test images and of their jigsaw versions (the same 1000 images
 and permutations for every run) and draws the histograms in `fig9.png`,
 with the means, medians and spreads in `fig9.json`. Expected (paper Fig. 9):
-the NDA run's distances are larger. Runtime: seconds on a GPU, about a
-minute per ResNet-18 run on a CPU.
+the NDA run's distances are larger. Runtime: two encoder passes over
+`--num_images` images per run (seconds for the small dots runs on a CPU).
 """
 
 import sys
