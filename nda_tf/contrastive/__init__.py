@@ -5,6 +5,7 @@
 >>> moco = MoCo(resnet.small_resnet(), nda="jigsaw", queue_size=1024)
 """
 
+from nda_tf.contrastive.export import export_encoder
 from nda_tf.contrastive.losses import (
     contrastive_logits,
     contrastive_loss,
@@ -15,6 +16,7 @@ from nda_tf.contrastive.moco import MoCo
 __all__ = [
     "MoCo",
     "contrastive_logits",
+    "export_encoder",
     "contrastive_loss",
     "positive_accuracy",
 ]

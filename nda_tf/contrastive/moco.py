@@ -187,8 +187,11 @@ class MoCo(keras.Model):
             )
             logits = losses.contrastive_logits(embedded, keys, queue, negatives)
             loss = losses.contrastive_loss(logits, self.temperature)
-            # Keras optimizers sum gradients over replicas.
-            scaled = loss / distributed.replica_info()[0]
+            # Keras optimizers sum gradients over replicas; a loss-scale
+            # optimizer (float16) scales the loss, any other leaves it.
+            scaled = self.optimizer.scale_loss(
+                loss / distributed.replica_info()[0]
+            )
         variables = self.query_variables
         self.optimizer.apply(tape.gradient(scaled, variables), variables)
         distributed.enqueue(

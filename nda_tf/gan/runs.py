@@ -9,7 +9,6 @@ grids under `samples/`.
     >>> images = gan.generate(16, seed=0)                # doctest: +SKIP
 """
 
-import json
 import math
 import os
 
@@ -19,6 +18,8 @@ import tensorflow as tf
 from nda_tf import models, transforms
 from nda_tf.gan.losses import LOSSES
 from nda_tf.gan.nda_gan import NDAGAN
+from nda_tf.training.loop import check_same_run as check_same_run_keys
+from nda_tf.training.loop import read_run_config, set_precision  # noqa: F401
 
 # The paper's CIFAR-10 unconditional jigsaw run (Appendix K, Table 2).
 DEFAULTS = {
@@ -178,42 +179,13 @@ def _adam(config, learning_rate):
     )
 
 
-def set_precision(config):
-    """Sets Keras' global dtype policy for the run (and returns it).
-
-    Mixed precision computes in bfloat16 on TPUs and float16 elsewhere.
-    """
-    policy = "float32"
-    if config["mixed_precision"]:
-        tpu = config["strategy"] == "tpu"
-        policy = "mixed_bfloat16" if tpu else "mixed_float16"
-    keras.mixed_precision.set_global_policy(policy)
-    return policy
-
-
 def read_config(logdir):
-    path = os.path.join(logdir, "config.json")
-    if not os.path.isfile(path):
-        raise ValueError(f"{logdir!r} is not a GAN run: no config.json")
-    with open(path) as file:
-        return json.load(file)
+    return read_run_config(logdir, "GAN")
 
 
 def check_same_run(saved, config):
     """Raises if `config` cannot resume the checkpoints of `saved`."""
-    different = {
-        k: (saved.get(k), config.get(k))
-        for k in ARCHITECTURE_KEYS
-        if saved.get(k) != config.get(k)
-    }
-    if different:
-        details = ", ".join(
-            f"{k}: saved {a!r}, now {b!r}" for k, (a, b) in different.items()
-        )
-        raise ValueError(
-            f"the logdir holds a different run ({details}); use a new "
-            "--logdir or the same settings"
-        )
+    check_same_run_keys(saved, config, ARCHITECTURE_KEYS)
 
 
 def load_run(logdir, checkpoint="latest"):

@@ -7,10 +7,8 @@
 import dataclasses
 import logging
 import os
-import signal
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from nda_tf import data, transforms
@@ -18,8 +16,13 @@ from nda_tf.gan import monitoring, runs
 from nda_tf.training import (
     CheckpointKeeper,
     Progress,
+    StopOnSignals,
+    check_positive_ints,
+    floats,
+    learning_rate,
     make_strategy,
-    write_json_atomic,
+    step_function,
+    write_run_config,
 )
 from nda_tf.transforms import sampling
 
@@ -54,14 +57,9 @@ class RunOptions:
     progress: bool = True
 
     def __post_init__(self):
-        for name in ("save_every", "keep", "eval_every", "log_every"):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int)
-                or (value < 1)
-            ):
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        check_positive_ints(
+            self, ("save_every", "keep", "eval_every", "log_every")
+        )
         if self.best_mode not in ("min", "max"):
             raise ValueError(
                 f"best_mode must be 'min' or 'max', got {self.best_mode!r}"
@@ -133,10 +131,7 @@ def train(
 
 
 def _write_config(logdir, config):
-    path = os.path.join(logdir, "config.json")
-    if os.path.isfile(path):
-        runs.check_same_run(runs.read_config(logdir), config)
-    write_json_atomic(path, config)
+    write_run_config(logdir, config, runs.ARCHITECTURE_KEYS, "GAN")
 
 
 class _Loop:
@@ -167,11 +162,13 @@ class _Loop:
                 _with_pda(self.stream.batches(start=step), self.config, step)
             )
         )
-        train_step = _step_function(self.gan, self.strategy, self.config)
+        train_step = step_function(
+            self.gan.train_step, self.strategy, self.config["jit"]
+        )
         total = self.config["steps"]
         progress = Progress(total, step) if self.options.progress else None
         logs, saved = {}, step
-        with _StopOnSignals() as stop:
+        with StopOnSignals() as stop:
             while step < total and stop.received is None:
                 outputs = train_step(next(iterator))
                 step += 1
@@ -180,16 +177,16 @@ class _Loop:
                 if step % self.options.eval_every == 0 or step == total:
                     self._evaluate(step, logs, callbacks)
                 if step % self.options.save_every == 0:
-                    self.keeper.save(step, _floats(logs))
+                    self.keeper.save(step, floats(logs))
                     saved = step
                 if progress is not None:
-                    progress.update(step, _floats(logs))
+                    progress.update(step, floats(logs))
         if saved != step:
-            self.keeper.save(step, _floats(logs))
+            self.keeper.save(step, floats(logs))
         return self.gan, {
             "step": step,
             "interrupted": stop.received,
-            "logs": _floats(logs),
+            "logs": floats(logs),
         }
 
     def _monitor(self):
@@ -211,8 +208,8 @@ class _Loop:
         with self.train_writer.as_default(step=step):
             for name, value in logs.items():
                 tf.summary.scalar(name, value)
-            tf.summary.scalar("lr_g", _learning_rate(self.gan.g_optimizer))
-            tf.summary.scalar("lr_d", _learning_rate(self.gan.d_optimizer))
+            tf.summary.scalar("lr_g", learning_rate(self.gan.g_optimizer))
+            tf.summary.scalar("lr_d", learning_rate(self.gan.d_optimizer))
             if progress is not None:
                 tf.summary.scalar("steps_per_sec", progress.rate(step))
         return logs
@@ -239,26 +236,7 @@ class _Loop:
             )
             if not better:
                 return
-        self.best.save(step, _floats(logs))
-
-
-def _step_function(gan, strategy, config):
-    """One distributed train_step, reduced to replica-mean metrics."""
-    step = tf.function(
-        gan.train_step, jit_compile=bool(config["jit"]), autograph=False
-    )
-
-    # No autograph: the step is plain Python control flow over tensors, and
-    # converting every layer's code costs seconds per run.
-    @tf.function(autograph=False)
-    def distributed(batch):
-        outputs = strategy.run(step, args=(batch,))
-        return {
-            name: strategy.reduce("MEAN", value, axis=None)
-            for name, value in outputs.items()
-        }
-
-    return distributed
+        self.best.save(step, floats(logs))
 
 
 def _with_pda(dataset, config, start):
@@ -284,37 +262,3 @@ def _with_pda(dataset, config, start):
         return tf.where(chosen < probability, changed, images), labels
 
     return dataset.enumerate(start).map(augment)
-
-
-def _learning_rate(optimizer):
-    return float(np.asarray(optimizer.learning_rate))
-
-
-def _floats(logs):
-    return {k: float(v) for k, v in logs.items()}
-
-
-class _StopOnSignals:
-    """Turns SIGINT / SIGTERM into a request to save and stop."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self):
-        self.received = None
-        self.previous = {}
-
-    def __enter__(self):
-        for number in self.SIGNALS:
-            try:
-                self.previous[number] = signal.signal(number, self._handle)
-            except ValueError:  # not the main thread: leave signals alone
-                pass
-        return self
-
-    def _handle(self, number, frame):
-        self.received = signal.Signals(number).name
-
-    def __exit__(self, *exc):
-        for number, handler in self.previous.items():
-            signal.signal(number, handler)
-        return False

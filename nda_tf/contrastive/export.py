@@ -1,0 +1,90 @@
+"""The encoder of a contrastive run as a SavedModel for serving.
+
+`serving_default` takes uint8 images `[N, H, W, 3]` of any size, prepares
+them exactly as the training data was prepared (centre square crop,
+antialiased bilinear resize to the run's resolution, rounding to uint8,
+`x / 127.5 - 1`) and returns the representation `{"embedding": [N, D]}`
+(the encoder's pooled features, before the projection head).
+"""
+
+import os
+
+import keras
+import tensorflow as tf
+
+from nda_tf.data import images as image_ops
+
+
+def prepare(pixels, resolution):
+    """uint8 `[N, H, W, 3]` -> float32 `[N, r, r, 3]` in [-1, 1].
+
+    The batched form of the training sources' `to_uint8_square` followed
+    by `to_float`: an image already `r x r` passes unchanged.
+    """
+    pixels = tf.convert_to_tensor(pixels)
+    height, width = tf.shape(pixels)[1], tf.shape(pixels)[2]
+    side = tf.minimum(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    square = pixels[:, top : top + side, left : left + side]
+
+    def resize():
+        resized = tf.image.resize(
+            tf.cast(square, tf.float32),
+            [resolution, resolution],
+            antialias=True,
+        )
+        return tf.cast(tf.round(tf.clip_by_value(resized, 0, 255)), tf.uint8)
+
+    same = tf.equal(side, resolution)
+    square = tf.cond(same, lambda: tf.cast(square, tf.uint8), resize)
+    return image_ops.to_float(
+        tf.ensure_shape(square, [None, resolution, resolution, 3])
+    )
+
+
+def export_encoder(encoder, export_dir, resolution, version=None):
+    """Writes `encoder` as a SavedModel whose `serving_default` maps uint8
+    images to embeddings.
+
+    Args:
+        encoder: Keras model, float images in [-1, 1] -> features `[N, D]`.
+        export_dir: output folder.
+        resolution: int, the training resolution images are resized to.
+        version: optional int; the model then goes to
+            `export_dir/<version>`, the layout TF Serving loads.
+
+    Returns:
+        The folder written.
+
+    Example:
+
+    >>> path = export_encoder(moco.encoder, "/tmp/encoder", 32, version=1)
+    >>> served = tf.saved_model.load(path)                  # doctest: +SKIP
+    >>> served.serve(uint8_images)["embedding"]             # doctest: +SKIP
+    """
+    if isinstance(resolution, bool) or not isinstance(resolution, int):
+        raise ValueError(f"resolution must be an int, received {resolution!r}")
+    if resolution < 1:
+        raise ValueError(f"resolution must be >= 1, received {resolution}")
+    if version is not None:
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise ValueError(f"version must be an int, received {version!r}")
+        export_dir = os.path.join(export_dir, str(version))
+
+    def serve(images):
+        features = encoder(prepare(images, resolution), training=False)
+        return {"embedding": tf.cast(features, tf.float32)}
+
+    archive = keras.export.ExportArchive()
+    archive.track(encoder)
+    # The first endpoint is also written as `serving_default`, the
+    # signature TF Serving and saved_model_cli use.
+    archive.add_endpoint(
+        "serve",
+        serve,
+        input_signature=[
+            tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
+        ],
+    )
+    archive.write_out(export_dir, verbose=False)
+    return export_dir

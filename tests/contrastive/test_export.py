@@ -1,0 +1,40 @@
+"""The encoder SavedModel: uint8 in, the Keras encoder's features out."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nda_tf.contrastive import export
+from nda_tf.data import images as image_ops
+from nda_tf.models import resnet
+
+
+def test_saved_model_matches_the_keras_encoder(tmp_path):
+    encoder = resnet.small_resnet(width=4, input_shape=(16, 16, 3))
+    path = export.export_encoder(encoder, str(tmp_path), 16, version=3)
+    assert path == str(tmp_path / "3")
+    served = tf.saved_model.load(path)
+    signature = served.signatures["serving_default"]
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, [5, 16, 16, 3], dtype=np.uint8)
+    expected = encoder(image_ops.to_float(pixels), training=False).numpy()
+    embedding = signature(images=tf.constant(pixels))["embedding"].numpy()
+    assert embedding.shape == (5, 32)
+    assert np.max(np.abs(embedding - expected)) < 1e-5
+    # Other sizes are centre-cropped and resized as the training sources
+    # prepare each image.
+    large = rng.integers(0, 256, [2, 40, 30, 3], dtype=np.uint8)
+    prepared = np.stack(
+        [image_ops.to_uint8_square(tf.constant(x), 16) for x in large]
+    )
+    expected = encoder(image_ops.to_float(prepared), training=False).numpy()
+    embedding = served.serve(tf.constant(large))["embedding"].numpy()
+    assert np.max(np.abs(embedding - expected)) < 1e-5
+
+
+def test_bad_arguments_name_the_value(tmp_path):
+    encoder = resnet.small_resnet(width=4, input_shape=(16, 16, 3))
+    with pytest.raises(ValueError, match="resolution must be an int"):
+        export.export_encoder(encoder, str(tmp_path), "16")
+    with pytest.raises(ValueError, match="version must be an int, .*'a'"):
+        export.export_encoder(encoder, str(tmp_path), 16, version="a")
