@@ -1,12 +1,10 @@
 """MoCo-v2 with NDA negatives (NDA-CPC, paper Eq. 8 and Appendix N)."""
 
-import numbers
-
 import keras
 import numpy as np
 import tensorflow as tf
 
-from nda_tf import transforms
+from nda_tf import checks, transforms
 from nda_tf.contrastive import distributed, losses
 from nda_tf.transforms import sampling
 
@@ -79,13 +77,13 @@ class MoCo(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        _check_int("queue_size", queue_size, 1)
-        _check_number("temperature", temperature, 0.0, low_open=True)
-        _check_number("momentum", momentum, 0.0, 1.0)
-        _check_int("projection_dim", projection_dim, 1)
-        _check_int("bn_splits", bn_splits, 1)
+        checks.check_int("queue_size", queue_size, 1)
+        checks.check_number("temperature", temperature, 0.0, low_open=True)
+        checks.check_number("momentum", momentum, 0.0, 1.0)
+        checks.check_int("projection_dim", projection_dim, 1)
+        checks.check_int("bn_splits", bn_splits, 1)
         if seed is not None:
-            _check_int("seed", seed, 0)
+            checks.check_int("seed", seed, 0)
         if not isinstance(encoder, keras.Model) or not encoder.built:
             raise ValueError(
                 "encoder must be a built keras.Model (e.g. functional), "
@@ -94,7 +92,7 @@ class MoCo(keras.Model):
         feature_dim = encoder.output_shape[-1]
         if hidden_dim is None:
             hidden_dim = feature_dim
-        _check_int("hidden_dim", hidden_dim, 1)
+        checks.check_int("hidden_dim", hidden_dim, 1)
         self.encoder = encoder
         self.nda = transforms.get(nda)
         if self.nda is not None:
@@ -335,24 +333,3 @@ def _initial_queue(size, dim, seed):
 
 def _split(seed, num):
     return sampling.split_seed(tf.cast(seed, tf.int64), num)
-
-
-def _check_int(name, value, low):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < low
-    ):
-        raise ValueError(f"{name} must be an int >= {low}, received {value!r}")
-
-
-def _check_number(name, value, low, high=None, low_open=False):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if ok:
-        ok = value > low if low_open else value >= low
-        ok = ok and (high is None or value <= high)
-    if not ok:
-        bound = f"> {low}" if low_open else f">= {low}"
-        if high is not None:
-            bound += f" and <= {high}"
-        raise ValueError(f"{name} must be a number {bound}, received {value!r}")

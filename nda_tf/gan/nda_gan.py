@@ -1,12 +1,10 @@
 """NDAGAN: a GAN whose discriminator also sees negative augmentations."""
 
-import numbers
-
 import keras
 import numpy as np
 import tensorflow as tf
 
-from nda_tf import transforms
+from nda_tf import checks, transforms
 from nda_tf.gan import ema, losses
 from nda_tf.transforms import sampling
 
@@ -76,13 +74,13 @@ class NDAGAN(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        _check_number("lam", lam, low=0.0, high=1.0, low_open=True)
-        _check_int("d_steps", d_steps, 1)
-        _check_int("z_dim", z_dim, 1)
-        _check_int("num_classes", num_classes, 1)
-        _check_number("gp_weight", gp_weight, low=0.0)
-        _check_number("ema_decay", ema_decay, 0.0, 1.0, high_open=True)
-        _check_int("ema_start", ema_start, 0)
+        checks.check_number("lam", lam, low=0.0, high=1.0, low_open=True)
+        checks.check_int("d_steps", d_steps, 1)
+        checks.check_int("z_dim", z_dim, 1)
+        checks.check_int("num_classes", num_classes, 1)
+        checks.check_number("gp_weight", gp_weight, low=0.0)
+        checks.check_number("ema_decay", ema_decay, 0.0, 1.0, high_open=True)
+        checks.check_int("ema_start", ema_start, 0)
         self.generator = generator
         self.discriminator = discriminator
         self.nda = transforms.get(nda)
@@ -98,7 +96,7 @@ class NDAGAN(keras.Model):
         self.ema_decay = float(ema_decay)
         self.ema_start = int(ema_start)
         if seed is not None:
-            _check_int("seed", seed, 0)
+            checks.check_int("seed", seed, 0)
             seed = int(seed)
         self.seed = seed
         self.uses_nda = self.nda is not None and self.lam < 1.0
@@ -334,8 +332,8 @@ class NDAGAN(keras.Model):
             use_ema: sample the EMA generator (the one the paper evaluates).
             batch_size: images per generator call.
         """
-        _check_int("num_images", num_images, 1)
-        _check_int("batch_size", batch_size, 1)
+        checks.check_int("num_images", num_images, 1)
+        checks.check_int("batch_size", batch_size, 1)
         if labels is not None:
             labels = np.asarray(labels).reshape(-1)
             if not np.issubdtype(labels.dtype, np.integer):
@@ -426,27 +424,3 @@ def _scale_loss(optimizer, loss):
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return optimizer.scale_loss(loss)
     return loss
-
-
-def _check_int(name, value, low):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < low
-    ):
-        raise ValueError(f"{name} must be an int >= {low}, received {value!r}")
-
-
-def _check_number(
-    name, value, low=None, high=None, low_open=False, high_open=False
-):
-    ok = not isinstance(value, bool) and isinstance(value, numbers.Real)
-    if ok and low is not None:
-        ok = value > low if low_open else value >= low
-    if ok and high is not None:
-        ok = value < high if high_open else value <= high
-    if not ok:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        bounds = f"{left}{low}, {'inf' if high is None else high}{right}"
-        raise ValueError(f"{name} must be in {bounds}, received {value!r}")
