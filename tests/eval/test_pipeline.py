@@ -72,8 +72,8 @@ def test_takes_only_num_images_and_warns_when_short():
         )
 
 
-def test_mirrored_strategy_gives_the_same_statistics():
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+def test_mirrored_strategy_gives_the_same_statistics(mirrored):
+    strategy = mirrored
     assert strategy.num_replicas_in_sync == 2
     images = _images()
     with strategy.scope():

@@ -163,10 +163,10 @@ def test_two_replicas_match_one_device(mirrored):
     images = _images(16)
     results = []
     for devices in (["/cpu:0"], ["/cpu:0", "/cpu:1"]):
+        # One device: the default strategy. A second MirroredStrategy in
+        # the process would reuse the shared one's collective keys.
         strategy = (
-            mirrored
-            if len(devices) == 2
-            else tf.distribute.MirroredStrategy(devices)
+            mirrored if len(devices) == 2 else tf.distribute.get_strategy()
         )
         with strategy.scope():
             gan = GlobalNoiseGAN(
