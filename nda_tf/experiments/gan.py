@@ -12,7 +12,7 @@ Inception graph, every 5000 steps; the best checkpoint by FID is kept in
 `best/`. `--eval_download` fetches the graph once; offline, give it with
 `--eval_weights=PATH`.)
 
-Small run on built-in data, any machine (about 4 minutes on 2 CPU cores):
+Small run on built-in data, any machine (about 70 s on 2 CPU cores):
 
     python -m nda_tf.experiments.gan --dataset=dots --arch=sngan --ch=32 \
         --steps=200 --batch_size=32 --eval_every=100 --eval_metrics=none \
