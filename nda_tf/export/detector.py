@@ -2,6 +2,7 @@
 
 import tensorflow as tf
 
+from nda_tf import checks as arguments
 from nda_tf.export import checks
 
 SERVING_SIGNATURE = "serving_default"
@@ -48,18 +49,8 @@ class OODDetector(tf.Module):
         intercept=0.0,
     ):
         super().__init__(name="ood_detector")
-        for name, value in (
-            ("resolution", resolution),
-            ("num_classes", num_classes),
-        ):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int)
-                or value < 1
-            ):
-                raise ValueError(
-                    f"{name} must be an int >= 1, received {value!r}"
-                )
+        arguments.check_int("resolution", resolution, 1)
+        arguments.check_int("num_classes", num_classes, 1)
         if label is not None and (
             num_classes == 1
             or isinstance(label, bool)

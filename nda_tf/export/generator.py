@@ -3,6 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
+from nda_tf import checks as arguments
 from nda_tf.export import checks, servable
 
 SAMPLE_SIGNATURE = "sample"
@@ -33,19 +34,9 @@ class GeneratorSampler(tf.Module):
 
     def __init__(self, generator, z_dim, num_classes=1, max_images=1024):
         super().__init__(name="generator_sampler")
-        for name, value in (
-            ("z_dim", z_dim),
-            ("num_classes", num_classes),
-            ("max_images", max_images),
-        ):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int)
-                or value < 1
-            ):
-                raise ValueError(
-                    f"{name} must be an int >= 1, received {value!r}"
-                )
+        arguments.check_int("z_dim", z_dim, 1)
+        arguments.check_int("num_classes", num_classes, 1)
+        arguments.check_int("max_images", max_images, 1)
         self.generator = generator
         self.z_dim = z_dim
         self.num_classes = num_classes
