@@ -4,7 +4,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from nda_tf import transforms
+from nda_tf import checks, transforms
+from nda_tf.data import images as image_ops
+from nda_tf.data import sources, streams
 
 
 def extract_features(encoder, images, batch_size=256):
@@ -123,47 +125,78 @@ def knn_accuracy(
     return float(np.mean(predicted == np.asarray(test_labels).reshape(-1)))
 
 
-class KNNMonitor(keras.callbacks.Callback):
-    """Writes `logs["knn_accuracy"]` every `every` epochs during `fit`.
+class KNNMonitor:
+    """kNN accuracy of `model.encoder` (a `MoCo`'s query encoder): an
+    evaluator of the run loop, called as `monitor(model, step)`.
 
-    Uses `model.encoder` (a `MoCo`'s query encoder) on a labelled memory
-    bank and a labelled test set, as MoCo's CIFAR monitor does (k = 200).
+    Labelled memory-bank images (training images without augmentation)
+    vote for the classes of test images, as MoCo's CIFAR monitor does.
 
     Args:
-        bank: `(images, labels)` arrays, e.g. training images without
-            augmentation.
-        test: `(images, labels)` arrays.
+        sets: `((bank_images, bank_labels), (test_images, test_labels))` of
+            uint8 images, or a function returning them (read on first use).
         num_classes: int.
-        k: int, neighbours.
-        every: int, epochs between evaluations.
+        k: int, neighbours (MoCo: 200).
     """
 
-    def __init__(self, bank, test, num_classes, k=200, every=1):
-        super().__init__()
-        if every < 1 or k < 1:
-            raise ValueError(f"k and every must be >= 1, got {k}, {every}")
-        self.bank, self.test = bank, test
-        self.num_classes, self.k, self.every = num_classes, k, every
-        self.history = []
+    def __init__(self, sets, num_classes, k=200):
+        checks.check_int("k", k, 1)
+        self.sets, self.num_classes, self.k = sets, num_classes, k
 
-    def evaluate(self):
-        encoder = self.model.encoder
-        return knn_accuracy(
-            extract_features(encoder, self.bank[0]),
-            self.bank[1],
-            extract_features(encoder, self.test[0]),
-            self.test[1],
+    def __call__(self, model, step=None):
+        if callable(self.sets):
+            self.sets = self.sets()
+        (bank, bank_labels), (test, test_labels) = self.sets
+        accuracy = knn_accuracy(
+            encode(model.encoder, bank),
+            bank_labels,
+            encode(model.encoder, test),
+            test_labels,
             self.num_classes,
-            self.k,
+            k=self.k,
         )
+        return {"knn_accuracy": accuracy}
 
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every:
-            return
-        accuracy = self.evaluate()
-        self.history.append((epoch + 1, accuracy))
-        if logs is not None:
-            logs["knn_accuracy"] = accuracy
+
+def labelled_images(config, test=False, count=None, seed=0):
+    """Unaugmented uint8 images `[N, H, W, 3]` and int32 labels of a run.
+
+    The training split (`test=False`) or the test set (`test_dataset`,
+    else the run's dataset at `test_split`). Dots are endless: `count`
+    images are drawn with a seed of their own. Otherwise `count` (None:
+    all) images are a seeded random subset.
+    """
+    name = config["dataset"]
+    split = config["split"]
+    if test:
+        name = config["test_dataset"] or name
+        split = config["test_split"]
+    if name.startswith("dots"):
+        if count is None:
+            raise ValueError("dots is endless: give a count of images")
+        options = sources.dots_options(name, config["resolution"])
+        stream = streams.dots_batches(options, count, seed + (7 if test else 3))
+        floats, labels = next(iter(stream))
+        return image_ops.to_uint8(floats).numpy(), labels.numpy()
+    pixels, labels, _ = sources.read_arrays(
+        name, split, config["resolution"], config["data_dir"]
+    )
+    return subset(pixels, labels, count, seed)
+
+
+def subset(pixels, labels, count, seed=0):
+    """`count` seeded random rows of both arrays (all when None)."""
+    if count is None or count >= len(pixels):
+        return pixels, labels
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(len(pixels), count, replace=False))
+    return pixels[rows], labels[rows]
+
+
+def encode(encoder, pixels, batch_size=256):
+    """Frozen features of uint8 images, scaled as in training."""
+    batches = tf.data.Dataset.from_tensor_slices(pixels).batch(batch_size)
+    return extract_features(encoder, batches.map(image_ops.to_float))
 
 
 def nda_cosine_distance(encoder, images, nda="jigsaw", seed=0, batch_size=256):

@@ -88,14 +88,16 @@ class EvaluationCallback(keras.callbacks.Callback):
         self.history.append((step, results))
         self._write(step, results)
 
-    def evaluate(self):
-        """The metrics of `num_samples` images from `model.generate`."""
+    def evaluate(self, model=None):
+        """The metrics of `num_samples` images from `model.generate` (the
+        callback's model by default)."""
+        model = model or self.model
         chunks = iter(range(0, self.num_samples, self.batch_size))
 
         def sample(size):
             # A seed per chunk: the same images at every evaluation, without
             # holding all of them in memory.
-            return self.model.generate(size, seed=self.seed + next(chunks))
+            return model.generate(size, seed=self.seed + next(chunks))
 
         generated = pipeline.compute_statistics(
             sample,

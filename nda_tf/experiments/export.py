@@ -1,4 +1,4 @@
-"""Exports a trained NDA-GAN run for TensorFlow Serving.
+"""Exports a trained run for TensorFlow Serving.
 
     python -m nda_tf.experiments.export --logdir=runs/cifar10_jigsaw \
         --out=serving --what=discriminator,generator
@@ -10,7 +10,8 @@ run's dataset, test split) and `serving/nda_generator/1/` (the EMA
 generator). The run's configuration and its latest evaluation metrics go
 into each model's `assets/metadata.json`. Serve them with the files in
 `export/` (see export/README.md). Runtime: under a minute for a CIFAR-10
-BigGAN on a CPU (1000 calibration images).
+BigGAN on a CPU (1000 calibration images). A MoCo run exports its encoder
+(`--what=encoder`, the default there) to `serving/<version>/`.
 """
 
 import glob
@@ -28,10 +29,14 @@ def define_flags(fv=FLAGS):
     next to other commands that use the same flag names.
     """
     define = {"flag_values": fv}
-    flags.DEFINE_string("logdir", None, "the GAN run directory", **define)
+    flags.DEFINE_string("logdir", None, "the run directory", **define)
     flags.DEFINE_string("out", None, "the serving base folder", **define)
     flags.DEFINE_list(
-        "what", ["discriminator", "generator"], "what to export", **define
+        "what",
+        None,
+        "what to export (default: all the run has; a GAN's discriminator "
+        "and generator, a MoCo run's encoder)",
+        **define,
     )
     flags.DEFINE_string(
         "checkpoint", "latest", "latest, best or a folder", **define
@@ -101,21 +106,36 @@ def calibration_images(config, name, split, count, data_dir):
     return np.stack(images)
 
 
-def export_run(logdir, out, what, checkpoint="latest", **options):
-    """Exports a run; returns `{what: version folder}`."""
-    from nda_tf import export
-    from nda_tf.gan import runs
+def export_run(logdir, out, what=None, checkpoint="latest", **options):
+    """Exports a run; returns `{what: version folder}`.
 
-    unknown = set(what) - {"discriminator", "generator"}
+    `what` lists any of the run's exportable parts (`Recipe.exports`: a
+    GAN's discriminator and generator, a MoCo run's encoder); None: all.
+    """
+    from nda_tf import export, training
+    from nda_tf.experiments import recipes
+
+    recipe = recipes.of_run(logdir)
+    what = list(recipe.exports if what is None else what)
+    unknown = set(what) - set(recipe.exports)
     if unknown or not what:
         raise ValueError(
-            f"what must list discriminator and/or generator; received {what!r}"
+            f"what must list any of {', '.join(recipe.exports)} for this "
+            f"{recipe.name} run; received {what!r}"
         )
-    gan, config = runs.load_run(logdir, checkpoint)
+    model, config = training.load_run(recipe, logdir, checkpoint)
+    if "encoder" in what:
+        from nda_tf.contrastive import export_encoder
+
+        path = export_encoder(
+            model.encoder, out, config["resolution"], options.get("version")
+        )
+        return {"encoder": path}
+    gan = model
     metadata = {
         "logdir": os.path.abspath(logdir),
         "checkpoint": checkpoint,
-        "step": int(gan.step.numpy()),
+        "step": config["step"],
         "config": config,
         "transform": config.get("nda"),
         "lam": config.get("lam"),

@@ -2,7 +2,6 @@
 
 import os
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -35,48 +34,41 @@ def save_png(path, image):
     tf.io.write_file(path, tf.io.encode_png(image))
 
 
-class SampleMonitor(keras.callbacks.Callback):
-    """EMA samples of fixed noise and D histograms, at each evaluation.
-
-    The training loop calls it at every evaluation step and at the end.
+class SampleMonitor:
+    """EMA samples of fixed noise and D histograms: an evaluator of the run
+    loop (`nda_tf.training.Evaluator`), called as `monitor(gan, step)`.
 
     Writes a PNG grid to `logdir/samples/step_<step>.png` and, to the
-    TensorBoard writer, the grid plus histograms of D(x), D(T(x)) and
-    D(x) - D(T(x)) on a fixed real batch (the paper's Figure 4), where T is
-    the run's NDA transform (jigsaw when the run has none). The mean gap is
-    added to `logs` as `eval_d_gap`.
+    default TensorBoard writer (the loop's `eval/`), the grid plus
+    histograms of D(x), D(T(x)) and D(x) - D(T(x)) on a fixed real batch
+    (the paper's Figure 4), where T is the run's NDA transform (jigsaw when
+    the run has none). Returns the mean gap as `eval_d_gap`.
 
     Args:
         logdir: the run directory.
-        writer: a `tf.summary` writer (the run's `eval/` writer).
         real_batch: `(images, labels)` NumPy arrays of real images in [-1, 1].
         num_samples: images in the grid.
         seed: the fixed sampling seed.
     """
 
-    def __init__(self, logdir, writer, real_batch, num_samples=64, seed=0):
-        super().__init__()
+    def __init__(self, logdir, real_batch, num_samples=64, seed=0):
         self.logdir = logdir
-        self.writer = writer
         self.real_images, self.real_labels = real_batch
         self.num_samples = num_samples
         self.seed = seed
         self.probe = None
 
-    def on_train_batch_end(self, batch, logs=None):
-        gan = self.model
+    def __call__(self, gan, step):
         grid = image_grid(gan.generate(self.num_samples, seed=self.seed))
         save_png(
-            os.path.join(self.logdir, "samples", f"step_{batch:07d}.png"), grid
+            os.path.join(self.logdir, "samples", f"step_{step:07d}.png"), grid
         )
         real, negative = self.scores(gan)
-        with self.writer.as_default(step=batch):
-            tf.summary.image("ema_samples", grid[None])
-            tf.summary.histogram("d_real", real)
-            tf.summary.histogram("d_nda", negative)
-            tf.summary.histogram("d_real_minus_d_nda", real - negative)
-        if logs is not None:
-            logs["eval_d_gap"] = float(np.mean(real - negative))
+        tf.summary.image("ema_samples", grid[None], step=step)
+        tf.summary.histogram("d_real", real, step=step)
+        tf.summary.histogram("d_nda", negative, step=step)
+        tf.summary.histogram("d_real_minus_d_nda", real - negative, step=step)
+        return {"eval_d_gap": float(np.mean(real - negative))}
 
     def scores(self, gan):
         """D(x) and D(T(x)) on the fixed real batch, as NumPy vectors."""

@@ -1,4 +1,8 @@
-"""Utilities the experiments share: strategies, checkpoints, progress."""
+"""The one run loop that every algorithm plugs into as a `Recipe`.
+
+`train(recipe, config, logdir)` runs or resumes a run; `load_run(recipe,
+logdir)` restores its model. See docs/architecture.md.
+"""
 
 from nda_tf.training.checkpoints import (
     CheckpointError,
@@ -6,33 +10,33 @@ from nda_tf.training.checkpoints import (
     write_json_atomic,
 )
 from nda_tf.training.loop import (
-    StopOnSignals,
-    check_positive_ints,
-    check_same_run,
-    floats,
+    Evaluator,
+    RunContext,
+    RunOptions,
     learning_rate,
-    read_run_config,
-    set_precision,
-    step_function,
-    write_run_config,
+    train,
 )
+from nda_tf.training.options import Option
 from nda_tf.training.progress import Progress
+from nda_tf.training.recipe import Recipe
+from nda_tf.training.run_directory import LAYOUT, load_run, read_config
 from nda_tf.training.strategies import STRATEGIES, make_strategy
 
 __all__ = [
+    "LAYOUT",
     "STRATEGIES",
     "CheckpointError",
     "CheckpointKeeper",
+    "Evaluator",
+    "Option",
     "Progress",
-    "StopOnSignals",
-    "check_positive_ints",
-    "check_same_run",
-    "floats",
+    "Recipe",
+    "RunContext",
+    "RunOptions",
     "learning_rate",
-    "read_run_config",
-    "set_precision",
-    "step_function",
-    "write_run_config",
+    "load_run",
     "make_strategy",
+    "read_config",
+    "train",
     "write_json_atomic",
 ]

@@ -1,6 +1,16 @@
-"""Pieces shared by the training loops of the experiments (GAN, MoCo)."""
+"""The one run loop: steps, logs, evaluators, checkpoints, exact resume.
 
-import json
+`train(recipe, config, logdir)` runs, or resumes, one run of any algorithm
+that has a `Recipe`. The loop knows nothing of what it trains: the recipe
+builds the model and its batches, evaluators measure it.
+
+    >>> from nda_tf.gan.recipe import GAN                  # doctest: +SKIP
+    >>> model, summary = train(GAN, {"dataset": "dots", "steps": 200},
+    ...                        "runs/dots")                # doctest: +SKIP
+"""
+
+import dataclasses
+import logging
 import os
 import signal
 
@@ -8,10 +18,218 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from nda_tf.training.checkpoints import write_json_atomic
+from nda_tf import checks
+from nda_tf.training import run_directory
+from nda_tf.training.checkpoints import CheckpointKeeper
+from nda_tf.training.progress import Progress
+from nda_tf.training.recipe import DERIVED
+from nda_tf.training.strategies import make_strategy
+
+_LOG = logging.getLogger("nda_tf")
 
 
-def step_function(train_step, strategy, jit=False):
+def _field(default, help):
+    # The help lives beside the default: the command lines read both.
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+@dataclasses.dataclass
+class RunOptions:
+    """How a run is saved and logged (not what it learns).
+
+    Attributes:
+        save_every: steps between checkpoints (one is also written at the
+            end, on Ctrl-C and on SIGTERM).
+        keep: newest checkpoints kept.
+        log_every: steps between TensorBoard scalars.
+        best_metric: an evaluator's value that selects `best/` (e.g.
+            "fid"); None: the recipe's choice (`Recipe.best_metric`).
+        best_mode: "min" or "max" for an explicit `best_metric`.
+        progress: show the progress line.
+    """
+
+    save_every: int = _field(5000, "Steps between checkpoints.")
+    keep: int = _field(3, "Newest checkpoints kept.")
+    log_every: int = _field(100, "Steps between TensorBoard scalars.")
+    best_metric: str | None = None
+    best_mode: str = "min"
+    progress: bool = True
+
+    def __post_init__(self):
+        for name in ("save_every", "keep", "log_every"):
+            checks.check_int(name, getattr(self, name), 1)
+        if self.best_mode not in ("min", "max"):
+            raise ValueError(
+                f"best_mode must be 'min' or 'max', received {self.best_mode!r}"
+            )
+
+
+class Evaluator:
+    """Measures the model every `every` steps and at the last step.
+
+    Args:
+        fn: `fn(model, step)` returning a dict of named floats (or None).
+            It runs with the run's `eval/` TensorBoard writer as default,
+            so `tf.summary.image` / `histogram` calls inside land there.
+        every: int >= 1, steps between calls.
+        name: for messages.
+    """
+
+    def __init__(self, fn, every, name=None):
+        checks.check_int("every", every, 1)
+        self.fn, self.every = fn, every
+        self.name = name or getattr(fn, "__name__", "evaluator")
+
+    def due(self, step, last):
+        return step % self.every == 0 or step == last
+
+    def __call__(self, model, step):
+        return dict(self.fn(model, step) or {})
+
+
+@dataclasses.dataclass
+class RunContext:
+    """What a recipe's evaluators may need of their run."""
+
+    config: dict
+    logdir: str
+    stream: object
+    strategy: object
+
+
+def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
+    """Trains, or resumes, the run of `recipe` in `logdir`.
+
+    Args:
+        recipe: the algorithm's `Recipe`.
+        config: dict of the recipe's option overrides.
+        logdir: the run directory; a checkpoint there is resumed exactly.
+        options: `RunOptions`.
+        evaluators: more `Evaluator`s, after the recipe's own.
+        strategy: a `tf.distribute.Strategy`; default from
+            `config["strategy"]`.
+
+    Returns:
+        `(model, summary)`, summary a dict with `step`, `interrupted` (the
+        signal name or None) and the last `logs`.
+    """
+    options = options or RunOptions()
+    strategy = strategy or make_strategy(config.get("strategy", "default"))
+    replicas = strategy.num_replicas_in_sync
+    # Every setting is checked before the (maybe long) read of the data.
+    stream = recipe.stream(recipe.resolve(config, replicas=replicas))
+    config = recipe.resolve(config, stream.info, replicas)
+    recorded = {o.name for o in recipe.all_options() if o.recorded}
+    recorded |= set(DERIVED)
+    layout = run_directory.write_config(logdir, config, recipe, recorded)
+    _set_precision(config)
+    # Seeded initial weights: the same settings give the same run.
+    keras.utils.set_random_seed(config["seed"])
+    with strategy.scope():
+        model = recipe.build(config)
+    run = RunContext(config, logdir, stream, strategy)
+    evaluators = [*recipe.evaluators(model, config, run), *evaluators]
+    best = (
+        (options.best_metric, options.best_mode)
+        if options.best_metric
+        else recipe.best_metric(config)
+    )
+    loop = _Loop(recipe, model, run, options, layout, best)
+    return loop.run(evaluators)
+
+
+def _set_precision(config):
+    """Keras' global dtype policy: bfloat16 on TPUs, float16 elsewhere."""
+    policy = "float32"
+    if config["mixed_precision"]:
+        tpu = config["strategy"] == "tpu"
+        policy = "mixed_bfloat16" if tpu else "mixed_float16"
+    keras.mixed_precision.set_global_policy(policy)
+
+
+class _Loop:
+    def __init__(self, recipe, model, run, options, layout, best):
+        self.recipe, self.model, self.run_ = recipe, model, run
+        self.options, self.best_metric = options, best
+        logdir = run.logdir
+        state = tf.train.Checkpoint(**recipe.checkpoint_items(model, layout))
+        self.keeper = CheckpointKeeper(
+            os.path.join(logdir, "checkpoints"), state, options.keep
+        )
+        self.best = CheckpointKeeper(os.path.join(logdir, "best"), state, 1)
+        self.writers = {
+            kind: tf.summary.create_file_writer(os.path.join(logdir, kind))
+            for kind in ("train", "eval")
+        }
+
+    def run(self, evaluators):
+        config, strategy = self.run_.config, self.run_.strategy
+        step = self.keeper.restore() or 0
+        if step:
+            _LOG.info("resuming %s from step %d", self.run_.logdir, step)
+        batches = self.recipe.batches(
+            self.model, config, self.run_.stream, step
+        )
+        iterator = iter(strategy.experimental_distribute_dataset(batches))
+        train_step = _step_function(
+            self.model.train_step, strategy, config["jit"]
+        )
+        total = config["steps"]
+        progress = Progress(total, step) if self.options.progress else None
+        logs, saved = {}, step
+        with _StopOnSignals() as stop:
+            while step < total and stop.received is None:
+                outputs = train_step(next(iterator))
+                step += 1
+                if step % self.options.log_every == 0 or step == total:
+                    logs = self._log_scalars(step, outputs, progress)
+                due = [e for e in evaluators if e.due(step, total)]
+                if due:
+                    self._evaluate(step, logs, due)
+                if step % self.options.save_every == 0:
+                    self.keeper.save(step, logs)
+                    saved = step
+                if progress is not None:
+                    progress.update(step, logs)
+        if saved != step:
+            self.keeper.save(step, logs)
+        summary = {"step": step, "interrupted": stop.received, "logs": logs}
+        return self.model, summary
+
+    def _log_scalars(self, step, outputs, progress):
+        logs = {k: float(v) for k, v in outputs.items()}
+        for tracker in self.model.metrics:
+            tracker.reset_state()  # each logged value covers its interval
+        with self.writers["train"].as_default(step=step):
+            scalars = dict(logs, **self.recipe.scalars(self.model))
+            if progress is not None:
+                scalars["steps_per_sec"] = progress.rate(step)
+            for name, value in scalars.items():
+                tf.summary.scalar(name, value)
+        return logs
+
+    def _evaluate(self, step, logs, evaluators):
+        values = {}
+        with self.writers["eval"].as_default(step=step):
+            for evaluator in evaluators:
+                values.update(evaluator(self.model, step))
+            for name, value in values.items():
+                tf.summary.scalar(name, value)
+        self.writers["eval"].flush()
+        logs.update({k: float(v) for k, v in values.items()})
+        if self.best_metric is not None and self.best_metric[0] in values:
+            self._keep_if_best(step, logs, *self.best_metric)
+
+    def _keep_if_best(self, step, logs, metric, mode):
+        previous = self.best.latest()
+        if previous is not None and metric in previous["metrics"]:
+            old, new = previous["metrics"][metric], logs[metric]
+            if not (new < old if mode == "min" else new > old):
+                return
+        self.best.save(step, logs)
+
+
+def _step_function(train_step, strategy, jit=False):
     """One distributed `train_step`, its outputs reduced to replica means."""
     step = tf.function(train_step, jit_compile=bool(jit), autograph=False)
 
@@ -28,76 +246,15 @@ def step_function(train_step, strategy, jit=False):
     return distributed
 
 
-def set_precision(config):
-    """Sets Keras' global dtype policy for a run (and returns it).
-
-    `config["mixed_precision"]` computes in bfloat16 on TPUs
-    (`config["strategy"] == "tpu"`) and float16 elsewhere.
-    """
-    policy = "float32"
-    if config["mixed_precision"]:
-        tpu = config["strategy"] == "tpu"
-        policy = "mixed_bfloat16" if tpu else "mixed_float16"
-    keras.mixed_precision.set_global_policy(policy)
-    return policy
-
-
 def learning_rate(optimizer):
     """The optimizer's current learning rate (schedules evaluated)."""
     return float(np.asarray(optimizer.learning_rate))
 
 
-def floats(logs):
-    return {k: float(v) for k, v in logs.items()}
-
-
-def check_positive_ints(owner, names):
-    """Raises a ValueError naming the first attribute that is no int >= 1."""
-    for name in names:
-        value = getattr(owner, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-
-
-def read_run_config(logdir, kind):
-    """`LOGDIR/config.json` as a dict; `kind` names the run in the error."""
-    path = os.path.join(logdir, "config.json")
-    if not os.path.isfile(path):
-        raise ValueError(f"{logdir!r} is not a {kind} run: no config.json")
-    with open(path) as file:
-        return json.load(file)
-
-
-def check_same_run(saved, config, keys):
-    """Raises if `config` differs from `saved` in any of `keys`."""
-    different = {
-        k: (saved.get(k), config.get(k))
-        for k in keys
-        if saved.get(k) != config.get(k)
-    }
-    if different:
-        details = ", ".join(
-            f"{k}: saved {a!r}, now {b!r}" for k, (a, b) in different.items()
-        )
-        raise ValueError(
-            f"the logdir holds a different run ({details}); use a new "
-            "--logdir or the same settings"
-        )
-
-
-def write_run_config(logdir, config, keys, kind):
-    """Writes `LOGDIR/config.json`, refusing a logdir of another run."""
-    if os.path.isfile(os.path.join(logdir, "config.json")):
-        check_same_run(read_run_config(logdir, kind), config, keys)
-    write_json_atomic(os.path.join(logdir, "config.json"), config)
-
-
-class StopOnSignals:
-    """Turns SIGINT / SIGTERM into a request to save and stop.
-
-    Use as a context manager; `received` is then None or the signal's name.
-    Outside the main thread the signals are left alone.
-    """
+class _StopOnSignals:
+    """Turns SIGINT / SIGTERM into a request to save and stop; `received`
+    is then the signal's name. Outside the main thread signals are left
+    alone."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -1,0 +1,199 @@
+"""The MoCo-v2 (with NDA negatives) recipe for the run loop.
+
+Defaults are the paper's CIFAR-10 settings (Appendix K), NDA off:
+ResNet-18, batch 256, SGD lr 0.3 with cosine decay, temperature 0.07,
+queue 65,536, 1000 epochs.
+
+    >>> from nda_tf.contrastive.recipe import MOCO
+    >>> MOCO.resolve({"nda": "cutout"})["queue_size"]
+    65536
+"""
+
+import keras
+
+from nda_tf.contrastive import evaluation
+from nda_tf.contrastive.augment import MoCoV2Augment, two_views
+from nda_tf.contrastive.moco import MoCo
+from nda_tf.models import resnet
+from nda_tf.training import Evaluator, Option, Recipe, learning_rate
+
+_POSITIVE = {"low": 0.0, "low_open": True}
+_OPTIONS = (
+    Option(
+        "dataset",
+        "cifar10",
+        "tfds name (cifar10, cifar100, stl10, ...), folder:PATH, npz:PATH "
+        "or dots(counts=(2,4,6)).",
+    ),
+    Option("split", "train", "tfds split to train on."),
+    Option(
+        "test_dataset",
+        None,
+        "kNN / linear-eval test set (default: --dataset).",
+        kind="str",
+    ),  # fmt: skip
+    Option("test_split", "test", "Split of the test set."),
+    Option("data_dir", None, "tfds data directory.", kind="str"),
+    Option("resolution", None, "Image size (default: dataset's).", kind="int"),
+    Option("arch", "resnet18", "Encoder.", choices=resnet.BACKBONES),
+    Option(
+        "width", None, "First-stage channels (default: arch's).", kind="int"
+    ),
+    Option(
+        "stem",
+        None,
+        "Encoder stem (default: cifar below 64 pixels, else imagenet).",
+        kind="str",
+        choices=("cifar", "imagenet"),
+    ),  # fmt: skip
+    Option(
+        "nda",
+        "none",
+        "NDA transform (jigsaw, stitch, cutout, ...) or none.",
+        kind="transform",
+    ),  # fmt: skip
+    Option("queue_size", 65536, "Queued negative keys."),
+    Option("temperature", 0.07, "Softmax temperature.", **_POSITIVE),
+    Option("momentum", 0.999, "Key-network momentum.", low=0.0, high=1.0),
+    Option("projection_dim", 128, "Embedding size of the head."),
+    Option("hidden_dim", 2048, "Hidden width of the MLP head."),
+    Option(
+        "bn_splits",
+        None,
+        "Batch-norm groups per replica (default: 8 in all).",
+        kind="int",
+    ),  # fmt: skip
+    Option("batch_size", 256, "Images per step (global)."),
+    Option("epochs", 1000, "Training length when --steps is unset."),
+    Option("steps", None, "Steps (default: from --epochs).", kind="int"),
+    Option("lr", 0.3, "SGD learning rate (cosine decay to 0).", **_POSITIVE),
+    Option("sgd_momentum", 0.9, "SGD momentum.", low=0.0, high=1.0),
+    Option("weight_decay", 5e-4, "Decoupled weight decay.", low=0.0),
+    Option(
+        "blur",
+        None,
+        "Gaussian blur in the views (default: from 64 "
+        "pixels on, MoCo-v2's ImageNet recipe).",
+        kind="bool",
+    ),  # fmt: skip
+    # How the run is watched: not in config.json.
+    Option(
+        "eval_every", 5000, "Steps between kNN evaluations.", recorded=False
+    ),
+    Option("knn_k", 200, "Neighbours of the kNN monitor.", recorded=False),
+    Option(
+        "knn_examples",
+        10000,
+        "Bank and test images of the kNN monitor.",
+        recorded=False,
+    ),  # fmt: skip
+)
+
+
+class MoCoRecipe(Recipe):
+    """MoCo-v2 with NDA negatives (`nda_tf.contrastive.MoCo`) on the loop."""
+
+    name = "moco"
+    options = _OPTIONS
+    resume_keys = (
+        "dataset", "split", "resolution", "arch", "width", "stem", "nda",
+        "queue_size", "projection_dim", "hidden_dim", "batch_size", "seed",
+        "mixed_precision",
+    )  # fmt: skip
+    exports = ("encoder",)
+
+    def validate(self, c, replicas):
+        if c["bn_splits"] is None:
+            c["bn_splits"] = max(1, 8 // replicas)
+        per_replica = c["batch_size"] // replicas
+        if c["batch_size"] % replicas or per_replica % c["bn_splits"]:
+            raise ValueError(
+                f"batch_size {c['batch_size']} must split evenly over the "
+                f"{replicas} replicas and bn_splits={c['bn_splits']} groups"
+            )
+        if c["queue_size"] < c["batch_size"]:
+            raise ValueError(
+                f"queue_size {c['queue_size']} must hold a batch of "
+                f"{c['batch_size']} keys"
+            )
+
+    def derive(self, c, info):
+        if c["stem"] is None:
+            c["stem"] = "cifar" if c["resolution"] < 64 else "imagenet"
+
+    def build(self, c, compile=True):
+        kwargs = {"stem": c["stem"]}
+        if c["width"] is not None:
+            kwargs["width"] = c["width"]
+        size = c["resolution"]
+        encoder = resnet.build_backbone(
+            c["arch"], input_shape=(size, size, 3), **kwargs
+        )
+        moco = MoCo(
+            encoder,
+            nda=c["nda"],
+            queue_size=c["queue_size"],
+            temperature=c["temperature"],
+            momentum=c["momentum"],
+            projection_dim=c["projection_dim"],
+            hidden_dim=c["hidden_dim"],
+            bn_splits=c["bn_splits"],
+            seed=c["seed"],
+        )
+        if compile:
+            moco.compile(optimizer=_optimizer(c))
+        return moco
+
+    def batches(self, model, c, stream, start):
+        augment = MoCoV2Augment(c["resolution"], blur=c["blur"])
+        return two_views(stream.batches(start), augment, c["seed"], start)
+
+    def evaluators(self, model, c, run):
+        if c["num_classes"] < 2:
+            return []  # unlabelled data: nothing to classify
+        monitor = evaluation.KNNMonitor(
+            lambda: _knn_sets(c, run.stream), c["num_classes"], c["knn_k"]
+        )
+        return [Evaluator(monitor, c["eval_every"], "knn")]
+
+    def checkpoint_items(self, model, layout):
+        items = {"model": model}
+        if getattr(model, "optimizer", None) is not None:
+            items["optimizer"] = model.optimizer
+        return items
+
+    def scalars(self, moco):
+        return {"lr": learning_rate(moco.optimizer)}
+
+    def default_logdir(self, c):
+        return f"runs/moco-{c['dataset']}-{c['nda']}"
+
+    def done_message(self, summary, logdir):
+        message = super().done_message(summary, logdir)
+        if "knn_accuracy" in summary["logs"]:
+            message += f". kNN accuracy {summary['logs']['knn_accuracy']:.4f}"
+        return message
+
+
+MOCO = MoCoRecipe()
+
+
+def _optimizer(c):
+    # MoCo's CIFAR recipe: SGD, momentum 0.9, cosine decay to 0. Keras'
+    # weight decay is decoupled (w -= lr * wd * w), not an L2 gradient.
+    schedule = keras.optimizers.schedules.CosineDecay(c["lr"], c["steps"])
+    return keras.optimizers.SGD(
+        schedule,
+        momentum=c["sgd_momentum"],
+        weight_decay=c["weight_decay"] or None,
+    )
+
+
+def _knn_sets(c, stream):
+    """The memory bank (unaugmented training images) and the test set."""
+    count, seed = c["knn_examples"], c["seed"]
+    if stream.arrays is not None:
+        bank = evaluation.subset(*stream.arrays, count, seed)
+    else:
+        bank = evaluation.labelled_images(c, False, count, seed)
+    return bank, evaluation.labelled_images(c, True, count, seed)

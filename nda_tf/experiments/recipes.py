@@ -1,0 +1,19 @@
+"""The recipes by name, and the recipe of an existing run directory."""
+
+from nda_tf.contrastive.recipe import MOCO
+from nda_tf.gan.recipe import GAN
+from nda_tf.training import read_config
+
+RECIPES = {recipe.name: recipe for recipe in (GAN, MOCO)}
+
+
+def of_run(logdir):
+    """The recipe that wrote `logdir` (runs of layout 0 recorded none: a
+    MoCo run is told by its queue)."""
+    saved = read_config(logdir)
+    name = saved.get("recipe", "moco" if "queue_size" in saved else "gan")
+    if name not in RECIPES:
+        raise ValueError(
+            f"{logdir!r} holds a {name!r} run; known: {', '.join(RECIPES)}"
+        )
+    return RECIPES[name]

@@ -1,0 +1,120 @@
+"""Settings as data: each one declared once, with its default and help.
+
+A recipe lists its `Option`s; the run loop fills and checks a configuration
+from them, and the command line of an experiment is generated from the same
+list, so a default or a help text has exactly one home.
+"""
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from nda_tf import checks
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    """One setting of a run.
+
+    Attributes:
+        name: the configuration key and command-line flag.
+        default: its value when not given; `None` means "derived" or "off"
+            and is always accepted.
+        help: one line for `--help`.
+        kind: "int", "float", "str", "bool", "list" (of strings) or
+            "transform" (a `nda_tf.transforms.get` spec); by default the
+            type of `default`.
+        choices: the allowed values, or a function returning them (read
+            from a registry when checked, so registries stay the source).
+        low, high: bounds of an int or float; `low_open` / `high_open`
+            exclude them.
+        recorded: kept in `config.json` (what the run learns); settings
+            of how it is watched (evaluation, export) are not.
+    """
+
+    name: str
+    default: Any
+    help: str
+    kind: str | None = None
+    choices: Sequence | Callable[[], Sequence] | None = None
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    recorded: bool = True
+
+    def __post_init__(self):
+        if self.kind is None:
+            kinds = {bool: "bool", int: "int", float: "float", str: "str"}
+            kind = kinds.get(type(self.default))
+            if kind is None:
+                raise ValueError(
+                    f"option {self.name!r} needs a kind: its default "
+                    f"{self.default!r} does not give one"
+                )
+            object.__setattr__(self, "kind", kind)
+        if self.kind not in KINDS:
+            raise ValueError(
+                f"option {self.name!r}: unknown kind {self.kind!r}; choose "
+                f"from {', '.join(KINDS)}"
+            )
+
+    def allowed(self):
+        """The allowed values, or None when any value of the kind is."""
+        return self.choices() if callable(self.choices) else self.choices
+
+    def check(self, value):
+        """Raises a ValueError naming `value` when it is not allowed."""
+        if value is None:
+            return
+        if self.kind == "int":
+            checks.check_int(
+                self.name, value, 1 if self.low is None else self.low
+            )
+        elif self.kind == "float":
+            checks.check_number(
+                self.name,
+                value,
+                self.low,
+                self.high,
+                self.low_open,
+                self.high_open,
+            )
+        elif self.kind == "bool" and not isinstance(value, bool):
+            raise ValueError(f"{self.name} must be a bool, received {value!r}")
+        elif self.kind == "transform":
+            from nda_tf import transforms
+
+            transforms.get(value)  # its ValueError names the bad transform
+        allowed = self.allowed()
+        values = value if self.kind == "list" else [value]
+        for item in values:
+            if allowed is not None and item not in allowed:
+                raise ValueError(
+                    f"unknown {self.name} {item!r}; choose from "
+                    f"{', '.join(map(str, allowed))}"
+                )
+
+
+KINDS = ("int", "float", "str", "bool", "list", "transform")
+
+
+def fill(options, config, derived=()):
+    """`config` over the options' defaults, each value checked.
+
+    Args:
+        options: the `Option`s of a recipe.
+        config: a dict of overrides; a key that is neither an option nor
+            in `derived` is an error.
+        derived: keys a recipe derives itself (`num_classes`, ...), allowed
+            through as they are.
+    """
+    known = {option.name: option for option in options}
+    unknown = set(config) - set(known) - set(derived)
+    if unknown:
+        raise ValueError(f"unknown configuration keys: {sorted(unknown)}")
+    filled = {name: option.default for name, option in known.items()}
+    filled.update(config)
+    for name, option in known.items():
+        option.check(filled[name])
+    return filled

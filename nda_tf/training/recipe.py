@@ -1,0 +1,143 @@
+"""The interface between an algorithm and the one run loop.
+
+A recipe says what a run of its algorithm is: its settings (`Option`s, from
+which the command line is generated), the settings a resumed run must share,
+how a configuration is checked and completed, how the model is built, the
+seekable stream of training batches, its default evaluators and what it
+exports. The loop (`nda_tf.training.train`) does everything else.
+See docs/architecture.md, "Adding an algorithm".
+"""
+
+import math
+
+from nda_tf import data
+from nda_tf.training.options import Option, fill
+from nda_tf.training.strategies import STRATEGIES
+
+# Settings every recipe has: they change how a run computes, not what.
+COMMON_OPTIONS = (
+    Option(
+        "seed", 0, "Seed of weights, data order, noise and negatives.", low=0
+    ),
+    Option("mixed_precision", False, "float16 compute (bfloat16 on TPU)."),
+    Option("jit", False, "Compile the train step with XLA (one device)."),
+    Option(
+        "strategy", "default", "tf.distribute strategy.", choices=STRATEGIES
+    ),
+)
+# Derived from the data when a run starts, recorded in config.json.
+DERIVED = ("num_classes", "num_examples")
+
+
+class Recipe:
+    """Base class of an algorithm's recipe. Subclasses set the attributes
+    and implement `build`, `batches`, `evaluators` and `checkpoint_items`.
+
+    Attributes:
+        name: the algorithm's name, recorded in `config.json`.
+        options: its `Option`s (COMMON_OPTIONS are added by the base).
+        resume_keys: the settings a run resumed from a logdir must share
+            with the run that wrote it.
+    """
+
+    name = None
+    options = ()
+    resume_keys = ()
+
+    def all_options(self):
+        return (*self.options, *COMMON_OPTIONS)
+
+    def resolve(self, config, info=None, replicas=1):
+        """Fills the defaults, checks every value, derives what the data
+        fixes (`info`: a `nda_tf.data.DatasetInfo`) and the step count."""
+        derived = DERIVED + ("layout", "recipe")
+        c = fill(self.all_options(), config, derived)
+        c.pop("layout", None)
+        c.pop("recipe", None)
+        if replicas > 1 and c["jit"]:
+            raise ValueError(
+                "jit does not compile under a multi-replica strategy "
+                f"({replicas} replicas): use jit=False"
+            )
+        self.validate(c, replicas)
+        if info is not None:
+            c["resolution"] = info.resolution
+            c["num_examples"] = info.num_examples
+            c["num_classes"] = info.num_classes
+            self.derive(c, info)
+            if c["steps"] is None:
+                c["steps"] = self.steps_from_epochs(c)
+        return c
+
+    def validate(self, config, replicas):
+        """Checks that involve several settings (each alone is checked by
+        its `Option`)."""
+
+    def derive(self, config, info):
+        """Sets what follows from the data (after `resolve` set
+        `resolution`, `num_examples` and `num_classes`)."""
+
+    def examples_per_step(self, config):
+        return config["batch_size"]
+
+    def steps_from_epochs(self, c):
+        if not c.get("num_examples"):
+            raise ValueError(
+                f"{c['dataset']!r} is endless: give steps, not epochs"
+            )
+        return math.ceil(
+            c["epochs"] * c["num_examples"] / self.examples_per_step(c)
+        )
+
+    def stream(self, config):
+        """The training source as a seekable `nda_tf.data.TrainingStream`
+        of `examples_per_step` images per batch."""
+        return data.training_stream(
+            config["dataset"],
+            self.examples_per_step(config),
+            split=config["split"],
+            resolution=config["resolution"],
+            seed=config["seed"],
+            data_dir=config["data_dir"],
+        )
+
+    def build(self, config, compile=True):
+        """The model of a resolved config (called in the strategy's scope,
+        after the precision policy is set); compiled unless asked not to."""
+        raise NotImplementedError
+
+    def batches(self, model, config, stream, start):
+        """A `tf.data.Dataset` of the train step's inputs from step `start`
+        on, the same whether read from 0 or from `start`."""
+        raise NotImplementedError
+
+    def evaluators(self, model, config, run):
+        """The default `Evaluator`s of a run (`run`: its `RunContext`)."""
+        return []
+
+    def checkpoint_items(self, model, layout):
+        """What a checkpoint holds, as `tf.train.Checkpoint` keywords, for
+        a run directory of `layout` (older layouts named them otherwise)."""
+        raise NotImplementedError
+
+    def scalars(self, model):
+        """Extra scalars logged with the step's metrics (learning rates)."""
+        return {}
+
+    def best_metric(self, config):
+        """`(metric, "min" | "max")` that selects `best/`, or None."""
+        return None
+
+    def default_logdir(self, config):
+        return f"runs/{self.name}"
+
+    def export(self, logdir, export_dir, step):
+        """Writes the run's SavedModels under `export_dir`; returns a dict
+        of what was exported to where."""
+        return {}
+
+    def done_message(self, summary, logdir):
+        """What the command prints after a run finished."""
+        return f"Done: {summary['step']} steps. TensorBoard: tensorboard " + (
+            f"--logdir={logdir}"
+        )

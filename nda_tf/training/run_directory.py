@@ -1,0 +1,121 @@
+"""A run directory: its configuration, layout version and checkpoints.
+
+    LOGDIR/config.json      the resolved configuration, with "recipe" and
+                            "layout" (the version of this layout)
+    LOGDIR/checkpoints/     the newest checkpoints (`CheckpointKeeper`)
+    LOGDIR/best/            the best one by the run's metric, if any
+    LOGDIR/train/, eval/    TensorBoard events
+
+Layout 0 (no "layout" key) was written before the shared run loop: its
+checkpoints named the model's root `gan` (GAN runs) or `model` (MoCo); a
+recipe maps each layout to the names it used, so old runs resume and load.
+"""
+
+import json
+import os
+
+import keras
+import tensorflow as tf
+
+from nda_tf.training.checkpoints import CheckpointKeeper, write_json_atomic
+
+LAYOUT = 1
+
+
+def read_config(logdir):
+    """`LOGDIR/config.json` as a dict (ValueError when there is none)."""
+    path = os.path.join(logdir, "config.json")
+    if not os.path.isfile(path):
+        raise ValueError(f"{logdir!r} is not a run directory: no config.json")
+    with open(path) as file:
+        return json.load(file)
+
+
+def layout_of(saved, recipe, logdir):
+    """The layout of a saved config; a one-line error when this version of
+    nda_tf cannot read it or it belongs to another algorithm."""
+    layout = saved.get("layout", 0)
+    if not isinstance(layout, int) or not 0 <= layout <= LAYOUT:
+        raise ValueError(
+            f"{logdir!r} has run-directory layout {layout!r}; this nda_tf "
+            f"reads layouts 0 to {LAYOUT}: use a newer nda_tf or a new logdir"
+        )
+    owner = saved.get("recipe", recipe.name)
+    if owner != recipe.name:
+        raise ValueError(
+            f"{logdir!r} holds a {owner} run (layout {layout}), not a "
+            f"{recipe.name} run"
+        )
+    return layout
+
+
+def write_config(logdir, config, recipe, recorded):
+    """Writes `config.json` (only the recorded keys), refusing a logdir
+    that holds a different run; returns the layout of its checkpoints."""
+    layout = LAYOUT
+    if os.path.isfile(os.path.join(logdir, "config.json")):
+        saved = read_config(logdir)
+        layout = layout_of(saved, recipe, logdir)
+        _check_same_run(saved, config, recipe.resume_keys)
+    kept = {k: v for k, v in config.items() if k in recorded}
+    kept.update(recipe=recipe.name, layout=layout)
+    write_json_atomic(os.path.join(logdir, "config.json"), kept)
+    return layout
+
+
+def _check_same_run(saved, config, keys):
+    different = {
+        k: (saved.get(k), config.get(k))
+        for k in keys
+        if saved.get(k) != config.get(k)
+    }
+    if different:
+        details = ", ".join(
+            f"{k}: saved {a!r}, now {b!r}" for k, (a, b) in different.items()
+        )
+        raise ValueError(
+            f"the logdir holds a different run ({details}); use a new "
+            "--logdir or the same settings"
+        )
+
+
+def load_run(recipe, logdir, checkpoint="latest"):
+    """The trained model of a run directory and its configuration.
+
+    Args:
+        recipe: the run's `Recipe`.
+        logdir: the run directory.
+        checkpoint: "latest", "best", a step (int), or a checkpoint folder
+            (`.../ckpt-<step>`).
+
+    Returns:
+        `(model, config)`: the model restored (not its optimizers), built
+        in the float32 policy; `config["step"]` is the restored step and
+        `config["layout"]` the directory's layout.
+    """
+    saved = read_config(logdir)
+    layout = layout_of(saved, recipe, logdir)
+    config = recipe.resolve(saved)
+    keras.mixed_precision.set_global_policy("float32")
+    model = recipe.build(config, compile=False)
+    state = tf.train.Checkpoint(**recipe.checkpoint_items(model, layout))
+    folder, name = _checkpoint_folder(logdir, checkpoint)
+    step = CheckpointKeeper(folder, state).restore(name)
+    if step is None:
+        raise ValueError(f"no {checkpoint} checkpoint in {folder!r}")
+    return model, {**config, "step": step, "layout": layout}
+
+
+def _checkpoint_folder(logdir, checkpoint):
+    if checkpoint in ("latest", "best"):
+        kind = "checkpoints" if checkpoint == "latest" else "best"
+        return os.path.join(logdir, kind), None
+    if isinstance(checkpoint, int) and not isinstance(checkpoint, bool):
+        return os.path.join(logdir, "checkpoints"), f"ckpt-{checkpoint}"
+    path = str(checkpoint).rstrip("/")
+    if not tf.io.gfile.exists(os.path.join(path, "state.index")):
+        raise ValueError(
+            f"checkpoint must be 'latest', 'best', a step or a checkpoint "
+            f"folder, received {checkpoint!r}"
+        )
+    return os.path.dirname(path), os.path.basename(path)

@@ -1,0 +1,189 @@
+"""The shared run loop, once for each recipe where behaviour differs:
+exact resume after a signal, best checkpoint, run-directory layouts."""
+
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nda_tf import training
+from nda_tf.contrastive.recipe import MOCO
+from nda_tf.gan.recipe import GAN
+
+GAN_TINY = {
+    "dataset": "dots(counts=(2,))",
+    "arch": "sngan",
+    "ch": 4,
+    "z_dim": 8,
+    "d_steps": 2,
+    "batch_size": 4,
+    "ema_start": 1,
+    "steps": 4,
+    "eval_every": 2,
+    "num_grid_samples": 16,
+    "eval_metrics": ["none"],
+}
+MOCO_TINY = {
+    "dataset": "dots(counts=(1,2),size=16)",
+    "arch": "small",
+    "width": 4,
+    "nda": "cutout",
+    "queue_size": 32,
+    "projection_dim": 8,
+    "hidden_dim": 16,
+    "batch_size": 8,
+    "bn_splits": 1,
+    "momentum": 0.9,
+    "steps": 4,
+    "eval_every": 2,
+    "knn_k": 5,
+    "knn_examples": 32,
+}
+CASES = {"gan": (GAN, GAN_TINY), "moco": (MOCO, MOCO_TINY)}
+
+
+def options(**kwargs):
+    base = {"save_every": 100, "log_every": 1, "progress": False}
+    return training.RunOptions(**{**base, **kwargs})
+
+
+def state(model):
+    """Every variable a resumed run must restore, optimizers included."""
+    variables = list(model.weights)
+    for name in ("optimizer", "d_optimizer", "g_optimizer"):
+        optimizer = getattr(model, name, None)
+        if optimizer is not None:
+            variables += optimizer.variables
+    variables += [model.rng_state]
+    return [np.asarray(v) for v in variables]
+
+
+def send_sigterm_at(stop_step):
+    def fn(model, step):
+        if step == stop_step:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return training.Evaluator(fn, 1, "signal")
+
+
+@pytest.mark.parametrize("name", ["gan", "moco"])
+def test_a_signalled_run_resumes_to_the_uninterrupted_result(tmp_path, name):
+    recipe, config = CASES[name]
+    whole, summary = training.train(
+        recipe, config, str(tmp_path / "a"), options()
+    )
+    assert summary == {
+        "step": 4,
+        "interrupted": None,
+        "logs": summary["logs"],
+    }
+    logdir = str(tmp_path / "b")
+    stopped, summary = training.train(
+        recipe, config, logdir, options(), [send_sigterm_at(2)]
+    )
+    assert summary["interrupted"] == "SIGTERM" and summary["step"] == 2
+    assert sorted(os.listdir(os.path.join(logdir, "checkpoints"))) == [
+        "ckpt-2",
+        "manifest.json",
+    ]
+    # The loop's handler is gone again: the test process keeps its own.
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert any(
+        not np.array_equal(a, b)
+        for a, b in zip(state(whole), state(stopped), strict=True)
+    )
+    resumed, summary = training.train(recipe, config, logdir, options())
+    assert summary["step"] == 4
+    for a, b in zip(state(whole), state(resumed), strict=True):
+        np.testing.assert_array_equal(a, b)
+    loaded, saved = training.load_run(recipe, logdir)
+    assert saved["step"] == 4 and saved["layout"] == training.LAYOUT
+    for a, b in zip(loaded.weights, resumed.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    with open(os.path.join(logdir, "config.json")) as file:
+        recorded = json.load(file)
+    assert recorded["recipe"] == name and recorded["layout"] == 1
+    # Settings of how a run is watched are not part of the run.
+    assert "eval_every" not in recorded and "seed" in recorded
+
+
+def test_each_evaluator_keeps_its_own_frequency_and_the_best_is_kept(
+    tmp_path,
+):
+    calls = {"every1": [], "every2": []}
+    fids = {1: 5.0, 2: 3.0, 3: 4.0}
+
+    def fid(model, step):
+        calls["every1"].append(step)
+        return {"fid": fids[step]}
+
+    def other(model, step):
+        calls["every2"].append(step)
+
+    logdir = str(tmp_path / "best")
+    training.train(
+        GAN,
+        dict(GAN_TINY, steps=3, eval_every=100),
+        logdir,
+        options(best_metric="fid"),
+        [training.Evaluator(fid, 1), training.Evaluator(other, 2)],
+    )
+    # Every step, and every second step plus the last one.
+    assert calls == {"every1": [1, 2, 3], "every2": [2, 3]}
+    best = os.listdir(os.path.join(logdir, "best"))
+    assert sorted(n for n in best if n.startswith("ckpt-")) == ["ckpt-2"]
+    gan, config = training.load_run(GAN, logdir, checkpoint="best")
+    assert int(gan.step) == 2 and config["step"] == 2
+    gan, config = training.load_run(GAN, logdir, checkpoint=3)
+    assert int(gan.step) == 3
+    with pytest.raises(ValueError, match="received 'ckpt-9'"):
+        training.load_run(GAN, logdir, checkpoint="ckpt-9")
+
+
+def test_a_run_directory_of_layout_0_resumes(tmp_path):
+    """Runs written before the shared loop named the GAN's root `gan`."""
+    logdir = str(tmp_path / "old")
+    config = dict(GAN_TINY, steps=2)
+    gan, _ = training.train(GAN, config, logdir, options())
+    path = os.path.join(logdir, "checkpoints", "ckpt-2")
+    tf.train.Checkpoint(gan=gan).write(os.path.join(path, "state"))
+    with open(os.path.join(logdir, "config.json")) as file:
+        saved = json.load(file)
+    del saved["layout"], saved["recipe"]
+    training.write_json_atomic(os.path.join(logdir, "config.json"), saved)
+    resumed, summary = training.train(
+        GAN, dict(config, steps=3), logdir, options()
+    )
+    assert summary["step"] == 3 and int(resumed.step) == 3
+    assert training.read_config(logdir)["layout"] == 0
+    loaded, _ = training.load_run(GAN, logdir)
+    assert int(loaded.step) == 3
+
+
+def test_unreadable_layouts_and_other_runs_stop_with_one_line(tmp_path):
+    logdir = str(tmp_path / "r")
+    training.train(GAN, dict(GAN_TINY, steps=1), logdir, options())
+    with pytest.raises(ValueError, match="different run.*nda"):
+        training.train(
+            GAN, dict(GAN_TINY, steps=2, nda="cutout"), logdir, options()
+        )
+    with pytest.raises(ValueError, match="holds a gan run.*not a moco run"):
+        training.train(MOCO, MOCO_TINY, logdir, options())
+    saved = training.read_config(logdir)
+    training.write_json_atomic(
+        os.path.join(logdir, "config.json"), dict(saved, layout=7)
+    )
+    with pytest.raises(ValueError, match="layout 7; this nda_tf reads"):
+        training.load_run(GAN, logdir)
+
+
+def test_bad_options_name_the_value():
+    with pytest.raises(ValueError, match="save_every must be an int >= 1"):
+        options(save_every=0)
+    with pytest.raises(ValueError, match="best_mode must be"):
+        options(best_mode="lowest")
+    with pytest.raises(ValueError, match="every must be an int >= 1"):
+        training.Evaluator(lambda model, step: None, 0)
