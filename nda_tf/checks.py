@@ -27,11 +27,19 @@ def check_number(
     if ok and high is not None:
         ok = value < high if high_open else value <= high
     if not ok:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        lower = "-inf" if low is None else low
-        upper = "inf" if high is None else high
         raise ValueError(
-            f"{name} must be in {left}{lower}, {upper}{right}, received "
-            f"{value!r}"
+            f"{name} must be {_interval(low, high, low_open, high_open)}, "
+            f"received {value!r}"
         )
+
+
+def _interval(low, high, low_open, high_open):
+    """'> 0', '<= 1' or 'in (0, 1]': the bounds as a reader writes them."""
+    if high is None:
+        return (
+            "a number" if low is None else f"{'>' if low_open else '>='} {low}"
+        )
+    if low is None:
+        return f"{'<' if high_open else '<='} {high}"
+    left, right = "(" if low_open else "[", ")" if high_open else "]"
+    return f"in {left}{low}, {high}{right}"

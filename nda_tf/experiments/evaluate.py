@@ -70,12 +70,13 @@ def _extractor(name):
 
 def evaluate(strategy):
     """Runs the evaluation from the flags; returns the written record."""
+    from nda_tf import training
     from nda_tf.eval import pipeline, reference
-    from nda_tf.gan import runs
+    from nda_tf.gan.recipe import GAN
 
     metrics = pipeline.check_metrics(FLAGS.metrics)
     extractor = _extractor(FLAGS.backbone)
-    gan, config = runs.load_run(FLAGS.logdir, FLAGS.checkpoint)
+    gan, config = training.load_run(GAN, FLAGS.logdir, FLAGS.checkpoint)
     dataset = FLAGS.reference or config["dataset"]
     num_reference = FLAGS.num_reference or FLAGS.num_samples
     real = reference.reference_statistics(

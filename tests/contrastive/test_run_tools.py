@@ -8,11 +8,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nda_tf.contrastive import evaluation, linear_eval, nda_distance, runs
+from nda_tf import training
+from nda_tf.contrastive import evaluation, nda_distance
+from nda_tf.contrastive.recipe import MOCO
 from nda_tf.data import DatasetInfo
 from nda_tf.data import images as image_ops
+from nda_tf.experiments import linear_eval
 from nda_tf.training import CheckpointKeeper, write_json_atomic
-from tests.contrastive.test_trainer import TINY
+from tests.training.test_loop import MOCO_TINY as TINY
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +32,10 @@ def two_runs(tmp_path_factory):
     logdirs = {}
     for seed, nda in enumerate(("none", "jigsaw")):
         logdirs[nda] = str(root / nda)
-        config = runs.resolve(dict(TINY, nda=nda, seed=seed), info)
+        config = MOCO.resolve(dict(TINY, nda=nda, seed=seed), info)
         write_json_atomic(os.path.join(logdirs[nda], "config.json"), config)
         keras.utils.set_random_seed(seed)
-        moco = runs.build(config, compile=False)
+        moco = MOCO.build(config, compile=False)
         state = tf.train.Checkpoint(model=moco)
         CheckpointKeeper(os.path.join(logdirs[nda], "checkpoints"), state).save(
             2
@@ -50,13 +53,13 @@ def test_linear_eval_probes_the_restored_encoder(two_runs):
     assert summary["step"] == 2 and summary["nda"] == "jigsaw"
     assert (summary["train_images"], summary["test_images"]) == (64, 32)
     # The same probe, by hand, on the checkpoint's encoder.
-    moco, config = runs.load_run(logdir)
-    train = runs.labelled_images(config, False, 64)
-    test = runs.labelled_images(config, True, 32)
+    moco, config = training.load_run(MOCO, logdir)
+    train = evaluation.labelled_images(config, False, 64)
+    test = evaluation.labelled_images(config, True, 32)
     expected = evaluation.linear_probe(
-        runs.encode(moco.encoder, train[0]),
+        evaluation.encode(moco.encoder, train[0]),
         train[1],
-        runs.encode(moco.encoder, test[0]),
+        evaluation.encode(moco.encoder, test[0]),
         test[1],
         2,
         epochs=5,
@@ -88,8 +91,8 @@ def test_figure9_distances_and_histogram(two_runs, tmp_path):
     labels = {"MoCo-v2": two_runs["none"], "NDA": two_runs["jigsaw"]}
     distances, summary = nda_distance.figure9(labels, out, num_images=24)
     # Each run's distances, recomputed from its encoder on the same images.
-    moco, config = runs.load_run(two_runs["none"])
-    pixels, _ = runs.labelled_images(config, True, 24)
+    moco, config = training.load_run(MOCO, two_runs["none"])
+    pixels, _ = evaluation.labelled_images(config, True, 24)
     images = image_ops.to_float(pixels).numpy()
     expected = evaluation.nda_cosine_distance(moco.encoder, images, "jigsaw")
     np.testing.assert_allclose(distances["MoCo-v2"], expected, rtol=1e-6)

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from nda_tf import data
 from nda_tf.eval import stats
-from nda_tf.gan import runs
+from nda_tf.gan.recipe import GAN
 from nda_tf.training import CheckpointKeeper, write_json_atomic
 from tests.eval import graphs
 
@@ -24,7 +24,7 @@ def run_dir(tmp_path_factory):
     images = rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8)
     np.savez(root / "real.npz", images=images)
     _, info = data.load(f"npz:{root / 'real.npz'}")
-    config = runs.resolve(
+    config = GAN.resolve(
         {
             "dataset": f"npz:{root / 'real.npz'}",
             "arch": "sngan",
@@ -37,7 +37,7 @@ def run_dir(tmp_path_factory):
     )
     logdir = root / "run"
     write_json_atomic(str(logdir / "config.json"), config)
-    gan = runs.build(config, compile=False)
+    gan = GAN.build(config, compile=False)
     keeper = CheckpointKeeper(
         str(logdir / "checkpoints"), tf.train.Checkpoint(gan=gan)
     )

@@ -9,7 +9,7 @@ from absl import flags
 
 from nda_tf import data, export
 from nda_tf.experiments import export as export_cli
-from nda_tf.gan import runs
+from nda_tf.gan.recipe import GAN
 from nda_tf.training import CheckpointKeeper
 
 CONFIG = {
@@ -29,13 +29,13 @@ CONFIG = {
 def run_dir(tmp_path_factory):
     """A run folder as the GAN trainer leaves it: config, checkpoint, eval.
 
-    Written here with the trainer's own pieces (`runs.resolve`,
-    `runs.build`, `CheckpointKeeper`) after a few `fit` steps.
+    Written here with the trainer's own pieces (`GAN.resolve`,
+    `GAN.build`, `CheckpointKeeper`) after a few `fit` steps.
     """
     logdir = tmp_path_factory.mktemp("run")
     ds, info = data.load(CONFIG["dataset"])
-    config = runs.resolve(CONFIG, info)
-    gan = runs.build(config)
+    config = GAN.resolve(CONFIG, info)
+    gan = GAN.build(config)
     gan.fit(ds.batch(8), steps_per_epoch=4, verbose=0)
     (logdir / "config.json").write_text(json.dumps(config))
     keeper = CheckpointKeeper(

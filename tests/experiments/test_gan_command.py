@@ -9,7 +9,8 @@ import time
 
 import numpy as np
 
-from nda_tf.gan import runs
+from nda_tf import training
+from nda_tf.gan.recipe import GAN
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 TINY_FLAGS = [
@@ -59,7 +60,7 @@ def _saved_steps(logdir):
 
 
 def _weights(logdir):
-    gan, _ = runs.load_run(logdir)
+    gan, _ = training.load_run(GAN, logdir)
     models = (gan.generator, gan.discriminator, gan.ema_generator)
     return [np.asarray(w) for m in models for w in m.weights]
 
@@ -115,7 +116,7 @@ def test_fid_and_kid_during_training_pick_the_best_checkpoint(tmp_path):
         best = json.load(file)["checkpoints"]
     assert len(best) == 1 and best[0]["step"] in (2, 4)
     assert best[0]["metrics"]["fid"] > 0 and "kid" in best[0]["metrics"]
-    gan, _ = runs.load_run(logdir, checkpoint="best")
+    gan, _ = training.load_run(GAN, logdir, checkpoint="best")
     assert int(gan.step.numpy()) == best[0]["step"]
 
 

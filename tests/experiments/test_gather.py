@@ -4,11 +4,11 @@ import json
 import os
 
 from nda_tf.experiments import gather, paper
-from nda_tf.gan import runs
+from nda_tf.gan.recipe import GAN
 
 
 def _config(**kwargs):
-    return {**runs.DEFAULTS, **kwargs}
+    return {**GAN.resolve({}), **kwargs}
 
 
 def test_paper_fid_finds_each_table_cell():

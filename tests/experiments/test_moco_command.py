@@ -9,7 +9,9 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-from nda_tf.contrastive import export, runs
+from nda_tf import training
+from nda_tf.contrastive import export
+from nda_tf.contrastive.recipe import MOCO
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 TINY_FLAGS = [
@@ -57,7 +59,7 @@ def test_train_export_and_linear_eval(tmp_path):
         steps = [e["step"] for e in json.load(file)["checkpoints"]]
     assert steps == [2, 3]
     # The SavedModel gives the checkpoint's encoder features from uint8.
-    moco, config = runs.load_run(logdir)
+    moco, config = training.load_run(MOCO, logdir)
     pixels = np.random.default_rng(0).integers(0, 256, [4, 16, 16, 3])
     pixels = pixels.astype(np.uint8)
     served = tf.saved_model.load(os.path.join(exported, "3"))
