@@ -16,7 +16,9 @@ import time
 import numpy as np
 
 from nda_tf.eval import numerosity
-from nda_tf.gan import monitoring, trainer
+from nda_tf import training
+from nda_tf.gan import monitoring
+from nda_tf.gan.recipe import GAN
 
 name, overrides = sys.argv[1], json.loads(sys.argv[2])
 config = {
@@ -29,13 +31,13 @@ config = {
     "d_steps": 2,
     "ema_start": 10**6,
     "seed": 0,
+    "eval_every": 10**6,
+    "eval_metrics": ["none"],
     **overrides,
 }
 start = time.time()
-options = trainer.RunOptions(
-    progress=False, save_every=10**6, eval_every=10**6, log_every=100
-)
-gan, _ = trainer.train(config, f"runs/pilot/{name}", options)
+options = training.RunOptions(progress=False, save_every=10**6, log_every=100)
+gan, _ = training.train(GAN, config, f"runs/pilot/{name}", options)
 images = gan.generate(500, seed=7, use_ema=False)
 counts = numerosity.count_dots(images)
 print(
