@@ -16,7 +16,7 @@ Anomaly detection and dots:
 - `ood_sets`: OOD sets by name (datasets, CIFAR-10-C, local corruptions,
   noise).
 - `ood_report`: markdown / CSV tables, ROC and histogram PNGs, TensorBoard.
-- `ood_run`: all of it from dataset names, for a discriminator or a GAN run.
+- `ood_run`: all of it from dataset names, for any discriminator.
 - `numerosity`: dot counts of generated images (paper Appendix A).
 """
 

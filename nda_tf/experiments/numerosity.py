@@ -78,7 +78,8 @@ def base_config():
 
 def main(argv):
     del argv
-    from nda_tf.gan import numerosity, trainer
+    from nda_tf.experiments import numerosity_study
+    from nda_tf.gan import trainer
 
     common.quiet_logs()
     try:
@@ -94,7 +95,7 @@ def main(argv):
     )
     num_samples = 64 if F.quick else F.num_samples
     try:
-        summaries = numerosity.run_study(
+        summaries = numerosity_study.run_study(
             F.k,
             negatives,
             base_config(),
@@ -106,7 +107,7 @@ def main(argv):
         )
     except ValueError as error:
         sys.exit(f"nda_tf.experiments.numerosity: error: {error}")
-    print(numerosity.markdown(summaries, F.k), end="")
+    print(numerosity_study.markdown(summaries, F.k), end="")
     print(f"Plot: {os.path.join(os.path.abspath(logdir), 'counts.png')}")
 
 

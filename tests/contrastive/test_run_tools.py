@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nda_tf.contrastive import evaluation, linear_eval, nda_distance, runs
+from nda_tf.contrastive import evaluation, linear_eval, runs
 from nda_tf.data import DatasetInfo
 from nda_tf.data import images as image_ops
+from nda_tf.experiments import nda_distance_study
 from nda_tf.training import CheckpointKeeper, write_json_atomic
 from tests.contrastive.test_trainer import TINY
 
@@ -86,7 +87,7 @@ def test_linear_eval_probes_the_restored_encoder(two_runs):
 def test_figure9_distances_and_histogram(two_runs, tmp_path):
     out = str(tmp_path / "fig9.png")
     labels = {"MoCo-v2": two_runs["none"], "NDA": two_runs["jigsaw"]}
-    distances, summary = nda_distance.figure9(labels, out, num_images=24)
+    distances, summary = nda_distance_study.figure9(labels, out, num_images=24)
     # Each run's distances, recomputed from its encoder on the same images.
     moco, config = runs.load_run(two_runs["none"])
     pixels, _ = runs.labelled_images(config, True, 24)
@@ -103,4 +104,4 @@ def test_figure9_distances_and_histogram(two_runs, tmp_path):
     )
     assert summary["distance"]["MoCo-v2"]["images"] == 24
     with pytest.raises(ValueError, match="at least one run"):
-        nda_distance.figure9({}, out)
+        nda_distance_study.figure9({}, out)

@@ -11,7 +11,8 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from nda_tf import data
-from nda_tf.eval import ood, ood_run, ood_sets, scoring
+from nda_tf.eval import ood, ood_sets, scoring
+from nda_tf.experiments import ood_study
 from nda_tf.gan import runs, trainer
 
 TINY = {
@@ -41,7 +42,7 @@ def test_mock_cifar10_run_against_paper_set_names(tmp_path):
     logdir = str(tmp_path / "run")
     with tfds.testing.mock_data(num_examples=12):
         _train({"dataset": "cifar10", "conditional": True}, logdir)
-        report, paths = ood_run.evaluate_run(
+        report, paths = ood_study.evaluate_run(
             logdir,
             ood_names="svhn_cropped,cifar10_corrupted,noise:uniform",
             num_images=6,
@@ -74,10 +75,10 @@ def test_unprepared_datasets_fail_or_are_skipped(tmp_path):
     empty = str(tmp_path / "no_data")
     os.makedirs(empty)
     with pytest.raises(data.DatasetUnavailable, match="svhn_cropped"):
-        ood_run.evaluate_run(
+        ood_study.evaluate_run(
             logdir, ood_names="svhn_cropped", data_dir=empty, num_images=4
         )
-    report, paths = ood_run.evaluate_run(
+    report, paths = ood_study.evaluate_run(
         logdir,
         ood_names="svhn_cropped,noise:gaussian",
         data_dir=empty,

@@ -3,7 +3,8 @@
 Two GANs are trained from the same seed on images with exactly `k` dots:
 one plain, one whose NDA is images with other counts (`OtherDots`). Each
 then generates images whose dots are counted; the distributions are
-compared (the paper's Figure 6(a)).
+compared (the paper's Figure 6(a)). `python -m nda_tf.experiments.numerosity`
+is the command; this module holds the study so that it defines no flags.
 """
 
 import json
