@@ -63,12 +63,12 @@ def summarize(distances):
 
 def plot(distances, path, nda="jigsaw"):
     """Overlaid histograms of the distances of each run, saved as a PNG."""
-    import matplotlib
+    # A bare Figure renders with Agg on savefig: no pyplot, so the user's
+    # matplotlib backend is left as it was.
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    figure, axes = pyplot.subplots(figsize=(6, 4), dpi=120)
+    figure = Figure(figsize=(6, 4), dpi=120)
+    axes = figure.subplots()
     everything = np.concatenate(list(distances.values()))
     bins = np.linspace(
         min(0.0, everything.min()), max(everything.max(), 1e-3), 41
@@ -89,7 +89,6 @@ def plot(distances, path, nda="jigsaw"):
     if folder:
         os.makedirs(folder, exist_ok=True)
     figure.savefig(path)
-    pyplot.close(figure)
     return path
 
 
