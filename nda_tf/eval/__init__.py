@@ -18,42 +18,19 @@ Anomaly detection and dots:
 - `ood_report`: markdown / CSV tables, ROC and histogram PNGs, TensorBoard.
 - `ood_run`: all of it from dataset names, for any discriminator.
 - `numerosity`: dot counts of generated images (paper Appendix A).
+
+Submodules and the names below load on first use (PEP 562), so importing
+`nda_tf.eval` costs nothing: TensorFlow, scikit-learn, SciPy and
+matplotlib are imported only by the code that needs them.
 """
 
-from nda_tf.eval import (
-    backbones,
-    batching,
-    fid,
-    numerosity,
-    ood,
-    ood_report,
-    ood_run,
-    ood_sets,
-    pipeline,
-    pth,
-    reference,
-    scoring,
-    stats,
-)
-from nda_tf.eval.backbones import FeatureExtractor
-from nda_tf.eval.callback import EvaluationCallback
-from nda_tf.eval.fid import frechet_distance, inception_score, kid
-from nda_tf.eval.pipeline import compute_statistics, score
-from nda_tf.eval.reference import reference_statistics
-from nda_tf.eval.stats import RunningStatistics, Statistics
+import importlib
 
-__all__ = [
-    "EvaluationCallback",
-    "FeatureExtractor",
-    "RunningStatistics",
-    "Statistics",
+_SUBMODULES = (
     "backbones",
     "batching",
-    "compute_statistics",
+    "callback",
     "fid",
-    "frechet_distance",
-    "inception_score",
-    "kid",
     "numerosity",
     "ood",
     "ood_report",
@@ -62,8 +39,36 @@ __all__ = [
     "pipeline",
     "pth",
     "reference",
-    "reference_statistics",
-    "score",
     "scoring",
     "stats",
-]
+)
+# Re-exported name -> the submodule that defines it.
+_NAMES = {
+    "EvaluationCallback": "callback",
+    "FeatureExtractor": "backbones",
+    "RunningStatistics": "stats",
+    "Statistics": "stats",
+    "compute_statistics": "pipeline",
+    "frechet_distance": "fid",
+    "inception_score": "fid",
+    "kid": "fid",
+    "reference_statistics": "reference",
+    "score": "pipeline",
+}
+__all__ = sorted((*_SUBMODULES, *_NAMES))
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    elif name in _NAMES:
+        module = importlib.import_module(f"{__name__}.{_NAMES[name]}")
+        value = getattr(module, name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})
