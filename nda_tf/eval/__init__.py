@@ -19,9 +19,10 @@ Anomaly detection and dots:
 - `ood_run`: all of it from dataset names, for any discriminator.
 - `numerosity`: dot counts of generated images (paper Appendix A).
 
-Submodules and the names below load on first use (PEP 562), so importing
-`nda_tf.eval` costs nothing: TensorFlow, scikit-learn, SciPy and
-matplotlib are imported only by the code that needs them.
+Submodules, `EvaluationCallback` and `pipeline`'s `compute_statistics` and
+`score` load on first use (PEP 562), so importing `nda_tf.eval` costs
+nothing: TensorFlow, scikit-learn, SciPy and matplotlib are imported only
+by the code that needs them.
 """
 
 import importlib
@@ -45,14 +46,7 @@ _SUBMODULES = (
 # Re-exported name -> the submodule that defines it.
 _NAMES = {
     "EvaluationCallback": "callback",
-    "FeatureExtractor": "backbones",
-    "RunningStatistics": "stats",
-    "Statistics": "stats",
     "compute_statistics": "pipeline",
-    "frechet_distance": "fid",
-    "inception_score": "fid",
-    "kid": "fid",
-    "reference_statistics": "reference",
     "score": "pipeline",
 }
 __all__ = sorted((*_SUBMODULES, *_NAMES))
