@@ -28,21 +28,9 @@ by the code that needs them.
 import importlib
 
 _SUBMODULES = (
-    "backbones",
-    "batching",
-    "callback",
-    "fid",
-    "numerosity",
-    "ood",
-    "ood_report",
-    "ood_run",
-    "ood_sets",
-    "pipeline",
-    "pth",
-    "reference",
-    "scoring",
-    "stats",
-)
+    "backbones batching callback fid numerosity ood ood_report ood_run "
+    "ood_sets pipeline pth reference scoring stats"
+).split()
 # Re-exported name -> the submodule that defines it.
 _NAMES = {
     "EvaluationCallback": "callback",
