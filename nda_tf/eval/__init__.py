@@ -16,54 +16,41 @@ Anomaly detection and dots:
 - `ood_sets`: OOD sets by name (datasets, CIFAR-10-C, local corruptions,
   noise).
 - `ood_report`: markdown / CSV tables, ROC and histogram PNGs, TensorBoard.
-- `ood_run`: all of it from dataset names, for a discriminator or a GAN run.
+- `ood_run`: all of it from dataset names, for any discriminator.
 - `numerosity`: dot counts of generated images (paper Appendix A).
+
+Submodules, `EvaluationCallback` and `pipeline`'s `compute_statistics` and
+`score` load on first use (PEP 562), so importing `nda_tf.eval` costs
+nothing: TensorFlow, scikit-learn, SciPy and matplotlib are imported only
+by the code that needs them.
 """
 
-from nda_tf.eval import (
-    backbones,
-    batching,
-    fid,
-    numerosity,
-    ood,
-    ood_report,
-    ood_run,
-    ood_sets,
-    pipeline,
-    pth,
-    reference,
-    scoring,
-    stats,
-)
-from nda_tf.eval.backbones import FeatureExtractor
-from nda_tf.eval.callback import EvaluationCallback
-from nda_tf.eval.fid import frechet_distance, inception_score, kid
-from nda_tf.eval.pipeline import compute_statistics, score
-from nda_tf.eval.reference import reference_statistics
-from nda_tf.eval.stats import RunningStatistics, Statistics
+import importlib
 
-__all__ = [
-    "EvaluationCallback",
-    "FeatureExtractor",
-    "RunningStatistics",
-    "Statistics",
-    "backbones",
-    "batching",
-    "compute_statistics",
-    "fid",
-    "frechet_distance",
-    "inception_score",
-    "kid",
-    "numerosity",
-    "ood",
-    "ood_report",
-    "ood_run",
-    "ood_sets",
-    "pipeline",
-    "pth",
-    "reference",
-    "reference_statistics",
-    "score",
-    "scoring",
-    "stats",
-]
+_SUBMODULES = (
+    "backbones batching callback fid numerosity ood ood_report ood_run "
+    "ood_sets pipeline pth reference scoring stats"
+).split()
+# Re-exported name -> the submodule that defines it.
+_NAMES = {
+    "EvaluationCallback": "callback",
+    "compute_statistics": "pipeline",
+    "score": "pipeline",
+}
+__all__ = sorted((*_SUBMODULES, *_NAMES))
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    elif name in _NAMES:
+        module = importlib.import_module(f"{__name__}.{_NAMES[name]}")
+        value = getattr(module, name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

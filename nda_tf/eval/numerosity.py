@@ -22,7 +22,6 @@ import collections
 import numbers
 
 import numpy as np
-from scipy import ndimage
 
 # The dots renderer makes every dot differ from its background by at least
 # 80 in every channel; half of that separates dots from background even with
@@ -35,9 +34,11 @@ DEFAULT_MIN_AREA = 5
 # from 75% to 98%.
 DEFAULT_MEDIAN_SIZE = 3
 
+# Neighbourhoods of the connected components: the 3x3 cross, or the full
+# 3x3 square when diagonal neighbours connect.
 _STRUCTURES = {
-    4: ndimage.generate_binary_structure(2, 1),
-    8: ndimage.generate_binary_structure(2, 2),
+    4: np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], bool),
+    8: np.ones((3, 3), bool),
 }
 
 CountSummary = collections.namedtuple(
@@ -101,6 +102,8 @@ def count_dots(
     Returns:
         int64 array `[N]` (a scalar for a single image).
     """
+    from scipy import ndimage  # slow to import; only needed here
+
     _check_options(threshold, min_area, connectivity, median_size)
     images = np.asarray(images)
     single = images.ndim == 3
@@ -175,14 +178,14 @@ def plot_counts(summaries, path, title="Dot counts"):
         summaries: dict `{run name: CountSummary}`.
         path: the PNG file to write.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    # A bare Figure renders with Agg on savefig: no pyplot, so the user's
+    # matplotlib backend is left as it was.
+    from matplotlib.figure import Figure
 
     length = max(len(s.histogram) for s in summaries.values())
     width = 0.8 / max(len(summaries), 1)
-    figure, axes = plt.subplots(figsize=(6, 3.5))
+    figure = Figure(figsize=(6, 3.5))
+    axes = figure.subplots()
     for i, (name, summary) in enumerate(summaries.items()):
         fractions = np.zeros(length)
         fractions[: len(summary.fractions)] = summary.fractions
@@ -197,7 +200,6 @@ def plot_counts(summaries, path, title="Dot counts"):
     axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
 
 
 def _to_levels(images):

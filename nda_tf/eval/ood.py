@@ -15,7 +15,6 @@ once) is reported too.
 import collections
 
 import numpy as np
-from sklearn import metrics
 
 from nda_tf.eval import ood_sets as sets_lib
 from nda_tf.eval import scoring
@@ -40,6 +39,8 @@ def auroc(in_scores, ood_scores):
         float in [0, 1]: the probability that a random in-distribution image
         scores higher than a random OOD image (ties count half).
     """
+    from sklearn import metrics  # slow to import; only needed here
+
     labels, scores = _labelled(in_scores, ood_scores)
     return float(metrics.roc_auc_score(labels, scores))
 
@@ -47,6 +48,8 @@ def auroc(in_scores, ood_scores):
 def roc_curve(in_scores, ood_scores):
     """`(false_positive_rate, true_positive_rate)` arrays of the ROC curve,
     where a positive is an in-distribution image."""
+    from sklearn import metrics
+
     labels, scores = _labelled(in_scores, ood_scores)
     fpr, tpr, _ = metrics.roc_curve(labels, scores)
     return fpr, tpr

@@ -10,6 +10,9 @@
   (paper Figure 4);
 - TensorBoard events (the same pictures, score histograms and AUROC
   scalars) when `tensorboard=True`.
+
+The figures are bare `matplotlib.figure.Figure`s, which render with Agg
+when saved: no pyplot, so the user's matplotlib backend is never changed.
 """
 
 import io
@@ -17,11 +20,9 @@ import os
 
 import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-from matplotlib import pyplot as plt  # noqa: E402
-
-from nda_tf.eval import ood as ood_lib  # noqa: E402
+from nda_tf.eval import ood as ood_lib
 
 _BINS = 50
 
@@ -45,8 +46,6 @@ def write(report, out_dir, step=0, tensorboard=True, title=None):
         figure.savefig(paths[name], dpi=100)
     if tensorboard:
         _write_tensorboard(report, figures, out_dir, step)
-    for figure in figures.values():
-        plt.close(figure)
     return paths
 
 
@@ -63,8 +62,10 @@ def figures_of(report):
 
 def roc_figure(report):
     """ROC curves; the members of a group are drawn thin in one colour."""
-    figure, axes = plt.subplots(figsize=(5.5, 5))
-    colours = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 10)
+    figure = Figure(figsize=(5.5, 5))
+    axes = figure.subplots()
+    cycle = matplotlib.rcParams["axes.prop_cycle"]
+    colours = iter(cycle.by_key()["color"] * 10)
     group_colours, labelled = {}, set()
     for name, scores in report.ood_scores.items():
         fpr, tpr = ood_lib.roc_curve(report.in_scores, scores)
@@ -106,9 +107,8 @@ def scores_figure(report):
     pooled = {k: np.concatenate(v) for k, v in pooled.items()}
     columns = min(3, len(pooled))
     rows = -(-len(pooled) // columns)
-    figure, grid = plt.subplots(
-        rows, columns, figsize=(4 * columns, 3 * rows), squeeze=False
-    )
+    figure = Figure(figsize=(4 * columns, 3 * rows))
+    grid = figure.subplots(rows, columns, squeeze=False)
     entries = report.entries()
     for axes, (name, scores) in zip(grid.flat, pooled.items(), strict=False):
         both = np.concatenate([report.in_scores, scores])
@@ -133,7 +133,8 @@ def scores_figure(report):
 
 def difference_figure(differences, transform):
     """Histogram of D(x) - D(T(x)) (paper Figure 4)."""
-    figure, axes = plt.subplots(figsize=(5, 3.5))
+    figure = Figure(figsize=(5, 3.5))
+    axes = figure.subplots()
     axes.hist(differences, _BINS, color="tab:purple", alpha=0.8)
     axes.axvline(0, color="k", lw=0.8)
     share = float(np.mean(np.asarray(differences) > 0))

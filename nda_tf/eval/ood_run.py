@@ -1,13 +1,12 @@
-"""Anomaly detection from named datasets, for any discriminator or GAN run.
+"""Anomaly detection from named datasets, for any discriminator.
 
 `evaluate_discriminator` loads the in-distribution test split and the OOD
-sets by name, scores them and writes the report; `evaluate_run` does the same
-for the discriminator of a trained GAN run directory. The command
-`python -m nda_tf.experiments.ood` is a thin layer of flags over the latter.
+sets by name, scores them and writes the report. For a trained GAN run
+directory, `nda_tf.experiments.ood_study.evaluate_run` reads the run and
+calls it; `python -m nda_tf.experiments.ood` is the command.
 """
 
 import logging
-import os
 
 from nda_tf.eval import ood, ood_report, ood_sets, scoring
 
@@ -106,45 +105,6 @@ def evaluate_discriminator(
         with open(paths["markdown"], "a") as file:
             file.write(f"\nSkipped (not prepared): {', '.join(skipped)}\n")
     return report, paths
-
-
-def evaluate_run(
-    logdir,
-    in_name=None,
-    ood_names=PAPER_OOD_SETS,
-    checkpoint="latest",
-    out_dir=None,
-    **kwargs,
-):
-    """`evaluate_discriminator` on the discriminator of a GAN run.
-
-    Args:
-        logdir: the run directory (see `nda_tf.gan.runs`).
-        in_name: in-distribution source; default: the run's dataset.
-        checkpoint: "latest", "best" or a checkpoint folder.
-        out_dir: default `LOGDIR/ood/<checkpoint>`, which TensorBoard shows
-            next to the run's own logs.
-        **kwargs: the other arguments of `evaluate_discriminator`.
-    """
-    from nda_tf.gan import runs
-
-    gan, config = runs.load_run(logdir, checkpoint)
-    tag = os.path.basename(os.path.normpath(checkpoint))
-    out_dir = out_dir or os.path.join(logdir, "ood", tag)
-    kwargs.setdefault("num_classes", config["num_classes"])
-    kwargs.setdefault("step", int(gan.step.numpy()))
-    kwargs.setdefault(
-        "title", f"Anomaly detection: {logdir} ({tag}, step {kwargs['step']})"
-    )
-    return evaluate_discriminator(
-        gan.discriminator,
-        in_name or config["dataset"],
-        ood_names,
-        out_dir,
-        resolution=config["resolution"],
-        data_dir=kwargs.pop("data_dir", None) or config.get("data_dir"),
-        **kwargs,
-    )
 
 
 def transform_from_name(name):

@@ -8,7 +8,6 @@ compares `D(x)` with `D(T(x))` for a negative transform `T` (Figure 4).
 Images stream through in batches, so a dataset never has to fit in memory.
 """
 
-import inspect
 import numbers
 
 import keras
@@ -202,18 +201,6 @@ def _transform_fn(transform):
         return layer.transform_images(images, sampled).numpy()
 
     return apply
-
-
-def _positional_count(function):
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):
-        return 1
-    kinds = (
-        inspect.Parameter.POSITIONAL_ONLY,
-        inspect.Parameter.POSITIONAL_OR_KEYWORD,
-    )
-    return sum(p.kind in kinds for p in parameters)
 
 
 def _num_classes(discriminator, num_classes):

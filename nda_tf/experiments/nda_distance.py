@@ -32,7 +32,7 @@ def main(argv):
     del argv
     import os
 
-    from nda_tf.contrastive import nda_distance
+    from nda_tf.experiments import nda_distance_study
 
     quiet_logs()
     labels = F.labels or [os.path.basename(d.rstrip("/")) for d in F.logdirs]
@@ -42,7 +42,7 @@ def main(argv):
             f"per logdir; received labels {labels}"
         )
     try:
-        _, summary = nda_distance.figure9(
+        _, summary = nda_distance_study.figure9(
             dict(zip(labels, F.logdirs, strict=True)),
             F.out,
             num_images=F.num_images,

@@ -67,6 +67,8 @@ def base_config():
         "lr_d": F.lr,
         "beta_1": F.beta_1,
         "seed": F.seed,
+        "eval_every": 500,
+        "eval_metrics": ["none"],
         # Short runs: average the generator over their second half.
         "ema_start": F.steps // 2,
         "ema_decay": 0.999,
@@ -78,7 +80,8 @@ def base_config():
 
 def main(argv):
     del argv
-    from nda_tf.gan import numerosity, trainer
+    from nda_tf import training
+    from nda_tf.experiments import numerosity_study
 
     common.quiet_logs()
     try:
@@ -89,12 +92,10 @@ def main(argv):
             f"be integers, received {F.negative_counts}"
         )
     logdir = F.logdir or os.path.join("runs", f"num_k{F.k}")
-    options = trainer.RunOptions(
-        save_every=500, eval_every=500, log_every=50, num_grid_samples=64
-    )
+    options = training.RunOptions(save_every=500, log_every=50)
     num_samples = 64 if F.quick else F.num_samples
     try:
-        summaries = numerosity.run_study(
+        summaries = numerosity_study.run_study(
             F.k,
             negatives,
             base_config(),
@@ -106,7 +107,7 @@ def main(argv):
         )
     except ValueError as error:
         sys.exit(f"nda_tf.experiments.numerosity: error: {error}")
-    print(numerosity.markdown(summaries, F.k), end="")
+    print(numerosity_study.markdown(summaries, F.k), end="")
     print(f"Plot: {os.path.join(os.path.abspath(logdir), 'counts.png')}")
 
 

@@ -27,6 +27,7 @@ import sys
 from absl import app, flags
 
 from nda_tf.eval import ood_run
+from nda_tf.experiments import ood_study
 from nda_tf.experiments.common import quiet_logs
 
 F = flags.FLAGS
@@ -68,7 +69,7 @@ def main(argv):
     quiet_logs()
     label = F.label if F.label == "max" else _int_label(F.label)
     try:
-        report, paths = ood_run.evaluate_run(
+        report, paths = ood_study.evaluate_run(
             F.logdir,
             in_name=F["in"].value,
             ood_names=F.ood,

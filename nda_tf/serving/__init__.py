@@ -1,6 +1,6 @@
 """Clients for OOD detectors served by TensorFlow Serving (REST and gRPC).
 
-`python -m nda_tf.serving.score --url=http://localhost:8501
+`python -m nda_tf.experiments.score --url=http://localhost:8501
 --model_name=nda_ood IMAGE_FILES...` prints a score and verdict per file.
 """
 

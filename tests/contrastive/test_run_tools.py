@@ -9,11 +9,11 @@ import pytest
 import tensorflow as tf
 
 from nda_tf import training
-from nda_tf.contrastive import evaluation, nda_distance
+from nda_tf.contrastive import evaluation
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.data import DatasetInfo
 from nda_tf.data import images as image_ops
-from nda_tf.experiments import linear_eval
+from nda_tf.experiments import linear_eval, nda_distance_study
 from nda_tf.training import CheckpointKeeper, write_json_atomic
 from tests.training.test_loop import MOCO_TINY as TINY
 
@@ -89,7 +89,7 @@ def test_linear_eval_probes_the_restored_encoder(two_runs):
 def test_figure9_distances_and_histogram(two_runs, tmp_path):
     out = str(tmp_path / "fig9.png")
     labels = {"MoCo-v2": two_runs["none"], "NDA": two_runs["jigsaw"]}
-    distances, summary = nda_distance.figure9(labels, out, num_images=24)
+    distances, summary = nda_distance_study.figure9(labels, out, num_images=24)
     # Each run's distances, recomputed from its encoder on the same images.
     moco, config = training.load_run(MOCO, two_runs["none"])
     pixels, _ = evaluation.labelled_images(config, True, 24)
@@ -106,4 +106,4 @@ def test_figure9_distances_and_histogram(two_runs, tmp_path):
     )
     assert summary["distance"]["MoCo-v2"]["images"] == 24
     with pytest.raises(ValueError, match="at least one run"):
-        nda_distance.figure9({}, out)
+        nda_distance_study.figure9({}, out)

@@ -10,9 +10,10 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from nda_tf import data
-from nda_tf.eval import ood, ood_run, ood_sets, scoring
-from nda_tf.gan import runs, trainer
+from nda_tf import data, training
+from nda_tf.eval import ood, ood_sets, scoring
+from nda_tf.experiments import ood_study
+from nda_tf.gan.recipe import GAN
 
 TINY = {
     "arch": "sngan",
@@ -22,14 +23,17 @@ TINY = {
     "batch_size": 4,
     "ema_start": 1,
     "steps": 2,
+    "eval_every": 2,
+    "num_grid_samples": 4,
+    "eval_metrics": ["none"],
 }
-OPTIONS = dict(save_every=2, eval_every=2, log_every=1, num_grid_samples=4)
+OPTIONS = dict(save_every=2, log_every=1)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 
 
 def _train(config, logdir):
-    options = trainer.RunOptions(progress=False, **OPTIONS)
-    trainer.train({**TINY, **config}, logdir, options)
+    options = training.RunOptions(progress=False, **OPTIONS)
+    training.train(GAN, {**TINY, **config}, logdir, options)
 
 
 def _rows(path):
@@ -41,7 +45,7 @@ def test_mock_cifar10_run_against_paper_set_names(tmp_path):
     logdir = str(tmp_path / "run")
     with tfds.testing.mock_data(num_examples=12):
         _train({"dataset": "cifar10", "conditional": True}, logdir)
-        report, paths = ood_run.evaluate_run(
+        report, paths = ood_study.evaluate_run(
             logdir,
             ood_names="svhn_cropped,cifar10_corrupted,noise:uniform",
             num_images=6,
@@ -49,7 +53,7 @@ def test_mock_cifar10_run_against_paper_set_names(tmp_path):
             progress=False,
         )
         # The same numbers straight from the restored discriminator.
-        gan, config = runs.load_run(logdir)
+        gan, config = training.load_run(GAN, logdir)
         test, _ = data.load("cifar10", split="test", resolution=32)
         uniform = ood_sets.noise("uniform", 6, 32)
         direct = [
@@ -74,10 +78,10 @@ def test_unprepared_datasets_fail_or_are_skipped(tmp_path):
     empty = str(tmp_path / "no_data")
     os.makedirs(empty)
     with pytest.raises(data.DatasetUnavailable, match="svhn_cropped"):
-        ood_run.evaluate_run(
+        ood_study.evaluate_run(
             logdir, ood_names="svhn_cropped", data_dir=empty, num_images=4
         )
-    report, paths = ood_run.evaluate_run(
+    report, paths = ood_study.evaluate_run(
         logdir,
         ood_names="svhn_cropped,noise:gaussian",
         data_dir=empty,

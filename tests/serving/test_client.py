@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 
 from nda_tf import serving
-from nda_tf.serving import score as score_cli
+from nda_tf.experiments import score as score_cli
 from tests.export import trained
 from tests.serving import standin
 
@@ -153,7 +153,7 @@ def test_score_command(server, expected, tmp_path):
     grey = IMAGES[4, :, :, :1]
     paths.append(str(tmp_path / "grey.png"))
     (tmp_path / "grey.png").write_bytes(tf.io.encode_png(grey).numpy())
-    command = [sys.executable, "-m", "nda_tf.serving.score"]
+    command = [sys.executable, "-m", "nda_tf.experiments.score"]
     result = subprocess.run(
         command + [f"--url={server.url}", "--model_name=nda_ood", *paths],
         capture_output=True,

@@ -1,6 +1,6 @@
 """Scores image files with an OOD detector served by TensorFlow Serving.
 
-    python -m nda_tf.serving.score --url=http://localhost:8501 \
+    python -m nda_tf.experiments.score --url=http://localhost:8501 \
         --model_name=nda_ood cat.png dog.jpg
 
 prints one line per file: its score (the discriminator logit, higher =

@@ -4,15 +4,18 @@ For each run, the cosine distance `1 - cos(h(x), h(nda(x)))` between the
 frozen encoder features of test images and of their jigsaw (or other NDA)
 versions; the same images and the same transformations for every run. An
 encoder trained with NDA should put the two further apart.
+`python -m nda_tf.experiments.nda_distance` is the command; this module
+holds the study so that it defines no flags.
 """
 
 import os
 
 import numpy as np
 
-from nda_tf.contrastive import evaluation, runs
+from nda_tf import training
+from nda_tf.contrastive import evaluation
+from nda_tf.contrastive.recipe import MOCO
 from nda_tf.data import images as image_ops
-from nda_tf.training import write_json_atomic
 
 
 def run_distances(logdirs, num_images=1000, nda="jigsaw", seed=0):
@@ -30,7 +33,7 @@ def run_distances(logdirs, num_images=1000, nda="jigsaw", seed=0):
     """
     if not logdirs:
         raise ValueError("give at least one run directory")
-    loaded = {label: runs.load_run(d) for label, d in logdirs.items()}
+    loaded = {label: training.load_run(MOCO, d) for label, d in logdirs.items()}
     first = next(iter(loaded.values()))[1]
     for label, (_, config) in loaded.items():
         if config["resolution"] != first["resolution"]:
@@ -38,7 +41,7 @@ def run_distances(logdirs, num_images=1000, nda="jigsaw", seed=0):
                 f"run {label!r} has resolution {config['resolution']}, the "
                 f"first run {first['resolution']}: compare runs of one size"
             )
-    pixels, _ = runs.labelled_images(first, True, num_images, seed)
+    pixels, _ = evaluation.labelled_images(first, True, num_images, seed)
     images = image_ops.to_float(pixels).numpy()
     return {
         label: evaluation.nda_cosine_distance(moco.encoder, images, nda, seed)
@@ -61,12 +64,12 @@ def summarize(distances):
 
 def plot(distances, path, nda="jigsaw"):
     """Overlaid histograms of the distances of each run, saved as a PNG."""
-    import matplotlib
+    # A bare Figure renders with Agg on savefig: no pyplot, so the user's
+    # matplotlib backend is left as it was.
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    figure, axes = pyplot.subplots(figsize=(6, 4), dpi=120)
+    figure = Figure(figsize=(6, 4), dpi=120)
+    axes = figure.subplots()
     everything = np.concatenate(list(distances.values()))
     bins = np.linspace(
         min(0.0, everything.min()), max(everything.max(), 1e-3), 41
@@ -87,7 +90,6 @@ def plot(distances, path, nda="jigsaw"):
     if folder:
         os.makedirs(folder, exist_ok=True)
     figure.savefig(path)
-    pyplot.close(figure)
     return path
 
 
@@ -100,5 +102,5 @@ def figure9(logdirs, out, num_images=1000, nda="jigsaw", seed=0):
         "runs": {k: os.path.abspath(v) for k, v in logdirs.items()},
         "distance": summarize(distances),
     }
-    write_json_atomic(os.path.splitext(out)[0] + ".json", summary)
+    training.write_json_atomic(os.path.splitext(out)[0] + ".json", summary)
     return distances, summary

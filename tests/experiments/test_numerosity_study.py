@@ -6,8 +6,9 @@ import os
 import numpy as np
 import pytest
 
+from nda_tf import training
 from nda_tf.eval import numerosity as counting
-from nda_tf.gan import numerosity, trainer
+from nda_tf.experiments import numerosity_study
 
 QUICK = {
     "arch": "sngan",
@@ -18,11 +19,13 @@ QUICK = {
     "d_steps": 2,
     "ema_start": 1,
     "seed": 3,
+    "num_grid_samples": 16,
+    "eval_metrics": ["none"],
 }
 
 
 def test_the_two_runs_differ_only_in_their_nda():
-    configs = numerosity.study_configs(6, [4, 5, 7], QUICK)
+    configs = numerosity_study.study_configs(6, [4, 5, 7], QUICK)
     plain, nda = configs["without NDA"], configs["with NDA"]
     assert (
         plain["dataset"]
@@ -35,12 +38,12 @@ def test_the_two_runs_differ_only_in_their_nda():
         k: v for k, v in nda.items() if k != "nda"
     }
     with pytest.raises(ValueError, match="exclude k=6"):
-        numerosity.study_configs(6, [5, 6], QUICK)
+        numerosity_study.study_configs(6, [5, 6], QUICK)
 
 
 def test_the_study_trains_both_runs_and_writes_its_reports(tmp_path):
-    options = trainer.RunOptions(progress=False, num_grid_samples=16)
-    summaries = numerosity.run_study(
+    options = training.RunOptions(progress=False)
+    summaries = numerosity_study.run_study(
         2, [1, 3], QUICK, str(tmp_path), num_samples=32, options=options
     )
     assert list(summaries) == ["without NDA", "with NDA"]
@@ -68,7 +71,7 @@ def test_markdown_table_of_hand_made_counts():
         "a": counting.summarize_counts(np.array([2, 2, 1, 3]), target=2),
         "b": counting.summarize_counts(np.array([2, 2, 2, 2]), target=2),
     }
-    lines = numerosity.markdown(summaries, 2).splitlines()
+    lines = numerosity_study.markdown(summaries, 2).splitlines()
     assert lines[0] == (
         "| run | exactly 2 | mean abs(count - 2) | mean count | 0 | 1 | 2 | 3 |"
     )

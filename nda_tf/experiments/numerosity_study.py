@@ -3,7 +3,8 @@
 Two GANs are trained from the same seed on images with exactly `k` dots:
 one plain, one whose NDA is images with other counts (`OtherDots`). Each
 then generates images whose dots are counted; the distributions are
-compared (the paper's Figure 6(a)).
+compared (the paper's Figure 6(a)). `python -m nda_tf.experiments.numerosity`
+is the command; this module holds the study so that it defines no flags.
 """
 
 import json
@@ -12,8 +13,10 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from nda_tf import training
 from nda_tf.eval import numerosity
-from nda_tf.gan import monitoring, trainer
+from nda_tf.gan import monitoring
+from nda_tf.gan.recipe import GAN
 
 RUNS = ("without NDA", "with NDA")
 
@@ -24,7 +27,7 @@ def study_configs(k, negative_counts, base, radius=3):
     Args:
         k: int, the dot count of every training image.
         negative_counts: ints, the counts of the NDA images.
-        base: dict of other `nda_tf.gan.runs.DEFAULTS` overrides (shared).
+        base: dict of other GAN recipe options (shared).
         radius: dot radius of training and NDA images.
     """
     negative_counts = tuple(int(c) for c in negative_counts)
@@ -70,7 +73,7 @@ def run_study(
     summaries = {}
     for name, config in configs.items():
         run_dir = os.path.join(logdir, name.replace(" ", "_").lower())
-        gan, _ = trainer.train(config, run_dir, options)
+        gan, _ = training.train(GAN, config, run_dir, options)
         images = gan.generate(
             num_samples, seed=config.get("seed", 0) + 7, use_ema=use_ema
         )
