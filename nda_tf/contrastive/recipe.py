@@ -16,16 +16,15 @@ from nda_tf.contrastive.augment import MoCoV2Augment, two_views
 from nda_tf.contrastive.moco import MoCo
 from nda_tf.models import resnet
 from nda_tf.training import Evaluator, Option, Recipe, learning_rate
+from nda_tf.training.recipe import data_options, watch_option
 
 _POSITIVE = {"low": 0.0, "low_open": True}
 _OPTIONS = (
-    Option(
-        "dataset",
+    *data_options(
         "cifar10",
         "tfds name (cifar10, cifar100, stl10, ...), folder:PATH, npz:PATH "
         "or dots(counts=(2,4,6)).",
     ),
-    Option("split", "train", "tfds split to train on."),
     Option(
         "test_dataset",
         None,
@@ -33,8 +32,6 @@ _OPTIONS = (
         kind="str",
     ),  # fmt: skip
     Option("test_split", "test", "Split of the test set."),
-    Option("data_dir", None, "tfds data directory.", kind="str"),
-    Option("resolution", None, "Image size (default: dataset's).", kind="int"),
     Option("arch", "resnet18", "Encoder.", choices=resnet.BACKBONES),
     Option(
         "width", None, "First-stage channels (default: arch's).", kind="int"
@@ -77,30 +74,30 @@ _OPTIONS = (
         kind="bool",
     ),  # fmt: skip
     # How the run is watched: not in config.json.
-    Option(
-        "eval_every", 5000, "Steps between kNN evaluations.", recorded=False
-    ),
-    Option("knn_k", 200, "Neighbours of the kNN monitor.", recorded=False),
-    Option(
-        "knn_examples",
-        10000,
-        "Bank and test images of the kNN monitor.",
-        recorded=False,
-    ),  # fmt: skip
+    watch_option("eval_every", 5000, "Steps between kNN evaluations."),
+    watch_option("knn_k", 200, "Neighbours of the kNN monitor."),
+    watch_option("knn_examples", 10000, "kNN monitor's bank and test images."),
 )
+
+
+# The options that are `MoCo`'s constructor arguments of the same name.
+_MOCO_ARGUMENTS = (
+    "nda", "queue_size", "temperature", "momentum", "projection_dim",
+    "hidden_dim", "bn_splits", "seed",
+)  # fmt: skip
 
 
 class MoCoRecipe(Recipe):
     """MoCo-v2 with NDA negatives (`nda_tf.contrastive.MoCo`) on the loop."""
 
     name = "moco"
+    exports = ("encoder",)
     options = _OPTIONS
     resume_keys = (
         "dataset", "split", "resolution", "arch", "width", "stem", "nda",
         "queue_size", "projection_dim", "hidden_dim", "batch_size", "seed",
         "mixed_precision",
     )  # fmt: skip
-    exports = ("encoder",)
 
     def validate(self, c, replicas):
         if c["bn_splits"] is None:
@@ -129,17 +126,7 @@ class MoCoRecipe(Recipe):
         encoder = resnet.build_backbone(
             c["arch"], input_shape=(size, size, 3), **kwargs
         )
-        moco = MoCo(
-            encoder,
-            nda=c["nda"],
-            queue_size=c["queue_size"],
-            temperature=c["temperature"],
-            momentum=c["momentum"],
-            projection_dim=c["projection_dim"],
-            hidden_dim=c["hidden_dim"],
-            bn_splits=c["bn_splits"],
-            seed=c["seed"],
-        )
+        moco = MoCo(encoder, **{k: c[k] for k in _MOCO_ARGUMENTS})
         if compile:
             moco.compile(optimizer=_optimizer(c))
         return moco

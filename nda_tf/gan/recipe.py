@@ -16,20 +16,17 @@ from nda_tf import models, transforms
 from nda_tf.gan import losses, monitoring
 from nda_tf.gan.nda_gan import NDAGAN
 from nda_tf.training import Evaluator, Option, Recipe, learning_rate
+from nda_tf.training.recipe import data_options, watch_option
 from nda_tf.transforms import sampling as random
 
 METRICS = ("fid", "kid", "is")
 
 _OPTIONS = (
-    Option(
-        "dataset",
+    *data_options(
         "cifar10",
         "tfds name (cifar10, cifar100, celeb_a, stl10, svhn_cropped), "
         "folder:PATH, npz:PATH, dots or dots(counts=(6,), radius=3).",
     ),
-    Option("split", "train", "tfds split to train on."),
-    Option("data_dir", None, "tfds data directory.", kind="str"),
-    Option("resolution", None, "Image size (default: dataset's).", kind="int"),
     Option("conditional", False, "Class-conditional GAN."),
     Option("arch", "biggan", "Architecture.", choices=models.ARCHITECTURES),
     Option("ch", 64, "Channel multiplier (64: the paper's nets)."),
@@ -83,55 +80,42 @@ _OPTIONS = (
     Option("ema_start", 1000, "G steps before EMA averaging.", low=0),
     Option("loss", "hinge", "GAN loss.", choices=losses.LOSSES),
     # How the run is watched, not what it learns: not in config.json.
-    Option("eval_every", 5000, "Steps between evaluations.", recorded=False),
-    Option(
-        "num_grid_samples", 64, "Images in each sample grid.", recorded=False
-    ),
-    Option(
+    watch_option("eval_every", 5000, "Steps between evaluations."),
+    watch_option("num_grid_samples", 64, "Images in each sample grid."),
+    watch_option(
         "eval_metrics",
         ["fid", "kid"],
         "Any of fid, kid, is, or none; the first (fid if given) picks best/.",
         kind="list",
         choices=METRICS + ("none",),
-        recorded=False,
     ),
-    Option(
+    watch_option(
         "eval_backbone",
         "inception",
         "inception (the TF graph; the only one comparable with published "
         "FIDs), inception_v3_keras or efficientnet_lite0 (works offline).",
-        recorded=False,
     ),
-    Option(
-        "eval_weights",
-        None,
-        "Backbone weights file.",
-        kind="str",
-        recorded=False,
+    watch_option(
+        "eval_weights", None, "Backbone weights file.", kind="str"
     ),  # fmt: skip
-    Option(
-        "eval_download",
-        False,
-        "Download missing backbone weights once.",
-        recorded=False,
+    watch_option(
+        "eval_download", False, "Download missing backbone weights once."
     ),  # fmt: skip
-    Option(
-        "eval_cache_dir",
-        None,
-        "Cache of weights and stats.",
-        kind="str",
-        recorded=False,
+    watch_option(
+        "eval_cache_dir", None, "Cache of weights and stats.", kind="str"
     ),  # fmt: skip
-    Option(
-        "eval_split", "test", "Split of the reference images.", recorded=False
-    ),
-    Option(
-        "eval_num_samples",
-        10000,
-        "Generated images per FID/KID evaluation.",
-        recorded=False,
+    watch_option("eval_split", "test", "Split of the reference images."),
+    watch_option(
+        "eval_num_samples", 10000, "Generated images per FID/KID evaluation."
     ),  # fmt: skip
 )
+
+
+# The options that are `NDAGAN`'s constructor arguments of the same name.
+_NDAGAN_ARGUMENTS = (
+    "nda", "lam", "d_steps", "z_dim", "num_classes", "loss", "ema_decay",
+    "ema_start", "seed",
+)  # fmt: skip
 
 
 class GANRecipe(Recipe):
@@ -174,19 +158,8 @@ class GANRecipe(Recipe):
                 tf.distribute.get_strategy().num_replicas_in_sync > 1
             ),
         )
-        gan = NDAGAN(
-            generator,
-            discriminator,
-            nda=c["nda"],
-            lam=c["lam"],
-            d_steps=c["d_steps"],
-            z_dim=c["z_dim"],
-            num_classes=c["num_classes"],
-            loss=c["loss"],
-            ema_decay=c["ema_decay"],
-            ema_start=c["ema_start"],
-            seed=c["seed"],
-        )
+        arguments = {k: c[k] for k in _NDAGAN_ARGUMENTS}
+        gan = NDAGAN(generator, discriminator, **arguments)
         if compile:
             gan.compile(
                 d_optimizer=_adam(c, c["lr_d"]), g_optimizer=_adam(c, c["lr_g"])

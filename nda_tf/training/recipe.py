@@ -25,6 +25,26 @@ COMMON_OPTIONS = (
         "strategy", "default", "tf.distribute strategy.", choices=STRATEGIES
     ),
 )
+
+
+def data_options(dataset, help):
+    """The options of the training source that `Recipe.stream` reads."""
+    return (
+        Option("dataset", dataset, help),
+        Option("split", "train", "tfds split to train on."),
+        Option("data_dir", None, "tfds data directory.", kind="str"),
+        Option(
+            "resolution", None, "Image size (default: dataset's).", kind="int"
+        ),
+    )
+
+
+def watch_option(name, default, help, **kwargs):
+    """An option of how a run is watched (evaluation, samples): not part
+    of the run, so not recorded in config.json nor compared on resume."""
+    return Option(name, default, help, recorded=False, **kwargs)
+
+
 # Derived from the data when a run starts, recorded in config.json.
 DERIVED = ("num_classes", "num_examples")
 
