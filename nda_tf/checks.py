@@ -35,6 +35,7 @@ def check_number(
 
 def _interval(low, high, low_open, high_open):
     """'> 0', '<= 1' or 'in (0, 1]': the bounds as a reader writes them."""
+    low, high = _plain(low), _plain(high)
     if high is None:
         return (
             "a number" if low is None else f"{'>' if low_open else '>='} {low}"
@@ -43,3 +44,8 @@ def _interval(low, high, low_open, high_open):
         return f"{'<' if high_open else '<='} {high}"
     left, right = "(" if low_open else "[", ")" if high_open else "]"
     return f"in {left}{low}, {high}{right}"
+
+
+def _plain(bound):
+    # 0.0 reads as 0, 1e-08 stays as it is.
+    return bound if bound is None else f"{bound:g}"

@@ -44,7 +44,8 @@ def define_flags(options, flag_values=FLAGS):
     option's choices (its registry)."""
     for option in options:
         args = (option.name, option.default, option.help)
-        kwargs = {"flag_values": flag_values}
+        # Listed by --help as the running command's own flags.
+        kwargs = {"flag_values": flag_values, "module_name": sys.argv[0]}
         allowed = option.allowed()
         if option.kind == "bool":
             flags.DEFINE_boolean(*args, **kwargs)
@@ -55,7 +56,10 @@ def define_flags(options, flag_values=FLAGS):
         elif option.kind == "list":
             flags.DEFINE_list(*args, **kwargs)
         elif allowed is not None:
-            flags.DEFINE_enum(*args, [str(a) for a in allowed], **kwargs)
+            values = [str(a) for a in allowed]
+            flags.DEFINE_enum(
+                option.name, option.default, values, option.help, **kwargs
+            )
         else:
             flags.DEFINE_string(*args, **kwargs)
 

@@ -136,7 +136,7 @@ def export_run(logdir, out, what=None, checkpoint="latest", **options):
         "logdir": os.path.abspath(logdir),
         "checkpoint": checkpoint,
         "step": config["step"],
-        "config": config,
+        "config": training.read_config(logdir),
         "transform": config.get("nda"),
         "lam": config.get("lam"),
         "evaluation": latest_scalars(os.path.join(logdir, "eval")),

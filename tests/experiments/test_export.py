@@ -90,7 +90,7 @@ def test_export_run_arguments(run_dir, tmp_path):
     assert list(paths) == ["generator"]
     with pytest.raises(ValueError, match="what must list"):
         export_cli.export_run(str(run_dir), str(tmp_path), ["critic"])
-    with pytest.raises(ValueError, match="not a GAN run"):
+    with pytest.raises(ValueError, match="not a run directory"):
         export_cli.export_run(str(tmp_path), str(tmp_path), ["generator"])
 
 
