@@ -4,7 +4,7 @@ views (the pipeline of Chen et al. 2020, torchvision semantics)."""
 import keras
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
@@ -87,9 +87,9 @@ class MoCoV2Augment(keras.layers.Layer):
     def get_random_transformation(self, images, seed):
         """A dict of per-image crop boxes, jitter factors and coin flips."""
         batch = tf.shape(images)[0]
-        seeds = sampling.split_seed(tf.cast(seed, tf.int64), 9)
-        area = sampling.uniform([batch], seeds[0], *self.scale)
-        log_ratio = sampling.uniform(
+        seeds = nda_random.split_seed(tf.cast(seed, tf.int64), 9)
+        area = nda_random.uniform([batch], seeds[0], *self.scale)
+        log_ratio = nda_random.uniform(
             [batch],
             seeds[1],
             tf.math.log(self.ratio[0]),
@@ -98,22 +98,22 @@ class MoCoV2Augment(keras.layers.Layer):
         ratio = tf.exp(log_ratio)
         height = tf.minimum(tf.sqrt(area / ratio), 1.0)
         width = tf.minimum(tf.sqrt(area * ratio), 1.0)
-        top = sampling.uniform([batch], seeds[2]) * (1.0 - height)
-        left = sampling.uniform([batch], seeds[3]) * (1.0 - width)
+        top = nda_random.uniform([batch], seeds[2]) * (1.0 - height)
+        left = nda_random.uniform([batch], seeds[3]) * (1.0 - width)
         b, c, s, h = self.jitter
-        factors = sampling.uniform([batch, 4], seeds[4])
+        factors = nda_random.uniform([batch, 4], seeds[4])
         low = tf.constant([1 - b, 1 - c, 1 - s, -h])
         high = tf.constant([1 + b, 1 + c, 1 + s, h])
-        coins = sampling.uniform([batch, 4], seeds[5])
+        coins = nda_random.uniform([batch, 4], seeds[5])
         return {
             "boxes": tf.stack([top, left, top + height, left + width], 1),
             "jitter": low + factors * (high - low),
-            "order": tf.argsort(sampling.uniform([batch, 4], seeds[6]), 1),
+            "order": tf.argsort(nda_random.uniform([batch, 4], seeds[6]), 1),
             "apply_jitter": coins[:, 0] < self.jitter_p,
             "gray": coins[:, 1] < self.gray_p,
             "blur": coins[:, 2] < 0.5,
             "flip": coins[:, 3] < 0.5,
-            "sigma": sampling.uniform([batch], seeds[7], 0.1, 2.0),
+            "sigma": nda_random.uniform([batch], seeds[7], 0.1, 2.0),
         }
 
     def transform_images(self, images, t):
@@ -165,8 +165,8 @@ def two_views(batches, augment, seed=0, start=0):
 
     def views(index, batch):
         images, labels = batch
-        step_seed = sampling.fold_in(base, index + start)
-        query_seed, key_seed = sampling.split_seed(step_seed, 2)
+        step_seed = nda_random.fold_in(base, index + start)
+        query_seed, key_seed = nda_random.split_seed(step_seed, 2)
         query = augment(images, seed=query_seed)
         key = augment(images, seed=key_seed)
         return (query, key), labels

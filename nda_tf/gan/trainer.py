@@ -12,6 +12,7 @@ import keras
 import tensorflow as tf
 
 from nda_tf import data, transforms
+from nda_tf import random as nda_random
 from nda_tf.gan import monitoring, runs
 from nda_tf.training import (
     CheckpointKeeper,
@@ -24,7 +25,6 @@ from nda_tf.training import (
     step_function,
     write_run_config,
 )
-from nda_tf.transforms import sampling
 
 _LOG = logging.getLogger("nda_tf")
 
@@ -253,12 +253,12 @@ def _with_pda(dataset, config, start):
     def augment(index, batch):
         images, labels = batch
         key = tf.stack([tf.constant(seed, tf.int64), index])
-        apply_seed, choose_seed = sampling.split_seed(key, 2)
+        apply_seed, choose_seed = nda_random.split_seed(key, 2)
         transformation = layer.get_random_transformation(
             images, seed=apply_seed
         )
         changed = layer.transform_images(images, transformation)
-        chosen = sampling.uniform([tf.shape(images)[0], 1, 1, 1], choose_seed)
+        chosen = nda_random.uniform([tf.shape(images)[0], 1, 1, 1], choose_seed)
         return tf.where(chosen < probability, changed, images), labels
 
     return dataset.enumerate(start).map(augment)

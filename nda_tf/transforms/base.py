@@ -5,7 +5,7 @@ import numbers
 import keras
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
 
 
 def fold_time_into_channels(images):
@@ -132,7 +132,7 @@ class NDATransform(keras.layers.Layer):
             seed = self.seed_generator.next()
         elif isinstance(seed, numbers.Integral):
             seed = tf.constant([seed, 0], tf.int64)
-        return sampling.replica_seed(seed)
+        return nda_random.replica_seed(seed)
 
     def _check_images(self, images):
         images = tf.convert_to_tensor(images)

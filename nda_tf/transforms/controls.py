@@ -7,7 +7,7 @@ show which transforms make useful negatives (Table 1, Appendix O).
 import keras
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
 from nda_tf.transforms.base import NDATransform
 
 _PAD_MODES = {
@@ -63,7 +63,7 @@ class RandomCrop(NDATransform):
                     f"{self.fill_mode} padding of {self.padding} needs an "
                     f"image {axis} above it; received {axis} {size}"
                 )
-        offset = sampling.uniform_int(
+        offset = nda_random.uniform_int(
             [batch_size, 2], seed, 0, 2 * self.padding
         )
         return {"offset": offset}
@@ -108,7 +108,7 @@ class _Flip(NDATransform):
         self.probability = float(probability)
 
     def sample(self, batch_size, height, width, seed):
-        draw = sampling.uniform([batch_size], seed)
+        draw = nda_random.uniform([batch_size], seed)
         return {"flip": draw < self.probability}
 
     def apply(self, images, transformation):
@@ -222,7 +222,7 @@ class GaussianNoise(NDATransform):
         if images.shape.rank == 5:
             # One noise pattern for all frames of a clip, as for any NDA.
             shape = tf.tensor_scatter_nd_update(shape, [[1]], [1])
-        noise = sampling.normal(
+        noise = nda_random.normal(
             shape, transformation["noise_seed"], dtype=images.dtype
         )
         noisy = images + self.stddev * noise

@@ -3,7 +3,7 @@
 import keras
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
 from nda_tf.transforms.base import NDATransform
 
 
@@ -48,10 +48,10 @@ class Mixup(NDATransform):
         self.alpha = float(alpha)
 
     def sample(self, batch_size, height, width, seed):
-        partner_seed, gamma_seed = sampling.split_seed(seed, 2)
+        partner_seed, gamma_seed = nda_random.split_seed(seed, 2)
         return {
-            "partner": sampling.derangement(batch_size, partner_seed),
-            "gamma": sampling.symmetric_beta(
+            "partner": nda_random.derangement(batch_size, partner_seed),
+            "gamma": nda_random.symmetric_beta(
                 batch_size, self.alpha, gamma_seed
             ),
         }

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
 from nda_tf.transforms.base import NDATransform, fold_time_into_channels
 
 
@@ -64,7 +64,7 @@ class OtherSamples(NDATransform):
     def sample(self, batch_size, height, width, seed):
         if self._bank is None:
             return {"samples": self.source(batch_size, seed)}
-        indices = sampling.uniform(
+        indices = nda_random.uniform(
             [batch_size], seed, maxval=tf.shape(self._bank)[0], dtype=tf.int32
         )
         return {"indices": indices}

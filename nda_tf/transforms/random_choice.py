@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
 from nda_tf.transforms.base import (
     NDATransform,
     fold_time_into_channels,
@@ -71,12 +71,12 @@ class RandomChoice(NDATransform):
         self.built = True
 
     def sample(self, batch_size, height, width, seed):
-        seeds = sampling.split_seed(seed, len(self.transforms) + 1)
+        seeds = nda_random.split_seed(seed, len(self.transforms) + 1)
         probabilities = self.probabilities or [1.0] * len(self.transforms)
         # Inverse CDF rather than tf.random.stateless_categorical, which
         # does not compile with XLA on CPU.
         edges = np.cumsum(probabilities[:-1]) / sum(probabilities)
-        draw = sampling.uniform([batch_size], seeds[0])
+        draw = nda_random.uniform([batch_size], seeds[0])
         choice = tf.reduce_sum(
             tf.cast(draw[:, None] >= tf.constant(edges, tf.float32), tf.int32),
             axis=1,

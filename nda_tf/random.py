@@ -1,8 +1,9 @@
-"""Vectorized, stateless samplers shared by the transforms.
+"""Stateless random draws shared by the transforms, the GAN and MoCo.
 
 Every sampler takes a `[2]` integer seed and draws with TensorFlow's stateless
 ops, so the same seed gives the same numbers eagerly, inside `tf.function`,
-under XLA and in `tf.data`. None of them loops over images.
+under XLA and in `tf.data`; `replica_seed` gives each replica its own numbers.
+None of them loops over images.
 """
 
 import math
