@@ -228,8 +228,7 @@ class MoCo(keras.Model):
 
     def _negative(self, images, seed):
         # The transform folds the replica id into the seed itself.
-        transformation = self.nda.get_random_transformation(images, seed=seed)
-        return self.nda.transform_images(images, transformation)
+        return self.nda.transform_with_seed(images, seed)
 
     @staticmethod
     def _normalized(embeddings):

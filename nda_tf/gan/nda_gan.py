@@ -242,9 +242,7 @@ class NDAGAN(keras.Model):
         # Seeded from the GAN's own generator, so that the model's `seed`
         # and checkpointed RNG state govern the negatives too.
         # The transform folds the replica id into the seed itself.
-        seed = self.seed_generator.next()
-        transformation = self.nda.get_random_transformation(images, seed=seed)
-        return self.nda.transform_images(images, transformation)
+        return self.nda.transform_with_seed(images, self.seed_generator.next())
 
     def _penalty(self, images, labels, batches):
         def critic(x, y):

@@ -254,10 +254,7 @@ def _with_pda(dataset, config, start):
         images, labels = batch
         key = tf.stack([tf.constant(seed, tf.int64), index])
         apply_seed, choose_seed = nda_random.split_seed(key, 2)
-        transformation = layer.get_random_transformation(
-            images, seed=apply_seed
-        )
-        changed = layer.transform_images(images, transformation)
+        changed = layer.transform_with_seed(images, apply_seed)
         chosen = nda_random.uniform([tf.shape(images)[0], 1, 1, 1], choose_seed)
         return tf.where(chosen < probability, changed, images), labels
 
