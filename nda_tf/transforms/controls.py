@@ -8,6 +8,7 @@ import keras
 import tensorflow as tf
 
 from nda_tf import random as nda_random
+from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform
 
 _PAD_MODES = {
@@ -17,6 +18,7 @@ _PAD_MODES = {
 }
 
 
+@registry.register("random_crop")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class RandomCrop(NDATransform):
     """Pads each image by `padding` pixels and crops it back at random.
@@ -127,6 +129,7 @@ class _Flip(NDATransform):
         return config
 
 
+@registry.register("horizontal_flip")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class HorizontalFlip(_Flip):
     """Mirrors each image left-right with probability `probability`.
@@ -149,6 +152,7 @@ class HorizontalFlip(_Flip):
     _axis = 2
 
 
+@registry.register("vertical_flip")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class VerticalFlip(_Flip):
     """Turns each image upside down with probability `probability`.
@@ -171,6 +175,7 @@ class VerticalFlip(_Flip):
     _axis = 1
 
 
+@registry.register("gaussian_noise")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class GaussianNoise(NDATransform):
     """Adds independent Gaussian noise to every pixel.

@@ -4,9 +4,11 @@ import keras
 import tensorflow as tf
 
 from nda_tf import random as nda_random
+from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform, select
 
 
+@registry.register("cutout")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class Cutout(NDATransform):
     """Fills a large random rectangle with its own mean colour.
@@ -49,6 +51,7 @@ class Cutout(NDATransform):
         return select(inside, mean, images)
 
 
+@registry.register("cutmix")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class CutMix(NDATransform):
     """Pastes a large random rectangle of a partner image into each image.

@@ -4,9 +4,11 @@ import keras
 import tensorflow as tf
 
 from nda_tf import random as nda_random
+from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform
 
 
+@registry.register("jigsaw")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class Jigsaw(NDATransform):
     """Cuts each image into a `grid x grid` array of tiles and shuffles them.

@@ -4,9 +4,11 @@ import keras
 import tensorflow as tf
 
 from nda_tf import random as nda_random
+from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform
 
 
+@registry.register("mixup")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class Mixup(NDATransform):
     """Blends each image with a partner: `gamma * x + (1 - gamma) * partner`.

@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from nda_tf import random as nda_random
+from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform, select
 
 # Values of transformation["direction"].
@@ -11,6 +12,7 @@ TOP_BOTTOM = 0
 LEFT_RIGHT = 1
 
 
+@registry.register("stitch")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class Stitch(NDATransform):
     """Joins half of each image to the other half of a partner image.
