@@ -4,11 +4,12 @@ views (the pipeline of Chen et al. 2020, torchvision semantics)."""
 import keras
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
+from nda_tf.transforms.base import NDATransform
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
-class MoCoV2Augment(keras.layers.Layer):
+class MoCoV2Augment(NDATransform):
     """Random resized crop, colour jitter, grayscale, blur, horizontal flip.
 
     Per image: a crop of `scale` of the area and aspect ratio in `ratio`,
@@ -17,8 +18,9 @@ class MoCoV2Augment(keras.layers.Layer):
     `[-h, h]` turns, in random order; grayscale with probability `gray_p`;
     a Gaussian blur (sigma in [0.1, 2], kernel of about a tenth of the image)
     with probability 0.5 when `blur` is on; a horizontal flip with
-    probability 0.5. Sampling and applying are separate, and every draw is
-    stateless: the same seed gives the same views eagerly and in `tf.data`.
+    probability 0.5. It follows the `NDATransform` protocol (sampling and
+    applying are separate) and every draw is stateless: the same seed gives
+    the same views eagerly and in `tf.data`.
 
     Args:
         resolution: int, output height and width.
@@ -29,19 +31,25 @@ class MoCoV2Augment(keras.layers.Layer):
         gray_p: probability of grayscale.
         blur: bool; default on for images of 64 pixels and more (MoCo-v2
             blurs ImageNet images, CIFAR recipes do not).
+        seed: optional int, for calls without an explicit seed.
 
     Call arguments:
         images: float `[B, H, W, 3]` in [-1, 1].
-        seed: `[2]` int seed; required (pass a seed per batch).
+        training: bool; when False the images are returned unchanged.
 
-    Example:
+    Example (a seed per batch, as `two_views` does):
 
-    >>> augment = MoCoV2Augment(32)
-    >>> views = augment(images, seed=[0, step])  # doctest: +SKIP
+    >>> augment = MoCoV2Augment(16)
+    >>> augment.transform_with_seed(tf.zeros([2, 32, 32, 3]), [0, 7]).shape
+    TensorShape([2, 16, 16, 3])
 
     Reference: Chen, Fan, Girshick, He, "Improved Baselines with Momentum
     Contrastive Learning", 2020.
     """
+
+    # New pixel values (float32 for integer inputs); clips are not supported.
+    computes_values = True
+    folds_time = False
 
     def __init__(
         self,
@@ -52,10 +60,10 @@ class MoCoV2Augment(keras.layers.Layer):
         jitter_p=0.8,
         gray_p=0.2,
         blur=None,
+        seed=None,
         **kwargs,
     ):
-        kwargs.setdefault("autocast", False)
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
         if int(resolution) < 2:
             raise ValueError(f"resolution must be >= 2, received {resolution}")
         if not 0 < scale[0] <= scale[1] <= 1:
@@ -77,48 +85,41 @@ class MoCoV2Augment(keras.layers.Layer):
         self.jitter_p = float(jitter_p)
         self.gray_p = float(gray_p)
         self.blur = self.resolution >= 64 if blur is None else bool(blur)
-        self.built = True
 
-    def call(self, images, seed):
-        images = tf.convert_to_tensor(images, tf.float32)
-        transformation = self.get_random_transformation(images, seed)
-        return self.transform_images(images, transformation)
-
-    def get_random_transformation(self, images, seed):
+    def sample(self, batch_size, height, width, seed):
         """A dict of per-image crop boxes, jitter factors and coin flips."""
-        batch = tf.shape(images)[0]
-        seeds = sampling.split_seed(tf.cast(seed, tf.int64), 9)
-        area = sampling.uniform([batch], seeds[0], *self.scale)
-        log_ratio = sampling.uniform(
-            [batch],
+        seeds = nda_random.split_seed(seed, 9)
+        area = nda_random.uniform([batch_size], seeds[0], *self.scale)
+        log_ratio = nda_random.uniform(
+            [batch_size],
             seeds[1],
             tf.math.log(self.ratio[0]),
             tf.math.log(self.ratio[1]),
         )
         ratio = tf.exp(log_ratio)
-        height = tf.minimum(tf.sqrt(area / ratio), 1.0)
-        width = tf.minimum(tf.sqrt(area * ratio), 1.0)
-        top = sampling.uniform([batch], seeds[2]) * (1.0 - height)
-        left = sampling.uniform([batch], seeds[3]) * (1.0 - width)
+        crop_h = tf.minimum(tf.sqrt(area / ratio), 1.0)
+        crop_w = tf.minimum(tf.sqrt(area * ratio), 1.0)
+        top = nda_random.uniform([batch_size], seeds[2]) * (1.0 - crop_h)
+        left = nda_random.uniform([batch_size], seeds[3]) * (1.0 - crop_w)
         b, c, s, h = self.jitter
-        factors = sampling.uniform([batch, 4], seeds[4])
+        factors = nda_random.uniform([batch_size, 4], seeds[4])
         low = tf.constant([1 - b, 1 - c, 1 - s, -h])
         high = tf.constant([1 + b, 1 + c, 1 + s, h])
-        coins = sampling.uniform([batch, 4], seeds[5])
+        coins = nda_random.uniform([batch_size, 4], seeds[5])
         return {
-            "boxes": tf.stack([top, left, top + height, left + width], 1),
+            "boxes": tf.stack([top, left, top + crop_h, left + crop_w], 1),
             "jitter": low + factors * (high - low),
-            "order": tf.argsort(sampling.uniform([batch, 4], seeds[6]), 1),
+            "order": tf.argsort(
+                nda_random.uniform([batch_size, 4], seeds[6]), 1
+            ),
             "apply_jitter": coins[:, 0] < self.jitter_p,
             "gray": coins[:, 1] < self.gray_p,
             "blur": coins[:, 2] < 0.5,
             "flip": coins[:, 3] < 0.5,
-            "sigma": sampling.uniform([batch], seeds[7], 0.1, 2.0),
+            "sigma": nda_random.uniform([batch_size], seeds[7], 0.1, 2.0),
         }
 
-    def transform_images(self, images, t):
-        """Applies a transformation from `get_random_transformation`."""
-        images = tf.convert_to_tensor(images, tf.float32)
+    def apply(self, images, t):
         batch = tf.shape(images)[0]
         x = tf.image.crop_and_resize(
             (images + 1.0) / 2.0,
@@ -165,10 +166,10 @@ def two_views(batches, augment, seed=0, start=0):
 
     def views(index, batch):
         images, labels = batch
-        step_seed = sampling.fold_in(base, index + start)
-        query_seed, key_seed = sampling.split_seed(step_seed, 2)
-        query = augment(images, seed=query_seed)
-        key = augment(images, seed=key_seed)
+        step_seed = nda_random.fold_in(base, index + start)
+        query_seed, key_seed = nda_random.split_seed(step_seed, 2)
+        query = augment.transform_with_seed(images, query_seed)
+        key = augment.transform_with_seed(images, key_seed)
         return (query, key), labels
 
     return batches.enumerate().map(views, num_parallel_calls=tf.data.AUTOTUNE)

@@ -7,7 +7,7 @@ gathers are no-ops.
 import keras
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
 
 
 def replica_info():
@@ -62,7 +62,7 @@ def shuffled_call(network, images, splits, seed):
     local = tf.shape(images)[0]
     everything = all_gather(images)
     total = tf.shape(everything)[0]
-    order = tf.argsort(sampling.uniform([total], seed), stable=True)
+    order = tf.argsort(nda_random.uniform([total], seed), stable=True)
     mine = order[replica * local : (replica + 1) * local]
     outputs = split_call(network, tf.gather(everything, mine), splits)
     gathered = all_gather(outputs)

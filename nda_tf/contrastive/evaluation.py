@@ -215,8 +215,8 @@ def nda_cosine_distance(encoder, images, nda="jigsaw", seed=0, batch_size=256):
     negatives = []
     for start in range(0, len(images), batch_size):
         batch = images[start : start + batch_size]
-        t = transform.get_random_transformation(batch, seed=seed + start)
-        negatives.append(np.asarray(transform.transform_images(batch, t)))
+        negative = transform.transform_with_seed(batch, seed + start)
+        negatives.append(np.asarray(negative))
     a = extract_features(encoder, images, batch_size)
     b = extract_features(encoder, np.concatenate(negatives), batch_size)
     a /= np.linalg.norm(a, axis=1, keepdims=True) + 1e-12

@@ -5,8 +5,8 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks, transforms
+from nda_tf import random as nda_random
 from nda_tf.contrastive import distributed, losses
-from nda_tf.transforms import sampling
 
 _METRICS = ("loss", "accuracy", "positive_similarity")
 _NDA_METRICS = ("nda_similarity",)
@@ -228,8 +228,7 @@ class MoCo(keras.Model):
 
     def _negative(self, images, seed):
         # The transform folds the replica id into the seed itself.
-        transformation = self.nda.get_random_transformation(images, seed=seed)
-        return self.nda.transform_images(images, transformation)
+        return self.nda.transform_with_seed(images, seed)
 
     @staticmethod
     def _normalized(embeddings):
@@ -332,4 +331,4 @@ def _initial_queue(size, dim, seed):
 
 
 def _split(seed, num):
-    return sampling.split_seed(tf.cast(seed, tf.int64), num)
+    return nda_random.split_seed(tf.cast(seed, tf.int64), num)

@@ -10,22 +10,19 @@ endless, seekable batches a training run resumes from.
 
 from nda_tf.data import dots
 from nda_tf.data.sources import (
-    TFDS_DATASETS,
     DatasetInfo,
     DatasetUnavailable,
     load,
     read_arrays,
 )
-from nda_tf.data.streams import batches, dots_batches, indexed_batches
+from nda_tf.data.streams import batches, indexed_batches
 from nda_tf.data.training import training_stream
 
 __all__ = [
-    "TFDS_DATASETS",
     "DatasetInfo",
     "DatasetUnavailable",
     "batches",
     "dots",
-    "dots_batches",
     "indexed_batches",
     "load",
     "read_arrays",

@@ -45,23 +45,22 @@ def list_images(path):
     return paths, labels, classes
 
 
-def records(path, name, resolution):
-    """(dataset of (encoded file, label), DatasetInfo, decode function)."""
-    from nda_tf.data.sources import DatasetInfo
-
+def records(path, resolution):
+    """The folder's dataset of `(encoded file, label)`, the function that
+    decodes a file to a uint8 image, and the `(num_classes, resolution,
+    num_examples)` of a `DatasetInfo`."""
     paths, labels, classes = list_images(os.path.expanduser(path))
     if resolution is None:
         resolution = _first_image_size(paths[0])
     dataset = tf.data.Dataset.from_tensor_slices(
         (paths, tf.constant(labels, tf.int32))
     ).map(lambda p, y: (tf.io.read_file(p), y))
-    info = DatasetInfo(name, max(1, len(classes)), resolution, len(paths))
 
     def decode(encoded):
         image = tf.io.decode_image(encoded, expand_animations=False)
         return images.to_uint8_square(image, resolution)
 
-    return dataset, info, decode
+    return dataset, decode, (max(1, len(classes)), resolution, len(paths))
 
 
 def _is_image(path):

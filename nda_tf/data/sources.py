@@ -171,7 +171,9 @@ def _records(name, split, resolution, data_dir, download):
     if not isinstance(name, str) or not name:
         raise ValueError(f"dataset must be a non-empty name, received {name!r}")
     if name.startswith("folder:"):
-        return folder.records(name[len("folder:") :], name, resolution)
+        path = name[len("folder:") :]
+        records, decode, sizes = folder.records(path, resolution)
+        return records, DatasetInfo(name, *sizes), decode
     if name.startswith("npz:"):
         array, labels, info = _read_npz(name, resolution)
         records = tf.data.Dataset.from_tensor_slices((array, labels))

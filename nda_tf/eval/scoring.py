@@ -193,14 +193,7 @@ def _transform_fn(transform):
             f"score_difference needs a transform; received {transform!r}"
         )
 
-    def apply(batch, seed):
-        images = tf.convert_to_tensor(batch)
-        sampled = layer.get_random_transformation(
-            images, seed=tf.constant(seed, tf.int64)
-        )
-        return layer.transform_images(images, sampled).numpy()
-
-    return apply
+    return lambda batch, seed: layer.transform_with_seed(batch, seed).numpy()
 
 
 def _num_classes(discriminator, num_classes):

@@ -164,12 +164,9 @@ def _negatives(real, nda, negative_images, detector, batch_size, seed):
     }
     layer = transforms.get(nda)
     if layer is not None:
-        transformation = layer.get_random_transformation(
-            tf.constant(real), seed=tf.constant([seed, 1], tf.int64)
-        )
         name = nda if isinstance(nda, str) else type(layer).__name__
         negatives[f"nda:{name}"] = np.asarray(
-            layer.transform_images(tf.constant(real), transformation)
+            layer.transform_with_seed(tf.constant(real), [seed, 1])
         )
     if negative_images is not None:
         extra = _as_scaled("negative_images", negative_images)

@@ -7,7 +7,7 @@ negatives weighted by `1 - lam`. The generator's loss has no NDA term.
 
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
 
 LOSSES = ("hinge", "non_saturating", "wasserstein")
 
@@ -65,7 +65,7 @@ def gradient_penalty(critic, real, fake, labels, seed):
     """WGAN-GP: `mean((|grad critic(x_hat)| - 1)^2)` on random interpolates
     `x_hat` between real and fake images (Gulrajani et al., 2017)."""
     batch = tf.shape(real)[0]
-    alpha = sampling.uniform(
+    alpha = nda_random.uniform(
         [batch] + [1] * (real.shape.rank - 1), seed, dtype=real.dtype
     )
     mixed = real + alpha * (fake - real)

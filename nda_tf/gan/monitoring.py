@@ -81,10 +81,7 @@ class SampleMonitor:
                 else transforms.Jigsaw()
             )
         images = tf.convert_to_tensor(self.real_images)
-        transformation = self.probe.get_random_transformation(
-            images, seed=tf.constant([self.seed, 1], tf.int64)
-        )
-        negatives = self.probe.transform_images(images, transformation)
+        negatives = self.probe.transform_with_seed(images, [self.seed, 1])
         return self._score(gan, images), self._score(gan, negatives)
 
     def _score(self, gan, images):

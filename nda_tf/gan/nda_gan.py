@@ -5,8 +5,8 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks, transforms
+from nda_tf import random as nda_random
 from nda_tf.gan import ema, losses
-from nda_tf.transforms import sampling
 
 _METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
 _NDA_METRICS = ("d_nda", "d_gap")
@@ -158,9 +158,11 @@ class NDAGAN(keras.Model):
         """
         if seed is None:
             seed = self.seed_generator.next()
-        z_seed, label_seed = sampling.split_seed(sampling.replica_seed(seed), 2)
-        z = sampling.normal([batch_size, self.z_dim], z_seed)
-        labels = sampling.uniform(
+        z_seed, label_seed = nda_random.split_seed(
+            nda_random.replica_seed(seed), 2
+        )
+        z = nda_random.normal([batch_size, self.z_dim], z_seed)
+        labels = nda_random.uniform(
             [batch_size], label_seed, maxval=self.num_classes, dtype=tf.int32
         )
         return z, labels
@@ -240,16 +242,14 @@ class NDAGAN(keras.Model):
         # Seeded from the GAN's own generator, so that the model's `seed`
         # and checkpointed RNG state govern the negatives too.
         # The transform folds the replica id into the seed itself.
-        seed = self.seed_generator.next()
-        transformation = self.nda.get_random_transformation(images, seed=seed)
-        return self.nda.transform_images(images, transformation)
+        return self.nda.transform_with_seed(images, self.seed_generator.next())
 
     def _penalty(self, images, labels, batches):
         def critic(x, y):
             return self._discriminate(x, y)
 
-        seed = sampling.replica_seed(self.seed_generator.next())
-        seeds = sampling.split_seed(seed, 2)
+        seed = nda_random.replica_seed(self.seed_generator.next())
+        seeds = nda_random.split_seed(seed, 2)
         penalty = losses.gradient_penalty(
             critic, images, batches[1], labels, seeds[0]
         )
@@ -355,7 +355,9 @@ class NDAGAN(keras.Model):
         chunks = []
         for start in range(0, num_images, batch_size):
             size = min(batch_size, num_images - start)
-            z, drawn = self.sample_latents(size, sampling.fold_in(seed, start))
+            z, drawn = self.sample_latents(
+                size, nda_random.fold_in(seed, start)
+            )
             chunk_labels = (
                 drawn
                 if labels is None

@@ -13,11 +13,11 @@ import keras
 import tensorflow as tf
 
 from nda_tf import models, transforms
+from nda_tf import random as nda_random
 from nda_tf.gan import losses, monitoring
 from nda_tf.gan.nda_gan import NDAGAN
 from nda_tf.training import Evaluator, Option, Recipe, learning_rate
 from nda_tf.training.recipe import data_options, watch_option
-from nda_tf.transforms import sampling as random
 
 METRICS = ("fid", "kid", "is")
 
@@ -272,12 +272,10 @@ def with_pda(dataset, c, start):
     def augment(index, batch):
         images, labels = batch
         key = tf.stack([tf.constant(seed, tf.int64), index])
-        apply_seed, choose_seed = random.split_seed(key, 2)
-        transformation = layer.get_random_transformation(
-            images, seed=apply_seed
-        )
-        changed = layer.transform_images(images, transformation)
-        chosen = random.uniform([tf.shape(images)[0], 1, 1, 1], choose_seed)
+        apply_seed, choose_seed = nda_random.split_seed(key, 2)
+        changed = layer.transform_with_seed(images, apply_seed)
+        shape = [tf.shape(images)[0], 1, 1, 1]
+        chosen = nda_random.uniform(shape, choose_seed)
         return tf.where(chosen < probability, changed, images), labels
 
     return dataset.enumerate(start).map(augment)

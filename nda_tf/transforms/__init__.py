@@ -2,13 +2,15 @@
 
 Every transform maps a batch `[B, H, W, C]` (or clips `[B, T, H, W, C]`) to
 the same shape and dtype, draws its randomness per image, and separates
-sampling (`get_random_transformation`) from applying (`transform_images`).
+sampling (`get_random_transformation`) from applying (`transform_images`);
+`transform_with_seed` does both from one seed.
 
     >>> import nda_tf.transforms as T
     >>> jigsaw = T.get("jigsaw(grid=2)")
     >>> negatives = jigsaw(images)                       # doctest: +SKIP
 """
 
+# Importing the transform modules also registers their names with `get`.
 from nda_tf.transforms.base import NDATransform
 from nda_tf.transforms.controls import (
     GaussianNoise,
@@ -21,7 +23,7 @@ from nda_tf.transforms.jigsaw import Jigsaw
 from nda_tf.transforms.mixup import Mixup
 from nda_tf.transforms.other_samples import OtherDots, OtherSamples
 from nda_tf.transforms.random_choice import RandomChoice
-from nda_tf.transforms.registry import available, get
+from nda_tf.transforms.registry import available, get, register
 from nda_tf.transforms.stitch import Stitch
 
 __all__ = [
@@ -40,4 +42,5 @@ __all__ = [
     "VerticalFlip",
     "available",
     "get",
+    "register",
 ]

@@ -1,11 +1,12 @@
 """The base class of every NDA / PDA transform."""
 
+import abc
 import numbers
 
 import keras
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
 
 
 def fold_time_into_channels(images):
@@ -37,15 +38,22 @@ def select(condition, chosen, other):
     return chosen * weight + other * (1 - weight)
 
 
-class NDATransform(keras.layers.Layer):
+class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
     """Base class of the transforms that turn real images into negatives.
 
     Subclasses implement `sample(batch_size, height, width, seed)`, which
     returns a dict of tensors describing one random transformation per image,
     and `apply(images, transformation)`, which applies it to a
-    `[B, H, W, C]` batch. This class handles the rest: the seed, clips
-    (`[B, T, H, W, C]`, where every frame of a clip gets its clip's
-    transformation), integer images, input checks and the config.
+    `[B, H, W, C]` batch; a subclass missing either cannot be instantiated.
+    This class handles the rest: the seed, clips (`[B, T, H, W, C]`, where
+    every frame of a clip gets its clip's transformation), integer images,
+    input checks and the config.
+
+    Three ways to call a transform: `layer(images)` draws from the layer's
+    own seed generator; `layer.transform_with_seed(images, seed)` is the same
+    with an explicit seed (what training steps and evaluations use, so a
+    step can be replayed); `get_random_transformation` then
+    `transform_images` expose the sampled transformation in between.
 
     Args:
         seed: optional int. Makes the sequence of random transformations
@@ -82,7 +90,37 @@ class NDATransform(keras.layers.Layer):
     def call(self, images, training=True):
         if not training:
             return images
-        transformation = self.get_random_transformation(images)
+        return self.transform_with_seed(images, self.seed_generator.next())
+
+    @abc.abstractmethod
+    def sample(self, batch_size, height, width, seed):
+        """Returns a dict of tensors: one random transformation per image.
+
+        `seed` is a `[2]` int64 tensor; `height` and `width` are Python ints
+        when static.
+        """
+
+    @abc.abstractmethod
+    def apply(self, images, transformation):
+        """Applies `transformation` (from `sample`) to `[B, H, W, C]`
+        images, in the dtype `transform_images` chose."""
+
+    def transform_with_seed(self, images, seed):
+        """Samples a transformation from `seed` and applies it.
+
+        The same seed gives the same output eagerly, in `tf.function`, under
+        XLA and in `tf.data`; under a distribution strategy each replica
+        folds in its own id.
+
+        Args:
+            images: `[B, H, W, C]` images or `[B, T, H, W, C]` clips.
+            seed: an int, or a pair of ints (list, array or `[2]` integer
+                tensor); see `nda_tf.random.as_seed`.
+
+        Returns:
+            The transformed images, with the shape and dtype of `images`.
+        """
+        transformation = self.get_random_transformation(images, seed)
         return self.transform_images(images, transformation)
 
     def compute_output_shape(self, input_shape):
@@ -93,8 +131,8 @@ class NDATransform(keras.layers.Layer):
 
         Args:
             images: `[B, H, W, C]` images or `[B, T, H, W, C]` clips.
-            seed: optional int or `[2]` integer tensor; defaults to the
-                layer's own seed generator.
+            seed: optional int or pair of ints (see `nda_tf.random.as_seed`);
+                defaults to the layer's own seed generator.
 
         Returns:
             A dict of tensors, to pass to `transform_images`.
@@ -130,9 +168,7 @@ class NDATransform(keras.layers.Layer):
     def _resolve_seed(self, seed):
         if seed is None:
             seed = self.seed_generator.next()
-        elif isinstance(seed, numbers.Integral):
-            seed = tf.constant([seed, 0], tf.int64)
-        return sampling.replica_seed(seed)
+        return nda_random.replica_seed(nda_random.as_seed(seed))
 
     def _check_images(self, images):
         images = tf.convert_to_tensor(images)

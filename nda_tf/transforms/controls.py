@@ -7,7 +7,8 @@ show which transforms make useful negatives (Table 1, Appendix O).
 import keras
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
+from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform
 
 _PAD_MODES = {
@@ -17,6 +18,7 @@ _PAD_MODES = {
 }
 
 
+@registry.register("random_crop")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class RandomCrop(NDATransform):
     """Pads each image by `padding` pixels and crops it back at random.
@@ -63,7 +65,7 @@ class RandomCrop(NDATransform):
                     f"{self.fill_mode} padding of {self.padding} needs an "
                     f"image {axis} above it; received {axis} {size}"
                 )
-        offset = sampling.uniform_int(
+        offset = nda_random.uniform_int(
             [batch_size, 2], seed, 0, 2 * self.padding
         )
         return {"offset": offset}
@@ -108,7 +110,7 @@ class _Flip(NDATransform):
         self.probability = float(probability)
 
     def sample(self, batch_size, height, width, seed):
-        draw = sampling.uniform([batch_size], seed)
+        draw = nda_random.uniform([batch_size], seed)
         return {"flip": draw < self.probability}
 
     def apply(self, images, transformation):
@@ -127,6 +129,7 @@ class _Flip(NDATransform):
         return config
 
 
+@registry.register("horizontal_flip")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class HorizontalFlip(_Flip):
     """Mirrors each image left-right with probability `probability`.
@@ -149,6 +152,7 @@ class HorizontalFlip(_Flip):
     _axis = 2
 
 
+@registry.register("vertical_flip")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class VerticalFlip(_Flip):
     """Turns each image upside down with probability `probability`.
@@ -171,6 +175,7 @@ class VerticalFlip(_Flip):
     _axis = 1
 
 
+@registry.register("gaussian_noise")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class GaussianNoise(NDATransform):
     """Adds independent Gaussian noise to every pixel.
@@ -222,7 +227,7 @@ class GaussianNoise(NDATransform):
         if images.shape.rank == 5:
             # One noise pattern for all frames of a clip, as for any NDA.
             shape = tf.tensor_scatter_nd_update(shape, [[1]], [1])
-        noise = sampling.normal(
+        noise = nda_random.normal(
             shape, transformation["noise_seed"], dtype=images.dtype
         )
         noisy = images + self.stddev * noise

@@ -3,10 +3,12 @@
 import keras
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
+from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform, select
 
 
+@registry.register("cutout")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class Cutout(NDATransform):
     """Fills a large random rectangle with its own mean colour.
@@ -37,11 +39,11 @@ class Cutout(NDATransform):
 
     def sample(self, batch_size, height, width, seed):
         _check_min_size(self.name, height, width)
-        return {"box": sampling.boxes(batch_size, height, width, seed)}
+        return {"box": nda_random.boxes(batch_size, height, width, seed)}
 
     def apply(self, images, transformation):
         height, width = self._spatial_size(images)
-        inside = sampling.box_mask(transformation["box"], height, width)
+        inside = nda_random.box_mask(transformation["box"], height, width)
         weights = tf.cast(inside, images.dtype)
         area = tf.reduce_sum(weights, axis=[1, 2], keepdims=True)
         mean = tf.reduce_sum(images * weights, axis=[1, 2], keepdims=True)
@@ -49,6 +51,7 @@ class Cutout(NDATransform):
         return select(inside, mean, images)
 
 
+@registry.register("cutmix")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class CutMix(NDATransform):
     """Pastes a large random rectangle of a partner image into each image.
@@ -78,15 +81,15 @@ class CutMix(NDATransform):
 
     def sample(self, batch_size, height, width, seed):
         _check_min_size(self.name, height, width)
-        box_seed, partner_seed = sampling.split_seed(seed, 2)
+        box_seed, partner_seed = nda_random.split_seed(seed, 2)
         return {
-            "box": sampling.boxes(batch_size, height, width, box_seed),
-            "partner": sampling.derangement(batch_size, partner_seed),
+            "box": nda_random.boxes(batch_size, height, width, box_seed),
+            "partner": nda_random.derangement(batch_size, partner_seed),
         }
 
     def apply(self, images, transformation):
         height, width = self._spatial_size(images)
-        inside = sampling.box_mask(transformation["box"], height, width)
+        inside = nda_random.box_mask(transformation["box"], height, width)
         partner = tf.gather(images, transformation["partner"])
         return select(inside, partner, images)
 

@@ -59,9 +59,7 @@ def draw(transforms=DEFAULT_TRANSFORMS, size=96, seed=0):
     images = sample_images(size)
     rows = [("original", images.numpy())]
     for spec in transforms:
-        layer = get(spec)
-        transformation = layer.get_random_transformation(images, seed=seed)
-        rows.append((spec, layer.transform_images(images, transformation)))
+        rows.append((spec, get(spec).transform_with_seed(images, seed)))
     columns = images.shape[0]
     figure, axes = plt.subplots(
         len(rows), columns, figsize=(1.3 * columns + 1.6, 1.3 * len(rows))

@@ -3,10 +3,12 @@
 import keras
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
+from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform
 
 
+@registry.register("jigsaw")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class Jigsaw(NDATransform):
     """Cuts each image into a `grid x grid` array of tiles and shuffles them.
@@ -37,7 +39,7 @@ class Jigsaw(NDATransform):
 
     def __init__(self, grid=2, exclude_identity=True, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        max_grid = int(sampling.MAX_PERMUTATION_SIZE**0.5)
+        max_grid = int(nda_random.MAX_PERMUTATION_SIZE**0.5)
         if not isinstance(grid, int) or not 2 <= grid <= max_grid:
             raise ValueError(
                 f"grid must be an int in [2, {max_grid}], received {grid!r}"
@@ -52,7 +54,7 @@ class Jigsaw(NDATransform):
 
     def sample(self, batch_size, height, width, seed):
         self._check_divisible(height, width)
-        permutation = sampling.permutations(
+        permutation = nda_random.permutations(
             batch_size, self.grid**2, seed, self.exclude_identity
         )
         return {"permutation": permutation}

@@ -3,10 +3,12 @@
 import keras
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
+from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform
 
 
+@registry.register("mixup")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class Mixup(NDATransform):
     """Blends each image with a partner: `gamma * x + (1 - gamma) * partner`.
@@ -48,10 +50,10 @@ class Mixup(NDATransform):
         self.alpha = float(alpha)
 
     def sample(self, batch_size, height, width, seed):
-        partner_seed, gamma_seed = sampling.split_seed(seed, 2)
+        partner_seed, gamma_seed = nda_random.split_seed(seed, 2)
         return {
-            "partner": sampling.derangement(batch_size, partner_seed),
-            "gamma": sampling.symmetric_beta(
+            "partner": nda_random.derangement(batch_size, partner_seed),
+            "gamma": nda_random.symmetric_beta(
                 batch_size, self.alpha, gamma_seed
             ),
         }

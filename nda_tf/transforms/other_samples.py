@@ -4,7 +4,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
+from nda_tf.data import dots
+from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform, fold_time_into_channels
 
 
@@ -64,7 +66,7 @@ class OtherSamples(NDATransform):
     def sample(self, batch_size, height, width, seed):
         if self._bank is None:
             return {"samples": self.source(batch_size, seed)}
-        indices = sampling.uniform(
+        indices = nda_random.uniform(
             [batch_size], seed, maxval=tf.shape(self._bank)[0], dtype=tf.int32
         )
         return {"indices": indices}
@@ -132,6 +134,7 @@ def _as_bank(source):
     return bank
 
 
+@registry.register("dots")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class OtherDots(OtherSamples):
     """Negatives for the numerosity experiment: dots images of other counts.
@@ -170,8 +173,6 @@ class OtherDots(OtherSamples):
         seed=None,
         **kwargs,
     ):
-        from nda_tf.data import dots
-
         kwargs.pop("source", None)  # rebuilt from the counts, never stored
         self.counts = dots.check_options(counts, size, radius)
         if isinstance(bank_size, bool) or not isinstance(bank_size, int):

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
+from nda_tf.transforms import registry
 from nda_tf.transforms.base import (
     NDATransform,
     fold_time_into_channels,
@@ -13,6 +14,7 @@ from nda_tf.transforms.base import (
 )
 
 
+@registry.register_mixture
 @keras.saving.register_keras_serializable(package="nda_tf")
 class RandomChoice(NDATransform):
     """Applies one transform per image, chosen at random from a list.
@@ -39,14 +41,12 @@ class RandomChoice(NDATransform):
 
     def __init__(self, transforms, probabilities=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        from nda_tf.transforms.registry import get
-
         if isinstance(transforms, (str, dict)) or not transforms:
             raise ValueError(
                 "transforms must be a non-empty list of transforms, received "
                 f"{transforms!r}"
             )
-        self.transforms = [get(t) for t in transforms]
+        self.transforms = [registry.get(t) for t in transforms]
         if any(t is None for t in self.transforms):
             raise ValueError(f"transforms may not contain 'none': {transforms}")
         if probabilities is not None:
@@ -71,12 +71,12 @@ class RandomChoice(NDATransform):
         self.built = True
 
     def sample(self, batch_size, height, width, seed):
-        seeds = sampling.split_seed(seed, len(self.transforms) + 1)
+        seeds = nda_random.split_seed(seed, len(self.transforms) + 1)
         probabilities = self.probabilities or [1.0] * len(self.transforms)
         # Inverse CDF rather than tf.random.stateless_categorical, which
         # does not compile with XLA on CPU.
         edges = np.cumsum(probabilities[:-1]) / sum(probabilities)
-        draw = sampling.uniform([batch_size], seeds[0])
+        draw = nda_random.uniform([batch_size], seeds[0])
         choice = tf.reduce_sum(
             tf.cast(draw[:, None] >= tf.constant(edges, tf.float32), tf.int32),
             axis=1,

@@ -1,35 +1,46 @@
-"""Builds transforms from names such as "jigsaw(grid=2)" or "jigsaw|stitch"."""
+"""Builds transforms from names such as "jigsaw(grid=2)" or "jigsaw|stitch".
+
+Transform classes add themselves with the `register` decorator, and
+`nda_tf.transforms` imports every transform module, so importing the package
+fills the registry. This module imports no transform module back.
+"""
 
 import ast
 
 import keras
 
 from nda_tf.transforms.base import NDATransform
-from nda_tf.transforms.controls import (
-    GaussianNoise,
-    HorizontalFlip,
-    RandomCrop,
-    VerticalFlip,
-)
-from nda_tf.transforms.cutout import CutMix, Cutout
-from nda_tf.transforms.jigsaw import Jigsaw
-from nda_tf.transforms.mixup import Mixup
-from nda_tf.transforms.other_samples import OtherDots
-from nda_tf.transforms.stitch import Stitch
 
-_REGISTRY = {
-    "jigsaw": Jigsaw,
-    "stitch": Stitch,
-    "cutout": Cutout,
-    "cutmix": CutMix,
-    "mixup": Mixup,
-    "random_crop": RandomCrop,
-    "horizontal_flip": HorizontalFlip,
-    "vertical_flip": VerticalFlip,
-    "gaussian_noise": GaussianNoise,
-    "dots": OtherDots,
-}
+_REGISTRY = {}
+# The class `get` builds for "a|b" and for lists (RandomChoice).
+_mixture = None
 _NONE = ("none", "")
+
+
+def register(name):
+    """Class decorator: `get(name)` (in any case) builds the class, as in
+    `@register("jigsaw")` above `class Jigsaw(NDATransform)`."""
+    key = name.lower()
+
+    def add(cls):
+        known = _REGISTRY.get(key, cls)
+        if _qualified(known) != _qualified(cls):
+            raise ValueError(
+                f"transform name {name!r} is already taken by "
+                f"{_qualified(known)}; cannot register {_qualified(cls)}"
+            )
+        _REGISTRY[key] = cls
+        return cls
+
+    return add
+
+
+def register_mixture(cls):
+    """Class decorator: the transform `get` builds, from the list of parts,
+    for names joined by "|" and for lists."""
+    global _mixture
+    _mixture = cls
+    return cls
 
 
 def available():
@@ -61,14 +72,12 @@ def get(identifier):
         ValueError: an unknown name (the message lists the known ones), a
             malformed string, or arguments the transform rejects.
     """
-    from nda_tf.transforms.random_choice import RandomChoice
-
     if identifier is None:
         return None
     if isinstance(identifier, NDATransform):
         return identifier
     if isinstance(identifier, (list, tuple)):
-        return RandomChoice(list(identifier))
+        return _mixture(list(identifier))
     if isinstance(identifier, dict):
         return _from_dict(identifier)
     if not isinstance(identifier, str):
@@ -82,7 +91,7 @@ def get(identifier):
         return None
     parts = _split_top_level(text, "|")
     if len(parts) > 1:
-        return RandomChoice(parts)
+        return _mixture(parts)
     return _from_call_syntax(text)
 
 
@@ -151,3 +160,7 @@ def _split_top_level(text, separator):
             current.append(char)
     parts.append("".join(current).strip())
     return parts
+
+
+def _qualified(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"

@@ -3,7 +3,8 @@
 import keras
 import tensorflow as tf
 
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
+from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform, select
 
 # Values of transformation["direction"].
@@ -11,6 +12,7 @@ TOP_BOTTOM = 0
 LEFT_RIGHT = 1
 
 
+@registry.register("stitch")
 @keras.saving.register_keras_serializable(package="nda_tf")
 class Stitch(NDATransform):
     """Joins half of each image to the other half of a partner image.
@@ -40,12 +42,12 @@ class Stitch(NDATransform):
     needs_partner = True
 
     def sample(self, batch_size, height, width, seed):
-        partner_seed, direction_seed = sampling.split_seed(seed, 2)
-        direction = sampling.uniform_int(
+        partner_seed, direction_seed = nda_random.split_seed(seed, 2)
+        direction = nda_random.uniform_int(
             [batch_size], direction_seed, TOP_BOTTOM, LEFT_RIGHT
         )
         return {
-            "partner": sampling.derangement(batch_size, partner_seed),
+            "partner": nda_random.derangement(batch_size, partner_seed),
             "direction": direction,
         }
 

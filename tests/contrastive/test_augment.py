@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from nda_tf import transforms
 from nda_tf.contrastive.augment import MoCoV2Augment, two_views
 
 
@@ -49,9 +50,9 @@ def test_full_box_without_effects_is_the_identity_and_flip_is_exact():
 def test_same_seed_same_views_in_tf_data_and_eagerly():
     augment = MoCoV2Augment(6)
     images = _images()
-    a = augment(images, seed=tf.constant([1, 2], tf.int64)).numpy()
-    b = augment(images, seed=tf.constant([1, 2], tf.int64)).numpy()
-    c = augment(images, seed=tf.constant([1, 3], tf.int64)).numpy()
+    a = augment.transform_with_seed(images, [1, 2]).numpy()
+    b = augment.transform_with_seed(images, [1, 2]).numpy()
+    c = augment.transform_with_seed(images, [1, 3]).numpy()
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
     assert a.shape == (4, 6, 6, 3) and a.min() >= -1 and a.max() <= 1
@@ -86,3 +87,17 @@ def test_validation():
         MoCoV2Augment(8, jitter_p=1.5)
     with pytest.raises(ValueError, match="resolution"):
         MoCoV2Augment(1)
+
+
+def test_follows_the_transform_protocol_and_round_trips_its_config():
+    augment = MoCoV2Augment(6, jitter_p=0.5, seed=4)
+    assert isinstance(augment, transforms.NDATransform)
+    images = _images()
+    sampled = augment.get_random_transformation(images, seed=9)
+    np.testing.assert_array_equal(
+        augment.transform_with_seed(images, 9),
+        augment.transform_images(images, sampled),
+    )
+    clone = MoCoV2Augment.from_config(augment.get_config())
+    np.testing.assert_array_equal(augment(images), clone(images))
+    np.testing.assert_array_equal(augment(images, training=False), images)

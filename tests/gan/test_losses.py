@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from nda_tf import random as nda_random
 from nda_tf.gan import losses
-from nda_tf.transforms import sampling
 
 REAL = np.array([[2.0], [0.5], [-1.0]], "float32")
 FAKE = np.array([[-2.0], [0.0], [1.5]], "float32")
@@ -66,7 +66,7 @@ def test_gradient_penalty_at_random_interpolates():
         return tf.reduce_sum(tf.square(x), axis=[1, 2, 3])[:, None]
 
     penalty = losses.gradient_penalty(critic, real, fake, None, seed)
-    alpha = sampling.uniform([6, 1, 1, 1], seed).numpy().ravel()
+    alpha = nda_random.uniform([6, 1, 1, 1], seed).numpy().ravel()
     assert len(set(alpha)) == 6  # distinct interpolates per image
     expected = np.mean((2.0 * alpha * 2.0 - 1.0) ** 2)  # sqrt(n) = 2
     np.testing.assert_allclose(penalty, expected, rtol=1e-5)

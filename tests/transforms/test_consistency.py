@@ -138,3 +138,31 @@ def test_mirrored_strategy_replicas_draw_their_own_transformations(
     for output in outputs:
         assert output.shape == images.shape
     assert not np.array_equal(outputs[0].numpy(), outputs[1].numpy())
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_transform_with_seed_is_sample_then_apply(name):
+    """Every accepted seed form reaches the same numbers: an int `s` is the
+    pair `[s, 0]`, whether a list, a NumPy array or an int32/int64 tensor."""
+    images = _images()
+    layer = SPECS[name]()
+    expected = layer.transform_images(
+        images, layer.get_random_transformation(images, seed=[7, 0])
+    ).numpy()
+    for seed in (
+        7,
+        np.int64(7),
+        [7, 0],
+        (7, 0),
+        np.array([7, 0]),
+        tf.constant([7, 0], tf.int32),
+        tf.constant([7, 0], tf.int64),
+    ):
+        output = layer.transform_with_seed(images, seed).numpy()
+        np.testing.assert_array_equal(output, expected, err_msg=repr(seed))
+    xla = tf.function(layer.transform_with_seed, jit_compile=True)
+    np.testing.assert_allclose(
+        xla(images, tf.constant([7, 0], tf.int64)), expected, atol=1e-5
+    )
+    other = layer.transform_with_seed(images, 8).numpy()
+    assert name == "other_samples" or not np.array_equal(other, expected)

@@ -9,7 +9,7 @@ import tensorflow as tf
 from scipy import stats
 
 import nda_tf.transforms as T
-from nda_tf.transforms import sampling
+from nda_tf import random as nda_random
 
 DRAWS = 4800
 IMAGES = np.zeros([DRAWS, 32, 32, 3], "float32")
@@ -59,7 +59,7 @@ def test_larger_grids_draw_valid_non_identity_permutations(grid):
 
 def test_permutation_ranks_decode_to_every_permutation():
     """Drawing every rank of 0..3! - 1 gives all six permutations."""
-    perms = sampling.permutations(
+    perms = nda_random.permutations(
         3000, 3, tf.constant([1, 2], tf.int64), exclude_identity=False
     )
     assert {tuple(p) for p in perms.numpy()} == set(

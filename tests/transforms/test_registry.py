@@ -1,9 +1,11 @@
 """nda_tf.transforms.get and available."""
 
 import keras
+import numpy as np
 import pytest
 
 import nda_tf.transforms as T
+from nda_tf.transforms import registry
 
 
 def test_available_lists_every_named_transform():
@@ -77,3 +79,23 @@ def test_unknown_name_lists_the_known_ones():
 def test_malformed_identifiers(spec, message):
     with pytest.raises(ValueError, match=message):
         T.get(spec)
+
+
+def test_register_makes_a_name_buildable_and_refuses_a_taken_name(
+    monkeypatch,
+):
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+
+    @T.register("Negate")
+    class Negate(T.NDATransform):
+        def sample(self, batch_size, height, width, seed):
+            return {}
+
+        def apply(self, images, transformation):
+            return -images
+
+    assert "negate" in T.available()
+    assert T.get("negate")(np.ones([1, 2, 2, 1], "float32")).numpy().min() == -1
+    assert type(T.get("jigsaw|NEGATE").transforms[1]) is Negate
+    with pytest.raises(ValueError, match="'jigsaw' is already taken by "):
+        T.register("jigsaw")(Negate)

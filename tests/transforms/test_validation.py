@@ -82,3 +82,20 @@ def test_other_samples_shape_mismatch_is_named():
 def test_string_images_are_rejected():
     with pytest.raises(ValueError, match="dtype string"):
         T.Cutout()(tf.constant("x", shape=[1, 2, 2, 1]))
+
+
+def test_a_transform_missing_a_hook_cannot_be_built():
+    class SampleOnly(T.NDATransform):
+        def sample(self, batch_size, height, width, seed):
+            return {}
+
+    with pytest.raises(TypeError, match="abstract method apply"):
+        SampleOnly()
+    with pytest.raises(TypeError, match="abstract methods apply, sample"):
+        T.NDATransform()
+
+
+@pytest.mark.parametrize("seed", [True, 2.5, [1.0, 2.0], [1, 2, 3], [[1, 2]]])
+def test_bad_seeds_are_named(seed):
+    with pytest.raises((ValueError, TypeError), match="seed"):
+        T.Jigsaw().transform_with_seed(np.zeros([2, 4, 4, 3], "float32"), seed)

@@ -1,11 +1,13 @@
-"""Vectorized, stateless samplers shared by the transforms.
+"""Stateless random draws shared by the transforms, the GAN and MoCo.
 
 Every sampler takes a `[2]` integer seed and draws with TensorFlow's stateless
 ops, so the same seed gives the same numbers eagerly, inside `tf.function`,
-under XLA and in `tf.data`. None of them loops over images.
+under XLA and in `tf.data`; `replica_seed` gives each replica its own numbers.
+None of them loops over images.
 """
 
 import math
+import numbers
 
 import tensorflow as tf
 
@@ -67,6 +69,27 @@ def normal(shape, seed, dtype=tf.float32):
     angle = (2.0 * math.pi) * _unit_floats([pairs], angle_seed)
     values = tf.concat([radius * tf.cos(angle), radius * tf.sin(angle)], 0)
     return tf.cast(tf.reshape(values[:count], shape), dtype)
+
+
+def as_seed(seed):
+    """Any accepted seed as a `[2]` int64 tensor.
+
+    A Python (or NumPy) int `s` becomes `[s, 0]`; a pair of ints (list, tuple,
+    array or tensor of any integer dtype) is cast to int64 as it is.
+    """
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        return tf.constant([seed, 0], tf.int64)
+    pair = tf.convert_to_tensor(seed)
+    if (
+        not pair.dtype.is_integer
+        or pair.shape.rank != 1
+        or (pair.shape[0] not in (2, None))
+    ):
+        raise ValueError(
+            "a seed must be an int or a pair of ints, received "
+            f"{pair.dtype.name} of shape {pair.shape}: {seed!r}"
+        )
+    return tf.cast(pair, tf.int64)
 
 
 def split_seed(seed, num):
