@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from nda_tf import checks, transforms
+from nda_tf import checks, loss_scaling, transforms
 from nda_tf.contrastive import distributed, losses
 from nda_tf.transforms import sampling
 
@@ -142,7 +142,8 @@ class MoCo(keras.Model):
     def compile(self, optimizer, **kwargs):
         """`optimizer` for the query network (paper: SGD, lr 0.3); other
         arguments go to `keras.Model.compile`. Call it in the strategy's
-        scope."""
+        scope. Under float16 it is wrapped for loss scaling."""
+        optimizer = loss_scaling.with_loss_scaling(optimizer, self.encoder)
         super().compile(optimizer=optimizer, **kwargs)
         optimizer.build(self.query_variables)
 
@@ -185,11 +186,7 @@ class MoCo(keras.Model):
             )
             logits = losses.contrastive_logits(embedded, keys, queue, negatives)
             loss = losses.contrastive_loss(logits, self.temperature)
-            # Keras optimizers sum gradients over replicas; a loss-scale
-            # optimizer (float16) scales the loss, any other leaves it.
-            scaled = self.optimizer.scale_loss(
-                loss / distributed.replica_info()[0]
-            )
+            scaled = loss_scaling.loss_to_differentiate(self.optimizer, loss)
         variables = self.query_variables
         self.optimizer.apply(tape.gradient(scaled, variables), variables)
         distributed.enqueue(

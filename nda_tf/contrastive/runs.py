@@ -187,8 +187,6 @@ def _optimizer(config):
         momentum=config["sgd_momentum"],
         weight_decay=config["weight_decay"] or None,
     )
-    if keras.mixed_precision.global_policy().compute_dtype == "float16":
-        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
 
 
