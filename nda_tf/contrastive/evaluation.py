@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from nda_tf import transforms
+from nda_tf import checks, transforms
 
 
 def extract_features(encoder, images, batch_size=256):
@@ -56,11 +56,9 @@ def linear_probe(
     Returns:
         dict with `train_accuracy`, `test_accuracy` and the `classifier`.
     """
-    if epochs < 1 or batch_size < 1 or learning_rate <= 0:
-        raise ValueError(
-            "epochs and batch_size must be >= 1 and learning_rate > 0; "
-            f"received {epochs}, {batch_size}, {learning_rate}"
-        )
+    checks.check_int("epochs", epochs, 1)
+    checks.check_int("batch_size", batch_size, 1)
+    checks.check_number("learning_rate", learning_rate, 0.0, low_open=True)
     train_x = np.asarray(train_features, "float32")
     test_x = np.asarray(test_features, "float32")
     if standardize:
@@ -140,8 +138,8 @@ class KNNMonitor(keras.callbacks.Callback):
 
     def __init__(self, bank, test, num_classes, k=200, every=1):
         super().__init__()
-        if every < 1 or k < 1:
-            raise ValueError(f"k and every must be >= 1, got {k}, {every}")
+        checks.check_int("k", k, 1)
+        checks.check_int("every", every, 1)
         self.bank, self.test = bank, test
         self.num_classes, self.k, self.every = num_classes, k, every
         self.history = []

@@ -11,6 +11,7 @@ import time
 
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf.contrastive import evaluation, runs
 from nda_tf.training import write_json_atomic
 
@@ -61,11 +62,9 @@ def evaluate_run(
     Returns:
         dict of the results (also in `linear_eval.json`).
     """
-    if epochs < 1 or batch_size < 1 or not learning_rate > 0:
-        raise ValueError(
-            "epochs and batch_size must be >= 1 and learning_rate > 0; "
-            f"received {epochs}, {batch_size}, {learning_rate}"
-        )
+    checks.check_int("epochs", epochs, 1)
+    checks.check_int("batch_size", batch_size, 1)
+    checks.check_number("learning_rate", learning_rate, 0.0, low_open=True)
     moco, config = runs.load_run(logdir, checkpoint)
     if config["dataset"].startswith("dots") and not (num_train and num_test):
         raise ValueError("dots is endless: give num_train and num_test")

@@ -82,8 +82,7 @@ class MoCo(keras.Model):
         checks.check_number("momentum", momentum, 0.0, 1.0)
         checks.check_int("projection_dim", projection_dim, 1)
         checks.check_int("bn_splits", bn_splits, 1)
-        if seed is not None:
-            checks.check_int("seed", seed, 0)
+        seed = checks.check_int("seed", seed, 0, allow_none=True)
         if not isinstance(encoder, keras.Model) or not encoder.built:
             raise ValueError(
                 "encoder must be a built keras.Model (e.g. functional), "
@@ -104,7 +103,7 @@ class MoCo(keras.Model):
         self.hidden_dim = int(hidden_dim)
         self.bn_splits = int(bn_splits)
         self.shuffle_bn = bool(shuffle_bn)
-        self.seed = None if seed is None else int(seed)
+        self.seed = seed
         self.head = _head(feature_dim, self.hidden_dim, projection_dim, "head")
         # Keys come from momentum copies. They stay `trainable` because a
         # non-trainable Keras batch norm would use its moving statistics;

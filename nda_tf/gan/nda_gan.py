@@ -91,13 +91,11 @@ class NDAGAN(keras.Model):
         self.d_steps = int(d_steps)
         self.z_dim = int(z_dim)
         self.num_classes = int(num_classes)
-        self.loss_name = losses.check_loss(loss)
+        self.loss_name = checks.check_choice("loss", loss, losses.LOSSES)
         self.gp_weight = float(gp_weight)
         self.ema_decay = float(ema_decay)
         self.ema_start = int(ema_start)
-        if seed is not None:
-            checks.check_int("seed", seed, 0)
-            seed = int(seed)
+        seed = checks.check_int("seed", seed, 0, allow_none=True)
         self.seed = seed
         self.uses_nda = self.nda is not None and self.lam < 1.0
         self.seed_generator = keras.random.SeedGenerator(seed, name="gan_rng")
