@@ -4,6 +4,7 @@ views (the pipeline of Chen et al. 2020, torchvision semantics)."""
 import keras
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf import random as nda_random
 from nda_tf.transforms.base import NDATransform
 
@@ -64,8 +65,7 @@ class MoCoV2Augment(NDATransform):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        if int(resolution) < 2:
-            raise ValueError(f"resolution must be >= 2, received {resolution}")
+        checks.check_int("resolution", resolution, 2)
         if not 0 < scale[0] <= scale[1] <= 1:
             raise ValueError(f"scale must be 0 < min <= max <= 1, got {scale}")
         if not 0 < ratio[0] <= ratio[1]:
@@ -75,10 +75,8 @@ class MoCoV2Augment(NDATransform):
                 "jitter must be (brightness, contrast, saturation, hue) >= 0 "
                 f"with hue <= 0.5; received {jitter}"
             )
-        for name, p in (("jitter_p", jitter_p), ("gray_p", gray_p)):
-            if not 0 <= p <= 1:
-                raise ValueError(f"{name} must be in [0, 1], received {p}")
-        self.resolution = int(resolution)
+        checks.check_number("jitter_p", jitter_p, 0.0, 1.0)
+        checks.check_number("gray_p", gray_p, 0.0, 1.0)
         self.scale = tuple(float(s) for s in scale)
         self.ratio = tuple(float(r) for r in ratio)
         self.jitter = tuple(float(j) for j in jitter)

@@ -58,11 +58,9 @@ def linear_probe(
     Returns:
         dict with `train_accuracy`, `test_accuracy` and the `classifier`.
     """
-    if epochs < 1 or batch_size < 1 or learning_rate <= 0:
-        raise ValueError(
-            "epochs and batch_size must be >= 1 and learning_rate > 0; "
-            f"received {epochs}, {batch_size}, {learning_rate}"
-        )
+    checks.check_int("epochs", epochs, 1)
+    checks.check_int("batch_size", batch_size, 1)
+    checks.check_number("learning_rate", learning_rate, 0.0, low_open=True)
     train_x = np.asarray(train_features, "float32")
     test_x = np.asarray(test_features, "float32")
     if standardize:

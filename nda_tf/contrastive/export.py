@@ -12,6 +12,7 @@ import os
 import keras
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf.data import images as image_ops
 
 
@@ -62,13 +63,8 @@ def export_encoder(encoder, export_dir, resolution, version=None):
     >>> served = tf.saved_model.load(path)                  # doctest: +SKIP
     >>> served.serve(uint8_images)["embedding"]             # doctest: +SKIP
     """
-    if isinstance(resolution, bool) or not isinstance(resolution, int):
-        raise ValueError(f"resolution must be an int, received {resolution!r}")
-    if resolution < 1:
-        raise ValueError(f"resolution must be >= 1, received {resolution}")
-    if version is not None:
-        if isinstance(version, bool) or not isinstance(version, int):
-            raise ValueError(f"version must be an int, received {version!r}")
+    resolution = checks.check_int("resolution", resolution, 1)
+    if checks.check_int("version", version, 1, allow_none=True) is not None:
         export_dir = os.path.join(export_dir, str(version))
 
     def serve(images):

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from nda_tf import checks, transforms
+from nda_tf import checks, loss_scaling, transforms
 from nda_tf import random as nda_random
 from nda_tf.contrastive import distributed, losses
 
@@ -82,8 +82,7 @@ class MoCo(keras.Model):
         checks.check_number("momentum", momentum, 0.0, 1.0)
         checks.check_int("projection_dim", projection_dim, 1)
         checks.check_int("bn_splits", bn_splits, 1)
-        if seed is not None:
-            checks.check_int("seed", seed, 0)
+        seed = checks.check_int("seed", seed, 0, allow_none=True)
         if not isinstance(encoder, keras.Model) or not encoder.built:
             raise ValueError(
                 "encoder must be a built keras.Model (e.g. functional), "
@@ -104,7 +103,7 @@ class MoCo(keras.Model):
         self.hidden_dim = int(hidden_dim)
         self.bn_splits = int(bn_splits)
         self.shuffle_bn = bool(shuffle_bn)
-        self.seed = None if seed is None else int(seed)
+        self.seed = seed
         self.head = _head(feature_dim, self.hidden_dim, projection_dim, "head")
         # Keys come from momentum copies. They stay `trainable` because a
         # non-trainable Keras batch norm would use its moving statistics;
@@ -142,7 +141,8 @@ class MoCo(keras.Model):
     def compile(self, optimizer, **kwargs):
         """`optimizer` for the query network (paper: SGD, lr 0.3); other
         arguments go to `keras.Model.compile`. Call it in the strategy's
-        scope."""
+        scope. Under float16 it is wrapped for loss scaling."""
+        optimizer = loss_scaling.with_loss_scaling(optimizer, self.encoder)
         super().compile(optimizer=optimizer, **kwargs)
         optimizer.build(self.query_variables)
 
@@ -185,11 +185,7 @@ class MoCo(keras.Model):
             )
             logits = losses.contrastive_logits(embedded, keys, queue, negatives)
             loss = losses.contrastive_loss(logits, self.temperature)
-            # Keras optimizers sum gradients over replicas; a loss-scale
-            # optimizer (float16) scales the loss, any other leaves it.
-            scaled = self.optimizer.scale_loss(
-                loss / distributed.replica_info()[0]
-            )
+            scaled = loss_scaling.loss_to_differentiate(self.optimizer, loss)
         variables = self.query_variables
         self.optimizer.apply(tape.gradient(scaled, variables), variables)
         distributed.enqueue(

@@ -14,6 +14,8 @@ be restarted at any index and gives the same images.
 import numpy as np
 import tensorflow as tf
 
+from nda_tf import checks
+
 # Channel values of the discs (uint8); the background default is 0, so each
 # disc differs from it by at least 80 in every channel.
 COLOUR_RANGE = (80, 255)
@@ -24,14 +26,11 @@ def check_options(counts, size, radius, background=0):
     """Validates dot options; returns `counts` as a tuple of ints."""
     if isinstance(counts, int):
         counts = (counts,)
-    counts = tuple(counts)
-    for name, value in (("size", size), ("radius", radius)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"dots {name} must be an int >= 1, got {value!r}")
-    if not counts or any(
-        isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in counts
-    ):
-        raise ValueError(f"dots counts must be ints >= 0, received {counts!r}")
+    counts = tuple(checks.check_int("dots count", c, 0) for c in counts)
+    if not counts:
+        raise ValueError("dots counts must not be empty, received ()")
+    checks.check_int("dots size", size, 1)
+    checks.check_int("dots radius", radius, 1)
     if not 0 <= background < COLOUR_RANGE[0] // 2:
         raise ValueError(
             f"dots background must be in [0, {COLOUR_RANGE[0] // 2}) so "
@@ -76,9 +75,7 @@ def render(counts, size=32, radius=3, seed=0, start=0, background=0):
     >>> render([2, 5], size=32, radius=3).shape
     (2, 32, 32, 3)
     """
-    counts = check_options(
-        tuple(int(c) for c in counts), size, radius, background
-    )
+    counts = check_options(counts, size, radius, background)
     images = np.full([len(counts), size, size, 3], background, np.uint8)
     yy, xx = np.mgrid[:size, :size]
     for j, count in enumerate(counts):

@@ -14,6 +14,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf.data import dots, folder, images
 
 
@@ -111,7 +112,7 @@ def load(name, split="train", resolution=None, data_dir=None, download=False):
             `data_dir` and `download` is False.
         ValueError: an unknown name or bad options.
     """
-    _check_resolution(resolution)
+    resolution = checks.check_int("resolution", resolution, 1, allow_none=True)
     if name.startswith("dots"):
         options = dots_options(name, resolution)
         info = DatasetInfo(name, len(options["counts"]), options["size"], None)
@@ -134,7 +135,7 @@ def read_arrays(
     Training streams index these arrays, so that any position of the stream
     can be reproduced from a seed and a count (exact resume).
     """
-    _check_resolution(resolution)
+    resolution = checks.check_int("resolution", resolution, 1, allow_none=True)
     if name.startswith("dots"):
         raise ValueError("dots is endless: use nda_tf.data.dots instead")
     if name.startswith("npz:"):
@@ -153,17 +154,6 @@ def read_arrays(
     labels = np.concatenate([p[1] for p in parts]).astype(np.int32)
     info = dataclasses.replace(info, num_examples=len(image_array))
     return image_array, labels, info
-
-
-def _check_resolution(resolution):
-    if resolution is not None and (
-        isinstance(resolution, bool)
-        or not isinstance(resolution, int)
-        or resolution < 1
-    ):
-        raise ValueError(
-            f"resolution must be an int >= 1 or None, received {resolution!r}"
-        )
 
 
 def _records(name, split, resolution, data_dir, download):

@@ -9,6 +9,7 @@ tf.data iterator (and no shuffle buffer) in its checkpoints.
 import numpy as np
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf.data import dots, images
 
 
@@ -22,7 +23,7 @@ def batches(
     shuffle_buffer=10_000,
 ):
     """Shuffles, repeats, batches and prefetches an unbatched dataset."""
-    _check_batch_size(batch_size)
+    checks.check_int("batch_size", batch_size, 1)
     if shuffle:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed)
     if repeat:
@@ -40,7 +41,7 @@ def indexed_batches(image_array, labels, batch_size, seed=0, start=0):
     Returns:
         A dataset of `(float32 images in [-1, 1], int32 labels)` batches.
     """
-    _check_batch_size(batch_size)
+    checks.check_int("batch_size", batch_size, 1)
     count = len(image_array)
     if count == 0 or len(labels) != count:
         raise ValueError(
@@ -83,7 +84,7 @@ def dots_batches(options, batch_size, seed=0, start=0):
 
     The label of each image indexes `options["counts"]`.
     """
-    _check_batch_size(batch_size)
+    checks.check_int("batch_size", batch_size, 1)
     counts = np.asarray(options["counts"], np.int64)
     size = options["size"]
     render_options = {
@@ -110,12 +111,3 @@ def dots_batches(options, batch_size, seed=0, start=0):
     return firsts.map(
         load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
     ).prefetch(tf.data.AUTOTUNE)
-
-
-def _check_batch_size(batch_size):
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, int)
-        or (batch_size < 1)
-    ):
-        raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")

@@ -5,10 +5,10 @@ datasets of images or `(image, label)` pairs, batched or not); this turns all
 of them into one stream of float batches.
 """
 
-import numbers
-
 import numpy as np
 import tensorflow as tf
+
+from nda_tf import checks
 
 
 def iterate_batches(data, batch_size, num_images=None):
@@ -21,9 +21,8 @@ def iterate_batches(data, batch_size, num_images=None):
         batch_size: int >= 1.
         num_images: optional int, stop after this many images.
     """
-    check_int("batch_size", batch_size)
-    if num_images is not None:
-        check_int("num_images", num_images)
+    checks.check_int("batch_size", batch_size, 1)
+    checks.check_int("num_images", num_images, 1, allow_none=True)
     if isinstance(data, tf.data.Dataset):
         batches = _dataset_batches(data, batch_size)
     else:
@@ -76,12 +75,3 @@ def is_unbatched(dataset):
     spec = dataset.element_spec
     spec = spec[0] if isinstance(spec, tuple) else spec
     return getattr(spec, "shape", None) is not None and spec.shape.rank == 3
-
-
-def check_int(name, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < 1
-    ):
-        raise ValueError(f"{name} must be an int >= 1, received {value!r}")

@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf.eval import pipeline, stats
 
 
@@ -64,7 +65,7 @@ class EvaluationCallback(keras.callbacks.Callback):
             ("num_samples", num_samples),
             ("batch_size", batch_size),
         ):
-            pipeline.fid._positive_int(name, value, 1)
+            checks.check_int(name, value, 1)
         self.reference = reference
         self.extractor = extractor
         self.every_n_steps = int(every_n_steps)

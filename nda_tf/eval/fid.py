@@ -8,6 +8,8 @@ comparable with published FIDs.
 
 import numpy as np
 
+from nda_tf import checks
+
 
 def frechet_distance(mu1, sigma1, mu2, sigma2):
     """Frechet distance between N(mu1, sigma1) and N(mu2, sigma2).
@@ -67,8 +69,8 @@ def kid(features1, features2, num_subsets=100, subset_size=1000, seed=0):
             "features1 and features2 must have the same dimension; "
             f"received {x.shape[1]} and {y.shape[1]}"
         )
-    _positive_int("num_subsets", num_subsets, 1)
-    _positive_int("subset_size", subset_size, 2)
+    checks.check_int("num_subsets", num_subsets, 1)
+    checks.check_int("subset_size", subset_size, 2)
     size = min(subset_size, len(x), len(y))
     if size < 2:
         raise ValueError(
@@ -112,7 +114,7 @@ def inception_score(logits_or_probs, splits=10, from_logits=None):
         `(mean, std)` over the splits, floats.
     """
     scores = _matrix("logits_or_probs", logits_or_probs)
-    _positive_int("splits", splits, 1)
+    checks.check_int("splits", splits, 1)
     if splits > len(scores):
         raise ValueError(
             f"splits={splits} is more than the {len(scores)} samples"
@@ -167,10 +169,3 @@ def _matrix(name, value):
             f"{array.shape}"
         )
     return array
-
-
-def _positive_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an int; received {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}; received {value}")

@@ -19,9 +19,10 @@ the connected components of the mask with at least `min_area` pixels.
 """
 
 import collections
-import numbers
 
 import numpy as np
+
+from nda_tf import checks
 
 # The dots renderer makes every dot differ from its background by at least
 # 80 in every channel; half of that separates dots from background even with
@@ -150,11 +151,8 @@ def summarize_counts(counts, target=None, max_count=None):
         )
     if np.any(counts < 0) or not np.issubdtype(counts.dtype, np.integer):
         raise ValueError("counts must be non-negative integers")
-    for name, value in (("target", target), ("max_count", max_count)):
-        if value is not None and (
-            not isinstance(value, numbers.Integral) or value < 0
-        ):
-            raise ValueError(f"{name} must be an int >= 0, received {value!r}")
+    checks.check_int("target", target, 0, allow_none=True)
+    checks.check_int("max_count", max_count, 0, allow_none=True)
     length = max(int(counts.max()), max_count or 0, target or 0) + 1
     histogram = np.bincount(counts, minlength=length)
     exact = error = None
@@ -214,18 +212,7 @@ def _to_levels(images):
 
 
 def _check_options(threshold, min_area, connectivity, median_size):
-    if not isinstance(threshold, numbers.Real) or not 0 <= threshold < 255:
-        raise ValueError(
-            f"threshold must be a number in [0, 255), received {threshold!r}"
-        )
-    for name, value in (("min_area", min_area), ("median_size", median_size)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Integral)
-            or value < 1
-        ):
-            raise ValueError(f"{name} must be an int >= 1, received {value!r}")
-    if connectivity not in _STRUCTURES:
-        raise ValueError(
-            f"connectivity must be 4 or 8, received {connectivity!r}"
-        )
+    checks.check_number("threshold", threshold, 0, 255, high_open=True)
+    checks.check_int("min_area", min_area, 1)
+    checks.check_int("median_size", median_size, 1)
+    checks.check_choice("connectivity", connectivity, _STRUCTURES)

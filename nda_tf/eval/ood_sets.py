@@ -28,6 +28,8 @@ import threading
 import numpy as np
 import tensorflow as tf
 
+from nda_tf import checks
+
 OODSet = collections.namedtuple("OODSet", ["name", "data", "group"])
 
 # CIFAR-10-C corruption names (the tfds config prefixes), in tfds order.
@@ -165,13 +167,9 @@ def noise(kind, count, resolution, seed=0, channels=3):
     Image `i` depends only on `(seed, i)`. `kind` is "gaussian" (N(0, 0.5^2),
     clipped) or "uniform" (U[-1, 1]).
     """
-    if kind not in NOISE_KINDS:
-        raise ValueError(
-            f"unknown noise kind {kind!r}; known: {', '.join(NOISE_KINDS)}"
-        )
-    for name, value in (("count", count), ("resolution", resolution)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, received {value!r}")
+    checks.check_choice("noise kind", kind, NOISE_KINDS)
+    checks.check_int("count", count, 1)
+    checks.check_int("resolution", resolution, 1)
     shape = [resolution, resolution, channels]
 
     def draw(index):

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf.eval import fid, stats
 from nda_tf.eval.backbones import base
 
@@ -27,8 +28,8 @@ def batches(source, num_images, batch_size):
         num_images: int >= 1.
         batch_size: int >= 1.
     """
-    fid._positive_int("num_images", num_images, 1)
-    fid._positive_int("batch_size", batch_size, 1)
+    checks.check_int("num_images", num_images, 1)
+    checks.check_int("batch_size", batch_size, 1)
     if isinstance(source, tf.data.Dataset):
         yield from _dataset_batches(source, num_images, batch_size)
     elif callable(source):

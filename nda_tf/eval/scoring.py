@@ -14,9 +14,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from nda_tf import transforms
+from nda_tf import checks, transforms
 from nda_tf.eval.batching import (
-    check_int,
     is_unbatched,
     iterate_batches,
     to_float,
@@ -52,7 +51,7 @@ class DiscriminatorScorer:
     def __init__(
         self, discriminator, label=LABEL_MAX, num_classes=None, batch_size=256
     ):
-        check_int("batch_size", batch_size)
+        checks.check_int("batch_size", batch_size, 1)
         self.discriminator = discriminator
         self.batch_size = int(batch_size)
         self.num_classes = _num_classes(discriminator, num_classes)
@@ -200,10 +199,7 @@ def _num_classes(discriminator, num_classes):
     """The number of labels, or None when unknown."""
     if num_classes is None:
         num_classes = getattr(discriminator, "num_classes", None)
-    if num_classes is not None:
-        check_int("num_classes", num_classes)
-        num_classes = int(num_classes)
-    return num_classes
+    return checks.check_int("num_classes", num_classes, 1, allow_none=True)
 
 
 def _check_label(label, num_classes, conditional):

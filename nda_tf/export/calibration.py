@@ -14,6 +14,8 @@ numbers turn it into decisions a service can act on:
 
 import numpy as np
 
+from nda_tf import checks
+
 
 def threshold_at_tpr(in_scores, tpr):
     """A threshold that keeps the top `ceil(tpr * n)` in-distribution scores.
@@ -31,8 +33,7 @@ def threshold_at_tpr(in_scores, tpr):
         float threshold `t` with `mean(in_scores >= t) >= tpr`.
     """
     scores = _check_scores("in_scores", in_scores)
-    if not 0.0 < tpr <= 1.0:
-        raise ValueError(f"tpr must be in (0, 1], received {tpr!r}")
+    checks.check_number("tpr", tpr, 0.0, 1.0, low_open=True)
     ordered = np.sort(scores)
     # The tolerance keeps 0.95 * 20 from rounding up to 20 in floats.
     keep = int(np.ceil(tpr * len(ordered) - 1e-9))

@@ -16,6 +16,8 @@ import numpy as np
 import tensorflow as tf
 from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
 
+from nda_tf import checks
+
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 METADATA_FILE = "metadata.json"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -28,10 +30,7 @@ def version_dir(out_dir, model_name, version):
             "model_name must be letters, digits, '_', '.' or '-' (not "
             f"starting with a symbol), received {model_name!r}"
         )
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise ValueError(f"version must be an int >= 1, received {version!r}")
-    if version < 1:
-        raise ValueError(f"version must be an int >= 1, received {version!r}")
+    version = checks.check_int("version", version, 1)
     return os.path.join(os.fspath(out_dir), model_name, str(version))
 
 

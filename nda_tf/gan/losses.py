@@ -12,12 +12,6 @@ from nda_tf import random as nda_random
 LOSSES = ("hinge", "non_saturating", "wasserstein")
 
 
-def check_loss(name):
-    if name not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, received {name!r}")
-    return name
-
-
 def _real_term(loss, logits):
     if loss == "hinge":
         return tf.reduce_mean(tf.nn.relu(1.0 - logits))

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from nda_tf import checks, transforms
+from nda_tf import checks, loss_scaling, transforms
 from nda_tf import random as nda_random
 from nda_tf.gan import ema, losses
 
@@ -91,13 +91,11 @@ class NDAGAN(keras.Model):
         self.d_steps = int(d_steps)
         self.z_dim = int(z_dim)
         self.num_classes = int(num_classes)
-        self.loss_name = losses.check_loss(loss)
+        self.loss_name = checks.check_choice("loss", loss, losses.LOSSES)
         self.gp_weight = float(gp_weight)
         self.ema_decay = float(ema_decay)
         self.ema_start = int(ema_start)
-        if seed is not None:
-            checks.check_int("seed", seed, 0)
-            seed = int(seed)
+        seed = checks.check_int("seed", seed, 0, allow_none=True)
         self.seed = seed
         self.uses_nda = self.nda is not None and self.lam < 1.0
         self.seed_generator = keras.random.SeedGenerator(seed, name="gan_rng")
@@ -131,12 +129,12 @@ class NDAGAN(keras.Model):
         """Args: the two optimizers (paper: Adam(2e-4, 0.0, 0.999, 1e-8));
         other arguments (`jit_compile`, `steps_per_execution`, ...) go to
         `keras.Model.compile`. Call it inside the strategy's scope."""
-        # float16 gradients need loss scaling, whether float16 comes from
-        # the global policy or from a network's own dtype.
-        if _computes_in_float16(self.discriminator):
-            d_optimizer = _loss_scaled(d_optimizer)
-        if _computes_in_float16(self.generator):
-            g_optimizer = _loss_scaled(g_optimizer)
+        d_optimizer = loss_scaling.with_loss_scaling(
+            d_optimizer, self.discriminator
+        )
+        g_optimizer = loss_scaling.with_loss_scaling(
+            g_optimizer, self.generator
+        )
         # Keras counts training steps with `self.optimizer.iterations`: the
         # G optimizer steps once per train_step, so it is that counter.
         super().compile(optimizer=g_optimizer, **kwargs)
@@ -214,8 +212,7 @@ class NDAGAN(keras.Model):
             )
             if self.loss_name == "wasserstein" and self.gp_weight > 0:
                 loss += self.gp_weight * self._penalty(images, labels, batches)
-            scaled = self._per_replica(loss)
-            scaled = _scale_loss(self.d_optimizer, scaled)
+            scaled = loss_scaling.loss_to_differentiate(self.d_optimizer, loss)
         variables = self.discriminator.trainable_variables
         grads = tape.gradient(scaled, variables)
         self.d_optimizer.apply(grads, variables)
@@ -233,7 +230,7 @@ class NDAGAN(keras.Model):
             )
             logits = self._discriminate(fakes, labels)
             loss = losses.generator_loss(self.loss_name, logits)
-            scaled = _scale_loss(self.g_optimizer, self._per_replica(loss))
+            scaled = loss_scaling.loss_to_differentiate(self.g_optimizer, loss)
         grads = tape.gradient(scaled, variables)
         self.g_optimizer.apply(grads, variables)
         self.trackers["g_loss"].update_state(loss)
@@ -403,26 +400,3 @@ class NDAGAN(keras.Model):
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
-
-    def _per_replica(self, loss):
-        # Keras optimizers sum gradients over replicas (DESIGN.md pitfall 3).
-        return loss / tf.cast(
-            tf.distribute.get_strategy().num_replicas_in_sync, loss.dtype
-        )
-
-
-def _computes_in_float16(model):
-    policy = keras.mixed_precision.global_policy()
-    return "float16" in (policy.compute_dtype, model.compute_dtype)
-
-
-def _loss_scaled(optimizer):
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        return optimizer
-    return keras.optimizers.LossScaleOptimizer(optimizer)
-
-
-def _scale_loss(optimizer, loss):
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        return optimizer.scale_loss(loss)
-    return loss

@@ -10,6 +10,7 @@ logits `[B, 1]`. `num_classes=1` builds the unconditional pair.
     (2, 1)
 """
 
+from nda_tf import checks
 from nda_tf.models import biggan, sngan
 from nda_tf.models.layers import ConditionalBatchNorm, SelfAttention
 from nda_tf.models.spectral_norm import SNConv2D, SNDense, SNEmbedding
@@ -35,11 +36,7 @@ def build_gan(arch, resolution, ch=64, num_classes=1, **kwargs):
     Returns:
         `(Generator, Discriminator)` instances.
     """
-    if arch not in ARCHITECTURES:
-        raise ValueError(
-            f"Unsupported arch {arch!r}; supported: "
-            f"{', '.join(sorted(ARCHITECTURES))}"
-        )
+    checks.check_choice("arch", arch, ARCHITECTURES)
     module = ARCHITECTURES[arch]
     d_kwargs = {k: v for k, v in kwargs.items() if k not in _G_ONLY}
     generator = module.Generator(

@@ -6,6 +6,7 @@ base of the NDA paper's GAN experiments; see DESIGN.md section 1.
 
 import keras
 
+from nda_tf import checks
 from nda_tf.models import common
 from nda_tf.models.layers import SelfAttention
 from nda_tf.models.spectral_norm import SNConv2D, SNDense
@@ -75,13 +76,11 @@ class Generator(keras.Model):
         dtype=None,
         **kwargs,
     ):
-        common.check_choice("resolution", resolution, SUPPORTED_RESOLUTIONS)
-        common.check_positive_ints(
-            ch=ch,
-            z_dim=z_dim,
-            num_classes=num_classes,
-            power_iterations=power_iterations,
-        )
+        checks.check_choice("resolution", resolution, SUPPORTED_RESOLUTIONS)
+        checks.check_int("ch", ch, 1)
+        checks.check_int("z_dim", z_dim, 1)
+        checks.check_int("num_classes", num_classes, 1)
+        checks.check_int("power_iterations", power_iterations, 1)
         widths = [m * ch for m in G_WIDTHS[resolution]]
         block_sizes = [8 * 2**i for i in range(len(widths) - 1)]
         attention = common.attention_set(attention_resolution, block_sizes)
@@ -200,10 +199,10 @@ class Discriminator(keras.Model):
         dtype=None,
         **kwargs,
     ):
-        common.check_choice("resolution", resolution, SUPPORTED_RESOLUTIONS)
-        common.check_positive_ints(
-            ch=ch, num_classes=num_classes, power_iterations=power_iterations
-        )
+        checks.check_choice("resolution", resolution, SUPPORTED_RESOLUTIONS)
+        checks.check_int("ch", ch, 1)
+        checks.check_int("num_classes", num_classes, 1)
+        checks.check_int("power_iterations", power_iterations, 1)
         widths = [m * ch for m in D_WIDTHS[resolution]]
         downsamples = D_DOWNSAMPLES[resolution]
         sizes = [

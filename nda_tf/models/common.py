@@ -1,24 +1,11 @@
-"""Argument checks and named inputs shared by the GAN model builders."""
+"""Named inputs and conditioning layers shared by the GAN model builders."""
 
 import keras
 from keras import ops
 
+from nda_tf import checks
 from nda_tf.models.layers import ConditionalBatchNorm
 from nda_tf.models.spectral_norm import SNDense, SNEmbedding
-
-
-def check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(
-            f"Unsupported {name} {value!r}; supported values: "
-            f"{', '.join(str(c) for c in choices)}"
-        )
-
-
-def check_positive_ints(**values):
-    for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, received {value!r}")
 
 
 def attention_set(attention_resolution, allowed):
@@ -30,11 +17,7 @@ def attention_set(attention_resolution, allowed):
         values = (values,)
     values = tuple(values)
     for value in values:
-        if value not in allowed:
-            raise ValueError(
-                f"Unsupported attention_resolution {value!r}; supported "
-                f"values at this resolution: {', '.join(map(str, allowed))}"
-            )
+        checks.check_choice("attention_resolution", value, allowed)
     return values
 
 

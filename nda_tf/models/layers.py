@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from nda_tf import checks
 from nda_tf.models.spectral_norm import DEFAULT_INITIALIZER, SNConv2D
 
 
@@ -48,11 +49,7 @@ class ConditionalBatchNorm(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not isinstance(num_classes, int) or num_classes < 1:
-            raise ValueError(
-                f"num_classes must be an int >= 1, received {num_classes!r}"
-            )
-        self.num_classes = num_classes
+        self.num_classes = checks.check_int("num_classes", num_classes, 1)
         self.momentum = momentum
         self.epsilon = epsilon
         self.synchronized = synchronized

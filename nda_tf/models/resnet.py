@@ -14,7 +14,7 @@ average-pooled features `[B, D]`.
 
 import keras
 
-from nda_tf.models.common import check_choice
+from nda_tf import checks
 
 _STEM = ("cifar", "imagenet")
 
@@ -47,13 +47,14 @@ def resnet(
         `keras.Model` from images named "images" to features `[B, D]`, with
         `D = 8 * width` (times 4 with bottlenecks).
     """
-    if len(blocks) != 4 or any(int(b) < 1 for b in blocks):
+    if len(blocks) != 4:
         raise ValueError(
             f"blocks must be four ints >= 1, one per stage; received {blocks}"
         )
-    if int(width) < 1:
-        raise ValueError(f"width must be an int >= 1, received {width}")
-    check_choice("stem", stem, _STEM)
+    for count in blocks:
+        checks.check_int("blocks", count, 1)
+    checks.check_int("width", width, 1)
+    checks.check_choice("stem", stem, _STEM)
 
     def norm(x, zero=False):
         # Zero-initialised last BN of each block: every residual block
@@ -111,7 +112,7 @@ BACKBONES = {
 
 def build_backbone(name, **kwargs):
     """`resnet18`, `resnet50` or `small` by name."""
-    check_choice("backbone", name, tuple(BACKBONES))
+    checks.check_choice("backbone", name, BACKBONES)
     return BACKBONES[name](**kwargs)
 
 

@@ -7,6 +7,7 @@ Same constructor style and call conventions as `nda_tf.models.biggan`.
 
 import keras
 
+from nda_tf import checks
 from nda_tf.models import common
 from nda_tf.models.spectral_norm import DEFAULT_INITIALIZER, SNConv2D
 
@@ -60,10 +61,10 @@ class Generator(keras.Model):
         dtype=None,
         **kwargs,
     ):
-        common.check_choice("resolution", resolution, SUPPORTED_RESOLUTIONS)
-        common.check_positive_ints(ch=ch, z_dim=z_dim, num_classes=num_classes)
-        if ch < 2:
-            raise ValueError(f"ch must be >= 2, received {ch!r}")
+        checks.check_choice("resolution", resolution, SUPPORTED_RESOLUTIONS)
+        checks.check_int("ch", ch, 2)
+        checks.check_int("z_dim", z_dim, 1)
+        checks.check_int("num_classes", num_classes, 1)
         z = keras.Input(shape=(z_dim,), name="z")
         labels = common.label_input(num_classes)
         conv = {"kernel_initializer": DEFAULT_INITIALIZER, "dtype": dtype}
@@ -158,12 +159,10 @@ class Discriminator(keras.Model):
         dtype=None,
         **kwargs,
     ):
-        common.check_choice("resolution", resolution, SUPPORTED_RESOLUTIONS)
-        common.check_positive_ints(
-            ch=ch, num_classes=num_classes, power_iterations=power_iterations
-        )
-        if ch < 2:
-            raise ValueError(f"ch must be >= 2, received {ch!r}")
+        checks.check_choice("resolution", resolution, SUPPORTED_RESOLUTIONS)
+        checks.check_int("ch", ch, 2)
+        checks.check_int("num_classes", num_classes, 1)
+        checks.check_int("power_iterations", power_iterations, 1)
         images = keras.Input(shape=(resolution, resolution, 3), name="images")
         labels = common.label_input(num_classes)
         sn = {"power_iterations": power_iterations, "dtype": dtype}

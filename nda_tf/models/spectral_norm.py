@@ -17,6 +17,8 @@ only when `training=True`.
 import keras
 from keras import ops
 
+from nda_tf import checks
+
 # BigGAN-PyTorch uses N(0, 0.02) ("N02") for CIFAR runs (DESIGN.md 1).
 DEFAULT_INITIALIZER = {
     "class_name": "RandomNormal",
@@ -48,14 +50,10 @@ class SpectralNormLayer(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not isinstance(power_iterations, int) or power_iterations < 1:
-            raise ValueError(
-                "power_iterations must be an int >= 1, received "
-                f"{power_iterations!r}"
-            )
-        if not epsilon > 0:
-            raise ValueError(f"epsilon must be > 0, received {epsilon!r}")
-        self.power_iterations = power_iterations
+        checks.check_number("epsilon", epsilon, 0.0, low_open=True)
+        self.power_iterations = checks.check_int(
+            "power_iterations", power_iterations, 1
+        )
         self.epsilon = epsilon
         self.kernel_initializer = keras.initializers.get(
             kernel_initializer or DEFAULT_INITIALIZER
@@ -119,11 +117,6 @@ class SpectralNormLayer(keras.layers.Layer):
         return config
 
 
-def _check_positive_int(name, value):
-    if not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1, received {value!r}")
-
-
 @keras.saving.register_keras_serializable(package="nda_tf")
 class SNDense(SpectralNormLayer):
     """Dense layer with a spectrally normalized kernel (BigGAN `SNLinear`).
@@ -143,8 +136,7 @@ class SNDense(SpectralNormLayer):
 
     def __init__(self, units, use_bias=True, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("units", units)
-        self.units = units
+        self.units = checks.check_int("units", units, 1)
         self.use_bias = use_bias
 
     def build(self, input_shape):
@@ -200,17 +192,12 @@ class SNConv2D(SpectralNormLayer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        _check_positive_int("filters", filters)
-        _check_positive_int("kernel_size", kernel_size)
-        _check_positive_int("strides", strides)
-        if padding not in ("same", "valid"):
-            raise ValueError(
-                f"padding must be 'same' or 'valid', received {padding!r}"
-            )
-        self.filters = filters
-        self.kernel_size = kernel_size
-        self.strides = strides
-        self.padding = padding
+        self.filters = checks.check_int("filters", filters, 1)
+        self.kernel_size = checks.check_int("kernel_size", kernel_size, 1)
+        self.strides = checks.check_int("strides", strides, 1)
+        self.padding = checks.check_choice(
+            "padding", padding, ("same", "valid")
+        )
         self.use_bias = use_bias
 
     def build(self, input_shape):
@@ -279,10 +266,8 @@ class SNEmbedding(SpectralNormLayer):
 
     def __init__(self, input_dim, output_dim, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("input_dim", input_dim)
-        _check_positive_int("output_dim", output_dim)
-        self.input_dim = input_dim
-        self.output_dim = output_dim
+        self.input_dim = checks.check_int("input_dim", input_dim, 1)
+        self.output_dim = checks.check_int("output_dim", output_dim, 1)
 
     def build(self, input_shape):
         self._add_kernel((self.input_dim, self.output_dim))

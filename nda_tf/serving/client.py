@@ -13,6 +13,8 @@ import urllib.request
 
 import numpy as np
 
+from nda_tf import checks
+
 OUTPUT_KEYS = ("score", "is_outlier", "in_distribution_probability")
 _PREDICT_URL = re.compile(
     r"^https?://[^/]+/v1/models/[^/:]+(/versions/\d+|/labels/[^/:]+)?:predict$"
@@ -92,8 +94,7 @@ class RestClient:
     """
 
     def __init__(self, url, model_name=None, version=None, timeout=30.0):
-        if not timeout > 0:
-            raise ValueError(f"timeout must be > 0, received {timeout!r}")
+        checks.check_number("timeout", timeout, 0.0, low_open=True)
         self.url = predict_url(url, model_name, version)
         self.timeout = float(timeout)
 

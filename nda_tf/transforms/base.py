@@ -1,11 +1,11 @@
 """The base class of every NDA / PDA transform."""
 
 import abc
-import numbers
 
 import keras
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf import random as nda_random
 
 
@@ -74,13 +74,9 @@ class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
         # Inputs keep their dtype: uint8 in, uint8 out; float64 in, float64 out.
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
-        ):
-            raise ValueError(f"seed must be an int or None, received {seed!r}")
-        self.seed = None if seed is None else int(seed)
+        self.seed = checks.check_int("seed", seed, 0, allow_none=True)
         self.seed_generator = keras.random.SeedGenerator(
-            seed, name=f"{self.name}_seed_generator"
+            self.seed, name=f"{self.name}_seed_generator"
         )
 
     def build(self, input_shape):

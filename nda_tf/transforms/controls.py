@@ -7,6 +7,7 @@ show which transforms make useful negatives (Table 1, Appendix O).
 import keras
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf import random as nda_random
 from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform
@@ -42,17 +43,8 @@ class RandomCrop(NDATransform):
 
     def __init__(self, padding=4, fill_mode="reflect", seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        if isinstance(padding, bool) or not isinstance(padding, int):
-            raise ValueError(f"padding must be an int, received {padding!r}")
-        if padding < 0:
-            raise ValueError(f"padding must be >= 0, received {padding}")
-        if fill_mode not in _PAD_MODES:
-            raise ValueError(
-                f"fill_mode must be one of {sorted(_PAD_MODES)}, received "
-                f"{fill_mode!r}"
-            )
-        self.padding = padding
-        self.fill_mode = fill_mode
+        self.padding = checks.check_int("padding", padding, 0)
+        self.fill_mode = checks.check_choice("fill_mode", fill_mode, _PAD_MODES)
 
     def sample(self, batch_size, height, width, seed):
         for axis, size in (("height", height), ("width", width)):
@@ -97,16 +89,7 @@ class _Flip(NDATransform):
 
     def __init__(self, probability=0.5, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        if isinstance(probability, bool) or not isinstance(
-            probability, (int, float)
-        ):
-            raise ValueError(
-                f"probability must be a number, received {probability!r}"
-            )
-        if not 0.0 <= probability <= 1.0:
-            raise ValueError(
-                f"probability must be in [0, 1], received {probability}"
-            )
+        checks.check_number("probability", probability, 0.0, 1.0)
         self.probability = float(probability)
 
     def sample(self, batch_size, height, width, seed):
@@ -203,10 +186,7 @@ class GaussianNoise(NDATransform):
 
     def __init__(self, stddev=0.1, value_range=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        if isinstance(stddev, bool) or not isinstance(stddev, (int, float)):
-            raise ValueError(f"stddev must be a number, received {stddev!r}")
-        if not stddev >= 0:
-            raise ValueError(f"stddev must be >= 0, received {stddev}")
+        checks.check_number("stddev", stddev, 0.0)
         if value_range is not None:
             if len(value_range) != 2 or not value_range[0] < value_range[1]:
                 raise ValueError(

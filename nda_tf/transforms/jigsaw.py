@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf import random as nda_random
 from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform
@@ -40,10 +41,7 @@ class Jigsaw(NDATransform):
     def __init__(self, grid=2, exclude_identity=True, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         max_grid = int(nda_random.MAX_PERMUTATION_SIZE**0.5)
-        if not isinstance(grid, int) or not 2 <= grid <= max_grid:
-            raise ValueError(
-                f"grid must be an int in [2, {max_grid}], received {grid!r}"
-            )
+        grid = checks.check_int("grid", grid, 2, max_grid)
         if not isinstance(exclude_identity, bool):
             raise ValueError(
                 "exclude_identity must be a bool, received "

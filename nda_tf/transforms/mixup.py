@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf import random as nda_random
 from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform
@@ -43,10 +44,7 @@ class Mixup(NDATransform):
 
     def __init__(self, alpha=25.0, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
-            raise ValueError(f"alpha must be a number, received {alpha!r}")
-        if not alpha > 0:
-            raise ValueError(f"alpha must be > 0, received {alpha}")
+        checks.check_number("alpha", alpha, 0.0, low_open=True)
         self.alpha = float(alpha)
 
     def sample(self, batch_size, height, width, seed):

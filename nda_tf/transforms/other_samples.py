@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf import random as nda_random
 from nda_tf.data import dots
 from nda_tf.transforms import registry
@@ -45,13 +46,7 @@ class OtherSamples(NDATransform):
 
     def __init__(self, source, bank_size=10_000, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        if isinstance(bank_size, bool) or not isinstance(bank_size, int):
-            raise ValueError(
-                f"bank_size must be an int, received {bank_size!r}"
-            )
-        if bank_size < 1:
-            raise ValueError(f"bank_size must be >= 1, received {bank_size}")
-        self.bank_size = bank_size
+        self.bank_size = checks.check_int("bank_size", bank_size, 1)
         if isinstance(source, dict):
             source = keras.saving.deserialize_keras_object(source)
         if isinstance(source, tf.data.Dataset):
@@ -175,8 +170,7 @@ class OtherDots(OtherSamples):
     ):
         kwargs.pop("source", None)  # rebuilt from the counts, never stored
         self.counts = dots.check_options(counts, size, radius)
-        if isinstance(bank_size, bool) or not isinstance(bank_size, int):
-            raise ValueError(f"bank_size must be an int, got {bank_size!r}")
+        checks.check_int("bank_size", bank_size, 1)
         if bank_size < len(self.counts):
             raise ValueError(
                 f"bank_size {bank_size} is smaller than the {len(self.counts)}"

@@ -87,6 +87,8 @@ def test_validation():
         MoCoV2Augment(8, jitter_p=1.5)
     with pytest.raises(ValueError, match="resolution"):
         MoCoV2Augment(1)
+    with pytest.raises(ValueError, match="resolution .* received True"):
+        MoCoV2Augment(True)
 
 
 def test_follows_the_transform_protocol_and_round_trips_its_config():

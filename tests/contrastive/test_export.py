@@ -36,5 +36,7 @@ def test_bad_arguments_name_the_value(tmp_path):
     encoder = resnet.small_resnet(width=4, input_shape=(16, 16, 3))
     with pytest.raises(ValueError, match="resolution must be an int"):
         export.export_encoder(encoder, str(tmp_path), "16")
-    with pytest.raises(ValueError, match="version must be an int, .*'a'"):
+    with pytest.raises(ValueError, match="version .* or None, received 'a'"):
         export.export_encoder(encoder, str(tmp_path), 16, version="a")
+    with pytest.raises(ValueError, match="version .* received True"):
+        export.export_encoder(encoder, str(tmp_path), 16, version=True)

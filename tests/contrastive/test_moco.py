@@ -151,3 +151,29 @@ def test_validation():
         moco.train_on_batch((tiny.images(4), tiny.images(4)))
     with pytest.raises(ValueError, match="two views"):
         moco.train_on_batch(tiny.images(6))
+
+
+def _one_step(moco):
+    moco.train_on_batch((tiny.images(4, 0), tiny.images(4, 1)))
+    return tiny.snapshot(moco)[0]
+
+
+def test_a_moco_compiled_under_mixed_float16_scales_its_loss():
+    """A MoCo compiled directly (no run machinery) gets a loss-scale
+    optimizer, and its step matches float32 up to float16 rounding: with
+    plain SGD a loss scale left in the gradients would move the weights
+    32768 times further."""
+    initial = tiny.snapshot(_moco())[0]
+    reference = _one_step(_compiled(_moco()))
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        moco = _compiled(_moco())
+        assert isinstance(moco.optimizer, keras.optimizers.LossScaleOptimizer)
+        current = _one_step(moco)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    # The step moves weights by up to 0.7; float16 rounds them by ~1e-3.
+    for start, a, b in zip(initial, reference, current, strict=True):
+        assert np.isfinite(b).all()
+        assert not np.allclose(b, start)
+        np.testing.assert_allclose(b, a, atol=5e-3)

@@ -40,8 +40,13 @@ def test_images_depend_only_on_seed_and_index():
     "kwargs, message",
     [
         ({"counts": [13]}, "do not fit"),
-        ({"counts": [-1]}, "counts must be ints"),
-        ({"counts": [2], "radius": 0}, "radius must be an int"),
+        ({"counts": [-1]}, "dots count must be an int >= 0, received -1"),
+        ({"counts": [True]}, "dots count .*, received True"),
+        ({"counts": []}, "dots counts must not be empty"),
+        (
+            {"counts": [2], "radius": 0},
+            "dots radius must be an int >= 1, received 0",
+        ),
         ({"counts": [2], "background": 60}, "background"),
     ],
 )

@@ -115,7 +115,7 @@ def test_checks_its_arguments(tmp_path):
     )
     with pytest.raises(ValueError, match="KID needs reference"):
         EvaluationCallback(stats, extractor, every_n_steps=1)
-    with pytest.raises(ValueError, match="every_n_steps must be >= 1"):
+    with pytest.raises(ValueError, match="every_n_steps must be an int >= 1"):
         EvaluationCallback(stats, extractor, every_n_steps=0, metrics="fid")
     with pytest.raises(ValueError, match="no statistics file"):
         EvaluationCallback(tmp_path / "none.npz", extractor, 1)

@@ -143,6 +143,8 @@ def test_bad_inputs_raise_value_errors():
         fid.kid(np.zeros((5, 3)), np.zeros((5, 4)))
     with pytest.raises(ValueError, match="num_subsets"):
         fid.kid(np.zeros((5, 3)), np.zeros((5, 3)), num_subsets=0)
+    with pytest.raises(ValueError, match="subset_size .*, received True"):
+        fid.kid(np.zeros((5, 3)), np.zeros((5, 3)), subset_size=True)
     with pytest.raises(ValueError, match="at least 2"):
         fid.kid(np.zeros((1, 3)), np.zeros((5, 3)))
     with pytest.raises(ValueError, match="splits=20"):

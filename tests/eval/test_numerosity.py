@@ -95,3 +95,5 @@ def test_clear_errors():
         numerosity.summarize_counts(np.array([-1]))
     with pytest.raises(ValueError, match="target"):
         numerosity.summarize_counts([1], target=-2)
+    with pytest.raises(ValueError, match="max_count .*, received True"):
+        numerosity.summarize_counts([1], max_count=True)

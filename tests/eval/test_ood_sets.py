@@ -111,7 +111,11 @@ def test_resolve_names():
 
 
 def test_clear_errors():
-    with pytest.raises(ValueError, match="unknown noise kind 'pink'"):
+    with pytest.raises(
+        ValueError,
+        match="noise kind must be one of \\['gaussian', 'uniform'\\], "
+        "received 'pink'",
+    ):
         ood_sets.resolve("noise:pink", None, 32)
     with pytest.raises(ValueError, match="no OOD set names"):
         ood_sets.resolve(" , ", None, 32)

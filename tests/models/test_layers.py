@@ -36,6 +36,8 @@ def test_conditional_batch_norm_config_round_trip():
     assert clone.get_config() == layer.get_config()
     with pytest.raises(ValueError, match="num_classes"):
         ConditionalBatchNorm(0)
+    with pytest.raises(ValueError, match="received True"):
+        ConditionalBatchNorm(True)
 
 
 def test_self_attention_is_identity_at_init_then_mixes():

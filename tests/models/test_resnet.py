@@ -33,6 +33,10 @@ def test_feature_sizes_and_cifar_stem():
 def test_validation():
     with pytest.raises(ValueError, match="blocks"):
         resnet.resnet((1, 1, 1))
+    with pytest.raises(ValueError, match="blocks must be an int >= 1"):
+        resnet.resnet((1, 1, 0, 1))
+    with pytest.raises(ValueError, match="width must be an int >= 1"):
+        resnet.resnet18(width=True)
     with pytest.raises(ValueError, match="stem"):
         resnet.resnet18(stem="vit")
     with pytest.raises(ValueError, match="backbone"):

@@ -79,10 +79,15 @@ def test_build_gan_routes_arguments():
     assert isinstance(generator, biggan.Generator)
     assert generator.z_dim == 64 and generator.sync_batch_norm
     assert discriminator.power_iterations == 2
-    with pytest.raises(ValueError, match="'dcgan'.*biggan, sngan"):
+    with pytest.raises(
+        ValueError,
+        match="arch must be one of \\['biggan', 'sngan'\\], received 'dcgan'",
+    ):
         models.build_gan("dcgan", 32)
-    with pytest.raises(ValueError, match="ch must be >= 2"):
+    with pytest.raises(ValueError, match="ch must be an int >= 2, received 1"):
         sngan.Generator(32, ch=1)
+    with pytest.raises(ValueError, match="num_classes .* received True"):
+        sngan.Discriminator(32, num_classes=True)
 
 
 def test_keras_file_round_trip_keeps_each_architecture(tmp_path):

@@ -98,5 +98,9 @@ def test_invalid_arguments():
         SNDense(4, power_iterations=0)
     with pytest.raises(ValueError, match="padding"):
         SNConv2D(4, padding="causal")
-    with pytest.raises(ValueError, match="units"):
+    with pytest.raises(ValueError, match="units must be an int >= 1"):
         SNDense(0)
+    with pytest.raises(ValueError, match="received True"):
+        SNDense(True)
+    with pytest.raises(ValueError, match="epsilon must be in \\(0.0, inf\\)"):
+        SNDense(4, epsilon=0.0)

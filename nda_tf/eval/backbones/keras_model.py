@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf.eval.backbones import base
 
 
@@ -52,8 +53,7 @@ class KerasFeatureExtractor(base.FeatureExtractor):
                 )
         if preprocess is not None and not callable(preprocess):
             raise ValueError(f"preprocess must be callable; got {preprocess!r}")
-        if num_classes is not None and int(num_classes) < 1:
-            raise ValueError(f"num_classes must be >= 1; got {num_classes}")
+        checks.check_int("num_classes", num_classes, 1, allow_none=True)
         self.model = model
         self.name = name
         self.input_size = input_size

@@ -1,0 +1,38 @@
+"""Loss scaling for float16 and the per-replica loss of a custom train step.
+
+Every algorithm's `compile` passes its optimizers through
+`with_loss_scaling`, and every `train_step` differentiates
+`loss_to_differentiate(optimizer, loss)` instead of the loss itself.
+"""
+
+import keras
+import tensorflow as tf
+
+
+def with_loss_scaling(optimizer, model=None):
+    """`optimizer` in a `keras.optimizers.LossScaleOptimizer` if needed.
+
+    float16 gradients underflow without loss scaling: the optimizer is
+    wrapped when the global dtype policy, or `model`'s own, computes in
+    float16. An optimizer already wrapped is returned as it is.
+    """
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    dtypes = {keras.mixed_precision.global_policy().compute_dtype}
+    if model is not None:
+        dtypes.add(model.compute_dtype)
+    if "float16" in dtypes:
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+def loss_to_differentiate(optimizer, loss):
+    """The per-replica mean `loss` as the loss to take gradients of.
+
+    Keras 3 optimizers sum gradients over replicas (DESIGN.md pitfall 3), so
+    each replica's loss is divided by the replica count; `scale_loss` then
+    multiplies by the loss scale of a `LossScaleOptimizer` (or a
+    `loss_scale_factor`), which `optimizer.apply` divides back out.
+    """
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return optimizer.scale_loss(loss / tf.cast(replicas, loss.dtype))
