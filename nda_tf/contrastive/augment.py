@@ -65,7 +65,7 @@ class MoCoV2Augment(NDATransform):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        checks.check_int("resolution", resolution, 2)
+        self.resolution = checks.check_int("resolution", resolution, 2)
         if not 0 < scale[0] <= scale[1] <= 1:
             raise ValueError(f"scale must be 0 < min <= max <= 1, got {scale}")
         if not 0 < ratio[0] <= ratio[1]:

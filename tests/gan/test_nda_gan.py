@@ -333,7 +333,7 @@ def test_generate_is_reproducible_and_in_range():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"lam": 0.0}, "lam must be in \\(0.0, 1.0\\], received 0.0"),
+        ({"lam": 0.0}, "lam must be in \\(0, 1\\], received 0.0"),
         ({"lam": 1.5}, "received 1.5"),
         ({"d_steps": 0}, "d_steps must be an int >= 1, received 0"),
         ({"loss": "lsgan"}, "loss must be one of \\[.*\\], received 'lsgan'"),

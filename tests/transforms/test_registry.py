@@ -71,7 +71,7 @@ def test_unknown_name_lists_the_known_ones():
         ("jigsaw(grid=two)", "literals"),
         ("jigsaw[2]", "expected name or name\\(args\\)"),
         ("jigsaw(size=2)", "bad arguments in transform 'jigsaw\\(size=2\\)'"),
-        ("mixup(alpha=0)", "alpha must be in \\(0.0, inf\\)"),
+        ("mixup(alpha=0)", "alpha must be > 0, received 0"),
         (3, "received int"),
         ({"grid": 2}, "needs 'class_name'"),
     ],
