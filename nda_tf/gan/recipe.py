@@ -19,7 +19,18 @@ from nda_tf.gan.nda_gan import NDAGAN
 from nda_tf.training import Evaluator, Option, Recipe, learning_rate
 from nda_tf.training.recipe import data_options, watch_option
 
-METRICS = ("fid", "kid", "is")
+
+def _metric_names():
+    from nda_tf.eval import pipeline
+
+    return (*pipeline.METRICS, "none")
+
+
+def _backbone_names():
+    from nda_tf.eval import backbones
+
+    return tuple(backbones.BACKBONES)
+
 
 _OPTIONS = (
     *data_options(
@@ -87,13 +98,14 @@ _OPTIONS = (
         ["fid", "kid"],
         "Any of fid, kid, is, or none; the first (fid if given) picks best/.",
         kind="list",
-        choices=METRICS + ("none",),
+        choices=_metric_names,
     ),
     watch_option(
         "eval_backbone",
         "inception",
         "inception (the TF graph; the only one comparable with published "
         "FIDs), inception_v3_keras or efficientnet_lite0 (works offline).",
+        choices=_backbone_names,
     ),
     watch_option(
         "eval_weights", None, "Backbone weights file.", kind="str"

@@ -187,3 +187,23 @@ def test_bad_options_name_the_value():
         options(best_mode="lowest")
     with pytest.raises(ValueError, match="every must be an int >= 1"):
         training.Evaluator(lambda model, step: None, 0)
+
+
+def test_a_damaged_newest_checkpoint_falls_back_and_ends_the_same(tmp_path):
+    whole, _ = training.train(
+        GAN, GAN_TINY, str(tmp_path / "a"), options(save_every=2)
+    )
+    logdir = str(tmp_path / "b")
+    training.train(GAN, GAN_TINY, logdir, options(save_every=2))
+    newest = os.path.join(logdir, "checkpoints", "ckpt-4")
+    for name in os.listdir(newest):
+        if name.startswith("state.data"):
+            with open(os.path.join(newest, name), "r+b") as file:
+                file.truncate(16)
+    # Step 4 is unreadable: the run restarts from step 2 and redoes 3 and 4.
+    resumed, summary = training.train(
+        GAN, dict(GAN_TINY, steps=4), logdir, options(save_every=2)
+    )
+    assert summary["step"] == 4
+    for a, b in zip(state(whole), state(resumed), strict=True):
+        np.testing.assert_array_equal(a, b)
