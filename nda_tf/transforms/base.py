@@ -47,13 +47,8 @@ class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
     `[B, H, W, C]` batch; a subclass missing either cannot be instantiated.
     This class handles the rest: the seed, clips (`[B, T, H, W, C]`, where
     every frame of a clip gets its clip's transformation), integer images,
-    input checks and the config.
-
-    Three ways to call a transform: `layer(images)` draws from the layer's
-    own seed generator; `layer.transform_with_seed(images, seed)` is the same
-    with an explicit seed (what training steps and evaluations use, so a
-    step can be replayed); `get_random_transformation` then
-    `transform_images` expose the sampled transformation in between.
+    input checks and the config. `layer(images)` draws from the layer's own
+    seed generator; `transform_with_seed` takes an explicit seed.
 
     Args:
         seed: optional int. Makes the sequence of random transformations
@@ -90,31 +85,20 @@ class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
 
     @abc.abstractmethod
     def sample(self, batch_size, height, width, seed):
-        """Returns a dict of tensors: one random transformation per image.
-
-        `seed` is a `[2]` int64 tensor; `height` and `width` are Python ints
-        when static.
-        """
+        """A dict of tensors, one transformation per image; `seed` is a
+        `[2]` int64 tensor, `height` and `width` ints when static."""
 
     @abc.abstractmethod
     def apply(self, images, transformation):
-        """Applies `transformation` (from `sample`) to `[B, H, W, C]`
-        images, in the dtype `transform_images` chose."""
+        """Applies a transformation from `sample` to `[B, H, W, C]` images."""
 
     def transform_with_seed(self, images, seed):
-        """Samples a transformation from `seed` and applies it.
+        """Samples a transformation from `seed` (an int or a pair of ints,
+        see `nda_tf.random.as_seed`) and applies it to `images`.
 
         The same seed gives the same output eagerly, in `tf.function`, under
         XLA and in `tf.data`; under a distribution strategy each replica
         folds in its own id.
-
-        Args:
-            images: `[B, H, W, C]` images or `[B, T, H, W, C]` clips.
-            seed: an int, or a pair of ints (list, array or `[2]` integer
-                tensor); see `nda_tf.random.as_seed`.
-
-        Returns:
-            The transformed images, with the shape and dtype of `images`.
         """
         transformation = self.get_random_transformation(images, seed)
         return self.transform_images(images, transformation)
@@ -134,9 +118,11 @@ class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
             A dict of tensors, to pass to `transform_images`.
         """
         images = self._check_images(images)
-        shape = tf.shape(images)
+        if seed is None:
+            seed = self.seed_generator.next()
+        seed = nda_random.replica_seed(nda_random.as_seed(seed))
         height, width = self._spatial_size(images)
-        return self.sample(shape[0], height, width, self._resolve_seed(seed))
+        return self.sample(tf.shape(images)[0], height, width, seed)
 
     def transform_images(self, images, transformation):
         """Applies `transformation` to `images`; deterministic."""
@@ -160,11 +146,6 @@ class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
         config = super().get_config()
         config.update({"seed": self.seed})
         return config
-
-    def _resolve_seed(self, seed):
-        if seed is None:
-            seed = self.seed_generator.next()
-        return nda_random.replica_seed(nda_random.as_seed(seed))
 
     def _check_images(self, images):
         images = tf.convert_to_tensor(images)

@@ -23,12 +23,10 @@ def register(name):
     key = name.lower()
 
     def add(cls):
-        known = _REGISTRY.get(key, cls)
-        if _qualified(known) != _qualified(cls):
-            raise ValueError(
-                f"transform name {name!r} is already taken by "
-                f"{_qualified(known)}; cannot register {_qualified(cls)}"
-            )
+        # By name, so that re-importing a module re-registers its classes.
+        known = _REGISTRY.setdefault(key, cls)
+        if known.__qualname__ != cls.__qualname__:
+            raise ValueError(f"transform name {name!r} is taken by {known}")
         _REGISTRY[key] = cls
         return cls
 
@@ -160,7 +158,3 @@ def _split_top_level(text, separator):
             current.append(char)
     parts.append("".join(current).strip())
     return parts
-
-
-def _qualified(cls):
-    return f"{cls.__module__}.{cls.__qualname__}"

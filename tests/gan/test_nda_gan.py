@@ -337,7 +337,7 @@ def test_generate_is_reproducible_and_in_range():
         ({"lam": 1.5}, "received 1.5"),
         ({"d_steps": 0}, "d_steps must be an int >= 1, received 0"),
         ({"loss": "lsgan"}, "loss must be one of \\[.*\\], received 'lsgan'"),
-        ({"z_dim": True}, "z_dim must be an int >= 1, received True"),
+        ({"gp_weight": True}, "gp_weight must be .*, received True"),
         ({"seed": True}, "seed must be an int >= 0 or None, received True"),
         ({"nda": "jigsa"}, "unknown transform 'jigsa'"),
         ({"ema_decay": 1.0}, "ema_decay must be in"),

@@ -97,5 +97,5 @@ def test_register_makes_a_name_buildable_and_refuses_a_taken_name(
     assert "negate" in T.available()
     assert T.get("negate")(np.ones([1, 2, 2, 1], "float32")).numpy().min() == -1
     assert type(T.get("jigsaw|NEGATE").transforms[1]) is Negate
-    with pytest.raises(ValueError, match="'jigsaw' is already taken by "):
+    with pytest.raises(ValueError, match="'jigsaw' is taken by .*Jigsaw"):
         T.register("jigsaw")(Negate)
