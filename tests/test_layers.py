@@ -103,6 +103,26 @@ def test_lower_layers_import_no_algorithm_training_or_command():
     assert found == [], "imports that run up the layers:\n" + "\n".join(found)
 
 
+ALGORITHMS = ("nda_tf.contrastive", "nda_tf.gan")
+
+
+def test_the_loop_imports_no_algorithm_and_algorithms_only_their_recipe():
+    """The loop knows algorithms only through the Recipe interface; in an
+    algorithm package only `recipe.py` imports the loop."""
+    found = _check(
+        lambda name: _under(name, "nda_tf.training"),
+        ALGORITHMS + (COMMANDS, "nda_tf.export"),
+    )
+    found += _check(
+        lambda name: (
+            any(_under(name, p) for p in ALGORITHMS)
+            and not name.endswith(".recipe")
+        ),
+        ("nda_tf.training", COMMANDS, "nda_tf.export"),
+    )
+    assert found == [], "imports that run up the layers:\n" + "\n".join(found)
+
+
 def test_only_the_commands_define_flags():
     found = _check(lambda name: not _under(name, COMMANDS), (FLAGS,))
     assert found == [], "absl.flags outside nda_tf.experiments:\n" + "\n".join(
