@@ -8,7 +8,7 @@ Same constructor style and call conventions as `nda_tf.models.biggan`.
 import keras
 
 from nda_tf import checks
-from nda_tf.models import common
+from nda_tf.models import common, layers
 from nda_tf.models.spectral_norm import DEFAULT_INITIALIZER, SNConv2D
 
 SUPPORTED_RESOLUTIONS = (32, 64, 128)
@@ -20,7 +20,7 @@ def _num_steps(resolution):
 
 
 @keras.saving.register_keras_serializable(package="nda_tf.sngan")
-class Generator(keras.Model):
+class Generator(common.KeepArguments, keras.Model):
     """DCGAN generator: linear seed, (nearest x2, conv3x3, BN, ReLU) steps.
 
     Widths go 4ch (4x4 seed), 2ch, ch, ch/2 and then stay at ch/2. BN is
@@ -77,7 +77,7 @@ class Generator(keras.Model):
             h = keras.layers.Conv2D(
                 width, 3, padding="same", name=f"conv{i + 1}", **conv
             )(h)
-            h = common.batch_norm(
+            h = layers.batch_norm(
                 labels, num_classes, sync_batch_norm, dtype, f"bn{i + 1}"
             )(h)
             h = keras.layers.ReLU(dtype=dtype)(h)
@@ -92,32 +92,17 @@ class Generator(keras.Model):
             dtype=dtype,
             **kwargs,
         )
-        self.resolution = resolution
-        self.ch = ch
-        self.z_dim = z_dim
-        self.num_classes = num_classes
-        self.sync_batch_norm = sync_batch_norm
-
-    @property
-    def conditional(self):
-        return self.num_classes > 1
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "resolution": self.resolution,
-                "ch": self.ch,
-                "z_dim": self.z_dim,
-                "num_classes": self.num_classes,
-                "sync_batch_norm": self.sync_batch_norm,
-            }
+        self.keep_arguments(
+            resolution=resolution,
+            ch=ch,
+            z_dim=z_dim,
+            num_classes=num_classes,
+            sync_batch_norm=sync_batch_norm,
         )
-        return config
 
 
 @keras.saving.register_keras_serializable(package="nda_tf.sngan")
-class Discriminator(keras.Model):
+class Discriminator(common.KeepArguments, keras.Model):
     """SNGAN discriminator: SN convs with LeakyReLU(0.1), projection head.
 
     An SN-conv3x3 (ch/2 channels), then stride-2 SN-conv4x4 steps down to
@@ -173,7 +158,7 @@ class Discriminator(keras.Model):
             h = keras.layers.LeakyReLU(0.1, dtype=dtype)(h)
             h = SNConv2D(width, 4, strides=2, name=f"conv{i + 1}", **sn)(h)
         # The head's ReLU ends the last step.
-        logits = common.projection_head(
+        logits = layers.projection_head(
             h, labels, num_classes, power_iterations
         )
         super().__init__(
@@ -182,23 +167,9 @@ class Discriminator(keras.Model):
             dtype=dtype,
             **kwargs,
         )
-        self.resolution = resolution
-        self.ch = ch
-        self.num_classes = num_classes
-        self.power_iterations = power_iterations
-
-    @property
-    def conditional(self):
-        return self.num_classes > 1
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "resolution": self.resolution,
-                "ch": self.ch,
-                "num_classes": self.num_classes,
-                "power_iterations": self.power_iterations,
-            }
+        self.keep_arguments(
+            resolution=resolution,
+            ch=ch,
+            num_classes=num_classes,
+            power_iterations=power_iterations,
         )
-        return config
