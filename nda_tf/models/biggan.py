@@ -86,7 +86,7 @@ class Generator(common.KeepArguments, keras.Model):
         sn = {"power_iterations": power_iterations, "dtype": dtype}
 
         z = keras.Input(shape=(z_dim,), name="z")
-        labels = common.label_input(num_classes)
+        inputs, labels = common.inputs_and_labels(z, num_classes)
 
         def bn(name):
             return layers.batch_norm(
@@ -106,21 +106,14 @@ class Generator(common.KeepArguments, keras.Model):
             x = SNConv2D(width, 1, name=prefix + "shortcut", **sn)(x)
             h = keras.layers.Add(dtype=dtype)([h, x])
             if block_sizes[i] in attention:
-                h = layers.SelfAttention(
-                    power_iterations, dtype=dtype, name=prefix + "attention"
-                )(h)
+                h = layers.SelfAttention(name=prefix + "attention", **sn)(h)
         # BigGAN's output BN is unconditional even in conditional models.
         h = layers.batch_norm(None, 1, sync_batch_norm, dtype, "output_bn")(h)
         h = SNConv2D(3, 3, name="output_conv", **sn)(_relu(dtype)(h))
         # float32 output, whatever the mixed-precision policy.
         tanh = keras.layers.Activation("tanh", dtype="float32", name="tanh")
         images = tanh(h)
-        super().__init__(
-            inputs=common.model_inputs(z, labels),
-            outputs=images,
-            dtype=dtype,
-            **kwargs,
-        )
+        super().__init__(inputs=inputs, outputs=images, dtype=dtype, **kwargs)
         self.keep_arguments(
             resolution=resolution,
             ch=ch,
@@ -197,26 +190,19 @@ class Discriminator(common.KeepArguments, keras.Model):
         sn = {"power_iterations": power_iterations, "dtype": dtype}
 
         images = keras.Input(shape=(resolution, resolution, 3), name="images")
-        labels = common.label_input(num_classes)
+        inputs, labels = common.inputs_and_labels(images, num_classes)
         h, in_width = images, 3
         for i, width in enumerate(widths):
             prefix = f"block{i + 1}_"
             down = i < downsamples
             h = self._block(h, in_width, width, down, i > 0, prefix, sn)
             if sizes[i] in attention and sizes.index(sizes[i]) == i:
-                h = layers.SelfAttention(
-                    power_iterations, dtype=dtype, name=prefix + "attention"
-                )(h)
+                h = layers.SelfAttention(name=prefix + "attention", **sn)(h)
             in_width = width
         logits = layers.projection_head(
             h, labels, num_classes, power_iterations
         )
-        super().__init__(
-            inputs=common.model_inputs(images, labels),
-            outputs=logits,
-            dtype=dtype,
-            **kwargs,
-        )
+        super().__init__(inputs=inputs, outputs=logits, dtype=dtype, **kwargs)
         self.keep_arguments(
             resolution=resolution,
             ch=ch,

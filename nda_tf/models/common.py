@@ -40,14 +40,13 @@ def attention_set(attention_resolution, allowed):
     return values
 
 
-def label_input(num_classes):
-    """The int labels input, or None for an unconditional model."""
+def inputs_and_labels(first, num_classes):
+    """A network's inputs and its int labels input (None if unconditional).
+
+    The inputs are `first` alone with one class, else `[first, labels]`.
+    """
     if num_classes == 1:
-        return None
+        return first, None
     # Shape (): Keras' functional models squeeze a trailing [B, 1] axis.
-    return keras.Input(shape=(), dtype="int32", name="labels")
-
-
-def model_inputs(first, labels):
-    """`first` alone when unconditional, else `[first, labels]`."""
-    return first if labels is None else [first, labels]
+    labels = keras.Input(shape=(), dtype="int32", name="labels")
+    return [first, labels], labels

@@ -133,7 +133,7 @@ class SelfAttention(common.KeepArguments, keras.layers.Layer):
             )
 
         def conv(filters, name):
-            layer = SNConv2D(
+            return SNConv2D(
                 filters,
                 kernel_size=1,
                 use_bias=False,
@@ -141,7 +141,6 @@ class SelfAttention(common.KeepArguments, keras.layers.Layer):
                 dtype=self.dtype_policy,
                 name=name,
             )
-            return layer
 
         self.theta = conv(channels // 8, "theta")
         self.phi = conv(channels // 8, "phi")

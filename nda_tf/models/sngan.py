@@ -66,7 +66,7 @@ class Generator(common.KeepArguments, keras.Model):
         checks.check_int("z_dim", z_dim, 1)
         checks.check_int("num_classes", num_classes, 1)
         z = keras.Input(shape=(z_dim,), name="z")
-        labels = common.label_input(num_classes)
+        inputs, labels = common.inputs_and_labels(z, num_classes)
         conv = {"kernel_initializer": DEFAULT_INITIALIZER, "dtype": dtype}
 
         h = keras.layers.Dense(4 * 4 * 4 * ch, name="linear", **conv)(z)
@@ -86,12 +86,7 @@ class Generator(common.KeepArguments, keras.Model):
         )(h)
         tanh = keras.layers.Activation("tanh", dtype="float32", name="tanh")
         images = tanh(h)
-        super().__init__(
-            inputs=common.model_inputs(z, labels),
-            outputs=images,
-            dtype=dtype,
-            **kwargs,
-        )
+        super().__init__(inputs=inputs, outputs=images, dtype=dtype, **kwargs)
         self.keep_arguments(
             resolution=resolution,
             ch=ch,
@@ -149,7 +144,7 @@ class Discriminator(common.KeepArguments, keras.Model):
         checks.check_int("num_classes", num_classes, 1)
         checks.check_int("power_iterations", power_iterations, 1)
         images = keras.Input(shape=(resolution, resolution, 3), name="images")
-        labels = common.label_input(num_classes)
+        inputs, labels = common.inputs_and_labels(images, num_classes)
         sn = {"power_iterations": power_iterations, "dtype": dtype}
 
         h = SNConv2D(ch // 2, 3, name="conv0", **sn)(images)
@@ -161,12 +156,7 @@ class Discriminator(common.KeepArguments, keras.Model):
         logits = layers.projection_head(
             h, labels, num_classes, power_iterations
         )
-        super().__init__(
-            inputs=common.model_inputs(images, labels),
-            outputs=logits,
-            dtype=dtype,
-            **kwargs,
-        )
+        super().__init__(inputs=inputs, outputs=logits, dtype=dtype, **kwargs)
         self.keep_arguments(
             resolution=resolution,
             ch=ch,
