@@ -12,8 +12,6 @@ logits `[B, 1]`. `num_classes=1` builds the unconditional pair.
 
 from nda_tf import checks
 from nda_tf.models import biggan, sngan
-from nda_tf.models.layers import ConditionalBatchNorm, SelfAttention
-from nda_tf.models.spectral_norm import SNConv2D, SNDense, SNEmbedding
 
 ARCHITECTURES = {"biggan": biggan, "sngan": sngan}
 
@@ -50,11 +48,6 @@ def build_gan(arch, resolution, ch=64, num_classes=1, **kwargs):
 
 __all__ = [
     "ARCHITECTURES",
-    "ConditionalBatchNorm",
-    "SNConv2D",
-    "SNDense",
-    "SNEmbedding",
-    "SelfAttention",
     "biggan",
     "build_gan",
     "sngan",

@@ -7,8 +7,7 @@ base of the NDA paper's GAN experiments; see DESIGN.md section 1.
 import keras
 
 from nda_tf import checks
-from nda_tf.models import common
-from nda_tf.models.layers import SelfAttention
+from nda_tf.models import common, layers
 from nda_tf.models.spectral_norm import SNConv2D, SNDense
 
 # Channel multipliers of `ch`, from BigGAN-PyTorch's G_arch / D_arch. G: the
@@ -25,7 +24,7 @@ def _relu(dtype):
 
 
 @keras.saving.register_keras_serializable(package="nda_tf.biggan")
-class Generator(keras.Model):
+class Generator(common.KeepArguments, keras.Model):
     """BigGAN generator: SN-linear seed, residual up-blocks, BN-ReLU-conv.
 
     Each up-block is BN -> ReLU -> nearest x2 -> SN-conv3x3 -> BN -> ReLU ->
@@ -87,10 +86,10 @@ class Generator(keras.Model):
         sn = {"power_iterations": power_iterations, "dtype": dtype}
 
         z = keras.Input(shape=(z_dim,), name="z")
-        labels = common.label_input(num_classes)
+        inputs, labels = common.inputs_and_labels(z, num_classes)
 
         def bn(name):
-            return common.batch_norm(
+            return layers.batch_norm(
                 labels, num_classes, sync_batch_norm, dtype, name
             )
 
@@ -107,51 +106,27 @@ class Generator(keras.Model):
             x = SNConv2D(width, 1, name=prefix + "shortcut", **sn)(x)
             h = keras.layers.Add(dtype=dtype)([h, x])
             if block_sizes[i] in attention:
-                h = SelfAttention(
-                    power_iterations, dtype=dtype, name=prefix + "attention"
-                )(h)
+                h = layers.SelfAttention(name=prefix + "attention", **sn)(h)
         # BigGAN's output BN is unconditional even in conditional models.
-        h = common.batch_norm(None, 1, sync_batch_norm, dtype, "output_bn")(h)
+        h = layers.batch_norm(None, 1, sync_batch_norm, dtype, "output_bn")(h)
         h = SNConv2D(3, 3, name="output_conv", **sn)(_relu(dtype)(h))
         # float32 output, whatever the mixed-precision policy.
         tanh = keras.layers.Activation("tanh", dtype="float32", name="tanh")
         images = tanh(h)
-        super().__init__(
-            inputs=common.model_inputs(z, labels),
-            outputs=images,
-            dtype=dtype,
-            **kwargs,
+        super().__init__(inputs=inputs, outputs=images, dtype=dtype, **kwargs)
+        self.keep_arguments(
+            resolution=resolution,
+            ch=ch,
+            z_dim=z_dim,
+            num_classes=num_classes,
+            attention_resolution=attention_resolution,
+            sync_batch_norm=sync_batch_norm,
+            power_iterations=power_iterations,
         )
-        self.resolution = resolution
-        self.ch = ch
-        self.z_dim = z_dim
-        self.num_classes = num_classes
-        self.attention_resolution = attention_resolution
-        self.sync_batch_norm = sync_batch_norm
-        self.power_iterations = power_iterations
-
-    @property
-    def conditional(self):
-        return self.num_classes > 1
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "resolution": self.resolution,
-                "ch": self.ch,
-                "z_dim": self.z_dim,
-                "num_classes": self.num_classes,
-                "attention_resolution": self.attention_resolution,
-                "sync_batch_norm": self.sync_batch_norm,
-                "power_iterations": self.power_iterations,
-            }
-        )
-        return config
 
 
 @keras.saving.register_keras_serializable(package="nda_tf.biggan")
-class Discriminator(keras.Model):
+class Discriminator(common.KeepArguments, keras.Model):
     """BigGAN projection discriminator with residual down-blocks.
 
     Block = [ReLU] -> SN-conv3x3 -> ReLU -> SN-conv3x3 -> [avg-pool 2x2],
@@ -215,31 +190,26 @@ class Discriminator(keras.Model):
         sn = {"power_iterations": power_iterations, "dtype": dtype}
 
         images = keras.Input(shape=(resolution, resolution, 3), name="images")
-        labels = common.label_input(num_classes)
+        inputs, labels = common.inputs_and_labels(images, num_classes)
         h, in_width = images, 3
         for i, width in enumerate(widths):
             prefix = f"block{i + 1}_"
             down = i < downsamples
             h = self._block(h, in_width, width, down, i > 0, prefix, sn)
             if sizes[i] in attention and sizes.index(sizes[i]) == i:
-                h = SelfAttention(
-                    power_iterations, dtype=dtype, name=prefix + "attention"
-                )(h)
+                h = layers.SelfAttention(name=prefix + "attention", **sn)(h)
             in_width = width
-        logits = common.projection_head(
+        logits = layers.projection_head(
             h, labels, num_classes, power_iterations
         )
-        super().__init__(
-            inputs=common.model_inputs(images, labels),
-            outputs=logits,
-            dtype=dtype,
-            **kwargs,
+        super().__init__(inputs=inputs, outputs=logits, dtype=dtype, **kwargs)
+        self.keep_arguments(
+            resolution=resolution,
+            ch=ch,
+            num_classes=num_classes,
+            attention_resolution=attention_resolution,
+            power_iterations=power_iterations,
         )
-        self.resolution = resolution
-        self.ch = ch
-        self.num_classes = num_classes
-        self.attention_resolution = attention_resolution
-        self.power_iterations = power_iterations
 
     @staticmethod
     def _block(x, in_width, width, down, preactivation, prefix, sn):
@@ -259,20 +229,3 @@ class Discriminator(keras.Model):
         if not preactivation:
             x = shortcut(x)
         return keras.layers.Add(dtype=dtype)([h, x])
-
-    @property
-    def conditional(self):
-        return self.num_classes > 1
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "resolution": self.resolution,
-                "ch": self.ch,
-                "num_classes": self.num_classes,
-                "attention_resolution": self.attention_resolution,
-                "power_iterations": self.power_iterations,
-            }
-        )
-        return config

@@ -1,11 +1,30 @@
-"""Named inputs and conditioning layers shared by the GAN model builders."""
+"""Constructor helpers shared by the model layers and GAN networks."""
 
 import keras
-from keras import ops
 
 from nda_tf import checks
-from nda_tf.models.layers import ConditionalBatchNorm
-from nda_tf.models.spectral_norm import SNDense, SNEmbedding
+
+
+class KeepArguments:
+    """Mixin for Keras layers and models: kept arguments make the config.
+
+    The Keras idiom keeps every constructor argument as an attribute and
+    returns them from `get_config()`, chained to super. `keep_arguments`
+    does both halves at once, so the two lists cannot drift apart; a
+    subclass's call adds to its base class's arguments.
+    """
+
+    def keep_arguments(self, **arguments):
+        """Stores each argument as an attribute and in the config."""
+        kept = getattr(self, "_kept_arguments", ())
+        self._kept_arguments = kept + tuple(arguments)
+        for name, value in arguments.items():
+            setattr(self, name, value)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({k: getattr(self, k) for k in self._kept_arguments})
+        return config
 
 
 def attention_set(attention_resolution, allowed):
@@ -21,50 +40,13 @@ def attention_set(attention_resolution, allowed):
     return values
 
 
-def label_input(num_classes):
-    """The int labels input, or None for an unconditional model."""
+def inputs_and_labels(first, num_classes):
+    """A network's inputs and its int labels input (None if unconditional).
+
+    The inputs are `first` alone with one class, else `[first, labels]`.
+    """
     if num_classes == 1:
-        return None
+        return first, None
     # Shape (): Keras' functional models squeeze a trailing [B, 1] axis.
-    return keras.Input(shape=(), dtype="int32", name="labels")
-
-
-def model_inputs(first, labels):
-    """`first` alone when unconditional, else `[first, labels]`."""
-    return first if labels is None else [first, labels]
-
-
-def batch_norm(labels, num_classes, synchronized, dtype, name):
-    """Affine BN when unconditional (`labels` None), else class-conditional.
-
-    Returns a callable on `x`. Momentum and epsilon are PyTorch's defaults
-    (0.1 and 1e-5), which BigGAN-PyTorch uses.
-    """
-    if labels is None:
-        return keras.layers.BatchNormalization(
-            momentum=0.9,
-            epsilon=1e-5,
-            synchronized=synchronized,
-            dtype=dtype,
-            name=name,
-        )
-    layer = ConditionalBatchNorm(
-        num_classes, synchronized=synchronized, dtype=dtype, name=name
-    )
-    return lambda x: layer([x, labels])
-
-
-def projection_head(features, labels, num_classes, power_iterations):
-    """ReLU, global sum pooling, SN-linear + projection; float32 logits.
-
-    Sum pooling grows with the feature-map area: it and the head run in
-    float32 so that mixed precision cannot overflow the logits.
-    """
-    h = ops.cast(ops.relu(features), "float32")
-    h = ops.sum(h, axis=(1, 2))
-    head = {"power_iterations": power_iterations, "dtype": "float32"}
-    logits = SNDense(1, name="linear", **head)(h)
-    if labels is None:
-        return logits
-    embedding = SNEmbedding(num_classes, h.shape[-1], name="embedding", **head)
-    return logits + ops.sum(embedding(labels) * h, axis=-1, keepdims=True)
+    labels = keras.Input(shape=(), dtype="int32", name="labels")
+    return [first, labels], labels

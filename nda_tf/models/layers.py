@@ -1,14 +1,20 @@
-"""BigGAN building layers: class-conditional batch norm and self-attention."""
+"""Layers and builders the GAN networks share: BN, self-attention, D head."""
 
 import keras
 from keras import ops
 
 from nda_tf import checks
-from nda_tf.models.spectral_norm import DEFAULT_INITIALIZER, SNConv2D
+from nda_tf.models import common
+from nda_tf.models.spectral_norm import (
+    DEFAULT_INITIALIZER,
+    SNConv2D,
+    SNDense,
+    SNEmbedding,
+)
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
-class ConditionalBatchNorm(keras.layers.Layer):
+class ConditionalBatchNorm(common.KeepArguments, keras.layers.Layer):
     """Batch norm with a per-class gain `1 + E_g[y]` and bias `E_b[y]`.
 
     This is BigGAN-PyTorch's `ccbn` without shared embeddings
@@ -49,10 +55,12 @@ class ConditionalBatchNorm(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.num_classes = checks.check_int("num_classes", num_classes, 1)
-        self.momentum = momentum
-        self.epsilon = epsilon
-        self.synchronized = synchronized
+        self.keep_arguments(
+            num_classes=checks.check_int("num_classes", num_classes, 1),
+            momentum=momentum,
+            epsilon=epsilon,
+            synchronized=synchronized,
+        )
         self.batch_norm = keras.layers.BatchNormalization(
             momentum=momentum,
             epsilon=epsilon,
@@ -85,21 +93,9 @@ class ConditionalBatchNorm(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return input_shape[0]
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "num_classes": self.num_classes,
-                "momentum": self.momentum,
-                "epsilon": self.epsilon,
-                "synchronized": self.synchronized,
-            }
-        )
-        return config
-
 
 @keras.saving.register_keras_serializable(package="nda_tf")
-class SelfAttention(keras.layers.Layer):
+class SelfAttention(common.KeepArguments, keras.layers.Layer):
     """SAGAN/BigGAN non-local block: `x + gamma * o(attention(x))`.
 
     theta, phi, g and o are spectrally normalized 1x1 convolutions without
@@ -126,7 +122,7 @@ class SelfAttention(keras.layers.Layer):
 
     def __init__(self, power_iterations=1, **kwargs):
         super().__init__(**kwargs)
-        self.power_iterations = power_iterations
+        self.keep_arguments(power_iterations=power_iterations)
 
     def build(self, input_shape):
         _, height, width, channels = input_shape
@@ -137,7 +133,7 @@ class SelfAttention(keras.layers.Layer):
             )
 
         def conv(filters, name):
-            layer = SNConv2D(
+            return SNConv2D(
                 filters,
                 kernel_size=1,
                 use_bias=False,
@@ -145,7 +141,6 @@ class SelfAttention(keras.layers.Layer):
                 dtype=self.dtype_policy,
                 name=name,
             )
-            return layer
 
         self.theta = conv(channels // 8, "theta")
         self.phi = conv(channels // 8, "phi")
@@ -180,7 +175,38 @@ class SelfAttention(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"power_iterations": self.power_iterations})
-        return config
+
+def batch_norm(labels, num_classes, synchronized, dtype, name):
+    """Affine BN when unconditional (`labels` None), else class-conditional.
+
+    Returns a callable on `x`. Momentum and epsilon are PyTorch's defaults
+    (0.1 and 1e-5), which BigGAN-PyTorch uses.
+    """
+    if labels is None:
+        return keras.layers.BatchNormalization(
+            momentum=0.9,
+            epsilon=1e-5,
+            synchronized=synchronized,
+            dtype=dtype,
+            name=name,
+        )
+    layer = ConditionalBatchNorm(
+        num_classes, synchronized=synchronized, dtype=dtype, name=name
+    )
+    return lambda x: layer([x, labels])
+
+
+def projection_head(features, labels, num_classes, power_iterations):
+    """ReLU, global sum pooling, SN-linear + projection; float32 logits.
+
+    Sum pooling grows with the feature-map area: it and the head run in
+    float32 so that mixed precision cannot overflow the logits.
+    """
+    h = ops.cast(ops.relu(features), "float32")
+    h = ops.sum(h, axis=(1, 2))
+    head = {"power_iterations": power_iterations, "dtype": "float32"}
+    logits = SNDense(1, name="linear", **head)(h)
+    if labels is None:
+        return logits
+    embedding = SNEmbedding(num_classes, h.shape[-1], name="embedding", **head)
+    return logits + ops.sum(embedding(labels) * h, axis=-1, keepdims=True)

@@ -8,7 +8,7 @@ Same constructor style and call conventions as `nda_tf.models.biggan`.
 import keras
 
 from nda_tf import checks
-from nda_tf.models import common
+from nda_tf.models import common, layers
 from nda_tf.models.spectral_norm import DEFAULT_INITIALIZER, SNConv2D
 
 SUPPORTED_RESOLUTIONS = (32, 64, 128)
@@ -20,7 +20,7 @@ def _num_steps(resolution):
 
 
 @keras.saving.register_keras_serializable(package="nda_tf.sngan")
-class Generator(keras.Model):
+class Generator(common.KeepArguments, keras.Model):
     """DCGAN generator: linear seed, (nearest x2, conv3x3, BN, ReLU) steps.
 
     Widths go 4ch (4x4 seed), 2ch, ch, ch/2 and then stay at ch/2. BN is
@@ -66,7 +66,7 @@ class Generator(keras.Model):
         checks.check_int("z_dim", z_dim, 1)
         checks.check_int("num_classes", num_classes, 1)
         z = keras.Input(shape=(z_dim,), name="z")
-        labels = common.label_input(num_classes)
+        inputs, labels = common.inputs_and_labels(z, num_classes)
         conv = {"kernel_initializer": DEFAULT_INITIALIZER, "dtype": dtype}
 
         h = keras.layers.Dense(4 * 4 * 4 * ch, name="linear", **conv)(z)
@@ -77,7 +77,7 @@ class Generator(keras.Model):
             h = keras.layers.Conv2D(
                 width, 3, padding="same", name=f"conv{i + 1}", **conv
             )(h)
-            h = common.batch_norm(
+            h = layers.batch_norm(
                 labels, num_classes, sync_batch_norm, dtype, f"bn{i + 1}"
             )(h)
             h = keras.layers.ReLU(dtype=dtype)(h)
@@ -86,38 +86,18 @@ class Generator(keras.Model):
         )(h)
         tanh = keras.layers.Activation("tanh", dtype="float32", name="tanh")
         images = tanh(h)
-        super().__init__(
-            inputs=common.model_inputs(z, labels),
-            outputs=images,
-            dtype=dtype,
-            **kwargs,
+        super().__init__(inputs=inputs, outputs=images, dtype=dtype, **kwargs)
+        self.keep_arguments(
+            resolution=resolution,
+            ch=ch,
+            z_dim=z_dim,
+            num_classes=num_classes,
+            sync_batch_norm=sync_batch_norm,
         )
-        self.resolution = resolution
-        self.ch = ch
-        self.z_dim = z_dim
-        self.num_classes = num_classes
-        self.sync_batch_norm = sync_batch_norm
-
-    @property
-    def conditional(self):
-        return self.num_classes > 1
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "resolution": self.resolution,
-                "ch": self.ch,
-                "z_dim": self.z_dim,
-                "num_classes": self.num_classes,
-                "sync_batch_norm": self.sync_batch_norm,
-            }
-        )
-        return config
 
 
 @keras.saving.register_keras_serializable(package="nda_tf.sngan")
-class Discriminator(keras.Model):
+class Discriminator(common.KeepArguments, keras.Model):
     """SNGAN discriminator: SN convs with LeakyReLU(0.1), projection head.
 
     An SN-conv3x3 (ch/2 channels), then stride-2 SN-conv4x4 steps down to
@@ -164,7 +144,7 @@ class Discriminator(keras.Model):
         checks.check_int("num_classes", num_classes, 1)
         checks.check_int("power_iterations", power_iterations, 1)
         images = keras.Input(shape=(resolution, resolution, 3), name="images")
-        labels = common.label_input(num_classes)
+        inputs, labels = common.inputs_and_labels(images, num_classes)
         sn = {"power_iterations": power_iterations, "dtype": dtype}
 
         h = SNConv2D(ch // 2, 3, name="conv0", **sn)(images)
@@ -173,32 +153,13 @@ class Discriminator(keras.Model):
             h = keras.layers.LeakyReLU(0.1, dtype=dtype)(h)
             h = SNConv2D(width, 4, strides=2, name=f"conv{i + 1}", **sn)(h)
         # The head's ReLU ends the last step.
-        logits = common.projection_head(
+        logits = layers.projection_head(
             h, labels, num_classes, power_iterations
         )
-        super().__init__(
-            inputs=common.model_inputs(images, labels),
-            outputs=logits,
-            dtype=dtype,
-            **kwargs,
+        super().__init__(inputs=inputs, outputs=logits, dtype=dtype, **kwargs)
+        self.keep_arguments(
+            resolution=resolution,
+            ch=ch,
+            num_classes=num_classes,
+            power_iterations=power_iterations,
         )
-        self.resolution = resolution
-        self.ch = ch
-        self.num_classes = num_classes
-        self.power_iterations = power_iterations
-
-    @property
-    def conditional(self):
-        return self.num_classes > 1
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "resolution": self.resolution,
-                "ch": self.ch,
-                "num_classes": self.num_classes,
-                "power_iterations": self.power_iterations,
-            }
-        )
-        return config

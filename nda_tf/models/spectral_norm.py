@@ -18,6 +18,7 @@ import keras
 from keras import ops
 
 from nda_tf import checks
+from nda_tf.models import common
 
 # BigGAN-PyTorch uses N(0, 0.02) ("N02") for CIFAR runs (DESIGN.md 1).
 DEFAULT_INITIALIZER = {
@@ -32,7 +33,7 @@ def _l2_normalize(x, epsilon):
     return x / ops.maximum(norm, epsilon)
 
 
-class SpectralNormLayer(keras.layers.Layer):
+class SpectralNormLayer(common.KeepArguments, keras.layers.Layer):
     """Base class: a kernel whose last axis is the output axis, plus `sn_u`.
 
     Args:
@@ -51,15 +52,17 @@ class SpectralNormLayer(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         checks.check_number("epsilon", epsilon, 0.0, low_open=True)
-        self.power_iterations = checks.check_int(
-            "power_iterations", power_iterations, 1
-        )
-        self.epsilon = epsilon
-        self.kernel_initializer = keras.initializers.get(
-            kernel_initializer or DEFAULT_INITIALIZER
+        self.keep_arguments(
+            power_iterations=checks.check_int(
+                "power_iterations", power_iterations, 1
+            ),
+            epsilon=epsilon,
+            kernel_initializer=keras.initializers.get(
+                kernel_initializer or DEFAULT_INITIALIZER
+            ),
         )
 
-    def _add_kernel(self, shape):
+    def _add_weights(self, shape, use_bias=False):
         # autocast=False: reading the kernel inside call() must give the
         # float32 master copy, so that sigma is computed in float32.
         self.kernel = self.add_weight(
@@ -80,6 +83,10 @@ class SpectralNormLayer(keras.layers.Layer):
             autocast=False,
             aggregation="only_first_replica",
         )
+        if use_bias:
+            self.bias = self.add_weight(
+                name="bias", shape=shape[-1:], initializer="zeros"
+            )
 
     def normalized_kernel(self, training=False):
         """Returns `kernel / sigma` in float32; updates `sn_u` if training."""
@@ -105,14 +112,9 @@ class SpectralNormLayer(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {
-                "power_iterations": self.power_iterations,
-                "epsilon": self.epsilon,
-                "kernel_initializer": keras.initializers.serialize(
-                    self.kernel_initializer
-                ),
-            }
+        # The initializer is kept as an object; its config is what is saved.
+        config["kernel_initializer"] = keras.initializers.serialize(
+            self.kernel_initializer
         )
         return config
 
@@ -136,15 +138,12 @@ class SNDense(SpectralNormLayer):
 
     def __init__(self, units, use_bias=True, **kwargs):
         super().__init__(**kwargs)
-        self.units = checks.check_int("units", units, 1)
-        self.use_bias = use_bias
+        self.keep_arguments(
+            units=checks.check_int("units", units, 1), use_bias=use_bias
+        )
 
     def build(self, input_shape):
-        self._add_kernel((input_shape[-1], self.units))
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias", shape=(self.units,), initializer="zeros"
-            )
+        self._add_weights((input_shape[-1], self.units), self.use_bias)
 
     def call(self, inputs, training=None):
         outputs = ops.matmul(inputs, self._compute_kernel(training))
@@ -152,11 +151,6 @@ class SNDense(SpectralNormLayer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"units": self.units, "use_bias": self.use_bias})
-        return config
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
@@ -192,21 +186,18 @@ class SNConv2D(SpectralNormLayer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.filters = checks.check_int("filters", filters, 1)
-        self.kernel_size = checks.check_int("kernel_size", kernel_size, 1)
-        self.strides = checks.check_int("strides", strides, 1)
-        self.padding = checks.check_choice(
-            "padding", padding, ("same", "valid")
+        self.keep_arguments(
+            filters=checks.check_int("filters", filters, 1),
+            kernel_size=checks.check_int("kernel_size", kernel_size, 1),
+            strides=checks.check_int("strides", strides, 1),
+            padding=checks.check_choice("padding", padding, ("same", "valid")),
+            use_bias=use_bias,
         )
-        self.use_bias = use_bias
 
     def build(self, input_shape):
         size = self.kernel_size
-        self._add_kernel((size, size, input_shape[-1], self.filters))
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias", shape=(self.filters,), initializer="zeros"
-            )
+        shape = (size, size, input_shape[-1], self.filters)
+        self._add_weights(shape, self.use_bias)
 
     def call(self, inputs, training=None):
         outputs = ops.conv(
@@ -228,19 +219,6 @@ class SNConv2D(SpectralNormLayer):
             return (n - self.kernel_size) // self.strides + 1
 
         return (batch, size(height), size(width), self.filters)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "filters": self.filters,
-                "kernel_size": self.kernel_size,
-                "strides": self.strides,
-                "padding": self.padding,
-                "use_bias": self.use_bias,
-            }
-        )
-        return config
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
@@ -266,11 +244,13 @@ class SNEmbedding(SpectralNormLayer):
 
     def __init__(self, input_dim, output_dim, **kwargs):
         super().__init__(**kwargs)
-        self.input_dim = checks.check_int("input_dim", input_dim, 1)
-        self.output_dim = checks.check_int("output_dim", output_dim, 1)
+        self.keep_arguments(
+            input_dim=checks.check_int("input_dim", input_dim, 1),
+            output_dim=checks.check_int("output_dim", output_dim, 1),
+        )
 
     def build(self, input_shape):
-        self._add_kernel((self.input_dim, self.output_dim))
+        self._add_weights((self.input_dim, self.output_dim))
 
     def call(self, inputs, training=None):
         labels = ops.cast(inputs, "int32")
@@ -278,10 +258,3 @@ class SNEmbedding(SpectralNormLayer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {"input_dim": self.input_dim, "output_dim": self.output_dim}
-        )
-        return config

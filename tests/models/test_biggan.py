@@ -87,6 +87,29 @@ def test_config_round_trip(cls):
     np.testing.assert_allclose(clone(inputs), model(inputs), rtol=1e-5)
 
 
+def test_config_is_the_constructor_arguments():
+    generator = biggan.Generator(32, ch=8, attention_resolution=[16])
+    config = generator.get_config()
+    assert list(config)[:3] == ["name", "trainable", "dtype"]
+    assert {k: config[k] for k in list(config)[3:]} == {
+        "resolution": 32,
+        "ch": 8,
+        "z_dim": 128,
+        "num_classes": 1,
+        "attention_resolution": [16],
+        "sync_batch_norm": False,
+        "power_iterations": 1,
+    }
+    config = biggan.Discriminator(64, ch=4, power_iterations=2).get_config()
+    assert {k: config[k] for k in list(config)[3:]} == {
+        "resolution": 64,
+        "ch": 4,
+        "num_classes": 1,
+        "attention_resolution": None,
+        "power_iterations": 2,
+    }
+
+
 def test_attention_block_placement_and_identity_at_init():
     generator = biggan.Generator(32, ch=8, attention_resolution=[16])
     layers = [x for x in generator.layers if isinstance(x, SelfAttention)]

@@ -93,6 +93,31 @@ def test_config_round_trip(kind):
     np.testing.assert_allclose(clone(inputs), out, rtol=1e-6)
 
 
+def test_config_holds_the_base_and_the_layer_arguments_in_order():
+    # Checkpointed runs rebuild layers from these configs: the keys, their
+    # order and the saved initializer must stay as they are.
+    layer = SNConv2D(4, 5, strides=2, padding="valid", use_bias=False)
+    config = layer.get_config()
+    assert list(config)[3:] == [
+        "power_iterations",
+        "epsilon",
+        "kernel_initializer",
+        "filters",
+        "kernel_size",
+        "strides",
+        "padding",
+        "use_bias",
+    ]
+    assert [config[k] for k in list(config)[3:5]] == [1, 1e-12]
+    assert [config[k] for k in list(config)[6:]] == [4, 5, 2, "valid", False]
+    assert config["kernel_initializer"]["class_name"] == "RandomNormal"
+    assert config["kernel_initializer"]["config"]["stddev"] == 0.02
+    assert list(SNEmbedding(10, 3).get_config())[-2:] == [
+        "input_dim",
+        "output_dim",
+    ]
+
+
 def test_invalid_arguments():
     with pytest.raises(ValueError, match="power_iterations"):
         SNDense(4, power_iterations=0)
