@@ -36,8 +36,18 @@ class MoCoV2Augment(keras.layers.Layer):
 
     Example:
 
-    >>> augment = MoCoV2Augment(32)
-    >>> views = augment(images, seed=[0, step])  # doctest: +SKIP
+    >>> augment = MoCoV2Augment(16)
+    >>> images = np.random.default_rng(0).uniform(-1, 1, [4, 32, 32, 3])
+    >>> drawn = augment.get_random_transformation(images, seed=[0, 7])
+    >>> views = augment.transform_images(images, drawn)
+    >>> views.shape
+    TensorShape([4, 16, 16, 3])
+
+    The same seed gives the same views:
+
+    >>> again = augment.get_random_transformation(images, seed=[0, 7])
+    >>> bool(tf.reduce_all(augment.transform_images(images, again) == views))
+    True
 
     Reference: Chen, Fan, Girshick, He, "Improved Baselines with Momentum
     Contrastive Learning", 2020.
