@@ -2,7 +2,11 @@
 
 >>> from nda_tf.contrastive import MoCo
 >>> from nda_tf.models import resnet
->>> moco = MoCo(resnet.small_resnet(), nda="jigsaw", queue_size=1024)
+>>> moco = MoCo(resnet.small_resnet(width=4), nda="jigsaw", queue_size=1024)
+>>> moco.queue.shape  # negative keys: queue_size x projection_dim
+TensorShape([1024, 128])
+>>> moco(np.zeros([2, 32, 32, 3], "float32")).shape  # the representation
+TensorShape([2, 32])
 """
 
 from nda_tf.contrastive.export import export_encoder

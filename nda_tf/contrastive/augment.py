@@ -41,8 +41,17 @@ class MoCoV2Augment(NDATransform):
     Example (a seed per batch, as `two_views` does):
 
     >>> augment = MoCoV2Augment(16)
-    >>> augment.transform_with_seed(tf.zeros([2, 32, 32, 3]), [0, 7]).shape
-    TensorShape([2, 16, 16, 3])
+    >>> images = np.random.default_rng(0).uniform(-1, 1, [4, 32, 32, 3])
+    >>> drawn = augment.get_random_transformation(images, seed=[0, 7])
+    >>> views = augment.transform_images(images, drawn)
+    >>> views.shape
+    TensorShape([4, 16, 16, 3])
+
+    The one seeded call gives the same views:
+
+    >>> again = augment.transform_with_seed(images, [0, 7])
+    >>> bool(tf.reduce_all(again == views))
+    True
 
     Reference: Chen, Fan, Girshick, He, "Improved Baselines with Momentum
     Contrastive Learning", 2020.

@@ -59,9 +59,18 @@ def export_encoder(encoder, export_dir, resolution, version=None):
 
     Example:
 
-    >>> path = export_encoder(moco.encoder, "/tmp/encoder", 32, version=1)
-    >>> served = tf.saved_model.load(path)                  # doctest: +SKIP
-    >>> served.serve(uint8_images)["embedding"]             # doctest: +SKIP
+    >>> import tempfile
+    >>> encoder = keras.Sequential(
+    ...     [keras.Input((8, 8, 3)), keras.layers.GlobalAveragePooling2D()]
+    ... )
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = export_encoder(encoder, folder.name, 8, version=1)
+    >>> served = tf.saved_model.load(path)
+    >>> white = np.full([2, 16, 16, 3], 255, "uint8")  # resized to 8 x 8
+    >>> served.serve(white)["embedding"].numpy()
+    array([[1., 1., 1.],
+           [1., 1., 1.]], dtype=float32)
+    >>> folder.cleanup()
     """
     resolution = checks.check_int("resolution", resolution, 1)
     if checks.check_int("version", version, 1, allow_none=True) is not None:

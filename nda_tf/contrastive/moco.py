@@ -49,13 +49,23 @@ class MoCo(keras.Model):
         shuffle_bn: bool, shuffle the key batch across replicas and groups.
         seed: optional int for the queue, shuffles and NDA transforms.
 
-    Example:
+    Example, one step on a batch of 8 (query, key) pairs with a small
+    encoder (`fit` takes a dataset of such pairs):
 
-    >>> from nda_tf.models import resnet
-    >>> moco = MoCo(resnet.small_resnet(), nda="cutout", queue_size=4096)
+    >>> encoder = keras.Sequential([
+    ...     keras.Input((8, 8, 3)),
+    ...     keras.layers.Flatten(),
+    ...     keras.layers.Dense(16),
+    ... ])
+    >>> moco = MoCo(encoder, nda="cutout", queue_size=64, seed=0)
     >>> moco.compile(optimizer=keras.optimizers.SGD(0.3, momentum=0.9))
-    >>> moco.fit(views, epochs=10)  # ((query, key), label) batches
-    ... # doctest: +SKIP
+    >>> rng = np.random.default_rng(0)
+    >>> queries, keys = rng.uniform(-1, 1, [2, 8, 8, 8, 3]).astype("float32")
+    >>> logs = moco.train_on_batch((queries, keys), return_dict=True)
+    >>> sorted(logs)
+    ['accuracy', 'loss', 'nda_similarity', 'positive_similarity']
+    >>> int(moco.queue_pointer)  # the 8 keys joined the queue
+    8
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021;
     He et al., "Momentum Contrast", CVPR 2020; Chen et al., "Improved

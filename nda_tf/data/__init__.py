@@ -2,7 +2,11 @@
 
     >>> from nda_tf import data
     >>> ds, info = data.load("dots(counts=(4, 5, 7))")
-    >>> batch = next(iter(data.batches(ds, 8, shuffle=False)))
+    >>> info.num_classes, info.resolution
+    (3, 32)
+    >>> images, labels = next(iter(data.batches(ds, 8, shuffle=False)))
+    >>> images.shape, images.dtype, labels.dtype
+    (TensorShape([8, 32, 32, 3]), tf.float32, tf.int32)
 
 `load` streams any source once (for evaluation); `training_stream` gives the
 endless, seekable batches a training run resumes from.

@@ -72,8 +72,9 @@ def render(counts, size=32, radius=3, seed=0, start=0, background=0):
 
     Example:
 
-    >>> render([2, 5], size=32, radius=3).shape
-    (2, 32, 32, 3)
+    >>> images = render([2, 5], size=32, radius=3)
+    >>> images.shape, images.dtype
+    ((2, 32, 32, 3), dtype('uint8'))
     """
     counts = check_options(counts, size, radius, background)
     images = np.full([len(counts), size, size, 3], background, np.uint8)

@@ -30,10 +30,28 @@ class EvaluationCallback(keras.callbacks.Callback):
         strategy: optional `tf.distribute.Strategy` for the backbone.
         kid_subsets, kid_subset_size: KID protocol (see `fid.kid`).
 
-    Example:
+    Example, with pixels as features and a stand-in for the GAN whose
+    `generate` returns the reference images themselves, so the FID is 0:
 
-    >>> callback = EvaluationCallback("cifar10_stats.npz", extractor,
-    ...                               every_n_steps=5000, logdir="run/eval")
+    >>> from nda_tf.eval import backbones, pipeline
+    >>> pixels = backbones.get(keras.Sequential([keras.layers.Flatten()]))
+    >>> real = np.random.default_rng(0).uniform(-1, 1, [64, 2, 2, 3])
+    >>> reference = pipeline.compute_statistics(
+    ...     real, pixels, num_images=64, progress=False
+    ... )
+    >>> callback = EvaluationCallback(
+    ...     reference, pixels, every_n_steps=10, num_samples=64, metrics=["fid"]
+    ... )
+    >>> class StandIn(keras.Model):
+    ...     def generate(self, num_images, seed):
+    ...         return real[:num_images]
+    >>> callback.set_model(StandIn())
+    >>> abs(callback.evaluate()["fid"]) < 1e-6
+    True
+
+    In training, the callback goes to `fit` (a GAN and its data are more
+    than an example holds):
+
     >>> gan.fit(data, callbacks=[callback])  # doctest: +SKIP
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021

@@ -7,9 +7,24 @@ reverse. Sets that form a group (the 19 CIFAR-10-C corruptions) are
 averaged into one entry, and the average over all entries (a group counting
 once) is reported too.
 
-    >>> report = evaluate(gan.discriminator, test_images,     # doctest: +SKIP
-    ...                   ood_sets.resolve("noise:uniform", test_images, 32))
-    >>> print(report.to_markdown())                           # doctest: +SKIP
+With a stand-in discriminator that scores the mean pixel, bright
+in-distribution images and a dark OOD set:
+
+    >>> D = keras.Sequential(
+    ...     [keras.Input((4, 4, 1)), keras.layers.GlobalAveragePooling2D()]
+    ... )
+    >>> bright = np.full([3, 4, 4, 1], 0.5, "float32")
+    >>> report = evaluate(D, bright, {"dark": -bright, "same": bright})
+    >>> report.aurocs
+    {'dark': 1.0, 'same': 0.5}
+    >>> print(report.to_markdown())
+    | OOD set | AUROC | images | mean D(x) |
+    | --- | ---: | ---: | ---: |
+    | (in-distribution) | - | 3 | 0.5000 |
+    | dark | 1.0000 | 3 | -0.5000 |
+    | same | 0.5000 | 3 | 0.5000 |
+    | average | 0.7500 | - | - |
+    <BLANKLINE>
 """
 
 import collections

@@ -38,11 +38,20 @@ class DiscriminatorScorer:
             needs it (or an int `label`).
         batch_size: int, images per discriminator call.
 
-    Example:
+    Example, with a stand-in discriminator that scores the mean pixel:
 
-    >>> scorer = DiscriminatorScorer(gan.discriminator)    # doctest: +SKIP
-    >>> scorer.score(test_images)                          # doctest: +SKIP
-    array([ 1.3, -0.2, ...])
+    >>> D = keras.Sequential(
+    ...     [keras.Input((4, 4, 1)), keras.layers.GlobalAveragePooling2D()]
+    ... )
+    >>> scorer = DiscriminatorScorer(D)
+    >>> images = np.stack([np.full([4, 4, 1], v, "float32") for v in (0.5, -1)])
+    >>> scorer.score(images)
+    array([ 0.5, -1. ])
+
+    Jigsaw keeps the mean, so this D cannot tell an image from its jigsaw:
+
+    >>> scorer.score_difference(images, "jigsaw")
+    array([0., 0.])
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021,
     Section 5.

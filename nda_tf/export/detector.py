@@ -30,10 +30,20 @@ class OODDetector(tf.Module):
         threshold: float, the score below which an image is an outlier.
         slope, intercept: floats of the probability calibration.
 
-    Example:
+    Example, with a stand-in discriminator that scores the sum of the
+    mean colour (-3 for black, 3 for white):
 
-    >>> detector = OODDetector(D, resolution=32, threshold=-0.3)
-    >>> detector.serve_uint8(images_uint8)["is_outlier"]  # doctest: +SKIP
+    >>> D = keras.Sequential([
+    ...     keras.Input((4, 4, 3)),
+    ...     keras.layers.GlobalAveragePooling2D(),
+    ...     keras.layers.Dense(1, kernel_initializer="ones"),
+    ... ])
+    >>> detector = OODDetector(D, resolution=4, threshold=0.0)
+    >>> images = np.zeros([2, 8, 8, 3], "uint8")  # resized to 4 x 4
+    >>> images[1] = 255
+    >>> outputs = detector.serve_uint8(images)
+    >>> outputs["score"].numpy(), outputs["is_outlier"].numpy()
+    (array([-3.,  3.], dtype=float32), array([ True, False]))
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
     """

@@ -45,14 +45,29 @@ class NDAGAN(keras.Model):
         ema_start: int >= 0, G steps before the EMA starts averaging.
         seed: optional int for the noise and labels.
 
-    Example:
+    Example, one step with small dense networks on 8x8 images (the paper
+    uses `nda_tf.models.build_gan("biggan", 32)` and `fit` on batches of
+    `d_steps * 64` images):
 
-    >>> from nda_tf.models import sngan
-    >>> gan = NDAGAN(sngan.Generator(32), sngan.Discriminator(32),
-    ...              nda="jigsaw", lam=0.25)
+    >>> G = keras.Sequential([
+    ...     keras.Input((16,)),
+    ...     keras.layers.Dense(8 * 8 * 3, activation="tanh"),
+    ...     keras.layers.Reshape((8, 8, 3)),
+    ... ])
+    >>> D = keras.Sequential([
+    ...     keras.Input((8, 8, 3)),
+    ...     keras.layers.Flatten(),
+    ...     keras.layers.Dense(1),
+    ... ])
+    >>> gan = NDAGAN(G, D, nda="jigsaw", lam=0.25, d_steps=2, z_dim=16, seed=0)
     >>> gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, 0.0, 0.999),
     ...             g_optimizer=keras.optimizers.Adam(2e-4, 0.0, 0.999))
-    >>> gan.fit(dataset.batch(4 * 64), steps_per_epoch=100)  # doctest: +SKIP
+    >>> real = np.random.default_rng(0).uniform(-1, 1, [8, 8, 8, 3])
+    >>> logs = gan.train_on_batch(real.astype("float32"), return_dict=True)
+    >>> sorted(logs)  # two D steps on 4 images each, then a G step
+    ['d_fake', 'd_gap', 'd_loss', 'd_nda', 'd_real', 'g_loss']
+    >>> gan.generate(3, seed=0).shape
+    (3, 8, 8, 3)
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
     """

@@ -5,9 +5,13 @@ float32 images in [-1, 1]; `D(images)` / `D([images, labels])` returns float32
 logits `[B, 1]`. `num_classes=1` builds the unconditional pair.
 
     >>> from nda_tf import models
-    >>> G, D = models.build_gan("sngan", resolution=32, ch=16)
-    >>> D(G(keras.random.normal((2, 128)))).shape  # doctest: +SKIP
-    (2, 1)
+    >>> G, D = models.build_gan("sngan", resolution=32, ch=4)
+    >>> images = G(keras.random.normal((2, 128)))
+    >>> images.shape, bool(keras.ops.all(keras.ops.abs(images) <= 1))
+    (TensorShape([2, 32, 32, 3]), True)
+    >>> logits = D(images)
+    >>> logits.shape, logits.dtype
+    (TensorShape([2, 1]), tf.float32)
 """
 
 from nda_tf import checks

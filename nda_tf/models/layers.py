@@ -116,6 +116,12 @@ class SelfAttention(common.KeepArguments, keras.layers.Layer):
     >>> SelfAttention()(keras.ops.ones((2, 8, 8, 16))).shape
     TensorShape([2, 8, 8, 16])
 
+    With gamma at 0 a new block returns its input:
+
+    >>> x = keras.random.normal((2, 8, 8, 16))
+    >>> bool(keras.ops.all(SelfAttention()(x) == x))
+    True
+
     Reference: Zhang et al., "Self-Attention GANs", ICML 2019; Brock et al.,
     "Large Scale GAN Training", ICLR 2019.
     """

@@ -133,6 +133,13 @@ class SNDense(SpectralNormLayer):
     >>> SNDense(4)(keras.ops.ones((2, 3))).shape
     TensorShape([2, 4])
 
+    A 3 x 4 kernel of ones has one singular value, sqrt(12), and is divided
+    by it: each output is 3 / sqrt(12).
+
+    >>> layer = SNDense(4, kernel_initializer="ones")
+    >>> layer(keras.ops.ones((1, 3))).numpy().round(6)
+    array([[0.866025, 0.866025, 0.866025, 0.866025]], dtype=float32)
+
     Reference: Miyato et al., "Spectral Normalization for GANs", ICLR 2018.
     """
 
@@ -235,8 +242,9 @@ class SNEmbedding(SpectralNormLayer):
 
     Example:
 
-    >>> SNEmbedding(10, 4)(keras.ops.array([1, 2])).shape
-    TensorShape([2, 4])
+    >>> embedded = SNEmbedding(10, 4)(keras.ops.array([1, 2]))
+    >>> embedded.shape, embedded.dtype
+    (TensorShape([2, 4]), tf.float32)
 
     Reference: Miyato & Koyama, "cGANs with Projection Discriminator",
     ICLR 2018.

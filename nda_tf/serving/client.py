@@ -90,7 +90,13 @@ class RestClient:
     Example:
 
     >>> client = RestClient("http://localhost:8501", "nda_ood")
+    >>> client.url
+    'http://localhost:8501/v1/models/nda_ood:predict'
+
+    Scoring needs a running model server:
+
     >>> client.score(images)["is_outlier"]  # doctest: +SKIP
+    array([False,  True])
     """
 
     def __init__(self, url, model_name=None, version=None, timeout=30.0):

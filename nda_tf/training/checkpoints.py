@@ -33,10 +33,14 @@ class CheckpointKeeper:
 
     Example:
 
-    >>> keeper = CheckpointKeeper("/tmp/run/checkpoints",
-    ...                           tf.train.Checkpoint(gan=gan), 3)
-    >>> keeper.save(step=100, metrics={"fid": 23.4})  # doctest: +SKIP
-    >>> restored_step = keeper.restore()               # doctest: +SKIP
+    >>> import tempfile
+    >>> weight = tf.Variable(1.0)
+    >>> folder = tempfile.mkdtemp()
+    >>> keeper = CheckpointKeeper(folder, tf.train.Checkpoint(w=weight), 3)
+    >>> path = keeper.save(step=100, metrics={"fid": 23.4})
+    >>> _ = weight.assign(5.0)
+    >>> keeper.restore(), float(weight.numpy())
+    (100, 1.0)
     """
 
     def __init__(self, directory, checkpoint, max_to_keep=3):

@@ -4,9 +4,15 @@
 that has a `Recipe`. The loop knows nothing of what it trains: the recipe
 builds the model and its batches, evaluators measure it.
 
-    >>> from nda_tf.gan.recipe import GAN                  # doctest: +SKIP
-    >>> model, summary = train(GAN, {"dataset": "dots", "steps": 200},
-    ...                        "runs/dots")                # doctest: +SKIP
+    >>> import tempfile
+    >>> from nda_tf.gan.recipe import GAN
+    >>> config = {"dataset": "dots", "arch": "sngan", "ch": 4, "z_dim": 8,
+    ...           "d_steps": 1, "batch_size": 4, "steps": 2,
+    ...           "eval_metrics": ["none"], "num_grid_samples": 4}
+    >>> gan, summary = train(GAN, config, tempfile.mkdtemp(),
+    ...                      RunOptions(progress=False))
+    >>> summary["step"], summary["interrupted"], int(gan.step)
+    (2, None, 2)
 """
 
 import dataclasses

@@ -19,8 +19,9 @@ class Progress:
     Example:
 
     >>> bar = Progress(100)
-    >>> for step in range(1, 101):
-    ...     bar.update(step, {"loss": 0.1})  # doctest: +SKIP
+    >>> parts = bar.line(25, {"loss": 0.1}).split(" | ")
+    >>> parts[0], parts[-1]
+    ('step 25/100 [=====>              ]  25%', 'loss 0.1')
     """
 
     def __init__(

@@ -38,6 +38,16 @@ class RandomCrop(NDATransform):
     >>> RandomCrop(padding=4, seed=0)(tf.zeros([8, 32, 32, 3])).shape
     TensorShape([8, 32, 32, 3])
 
+    Hand-made offsets `(top, left)` on a 3 x 3 image padded by 1: (1, 1)
+    gives the image back; (2, 1) moves it up a row, reflecting at the edge.
+
+    >>> image = tf.reshape(tf.range(9), [1, 3, 3, 1])
+    >>> crop = RandomCrop(padding=1)
+    >>> crop.transform_images(image, {"offset": [[2, 1]]})[0, :, :, 0].numpy()
+    array([[3, 4, 5],
+           [6, 7, 8],
+           [3, 4, 5]], dtype=int32)
+
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021, Table 1.
     """
 
@@ -126,8 +136,10 @@ class HorizontalFlip(_Flip):
 
     Example:
 
-    >>> HorizontalFlip(probability=1.0)(tf.zeros([2, 8, 8, 3])).shape
-    TensorShape([2, 8, 8, 3])
+    >>> image = tf.reshape(tf.range(4), [1, 2, 2, 1])
+    >>> HorizontalFlip(probability=1.0)(image)[0, :, :, 0].numpy()
+    array([[1, 0],
+           [3, 2]], dtype=int32)
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021, Table 1.
     """
@@ -149,8 +161,10 @@ class VerticalFlip(_Flip):
 
     Example:
 
-    >>> VerticalFlip(probability=1.0)(tf.zeros([2, 8, 8, 3])).shape
-    TensorShape([2, 8, 8, 3])
+    >>> image = tf.reshape(tf.range(4), [1, 2, 2, 1])
+    >>> VerticalFlip(probability=1.0)(image)[0, :, :, 0].numpy()
+    array([[2, 3],
+           [0, 1]], dtype=int32)
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
     """
@@ -177,6 +191,13 @@ class GaussianNoise(NDATransform):
 
     >>> GaussianNoise(stddev=0.1, seed=0)(tf.zeros([2, 8, 8, 3])).shape
     TensorShape([2, 8, 8, 3])
+
+    Strong noise is clipped to `value_range`:
+
+    >>> loud = GaussianNoise(stddev=10.0, value_range=(-1, 1), seed=0)
+    >>> noisy = loud(tf.zeros([2, 8, 8, 3]))
+    >>> float(tf.reduce_min(noisy)), float(tf.reduce_max(noisy))
+    (-1.0, 1.0)
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021, Table 1.
     """

@@ -35,6 +35,16 @@ class Jigsaw(NDATransform):
     >>> layer(tf.zeros([8, 32, 32, 3])).shape
     TensorShape([8, 32, 32, 3])
 
+    A hand-made transformation on a 2 x 2 image whose pixels are the tiles
+    0, 1, 2, 3: `permutation[b, j]` is the tile shown at position `j`, so
+    this one turns the tiles a quarter clockwise.
+
+    >>> tiles = tf.reshape(tf.range(4), [1, 2, 2, 1])
+    >>> turn = {"permutation": [[2, 0, 3, 1]]}
+    >>> layer.transform_images(tiles, turn)[0, :, :, 0].numpy()
+    array([[2, 0],
+           [3, 1]], dtype=int32)
+
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
     """
 

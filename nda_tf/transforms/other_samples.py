@@ -41,6 +41,13 @@ class OtherSamples(NDATransform):
     >>> OtherSamples(bank, seed=0)(tf.ones([8, 32, 32, 3])).shape
     TensorShape([8, 32, 32, 3])
 
+    A hand-made transformation picks bank images by index:
+
+    >>> bank = np.arange(3, dtype="float32")[:, None, None, None]
+    >>> layer, picks = OtherSamples(bank), {"indices": [2, 0]}
+    >>> layer.transform_images(tf.ones([2, 1, 1, 1]), picks)[:, 0, 0, 0].numpy()
+    array([2., 0.], dtype=float32)
+
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
     """
 
@@ -150,9 +157,11 @@ class OtherDots(OtherSamples):
 
     Example:
 
-    >>> nda = OtherDots(counts=(4, 5, 7), size=32)
-    >>> nda(tf.zeros([8, 32, 32, 3])).shape
-    TensorShape([8, 32, 32, 3])
+    >>> from nda_tf.eval.numerosity import count_dots
+    >>> nda = OtherDots(counts=(4, 5, 7), size=32, bank_size=30)
+    >>> negatives = nda(tf.zeros([8, 32, 32, 3]))
+    >>> negatives.shape, set(count_dots(negatives.numpy())) <= {4, 5, 7}
+    (TensorShape([8, 32, 32, 3]), True)
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021,
     Appendix A.

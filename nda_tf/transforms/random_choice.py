@@ -36,6 +36,13 @@ class RandomChoice(NDATransform):
     >>> layer(tf.zeros([8, 32, 32, 3])).shape
     TensorShape([8, 32, 32, 3])
 
+    `choice` holds each image's pick; here every image gets the second:
+
+    >>> layer = RandomChoice(["jigsaw", "stitch"], probabilities=[0, 1])
+    >>> draw = layer.get_random_transformation(tf.zeros([4, 8, 8, 3]), seed=0)
+    >>> draw["choice"].numpy()
+    array([1, 1, 1, 1], dtype=int32)
+
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
     """
 

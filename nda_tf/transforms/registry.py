@@ -65,6 +65,10 @@ def get(identifier):
 
     >>> get("jigsaw(grid=2)").grid
     2
+    >>> type(get("jigsaw|stitch")).__name__
+    'RandomChoice'
+    >>> get("none") is None
+    True
 
     Raises:
         ValueError: an unknown name (the message lists the known ones), a

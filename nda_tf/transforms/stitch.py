@@ -36,6 +36,19 @@ class Stitch(NDATransform):
     >>> layer(tf.zeros([8, 32, 32, 3])).shape
     TensorShape([8, 32, 32, 3])
 
+    A hand-made transformation on a black and a white 2 x 2 image, each the
+    other's partner: the first is stitched top over bottom, the second left
+    beside right.
+
+    >>> pair = tf.reshape([0] * 4 + [1] * 4, [2, 2, 2, 1])
+    >>> halves = {"partner": [1, 0], "direction": [TOP_BOTTOM, LEFT_RIGHT]}
+    >>> layer.transform_images(pair, halves)[..., 0].numpy()
+    array([[[0, 0],
+            [1, 1]],
+    <BLANKLINE>
+           [[1, 0],
+            [1, 0]]], dtype=int32)
+
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
     """
 

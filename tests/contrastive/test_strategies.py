@@ -1,11 +1,14 @@
-"""MoCo under MirroredStrategy (2 logical CPUs) and exact resume."""
+"""MoCo's contract (modes, strategies, config), a ResNet under
+MirroredStrategy (2 logical CPUs) and exact resume."""
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from nda_tf.contrastive import MoCo
 from nda_tf.models import resnet
+from tests import contract
 from tests.contrastive import tiny
 
 
@@ -13,34 +16,46 @@ def _views(count, seed=0):
     return (tiny.images(count, seed), tiny.images(count, seed + 100))
 
 
-def _fit(strategy, nda, steps=2, batch=8):
-    with strategy.scope():
-        moco = MoCo(
-            tiny.encoder(),
-            nda=nda,
-            queue_size=20,
-            temperature=0.2,
-            momentum=0.9,
-            projection_dim=3,
-            hidden_dim=5,
-            seed=0,
-        )
-        moco.compile(optimizer=keras.optimizers.SGD(0.5))
-    data = tf.data.Dataset.from_tensor_slices(_views(batch * steps))
-    moco.fit(data.batch(batch), epochs=1, verbose=0)
+def _moco(nda, **compile_arguments):
+    moco = MoCo(
+        tiny.encoder(),
+        nda=nda,
+        queue_size=20,
+        temperature=0.2,
+        momentum=0.9,
+        projection_dim=3,
+        hidden_dim=5,
+        seed=0,
+    )
+    moco.compile(optimizer=keras.optimizers.SGD(0.5), **compile_arguments)
     return moco
 
 
-def test_two_replicas_train_like_one_device_and_share_their_keys(mirrored):
+@pytest.mark.parametrize("nda", [None, "negate"])
+def test_two_replicas_train_like_one_device_and_share_their_keys(nda, mirrored):
     """The global batch of 8 is split 4 + 4; with per-replica loss scaling
-    and gathered keys, weights and queue match one device on all 8."""
-    for nda in (None, tiny.Negate()):
-        one = tiny.snapshot(_fit(tf.distribute.get_strategy(), nda))
-        two = tiny.snapshot(_fit(mirrored, nda))
-        for a, b in zip(one[0] + one[1], two[0] + two[1], strict=True):
-            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-        # 16 keys from both replicas, in global batch order.
-        np.testing.assert_allclose(one[2], two[2], rtol=1e-5, atol=1e-6)
+    and gathered keys (16 in the queue after two steps, in global batch
+    order), weights and queue match one device on all 8."""
+    data = tf.data.Dataset.from_tensor_slices(_views(16)).batch(8)
+    contract.assert_one_and_two_replicas_agree(
+        lambda: _moco(tiny.Negate() if nda else None),
+        lambda replicas: data,
+        mirrored,
+        atol=1e-5,
+    )
+
+
+def test_train_steps_agree_eagerly_in_tf_function_and_with_xla():
+    # Shuffled batch norm, the queue and the momentum update included.
+    contract.assert_train_steps_agree(
+        lambda **kw: _moco("cutout", **kw), [(_views(4),), (_views(4, 1),)]
+    )
+
+
+def test_config_round_trip():
+    contract.assert_config_round_trip(
+        lambda: _moco("jigsaw"), tiny.images(2), call=lambda moco, x: moco(x)
+    )
 
 
 def _resnet_moco(seed):

@@ -70,7 +70,7 @@ def test_auroc_matches_sklearn_with_ties():
         (lambda: calibration.threshold_at_tpr([1.0], 1.5), "1.5"),
         (
             lambda: calibration.threshold_at_tpr([1.0], True),
-            "tpr must be in \\(0.0, 1.0\\], received True",
+            "tpr must be in \\(0, 1\\], received True",
         ),
         (lambda: calibration.fit_logistic([np.nan], [1.0]), "finite"),
         (lambda: calibration.auroc([1.0], [np.inf]), "out_scores"),

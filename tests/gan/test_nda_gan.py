@@ -1,4 +1,5 @@
-"""NDAGAN's training step: the NDA term, lam=1, modes, strategies, resume."""
+"""NDAGAN's training step: the NDA term, lam=1, the contract (modes,
+strategies, config), resume."""
 
 import keras
 import numpy as np
@@ -7,6 +8,7 @@ import tensorflow as tf
 
 from nda_tf import transforms
 from nda_tf.gan import NDAGAN
+from tests import contract
 from tests.gan import tiny
 
 SIZE = tiny.SIZE
@@ -116,28 +118,22 @@ def test_lam_one_is_exactly_the_plain_gan_and_makes_no_negatives(num_classes):
 
 
 @pytest.mark.parametrize("num_classes", [1, 3])
-@pytest.mark.parametrize("mode", ["graph", "xla"])
-def test_eager_and_compiled_steps_agree(num_classes, mode):
-    data = (_images(8), np.arange(8) % num_classes)
-    results = []
-    for run_eagerly in (True, False):
+def test_train_steps_agree_eagerly_in_tf_function_and_with_xla(num_classes):
+    def make(**compile_arguments):
         gan = _gan(num_classes)
-        gan.compile(
-            d_optimizer=_adam(),
-            g_optimizer=_adam(),
-            run_eagerly=run_eagerly,
-            jit_compile=mode == "xla",
-        )
-        for _ in range(2):
-            logs = gan.train_on_batch(*data, return_dict=True)
-        results.append((_weights(gan), logs))
-    (eager_w, eager_logs), (graph_w, graph_logs) = results
+        gan.compile(d_optimizer=_sgd(), g_optimizer=_sgd(), **compile_arguments)
+        return gan
+
+    data = (_images(8), np.arange(8) % num_classes)
     # XLA fuses and reorders float arithmetic: allow rounding-level error.
-    atol = 5e-5 if mode == "xla" else 1e-5
-    for a, b in zip(eager_w, graph_w, strict=True):
-        np.testing.assert_allclose(a, b, atol=atol)
-    for key in eager_logs:
-        np.testing.assert_allclose(eager_logs[key], graph_logs[key], atol=atol)
+    contract.assert_train_steps_agree(make, [data, data], atol=5e-5)
+
+
+def test_config_round_trip():
+    z = np.random.default_rng(0).normal(size=(2, 4)).astype("float32")
+    contract.assert_config_round_trip(
+        lambda: _gan(3), [z, np.array([0, 2])], call=lambda gan, x: gan(x)
+    )
 
 
 class GlobalNoiseGAN(NDAGAN):
@@ -160,38 +156,35 @@ class GlobalNoiseGAN(NDAGAN):
 def test_two_replicas_match_one_device(mirrored):
     """Same global batch, same noise, deterministic NDA (a flip): the
     weights after two steps agree. G's batch norm is synchronized."""
-    images = _images(16)
-    results = []
-    for devices in (["/cpu:0"], ["/cpu:0", "/cpu:1"]):
-        # One device: the default strategy. A second MirroredStrategy in
-        # the process would reuse the shared one's collective keys.
-        strategy = (
-            mirrored if len(devices) == 2 else tf.distribute.get_strategy()
+
+    def make():
+        gan = GlobalNoiseGAN(
+            tiny.generator(),
+            tiny.discriminator(),
+            nda="vertical_flip(probability=1.0)",
+            d_steps=2,
+            z_dim=4,
+            seed=0,
+            ema_start=1,
         )
-        with strategy.scope():
-            gan = GlobalNoiseGAN(
-                tiny.generator(),
-                tiny.discriminator(),
-                nda="vertical_flip(probability=1.0)",
-                d_steps=2,
-                z_dim=4,
-                seed=0,
-                ema_start=1,
-            )
-            gan.replicas = len(devices)
-            gan.compile(d_optimizer=_sgd(), g_optimizer=_sgd())
+        gan.replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        gan.compile(d_optimizer=_sgd(), g_optimizer=_sgd())
+        return gan
+
+    images = _images(16)
+
+    def dataset_for(replicas):
         # Per replica the global batch splits in halves, and each half into
         # d_steps slices; interleave so that slice i on each replica is the
         # matching half of global slice i.
         order = np.arange(16).reshape(2, 2, 4)  # [d_step, replica, image]
-        if len(devices) == 2:
+        if replicas == 2:
             order = order.transpose(1, 0, 2)
-        dataset = tf.data.Dataset.from_tensors(images[order.ravel()])
-        dataset = dataset.repeat(2)
-        gan.fit(dataset, epochs=1, verbose=0)
-        results.append(_weights(gan))
-    for a, b in zip(*results, strict=True):
-        np.testing.assert_allclose(a, b, atol=2e-5)
+        return tf.data.Dataset.from_tensors(images[order.ravel()]).repeat(2)
+
+    contract.assert_one_and_two_replicas_agree(
+        make, dataset_for, mirrored, atol=2e-5
+    )
 
 
 def test_replicas_draw_different_noise(mirrored):

@@ -17,10 +17,18 @@ class FeatureExtractor:
     from [-1, 1] RGB float32 images to `{"features": [B, d], "logits":
     [B, k]}` (logits optional).
 
-    Example:
+    Example, a backbone of one's own: the mean colour of each image.
 
-    >>> extractor = nda_tf.eval.backbones.get("efficientnet_lite0")
-    >>> features = extractor(images)  # doctest: +SKIP
+    >>> class MeanColour(FeatureExtractor):
+    ...     name, feature_dim = "mean_colour", 3
+    ...     def compute(self, images):
+    ...         return {"features": tf.reduce_mean(images, axis=[1, 2])}
+    >>> white = np.full([2, 4, 4, 3], 255, "uint8")  # uint8 becomes [-1, 1]
+    >>> MeanColour()(white)
+    array([[1., 1., 1.],
+           [1., 1., 1.]], dtype=float32)
+
+    The named backbones come from `nda_tf.eval.backbones.get`.
     """
 
     name = "custom"

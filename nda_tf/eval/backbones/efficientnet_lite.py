@@ -148,8 +148,10 @@ class EfficientNetLite0(keras_model.KerasFeatureExtractor):
     Example:
 
     >>> extractor = EfficientNetLite0()
-    >>> extractor(images).shape  # doctest: +SKIP
-    (64, 1280)
+    >>> images = np.zeros([2, 32, 32, 3], "uint8")
+    >>> features, logits = extractor.features_and_logits(images)
+    >>> features.shape, logits.shape
+    ((2, 1280), (2, 1000))
 
     Reference: Tan & Le, "EfficientNet", ICML 2019 (Lite variant); used here
     as an offline FID backbone, NOT comparable with published FIDs.

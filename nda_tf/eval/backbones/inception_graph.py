@@ -96,11 +96,21 @@ class InceptionGraph(base.FeatureExtractor):
         download: fetch the graph once when missing (needs network).
         graph_def: an already parsed GraphDef (overrides `path`).
 
-    Example:
+    Example, with the archive downloaded from `URL` (about 90 MB, so not
+    run here):
 
-    >>> extractor = InceptionGraph("/data/inception-2015-12-05.tgz")
-    >>> extractor(images).shape  # doctest: +SKIP
-    (64, 2048)
+    >>> extractor = InceptionGraph("inception-2015-12-05.tgz")  # doctest: +SKIP
+    >>> extractor(np.zeros([2, 32, 32, 3], "uint8")).shape  # doctest: +SKIP
+    (2, 2048)
+
+    Without the graph and with downloads off, the error says where to put it:
+
+    >>> InceptionGraph(cache_dir="cache")
+    Traceback (most recent call last):
+    ...
+    ValueError: the TF Inception graph is not available: put
+    classify_image_graph_def.pb (from http://download.tensorflow.org/...) at
+    cache/inception-2015-12-05/classify_image_graph_def.pb, ...
 
     Reference: Heusel et al., "GANs trained by a two time-scale update rule
     converge to a local Nash equilibrium", NeurIPS 2017 (the FID); Salimans
