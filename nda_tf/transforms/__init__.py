@@ -6,16 +6,9 @@ sampling (`get_random_transformation`) from applying (`transform_images`);
 `transform_with_seed` does both from one seed.
 
     >>> import nda_tf.transforms as T
-    >>> images = np.random.default_rng(0).uniform(-1, 1, [4, 32, 32, 3])
-    >>> jigsaw = T.get("jigsaw(grid=2)")
-    >>> negatives = jigsaw(images.astype("float32"))
+    >>> negatives = T.get("jigsaw(grid=2)")(tf.random.uniform([4, 32, 32, 3]))
     >>> negatives.shape, negatives.dtype.name
     (TensorShape([4, 32, 32, 3]), 'float32')
-
-    Jigsaw only moves pixels: the negatives hold the same values.
-
-    >>> np.allclose(np.sort(negatives, None), np.sort(images, None))
-    True
 """
 
 # Importing the transform modules also registers their names with `get`.

@@ -33,16 +33,14 @@ class RandomCrop(NDATransform):
             "constant" (zeros, as in the common CIFAR recipe).
         seed: optional int for reproducible draws.
 
-    Example:
+    Example: random offsets, then hand-made offsets `(top, left)` on a 3 x 3
+    image padded by 1: (1, 1) would give the image back; (2, 1) moves it up
+    a row, reflecting at the edge.
 
-    >>> RandomCrop(padding=4, seed=0)(tf.zeros([8, 32, 32, 3])).shape
+    >>> crop = RandomCrop(padding=1, seed=0)
+    >>> crop(tf.zeros([8, 32, 32, 3])).shape
     TensorShape([8, 32, 32, 3])
-
-    Hand-made offsets `(top, left)` on a 3 x 3 image padded by 1: (1, 1)
-    gives the image back; (2, 1) moves it up a row, reflecting at the edge.
-
     >>> image = tf.reshape(tf.range(9), [1, 3, 3, 1])
-    >>> crop = RandomCrop(padding=1)
     >>> crop.transform_images(image, {"offset": [[2, 1]]})[0, :, :, 0].numpy()
     array([[3, 4, 5],
            [6, 7, 8],
@@ -187,17 +185,12 @@ class GaussianNoise(NDATransform):
         value_range: optional `(low, high)` to clip to.
         seed: optional int for reproducible draws.
 
-    Example:
+    Example: strong noise is clipped to `value_range`.
 
-    >>> GaussianNoise(stddev=0.1, seed=0)(tf.zeros([2, 8, 8, 3])).shape
-    TensorShape([2, 8, 8, 3])
-
-    Strong noise is clipped to `value_range`:
-
-    >>> loud = GaussianNoise(stddev=10.0, value_range=(-1, 1), seed=0)
-    >>> noisy = loud(tf.zeros([2, 8, 8, 3]))
-    >>> float(tf.reduce_min(noisy)), float(tf.reduce_max(noisy))
-    (-1.0, 1.0)
+    >>> noise = GaussianNoise(stddev=10.0, value_range=(-1, 1), seed=0)
+    >>> noisy = noise(tf.zeros([2, 8, 8, 3]))
+    >>> noisy.shape, float(tf.reduce_min(noisy)), float(tf.reduce_max(noisy))
+    (TensorShape([2, 8, 8, 3]), -1.0, 1.0)
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021, Table 1.
     """

@@ -26,22 +26,17 @@ class Cutout(NDATransform):
         images: `[B, H, W, C]` or clips `[B, T, H, W, C]` with H, W >= 2.
         training: bool; when False the images are returned unchanged.
 
-    Example:
+    Example: a random box per image, then a hand-made box `(top, left,
+    height, width)` on a 2 x 4 image: its pixels 0, 1, 4, 5 become their mean.
 
     >>> layer = Cutout(seed=0)
     >>> layer(tf.zeros([8, 32, 32, 3])).shape
     TensorShape([8, 32, 32, 3])
-
-    A hand-made box `(top, left, height, width)` on a 4 x 4 image: the
-    top-left 2 x 2 pixels (0, 1, 4, 5) become their mean.
-
-    >>> image = tf.reshape(tf.range(16.0), [1, 4, 4, 1])
+    >>> image = tf.reshape(tf.range(8.0), [1, 2, 4, 1])
     >>> box = {"box": [[0, 0, 2, 2]]}
     >>> layer.transform_images(image, box)[0, :, :, 0].numpy()
-    array([[ 2.5,  2.5,  2. ,  3. ],
-           [ 2.5,  2.5,  6. ,  7. ],
-           [ 8. ,  9. , 10. , 11. ],
-           [12. , 13. , 14. , 15. ]], dtype=float32)
+    array([[2.5, 2.5, 2. , 3. ],
+           [2.5, 2.5, 6. , 7. ]], dtype=float32)
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
     """
@@ -79,22 +74,17 @@ class CutMix(NDATransform):
         images: `[B, H, W, C]` or clips `[B, T, H, W, C]` with B >= 2.
         training: bool; when False the images are returned unchanged.
 
-    Example:
+    Example: random boxes and partners, then a hand-made transformation on a
+    black and a white 2 x 4 image: the black one gets a white 2 x 2 box.
 
     >>> layer = CutMix(seed=0)
     >>> layer(tf.zeros([8, 32, 32, 3])).shape
     TensorShape([8, 32, 32, 3])
-
-    A hand-made transformation on a black and a white 4 x 4 image: the
-    centre 2 x 2 box of the black one comes from its white partner.
-
-    >>> pair = tf.reshape([0] * 16 + [1] * 16, [2, 4, 4, 1])
-    >>> paste = {"box": [[1, 1, 2, 2], [1, 1, 2, 2]], "partner": [1, 0]}
+    >>> pair = tf.reshape([0] * 8 + [1] * 8, [2, 2, 4, 1])
+    >>> paste = {"box": [[0, 1, 2, 2], [0, 1, 2, 2]], "partner": [1, 0]}
     >>> layer.transform_images(pair, paste)[0, :, :, 0].numpy()
-    array([[0, 0, 0, 0],
-           [0, 1, 1, 0],
-           [0, 1, 1, 0],
-           [0, 0, 0, 0]], dtype=int32)
+    array([[0, 1, 1, 0],
+           [0, 1, 1, 0]], dtype=int32)
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
     """

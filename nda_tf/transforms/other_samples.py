@@ -35,16 +35,14 @@ class OtherSamples(NDATransform):
         bank_size: int, most images read from a dataset source.
         seed: optional int for reproducible draws.
 
-    Example:
-
-    >>> bank = np.zeros([100, 32, 32, 3], "float32")
-    >>> OtherSamples(bank, seed=0)(tf.ones([8, 32, 32, 3])).shape
-    TensorShape([8, 32, 32, 3])
-
-    A hand-made transformation picks bank images by index:
+    Example: every image is replaced by a bank image, picked at random, then
+    by hand (`indices`).
 
     >>> bank = np.arange(3, dtype="float32")[:, None, None, None]
-    >>> layer, picks = OtherSamples(bank), {"indices": [2, 0]}
+    >>> layer = OtherSamples(bank, seed=0)
+    >>> set(layer(tf.ones([8, 1, 1, 1])).numpy().ravel()) <= {0, 1, 2}
+    True
+    >>> picks = {"indices": [2, 0]}
     >>> layer.transform_images(tf.ones([2, 1, 1, 1]), picks)[:, 0, 0, 0].numpy()
     array([2., 0.], dtype=float32)
 

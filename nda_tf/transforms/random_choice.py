@@ -30,15 +30,12 @@ class RandomChoice(NDATransform):
             transform (normalized to sum to 1; default uniform).
         seed: optional int for reproducible draws.
 
-    Example:
-
-    >>> layer = RandomChoice(["jigsaw", "stitch"], seed=0)
-    >>> layer(tf.zeros([8, 32, 32, 3])).shape
-    TensorShape([8, 32, 32, 3])
-
-    `choice` holds each image's pick; here every image gets the second:
+    Example: `choice` holds each image's pick; here every image gets the
+    second transform.
 
     >>> layer = RandomChoice(["jigsaw", "stitch"], probabilities=[0, 1])
+    >>> layer(tf.zeros([8, 32, 32, 3])).shape
+    TensorShape([8, 32, 32, 3])
     >>> draw = layer.get_random_transformation(tf.zeros([4, 8, 8, 3]), seed=0)
     >>> draw["choice"].numpy()
     array([1, 1, 1, 1], dtype=int32)
