@@ -111,12 +111,7 @@ class SelfAttention(common.KeepArguments, keras.layers.Layer):
         inputs: `[B, H, W, C]` with C divisible by 8, H and W even.
         training: bool, update the spectral-norm vectors.
 
-    Example:
-
-    >>> SelfAttention()(keras.ops.ones((2, 8, 8, 16))).shape
-    TensorShape([2, 8, 8, 16])
-
-    With gamma at 0 a new block returns its input:
+    Example: with gamma at 0 a new block returns its input.
 
     >>> x = keras.random.normal((2, 8, 8, 16))
     >>> bool(keras.ops.all(SelfAttention()(x) == x))

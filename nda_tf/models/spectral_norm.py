@@ -128,13 +128,8 @@ class SNDense(SpectralNormLayer):
         use_bias: bool, add a (not normalized) bias.
         **kwargs: see `SpectralNormLayer`.
 
-    Example:
-
-    >>> SNDense(4)(keras.ops.ones((2, 3))).shape
-    TensorShape([2, 4])
-
-    A 3 x 4 kernel of ones has one singular value, sqrt(12), and is divided
-    by it: each output is 3 / sqrt(12).
+    Example: a 3 x 4 kernel of ones has one singular value, sqrt(12), and is
+    divided by it, so each output is 3 / sqrt(12).
 
     >>> layer = SNDense(4, kernel_initializer="ones")
     >>> layer(keras.ops.ones((1, 3))).numpy().round(6)
