@@ -16,15 +16,13 @@ class TrainingStream:
         split, resolution, data_dir, download: as for `nda_tf.data.load`.
         seed: int, the shuffling (or dots) seed.
 
-    Example:
+    Example: batch 10 is the same whether the stream starts there or
+    reaches it.
 
     >>> stream = TrainingStream("dots(counts=(6,))", batch_size=4)
     >>> images, labels = next(iter(stream.batches(start=10)))
     >>> images.shape, labels.numpy()
     (TensorShape([4, 32, 32, 3]), array([0, 0, 0, 0], dtype=int32))
-
-    Batch 10 is the same whether the stream starts there or reaches it:
-
     >>> reached = list(stream.batches(start=9).take(2))[1][0]
     >>> bool(tf.reduce_all(reached == images))
     True
