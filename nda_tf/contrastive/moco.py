@@ -49,20 +49,14 @@ class MoCo(keras.Model):
         shuffle_bn: bool, shuffle the key batch across replicas and groups.
         seed: optional int for the queue, shuffles and NDA transforms.
 
-    Example, one step on a batch of 8 (query, key) pairs with a small
-    encoder (`fit` takes a dataset of such pairs):
+    Example, one step on 8 (query, key) pairs (`fit` takes a dataset of such
+    pairs):
 
-    >>> encoder = keras.Sequential([
-    ...     keras.Input((8, 8, 3)),
-    ...     keras.layers.Flatten(),
-    ...     keras.layers.Dense(16),
-    ... ])
-    >>> moco = MoCo(encoder, nda="cutout", queue_size=64, seed=0)
+    >>> from nda_tf.models import resnet
+    >>> moco = MoCo(resnet.small_resnet(width=4), nda="cutout", queue_size=64)
     >>> moco.compile(optimizer=keras.optimizers.SGD(0.3, momentum=0.9))
-    >>> rng = np.random.default_rng(0)
-    >>> queries, keys = rng.uniform(-1, 1, [2, 8, 8, 8, 3]).astype("float32")
-    >>> logs = moco.train_on_batch((queries, keys), return_dict=True)
-    >>> sorted(logs)
+    >>> queries, keys = tf.random.uniform([2, 8, 32, 32, 3], -1, 1)
+    >>> sorted(moco.train_on_batch((queries, keys), return_dict=True))
     ['accuracy', 'loss', 'nda_similarity', 'positive_similarity']
     >>> int(moco.queue_pointer)  # the 8 keys joined the queue
     8

@@ -45,29 +45,18 @@ class NDAGAN(keras.Model):
         ema_start: int >= 0, G steps before the EMA starts averaging.
         seed: optional int for the noise and labels.
 
-    Example, one step with small dense networks on 8x8 images (the paper
-    uses `nda_tf.models.build_gan("biggan", 32)` and `fit` on batches of
-    `d_steps * 64` images):
+    Example, one `fit` batch of 8 real images with `d_steps=2`: two D steps
+    on 4 images each, then a G step (the paper: BigGAN, batches of 4 * 64).
 
-    >>> G = keras.Sequential([
-    ...     keras.Input((16,)),
-    ...     keras.layers.Dense(8 * 8 * 3, activation="tanh"),
-    ...     keras.layers.Reshape((8, 8, 3)),
-    ... ])
-    >>> D = keras.Sequential([
-    ...     keras.Input((8, 8, 3)),
-    ...     keras.layers.Flatten(),
-    ...     keras.layers.Dense(1),
-    ... ])
-    >>> gan = NDAGAN(G, D, nda="jigsaw", lam=0.25, d_steps=2, z_dim=16, seed=0)
+    >>> from nda_tf.models import build_gan
+    >>> gan = NDAGAN(*build_gan("sngan", 32, ch=4), nda="jigsaw", d_steps=2)
     >>> gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, 0.0, 0.999),
     ...             g_optimizer=keras.optimizers.Adam(2e-4, 0.0, 0.999))
-    >>> real = np.random.default_rng(0).uniform(-1, 1, [8, 8, 8, 3])
-    >>> logs = gan.train_on_batch(real.astype("float32"), return_dict=True)
-    >>> sorted(logs)  # two D steps on 4 images each, then a G step
+    >>> real = tf.random.uniform([8, 32, 32, 3], -1, 1)
+    >>> sorted(gan.train_on_batch(real, return_dict=True))
     ['d_fake', 'd_gap', 'd_loss', 'd_nda', 'd_real', 'g_loss']
     >>> gan.generate(3, seed=0).shape
-    (3, 8, 8, 3)
+    (3, 32, 32, 3)
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
     """
