@@ -60,16 +60,13 @@ def export_encoder(encoder, export_dir, resolution, version=None):
     Example:
 
     >>> import tempfile
-    >>> encoder = keras.Sequential(
-    ...     [keras.Input((8, 8, 3)), keras.layers.GlobalAveragePooling2D()]
-    ... )
+    >>> pool = keras.layers.GlobalAveragePooling2D()
+    >>> encoder = keras.Sequential([keras.Input((8, 8, 3)), pool])
     >>> folder = tempfile.TemporaryDirectory()
-    >>> path = export_encoder(encoder, folder.name, 8, version=1)
-    >>> served = tf.saved_model.load(path)
-    >>> white = np.full([2, 16, 16, 3], 255, "uint8")  # resized to 8 x 8
+    >>> served = tf.saved_model.load(export_encoder(encoder, folder.name, 8))
+    >>> white = np.full([1, 16, 16, 3], 255, "uint8")  # resized to 8 x 8
     >>> served.serve(white)["embedding"].numpy()
-    array([[1., 1., 1.],
-           [1., 1., 1.]], dtype=float32)
+    array([[1., 1., 1.]], dtype=float32)
     >>> folder.cleanup()
     """
     resolution = checks.check_int("resolution", resolution, 1)
