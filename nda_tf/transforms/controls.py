@@ -33,14 +33,12 @@ class RandomCrop(NDATransform):
             "constant" (zeros, as in the common CIFAR recipe).
         seed: optional int for reproducible draws.
 
-    Example: random offsets, then hand-made offsets `(top, left)` on a 3 x 3
-    image padded by 1: (1, 1) would give the image back; (2, 1) moves it up
-    a row, reflecting at the edge.
+    Example: with padding 1, the hand-made offset `(top, left)` (1, 1) would
+    give the image back; (2, 1) moves it up a row, reflecting at the edge.
 
-    >>> crop = RandomCrop(padding=1, seed=0)
-    >>> crop(tf.zeros([8, 32, 32, 3])).shape
-    TensorShape([8, 32, 32, 3])
     >>> image = tf.reshape(tf.range(9), [1, 3, 3, 1])
+    >>> crop = RandomCrop(padding=1, seed=0)
+    >>> shifted = crop(image)  # a random offset
     >>> crop.transform_images(image, {"offset": [[2, 1]]})[0, :, :, 0].numpy()
     array([[3, 4, 5],
            [6, 7, 8],

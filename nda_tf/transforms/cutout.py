@@ -26,13 +26,12 @@ class Cutout(NDATransform):
         images: `[B, H, W, C]` or clips `[B, T, H, W, C]` with H, W >= 2.
         training: bool; when False the images are returned unchanged.
 
-    Example: a random box per image, then a hand-made box `(top, left,
-    height, width)` on a 2 x 4 image: its pixels 0, 1, 4, 5 become their mean.
+    Example: a hand-made box `(top, left, height, width)` over the pixels 0,
+    1, 4, 5 fills them with their mean.
 
-    >>> layer = Cutout(seed=0)
-    >>> layer(tf.zeros([8, 32, 32, 3])).shape
-    TensorShape([8, 32, 32, 3])
     >>> image = tf.reshape(tf.range(8.0), [1, 2, 4, 1])
+    >>> layer = Cutout(seed=0)
+    >>> negative = layer(image)  # a random box
     >>> box = {"box": [[0, 0, 2, 2]]}
     >>> layer.transform_images(image, box)[0, :, :, 0].numpy()
     array([[2.5, 2.5, 2. , 3. ],
@@ -74,13 +73,12 @@ class CutMix(NDATransform):
         images: `[B, H, W, C]` or clips `[B, T, H, W, C]` with B >= 2.
         training: bool; when False the images are returned unchanged.
 
-    Example: random boxes and partners, then a hand-made transformation on a
-    black and a white 2 x 4 image: the black one gets a white 2 x 2 box.
+    Example: with a hand-made transformation, the black image of a black and
+    white pair gets a white 2 x 2 box.
 
-    >>> layer = CutMix(seed=0)
-    >>> layer(tf.zeros([8, 32, 32, 3])).shape
-    TensorShape([8, 32, 32, 3])
     >>> pair = tf.reshape([0] * 8 + [1] * 8, [2, 2, 4, 1])
+    >>> layer = CutMix(seed=0)
+    >>> negatives = layer(pair)  # random boxes
     >>> paste = {"box": [[0, 1, 2, 2], [0, 1, 2, 2]], "partner": [1, 0]}
     >>> layer.transform_images(pair, paste)[0, :, :, 0].numpy()
     array([[0, 1, 1, 0],

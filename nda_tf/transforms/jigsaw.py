@@ -29,14 +29,13 @@ class Jigsaw(NDATransform):
         images: `[B, H, W, C]` or clips `[B, T, H, W, C]`, float or int.
         training: bool; when False the images are returned unchanged.
 
-    Example: random permutations, then a hand-made one on a 2 x 2 image whose
-    pixels are the tiles 0, 1, 2, 3: `permutation[b, j]` is the tile shown at
-    position `j`, so this one turns the tiles a quarter clockwise.
+    Example: on a 2 x 2 image whose pixels are the tiles 0, 1, 2, 3, a
+    hand-made permutation (`permutation[b, j]` is the tile shown at position
+    `j`) turns the tiles a quarter clockwise.
 
-    >>> layer = Jigsaw(grid=2, seed=0)
-    >>> layer(tf.zeros([8, 32, 32, 3])).shape
-    TensorShape([8, 32, 32, 3])
     >>> tiles = tf.reshape(tf.range(4), [1, 2, 2, 1])
+    >>> layer = Jigsaw(grid=2, seed=0)
+    >>> negative = layer(tiles)  # a random permutation
     >>> turn = {"permutation": [[2, 0, 3, 1]]}
     >>> layer.transform_images(tiles, turn)[0, :, :, 0].numpy()
     array([[2, 0],

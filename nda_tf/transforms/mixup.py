@@ -30,13 +30,11 @@ class Mixup(NDATransform):
         images: `[B, H, W, C]` or clips `[B, T, H, W, C]` with B >= 2.
         training: bool; when False the images are returned unchanged.
 
-    Example: random weights and partners, then a hand-made transformation
-    that blends a black (0) and a white (1) image.
+    Example: hand-made weights blend a black (0) and a white (1) image.
 
-    >>> layer = Mixup(alpha=25.0, seed=0)
-    >>> layer(tf.zeros([8, 32, 32, 3])).shape
-    TensorShape([8, 32, 32, 3])
     >>> pair = tf.constant([0.0, 1.0])[:, None, None, None]
+    >>> layer = Mixup(alpha=25.0, seed=0)
+    >>> negatives = layer(pair)  # random weights near 1/2
     >>> blend = {"partner": [1, 0], "gamma": [0.5, 0.75]}
     >>> layer.transform_images(pair, blend)[:, 0, 0, 0].numpy()
     array([0.5 , 0.75], dtype=float32)

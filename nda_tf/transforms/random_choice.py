@@ -33,11 +33,10 @@ class RandomChoice(NDATransform):
     Example: `choice` holds each image's pick; here every image gets the
     second transform.
 
+    >>> images = tf.zeros([4, 8, 8, 3])
     >>> layer = RandomChoice(["jigsaw", "stitch"], probabilities=[0, 1])
-    >>> layer(tf.zeros([8, 32, 32, 3])).shape
-    TensorShape([8, 32, 32, 3])
-    >>> draw = layer.get_random_transformation(tf.zeros([4, 8, 8, 3]), seed=0)
-    >>> draw["choice"].numpy()
+    >>> negatives = layer(images)  # all stitched
+    >>> layer.get_random_transformation(images, seed=0)["choice"].numpy()
     array([1, 1, 1, 1], dtype=int32)
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.

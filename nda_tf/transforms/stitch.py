@@ -30,14 +30,13 @@ class Stitch(NDATransform):
         images: `[B, H, W, C]` or clips `[B, T, H, W, C]` with B >= 2.
         training: bool; when False the images are returned unchanged.
 
-    Example: random directions and partners, then a hand-made transformation
-    on a black and a white 2 x 2 image, each the other's partner: the first
-    is stitched top over bottom, the second left beside right.
+    Example: with a hand-made transformation, a black and a white image,
+    each the other's partner, are stitched top over bottom (the first) and
+    left beside right (the second).
 
-    >>> layer = Stitch(seed=0)
-    >>> layer(tf.zeros([8, 32, 32, 3])).shape
-    TensorShape([8, 32, 32, 3])
     >>> pair = tf.reshape([0] * 4 + [1] * 4, [2, 2, 2, 1])
+    >>> layer = Stitch(seed=0)
+    >>> negatives = layer(pair)  # random directions
     >>> halves = {"partner": [1, 0], "direction": [TOP_BOTTOM, LEFT_RIGHT]}
     >>> layer.transform_images(pair, halves)[..., 0].numpy()
     array([[[0, 0],
