@@ -38,8 +38,7 @@ class MoCoV2Augment(NDATransform):
         images: float `[B, H, W, 3]` in [-1, 1].
         training: bool; when False the images are returned unchanged.
 
-    Example: a seed per batch, as `two_views` passes, gives the same views
-    every time.
+    Example: one seed per batch (as `two_views` passes) gives the same views.
 
     >>> augment = MoCoV2Augment(16)
     >>> images = tf.random.uniform([4, 32, 32, 3], -1, 1)

@@ -49,8 +49,7 @@ class MoCo(keras.Model):
         shuffle_bn: bool, shuffle the key batch across replicas and groups.
         seed: optional int for the queue, shuffles and NDA transforms.
 
-    Example, one step on 8 (query, key) pairs (`fit` takes a dataset of such
-    pairs):
+    Example, one step on 8 (query, key) pairs, the batches `fit` takes:
 
     >>> from nda_tf.models import resnet
     >>> moco = MoCo(resnet.small_resnet(width=4), nda="cutout", queue_size=64)

@@ -16,8 +16,7 @@ class TrainingStream:
         split, resolution, data_dir, download: as for `nda_tf.data.load`.
         seed: int, the shuffling (or dots) seed.
 
-    Example: batch 10 is the same whether the stream starts there or
-    reaches it.
+    Example: batch 10 is the same whether the stream starts or arrives there.
 
     >>> stream = TrainingStream("dots(counts=(6,))", batch_size=4)
     >>> images, labels = next(iter(stream.batches(start=10)))

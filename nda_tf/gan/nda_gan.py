@@ -46,7 +46,7 @@ class NDAGAN(keras.Model):
         seed: optional int for the noise and labels.
 
     Example, one `fit` batch of 8 real images with `d_steps=2`: two D steps
-    on 4 images each, then a G step (the paper: BigGAN, batches of 4 * 64).
+    on 4 images each, then a G step (the paper: BigGAN, 4 D steps of 64).
 
     >>> from nda_tf.models import build_gan
     >>> gan = NDAGAN(*build_gan("sngan", 32, ch=4), nda="jigsaw", d_steps=2)

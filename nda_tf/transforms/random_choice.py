@@ -30,8 +30,7 @@ class RandomChoice(NDATransform):
             transform (normalized to sum to 1; default uniform).
         seed: optional int for reproducible draws.
 
-    Example: `choice` holds each image's pick; here every image gets the
-    second transform.
+    Example: `choice` holds each image's pick; here always the second.
 
     >>> images = tf.zeros([4, 8, 8, 3])
     >>> layer = RandomChoice(["jigsaw", "stitch"], probabilities=[0, 1])

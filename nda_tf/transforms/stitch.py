@@ -30,20 +30,15 @@ class Stitch(NDATransform):
         images: `[B, H, W, C]` or clips `[B, T, H, W, C]` with B >= 2.
         training: bool; when False the images are returned unchanged.
 
-    Example: with a hand-made transformation, a black and a white image,
-    each the other's partner, are stitched top over bottom (the first) and
-    left beside right (the second).
+    Example: a hand-made transformation stitches a black and a white image,
+    each the other's partner, top over bottom and left beside right.
 
     >>> pair = tf.reshape([0] * 4 + [1] * 4, [2, 2, 2, 1])
     >>> layer = Stitch(seed=0)
     >>> negatives = layer(pair)  # random directions
     >>> halves = {"partner": [1, 0], "direction": [TOP_BOTTOM, LEFT_RIGHT]}
-    >>> layer.transform_images(pair, halves)[..., 0].numpy()
-    array([[[0, 0],
-            [1, 1]],
-    <BLANKLINE>
-           [[1, 0],
-            [1, 0]]], dtype=int32)
+    >>> layer.transform_images(pair, halves)[..., 0].numpy().tolist()
+    [[[0, 0], [1, 1]], [[1, 0], [1, 0]]]
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
     """
