@@ -64,10 +64,7 @@ class RunOptions:
     def __post_init__(self):
         for name in ("save_every", "keep", "log_every"):
             checks.check_int(name, getattr(self, name), 1)
-        if self.best_mode not in ("min", "max"):
-            raise ValueError(
-                f"best_mode must be 'min' or 'max', received {self.best_mode!r}"
-            )
+        checks.check_choice("best_mode", self.best_mode, ("min", "max"))
 
 
 class Evaluator:
