@@ -27,7 +27,7 @@ import time
 import tensorflow as tf
 from absl import app, flags
 
-from nda_tf import training
+from nda_tf import checks, training
 from nda_tf.contrastive import evaluation
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.experiments.common import quiet_logs
@@ -91,11 +91,9 @@ def evaluate_run(
     Returns:
         dict of the results (also in `linear_eval.json`).
     """
-    if epochs < 1 or batch_size < 1 or not learning_rate > 0:
-        raise ValueError(
-            "epochs and batch_size must be >= 1 and learning_rate > 0; "
-            f"received {epochs}, {batch_size}, {learning_rate}"
-        )
+    checks.check_int("epochs", epochs, 1)
+    checks.check_int("batch_size", batch_size, 1)
+    checks.check_number("learning_rate", learning_rate, 0.0, low_open=True)
     moco, config = training.load_run(MOCO, logdir, checkpoint)
     if config["dataset"].startswith("dots") and not (num_train and num_test):
         raise ValueError("dots is endless: give num_train and num_test")
