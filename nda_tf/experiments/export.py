@@ -17,57 +17,36 @@ BigGAN on a CPU (1000 calibration images). A MoCo run exports its encoder
 import glob
 import os
 
-from absl import app, flags
+from nda_tf.experiments import cli
+from nda_tf.training import Option
 
-FLAGS = flags.FLAGS
-
-
-def define_flags(fv=FLAGS):
-    """Defines this command's flags in `fv` (absl's global set by default).
-
-    Defined on demand, not at import, so that this module can be imported
-    next to other commands that use the same flag names.
-    """
-    define = {"flag_values": fv}
-    flags.DEFINE_string("logdir", None, "the run directory", **define)
-    flags.DEFINE_string("out", None, "the serving base folder", **define)
-    flags.DEFINE_list(
+OPTIONS = (
+    Option("logdir", None, "the run directory", kind="str"),
+    Option("out", None, "the serving base folder", kind="str"),
+    Option(
         "what",
         None,
         "what to export (default: all the run has; a GAN's discriminator "
         "and generator, a MoCo run's encoder)",
-        **define,
-    )
-    flags.DEFINE_string(
-        "checkpoint", "latest", "latest, best or a folder", **define
-    )
-    flags.DEFINE_string(
+        kind="list",
+    ),
+    Option("checkpoint", "latest", "latest, best or a folder"),
+    Option(
         "calibration_data",
         None,
         "nda_tf.data source (default: the run's)",
-        **define,
-    )
-    flags.DEFINE_string("calibration_split", "test", "its split", **define)
-    flags.DEFINE_integer(
-        "num_calibration", 1000, "held-out calibration images", **define
-    )
-    flags.DEFINE_float(
-        "tpr", 0.95, "in-distribution rate kept above threshold", **define
-    )
-    flags.DEFINE_integer(
-        "label", None, "conditional D: score with this class", **define
-    )
-    flags.DEFINE_string(
-        "detector_name", "nda_ood", "served detector name", **define
-    )
-    flags.DEFINE_string(
-        "generator_name", "nda_generator", "served G name", **define
-    )
-    flags.DEFINE_integer("version", 1, "model version", **define)
-    flags.DEFINE_bool(
-        "overwrite", False, "replace an existing version", **define
-    )
-    flags.DEFINE_string("data_dir", None, "tfds data directory", **define)
+        kind="str",
+    ),
+    Option("calibration_split", "test", "its split"),
+    Option("num_calibration", 1000, "held-out calibration images"),
+    Option("tpr", 0.95, "in-distribution rate kept above threshold"),
+    Option("label", None, "conditional D: score with this class", kind="int"),
+    Option("detector_name", "nda_ood", "served detector name"),
+    Option("generator_name", "nda_generator", "served G name"),
+    Option("version", 1, "model version"),
+    Option("overwrite", False, "replace an existing version"),
+    Option("data_dir", None, "tfds data directory", kind="str"),
+)
 
 
 def latest_scalars(folder):
@@ -179,36 +158,13 @@ def export_run(logdir, out, what=None, checkpoint="latest", **options):
     return paths
 
 
-def run(fv=FLAGS):
-    """Exports as the parsed flags in `fv` say; prints the folders."""
-    for name in ("logdir", "out"):
-        if not fv[name].value:
-            raise app.UsageError(f"--{name} is required")
-    paths = export_run(
-        fv.logdir,
-        fv.out,
-        fv.what,
-        fv.checkpoint,
-        calibration_data=fv.calibration_data,
-        calibration_split=fv.calibration_split,
-        num_calibration=fv.num_calibration,
-        tpr=fv.tpr,
-        label=fv.label,
-        detector_name=fv.detector_name,
-        generator_name=fv.generator_name,
-        version=fv.version,
-        overwrite=fv.overwrite,
-        data_dir=fv.data_dir,
-    )
-    for kind, path in paths.items():
+def main(fv):
+    """Exports as the parsed flags `fv` say; prints the folders."""
+    for kind, path in export_run(**cli.values(OPTIONS, fv)).items():
         print(f"{kind}: {path}")
 
 
-def main(argv):
-    del argv
-    run(FLAGS)
-
-
 if __name__ == "__main__":
-    define_flags()
-    app.run(main)
+    cli.run_command(
+        OPTIONS, main, "nda_tf.experiments.export", required=["logdir", "out"]
+    )

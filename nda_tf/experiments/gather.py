@@ -9,16 +9,15 @@ the newest checkpoint); runs without it show "-". Takes seconds.
 
 import json
 import os
-import sys
 
-from absl import app, flags
+from nda_tf.experiments import cli, paper
+from nda_tf.training import Option
 
-from nda_tf.experiments import paper
-
-flags.DEFINE_string("runs", "runs", "Folder holding run directories.")
-flags.DEFINE_string("out", None, "Markdown file to write (default: print).")
-flags.DEFINE_string("metric", "fid", "Metric key recorded at evaluation.")
-F = flags.FLAGS
+OPTIONS = (
+    Option("runs", "runs", "Folder holding run directories."),
+    Option("out", None, "Markdown file to write (default: print).", kind="str"),
+    Option("metric", "fid", "Metric key recorded at evaluation."),
+)
 
 HEADER = (
     "| run | dataset | cond. | NDA | PDA | lam | steps | best step "
@@ -91,19 +90,19 @@ def _text(value, fmt="{}"):
     return "-" if value is None else fmt.format(value)
 
 
-def main(argv):
-    del argv
-    runs = find_runs(F.runs)
+def main(fv):
+    """Tabulates the runs as the parsed flags `fv` say."""
+    runs = find_runs(fv.runs)
     if not runs:
-        sys.exit(f"nda_tf.experiments.gather: error: no runs under {F.runs!r}")
-    table = markdown([run_row(r, F.metric) for r in runs], F.metric)
-    if F.out:
-        with open(F.out, "w") as file:
+        raise ValueError(f"no runs under {fv.runs!r}")
+    table = markdown([run_row(r, fv.metric) for r in runs], fv.metric)
+    if fv.out:
+        with open(fv.out, "w") as file:
             file.write(table)
-        print(f"{len(runs)} runs -> {F.out}")
+        print(f"{len(runs)} runs -> {fv.out}")
     else:
         print(table, end="")
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run_command(OPTIONS, main, "nda_tf.experiments.gather")

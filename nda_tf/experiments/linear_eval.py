@@ -21,28 +21,26 @@ Dots runs need a number of images (the source is endless):
 """
 
 import os
-import sys
 import time
 
 import tensorflow as tf
-from absl import app, flags
 
 from nda_tf import checks, training
 from nda_tf.contrastive import evaluation
 from nda_tf.contrastive.recipe import MOCO
-from nda_tf.experiments.common import quiet_logs
+from nda_tf.experiments import cli
+from nda_tf.training import Option
 
-F = flags.FLAGS
-
-flags.DEFINE_string("logdir", None, "MoCo run directory.")
-flags.DEFINE_integer("epochs", 100, "Epochs of the linear classifier.")
-flags.DEFINE_integer("batch_size", 256, "Batch of the linear classifier.")
-flags.DEFINE_float("lr", 10.0, "SGD learning rate (cosine decay).")
-flags.DEFINE_integer("num_train", None, "Training images (default: all).")
-flags.DEFINE_integer("num_test", None, "Test images (default: all).")
-flags.DEFINE_string("checkpoint", "latest", "latest or a checkpoint folder.")
-flags.DEFINE_integer("seed", 0, "Subset and classifier seed.")
-
+OPTIONS = (
+    Option("logdir", None, "MoCo run directory.", kind="str"),
+    Option("epochs", 100, "Epochs of the linear classifier."),
+    Option("batch_size", 256, "Batch of the linear classifier."),
+    Option("lr", 10.0, "SGD learning rate (cosine decay)."),
+    Option("num_train", None, "Training images (default: all).", kind="int"),
+    Option("num_test", None, "Test images (default: all).", kind="int"),
+    Option("checkpoint", "latest", "latest or a checkpoint folder."),
+    Option("seed", 0, "Subset and classifier seed."),
+)
 
 # Table 6, linear top-1 (%), by dataset and NDA transform ("none": MoCo-v2).
 PAPER_TOP1 = {
@@ -93,7 +91,7 @@ def evaluate_run(
     """
     checks.check_int("epochs", epochs, 1)
     checks.check_int("batch_size", batch_size, 1)
-    checks.check_number("learning_rate", learning_rate, 0, low_open=True)
+    checks.check_number("learning_rate", learning_rate, 0.0, low_open=True)
     moco, config = training.load_run(MOCO, logdir, checkpoint)
     if config["dataset"].startswith("dots") and not (num_train and num_test):
         raise ValueError("dots is endless: give num_train and num_test")
@@ -167,31 +165,28 @@ def _write(logdir, summary):
     writer.flush()
 
 
-def main(argv):
-    del argv
-    quiet_logs()
-    try:
-        summary = evaluate_run(
-            F.logdir,
-            epochs=F.epochs,
-            batch_size=F.batch_size,
-            learning_rate=F.lr,
-            num_train=F.num_train,
-            num_test=F.num_test,
-            checkpoint=F.checkpoint,
-            seed=F.seed,
-            verbose=2,
-        )
-    except ValueError as error:
-        sys.exit(f"nda_tf.experiments.linear_eval: error: {error}")
+def main(fv):
+    """Probes the run as the parsed flags `fv` say; prints its top-1."""
+    summary = evaluate_run(
+        fv.logdir,
+        epochs=fv.epochs,
+        batch_size=fv.batch_size,
+        learning_rate=fv.lr,
+        num_train=fv.num_train,
+        num_test=fv.num_test,
+        checkpoint=fv.checkpoint,
+        seed=fv.seed,
+        verbose=2,
+    )
     paper = summary["paper_top1"]
     print(
         f"Linear top-1 {summary['test_top1']:.2f}% at step {summary['step']}"
         + ("" if paper is None else f" (paper: {paper:.2f}%)")
-        + f"; written to {F.logdir}/linear_eval.md"
+        + f"; written to {fv.logdir}/linear_eval.md"
     )
 
 
 if __name__ == "__main__":
-    flags.mark_flag_as_required("logdir")
-    app.run(main)
+    cli.run_command(
+        OPTIONS, main, "nda_tf.experiments.linear_eval", required=["logdir"]
+    )

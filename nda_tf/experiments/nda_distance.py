@@ -12,52 +12,48 @@ the NDA run's distances are larger. Runtime: two encoder passes over
 `--num_images` images per run (seconds for the small dots runs on a CPU).
 """
 
-import sys
+import os
 
-from absl import app, flags
+from nda_tf.experiments import cli
+from nda_tf.training import Option
 
-from nda_tf.experiments.common import quiet_logs
+OPTIONS = (
+    Option("logdirs", None, "MoCo run directories.", kind="list"),
+    Option(
+        "labels", None, "Legend labels (default: folder names).", kind="list"
+    ),
+    Option("nda", "jigsaw", "Transform applied to the images."),
+    Option("num_images", 1000, "Test images."),
+    Option("seed", 0, "Image subset and transform seed."),
+    Option("out", "nda_distance.png", "Histogram PNG path."),
+)
 
-F = flags.FLAGS
 
-flags.DEFINE_list("logdirs", None, "MoCo run directories.", required=True)
-flags.DEFINE_list("labels", None, "Legend labels (default: folder names).")
-flags.DEFINE_string("nda", "jigsaw", "Transform applied to the images.")
-flags.DEFINE_integer("num_images", 1000, "Test images.")
-flags.DEFINE_integer("seed", 0, "Image subset and transform seed.")
-flags.DEFINE_string("out", "nda_distance.png", "Histogram PNG path.")
-
-
-def main(argv):
-    del argv
-    import os
-
+def main(fv):
+    """Draws Figure 9 as the parsed flags `fv` say; prints the distances."""
     from nda_tf.experiments import nda_distance_study
 
-    quiet_logs()
-    labels = F.labels or [os.path.basename(d.rstrip("/")) for d in F.logdirs]
-    if len(labels) != len(F.logdirs) or len(set(labels)) != len(labels):
-        sys.exit(
-            "nda_tf.experiments.nda_distance: error: need one distinct label "
-            f"per logdir; received labels {labels}"
+    labels = fv.labels or [os.path.basename(d.rstrip("/")) for d in fv.logdirs]
+    if len(labels) != len(fv.logdirs) or len(set(labels)) != len(labels):
+        raise ValueError(
+            f"need one distinct label per logdir; received labels {labels}"
         )
-    try:
-        _, summary = nda_distance_study.figure9(
-            dict(zip(labels, F.logdirs, strict=True)),
-            F.out,
-            num_images=F.num_images,
-            nda=F.nda,
-            seed=F.seed,
-        )
-    except ValueError as error:
-        sys.exit(f"nda_tf.experiments.nda_distance: error: {error}")
+    _, summary = nda_distance_study.figure9(
+        dict(zip(labels, fv.logdirs, strict=True)),
+        fv.out,
+        num_images=fv.num_images,
+        nda=fv.nda,
+        seed=fv.seed,
+    )
     for label, stats in summary["distance"].items():
         print(
             f"{label}: mean {stats['mean']:.4f}, median "
             f"{stats['median']:.4f} over {stats['images']} images"
         )
-    print(f"Histogram: {os.path.abspath(F.out)}")
+    print(f"Histogram: {os.path.abspath(fv.out)}")
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run_command(
+        OPTIONS, main, "nda_tf.experiments.nda_distance", required=["logdirs"]
+    )

@@ -27,89 +27,84 @@ away (measured there too); --use_ema counts the EMA's.
 """
 
 import os
-import sys
 
-from absl import app, flags
+from nda_tf import models
+from nda_tf.experiments import cli
+from nda_tf.training import Option
 
-from nda_tf.experiments import common
-
-flags.DEFINE_integer("k", 6, "Dots in every training image.")
-flags.DEFINE_list("negative_counts", ["4", "5", "7"], "Dot counts of NDA.")
-flags.DEFINE_integer("radius", 3, "Dot radius in pixels (32x32 images).")
-flags.DEFINE_enum("arch", "biggan", ["biggan", "sngan"], "Architecture.")
-flags.DEFINE_integer("ch", 16, "Channel multiplier.")
-flags.DEFINE_integer("steps", 1000, "G steps of each run.")
-flags.DEFINE_integer("batch_size", 32, "Images per D step.")
-flags.DEFINE_integer("d_steps", 2, "D steps per G step.")
-flags.DEFINE_float("beta_1", 0.0, "Adam beta_1 of both networks.")
-flags.DEFINE_boolean(
-    "use_ema", False, "Count the EMA generator's samples (else G's)."
+OPTIONS = (
+    Option("k", 6, "Dots in every training image."),
+    Option(
+        "negative_counts", ["4", "5", "7"], "Dot counts of NDA.", kind="list"
+    ),
+    Option("radius", 3, "Dot radius in pixels (32x32 images)."),
+    Option("arch", "biggan", "Architecture.", choices=models.ARCHITECTURES),
+    Option("ch", 16, "Channel multiplier."),
+    Option("steps", 1000, "G steps of each run."),
+    Option("batch_size", 32, "Images per D step."),
+    Option("d_steps", 2, "D steps per G step."),
+    Option("beta_1", 0.0, "Adam beta_1 of both networks."),
+    Option("use_ema", False, "Count the EMA generator's samples (else G's)."),
+    Option("lam", 0.25, "Weight of G in the fake mixture."),
+    Option("lr", 2e-4, "Learning rate of both networks."),
+    Option("num_samples", 1000, "Generated images counted per run."),
+    Option("seed", 0, "Seed shared by both runs."),
+    Option(
+        "logdir", None, "Output folder (default runs/num_k<k>).", kind="str"
+    ),
+    Option("quick", False, "A tiny, fast configuration (tests)."),
 )
-flags.DEFINE_float("lam", 0.25, "Weight of G in the fake mixture.")
-flags.DEFINE_float("lr", 2e-4, "Learning rate of both networks.")
-flags.DEFINE_integer("num_samples", 1000, "Generated images counted per run.")
-flags.DEFINE_integer("seed", 0, "Seed shared by both runs.")
-flags.DEFINE_string("logdir", None, "Output folder (default runs/num_k<k>).")
-flags.DEFINE_boolean("quick", False, "A tiny, fast configuration (tests).")
-F = flags.FLAGS
 
 
-def base_config():
-    """The settings both runs share, from the flags."""
+def base_config(fv):
+    """The settings both runs share, from the parsed flags `fv`."""
     config = {
-        "arch": F.arch,
-        "ch": F.ch,
-        "steps": F.steps,
-        "batch_size": F.batch_size,
-        "d_steps": F.d_steps,
-        "lam": F.lam,
-        "lr_g": F.lr,
-        "lr_d": F.lr,
-        "beta_1": F.beta_1,
-        "seed": F.seed,
+        "arch": fv.arch,
+        "ch": fv.ch,
+        "steps": fv.steps,
+        "batch_size": fv.batch_size,
+        "d_steps": fv.d_steps,
+        "lam": fv.lam,
+        "lr_g": fv.lr,
+        "lr_d": fv.lr,
+        "beta_1": fv.beta_1,
+        "seed": fv.seed,
         "eval_every": 500,
         "eval_metrics": ["none"],
         # Short runs: average the generator over their second half.
-        "ema_start": F.steps // 2,
+        "ema_start": fv.steps // 2,
         "ema_decay": 0.999,
     }
-    if F.quick:
+    if fv.quick:
         config.update(ch=4, z_dim=8, steps=3, batch_size=8, ema_start=1)
     return config
 
 
-def main(argv):
-    del argv
+def main(fv):
+    """Runs the study as the parsed flags `fv` say; prints its table."""
     from nda_tf import training
     from nda_tf.experiments import numerosity_study
 
-    common.quiet_logs()
     try:
-        negatives = [int(c) for c in F.negative_counts]
+        negatives = [int(c) for c in fv.negative_counts]
     except ValueError:
-        sys.exit(
-            "nda_tf.experiments.numerosity: error: --negative_counts must "
-            f"be integers, received {F.negative_counts}"
-        )
-    logdir = F.logdir or os.path.join("runs", f"num_k{F.k}")
-    options = training.RunOptions(save_every=500, log_every=50)
-    num_samples = 64 if F.quick else F.num_samples
-    try:
-        summaries = numerosity_study.run_study(
-            F.k,
-            negatives,
-            base_config(),
-            logdir,
-            num_samples,
-            options,
-            radius=F.radius,
-            use_ema=F.use_ema,
-        )
-    except ValueError as error:
-        sys.exit(f"nda_tf.experiments.numerosity: error: {error}")
-    print(numerosity_study.markdown(summaries, F.k), end="")
+        raise ValueError(
+            f"--negative_counts must be integers, received {fv.negative_counts}"
+        ) from None
+    logdir = fv.logdir or os.path.join("runs", f"num_k{fv.k}")
+    summaries = numerosity_study.run_study(
+        fv.k,
+        negatives,
+        base_config(fv),
+        logdir,
+        64 if fv.quick else fv.num_samples,
+        training.RunOptions(save_every=500, log_every=50),
+        radius=fv.radius,
+        use_ema=fv.use_ema,
+    )
+    print(numerosity_study.markdown(summaries, fv.k), end="")
     print(f"Plot: {os.path.join(os.path.abspath(logdir), 'counts.png')}")
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run_command(OPTIONS, main, "nda_tf.experiments.numerosity")

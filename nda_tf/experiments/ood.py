@@ -22,83 +22,83 @@ Without the datasets (no network), built-in sets still work:
 Set names: see docs/anomaly_detection.md or `nda_tf.eval.ood_sets`.
 """
 
-import sys
-
-from absl import app, flags
-
 from nda_tf.eval import ood_run
-from nda_tf.experiments import ood_study
-from nda_tf.experiments.common import quiet_logs
+from nda_tf.experiments import cli
+from nda_tf.training import Option
 
-F = flags.FLAGS
+OPTIONS = (
+    Option("logdir", None, "GAN run directory.", kind="str"),
+    Option(
+        "in",
+        None,
+        "In-distribution source (default: the run's dataset).",
+        kind="str",
+    ),
+    Option("ood", ood_run.PAPER_OOD_SETS, "Comma-separated OOD set names."),
+    Option(
+        "transform",
+        None,
+        "T for the D(x) - D(T(x)) histogram: an NDA transform (jigsaw, "
+        "stitch, ...) or corrupt:<name>_<severity>.",
+        kind="str",
+    ),
+    Option(
+        "num_images",
+        None,
+        "Images per set (default: every test image).",
+        kind="int",
+    ),
+    Option("checkpoint", "latest", "latest, best or a checkpoint folder."),
+    Option(
+        "out", None, "Output folder (default: LOGDIR/ood/<ckpt>).", kind="str"
+    ),
+    Option(
+        "label", "max", "Conditional D: 'max' (best label) or a class index."
+    ),
+    Option("split", "test", "Split of every named dataset."),
+    Option("data_dir", None, "tfds data directory.", kind="str"),
+    Option("batch_size", 256, "Images per discriminator call."),
+    Option("skip_missing", False, "Skip OOD datasets not prepared here."),
+    Option("seed", 0, "Seed of noise sets, corruptions and T."),
+)
 
-flags.DEFINE_string("logdir", None, "GAN run directory.", required=True)
-flags.DEFINE_string(
-    "in", None, "In-distribution source (default: the run's dataset)."
-)
-flags.DEFINE_string(
-    "ood", ood_run.PAPER_OOD_SETS, "Comma-separated OOD set names."
-)
-flags.DEFINE_string(
-    "transform",
-    None,
-    "T for the D(x) - D(T(x)) histogram: an NDA transform (jigsaw, "
-    "stitch, ...) or corrupt:<name>_<severity>.",
-)
-flags.DEFINE_integer(
-    "num_images", None, "Images per set (default: every test image)."
-)
-flags.DEFINE_string(
-    "checkpoint", "latest", "latest, best or a checkpoint folder."
-)
-flags.DEFINE_string("out", None, "Output folder (default: LOGDIR/ood/<ckpt>).")
-flags.DEFINE_string(
-    "label", "max", "Conditional D: 'max' (best label) or a class index."
-)
-flags.DEFINE_string("split", "test", "Split of every named dataset.")
-flags.DEFINE_string("data_dir", None, "tfds data directory.")
-flags.DEFINE_integer("batch_size", 256, "Images per discriminator call.")
-flags.DEFINE_boolean(
-    "skip_missing", False, "Skip OOD datasets not prepared here."
-)
-flags.DEFINE_integer("seed", 0, "Seed of noise sets, corruptions and T.")
 
+def main(fv):
+    """Scores the run's test and OOD sets as the parsed flags `fv` say;
+    prints the report."""
+    from nda_tf.experiments import ood_study
 
-def main(argv):
-    del argv
-    quiet_logs()
-    label = F.label if F.label == "max" else _int_label(F.label)
-    try:
-        report, paths = ood_study.evaluate_run(
-            F.logdir,
-            in_name=F["in"].value,
-            ood_names=F.ood,
-            checkpoint=F.checkpoint,
-            out_dir=F.out,
-            split=F.split,
-            data_dir=F.data_dir,
-            num_images=F.num_images,
-            transform=F.transform,
-            label=label,
-            batch_size=F.batch_size,
-            skip_missing=F.skip_missing,
-            seed=F.seed,
-        )
-    except ValueError as error:
-        sys.exit(f"nda_tf.experiments.ood: error: {error}")
+    report, paths = ood_study.evaluate_run(
+        fv.logdir,
+        in_name=fv["in"].value,
+        ood_names=fv.ood,
+        checkpoint=fv.checkpoint,
+        out_dir=fv.out,
+        split=fv.split,
+        data_dir=fv.data_dir,
+        num_images=fv.num_images,
+        transform=fv.transform,
+        label=_label(fv.label),
+        batch_size=fv.batch_size,
+        skip_missing=fv.skip_missing,
+        seed=fv.seed,
+    )
     print(report.to_markdown())
     print(f"Written: {', '.join(sorted(paths.values()))}")
 
 
-def _int_label(text):
+def _label(text):
+    if text == "max":
+        return text
     try:
         return int(text)
     except ValueError:
-        sys.exit(
-            f"nda_tf.experiments.ood: error: --label must be 'max' or a "
-            f"class index, received {text!r}"
-        )
+        raise ValueError(
+            f"--label must be 'max' or a class index, received {text!r}"
+        ) from None
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run_command(
+        OPTIONS, main, "nda_tf.experiments.ood", required=["logdir"]
+    )

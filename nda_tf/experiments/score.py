@@ -12,25 +12,20 @@ format are sent as uint8 RGB, grouped into one request per image size.
 
 import sys
 
-from absl import app, flags
+from nda_tf.experiments import cli
+from nda_tf.training import Option
 
-FLAGS = flags.FLAGS
-
-
-def define_flags(fv=FLAGS):
-    """Defines the flags on demand, not at import (see main)."""
-    define = {"flag_values": fv}
-    flags.DEFINE_string(
-        "url", None, "REST URL: http://HOST:PORT or a predict URL", **define
-    )
-    flags.DEFINE_string(
-        "grpc", None, "gRPC target HOST:PORT (instead of --url)", **define
-    )
-    flags.DEFINE_string("model_name", None, "served model name", **define)
-    flags.DEFINE_integer(
-        "version", None, "model version (default: latest)", **define
-    )
-    flags.DEFINE_float("timeout", 30.0, "seconds per request", **define)
+OPTIONS = (
+    Option(
+        "url", None, "REST URL: http://HOST:PORT or a predict URL", kind="str"
+    ),
+    Option(
+        "grpc", None, "gRPC target HOST:PORT (instead of --url)", kind="str"
+    ),
+    Option("model_name", None, "served model name", kind="str"),
+    Option("version", None, "model version (default: latest)", kind="int"),
+    Option("timeout", 30.0, "seconds per request"),
+)
 
 
 def read_image(path):
@@ -68,36 +63,29 @@ def format_line(path, score, probability, is_outlier):
     return f"{path}\tscore={score:.4f}\tp_in={probability:.3f}\t{verdict}"
 
 
-def main(argv):
+def main(fv, paths):
+    """Scores the image files `paths` with the server the parsed flags
+    `fv` name; prints a line per file."""
     from nda_tf.serving import client as clients
 
-    paths = argv[1:]
     if not paths:
-        raise app.UsageError("give one or more image files")
-    if (FLAGS.url is None) == (FLAGS.grpc is None):
-        raise app.UsageError("give exactly one of --url and --grpc")
-    try:
-        if FLAGS.grpc:
-            client = clients.GrpcClient(
-                FLAGS.grpc, FLAGS.model_name, FLAGS.version, FLAGS.timeout
-            )
-        else:
-            client = clients.RestClient(
-                FLAGS.url, FLAGS.model_name, FLAGS.version, FLAGS.timeout
-            )
-    except ValueError as error:
-        raise app.UsageError(str(error)) from None
+        raise ValueError("give one or more image files")
+    if (fv.url is None) == (fv.grpc is None):
+        raise ValueError("give exactly one of --url and --grpc")
+    if fv.grpc:
+        client = clients.GrpcClient(
+            fv.grpc, fv.model_name, fv.version, fv.timeout
+        )
+    else:
+        client = clients.RestClient(
+            fv.url, fv.model_name, fv.version, fv.timeout
+        )
     try:
         for result in score_files(client, paths):
             print(format_line(*result))
     except clients.ServingError as error:
-        print(f"server error: {error}", file=sys.stderr)
-        return 1
-    return 0
+        sys.exit(f"server error: {error}")
 
 
 if __name__ == "__main__":
-    # Flags are defined only when run as a command, so that importing this
-    # module next to others with the same flag names is harmless.
-    define_flags()
-    app.run(main)
+    cli.run_command(OPTIONS, main, "nda_tf.experiments.score", positional=True)

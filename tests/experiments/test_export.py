@@ -8,6 +8,7 @@ import tensorflow as tf
 from absl import flags
 
 from nda_tf import data, export
+from nda_tf.experiments import cli
 from nda_tf.experiments import export as export_cli
 from nda_tf.gan.recipe import GAN
 from nda_tf.training import CheckpointKeeper
@@ -52,7 +53,7 @@ def run_dir(tmp_path_factory):
 def test_command_exports_both_models(run_dir, tmp_path, capsys):
     out = tmp_path / "serving"
     fv = flags.FlagValues()
-    export_cli.define_flags(fv)
+    cli.define_flags(export_cli.OPTIONS, fv)
     fv(
         [
             "export",
@@ -62,7 +63,7 @@ def test_command_exports_both_models(run_dir, tmp_path, capsys):
             "--calibration_split=train",
         ]
     )
-    export_cli.run(fv)
+    export_cli.main(fv)
     printed = capsys.readouterr().out
     detector = out / "nda_ood" / "1"
     generator = out / "nda_generator" / "1"

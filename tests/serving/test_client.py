@@ -77,7 +77,7 @@ def test_rest_errors_carry_the_server_message(server):
         client.score(IMAGES[..., :2])
     with pytest.raises(ValueError, match="finite and in \\[0, 1\\]"):
         client.score(np.full([1, 4, 4, 3], np.nan, np.float32))
-    with pytest.raises(ValueError, match="timeout must be > 0"):
+    with pytest.raises(ValueError, match="timeout must be > 0, received 0"):
         serving.RestClient(server.url, "nda_ood", timeout=0)
 
 
