@@ -102,6 +102,9 @@ def main(fv):
         radius=fv.radius,
         use_ema=fv.use_ema,
     )
+    if summaries is None:
+        print("Stopped by a signal; run the same command to resume.")
+        return
     print(numerosity_study.markdown(summaries, fv.k), end="")
     print(f"Plot: {os.path.join(os.path.abspath(logdir), 'counts.png')}")
 

@@ -67,13 +67,16 @@ def run_study(
             better choice for short runs, whose EMA lags far behind).
 
     Returns:
-        dict run name -> `CountSummary`.
+        dict run name -> `CountSummary`, or None when a signal stopped a
+        run (it saved a checkpoint; the same call resumes the study).
     """
     configs = study_configs(k, negative_counts, base, radius)
     summaries = {}
     for name, config in configs.items():
         run_dir = os.path.join(logdir, name.replace(" ", "_").lower())
-        gan, _ = training.train(GAN, config, run_dir, options)
+        gan, summary = training.train(GAN, config, run_dir, options)
+        if summary["interrupted"]:
+            return None
         images = gan.generate(
             num_samples, seed=config.get("seed", 0) + 7, use_ema=use_ema
         )

@@ -38,6 +38,13 @@ def select(condition, chosen, other):
     return chosen * weight + other * (1 - weight)
 
 
+# The transforms have no tensor-dependent Python control flow: autograph
+# only slows tracing and, in a long test session, its cache of converted
+# methods has returned one hook's conversion for another (CutMix.sample
+# traced as its apply).
+_plain_python = tf.autograph.experimental.do_not_convert
+
+
 class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
     """Base class of the transforms that turn real images into negatives.
 
@@ -78,6 +85,7 @@ class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
         # No weights: the seed generator's state is created in __init__.
         self.built = True
 
+    @_plain_python
     def call(self, images, training=True):
         if not training:
             return images
@@ -92,6 +100,7 @@ class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
     def apply(self, images, transformation):
         """Applies a transformation from `sample` to `[B, H, W, C]` images."""
 
+    @_plain_python
     def transform_with_seed(self, images, seed):
         """Samples a transformation from `seed` (an int or a pair of ints,
         see `nda_tf.random.as_seed`) and applies it to `images`.
@@ -106,6 +115,7 @@ class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    @_plain_python
     def get_random_transformation(self, images, seed=None):
         """Samples one transformation per image (or per clip).
 
@@ -124,6 +134,7 @@ class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
         height, width = self._spatial_size(images)
         return self.sample(tf.shape(images)[0], height, width, seed)
 
+    @_plain_python
     def transform_images(self, images, transformation):
         """Applies `transformation` to `images`; deterministic."""
         images = self._check_images(images)
