@@ -71,15 +71,17 @@ def roc_curve(in_scores, ood_scores):
 
 
 def _labelled(in_scores, ood_scores):
-    in_scores = _check_scores("in_scores", in_scores)
-    ood_scores = _check_scores("ood_scores", ood_scores)
+    in_scores = check_scores("in_scores", in_scores)
+    ood_scores = check_scores("ood_scores", ood_scores)
     labels = np.concatenate(
         [np.ones(len(in_scores)), np.zeros(len(ood_scores))]
     )
     return labels, np.concatenate([in_scores, ood_scores])
 
 
-def _check_scores(name, scores):
+def check_scores(name, scores):
+    """`scores` as a float64 array; a ValueError unless 1-D, non-empty and
+    finite."""
     scores = np.asarray(scores, np.float64)
     if scores.ndim != 1 or scores.size == 0:
         raise ValueError(
@@ -110,9 +112,9 @@ class OODReport:
         differences=None,
         transform=None,
     ):
-        self.in_scores = _check_scores("in_scores", in_scores)
+        self.in_scores = check_scores("in_scores", in_scores)
         self.ood_scores = {
-            name: _check_scores(name, scores)
+            name: check_scores(name, scores)
             for name, scores in ood_scores.items()
         }
         self.groups = {name: None for name in self.ood_scores}

@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import transforms
+from nda_tf.eval.ood import auroc
 from nda_tf.export import calibration, servable
 from nda_tf.export.detector import (
     FLOAT_SIGNATURE,
@@ -88,7 +89,7 @@ def export_ood_detector(
         "negatives": {k: int(len(v)) for k, v in negatives.items()},
         "tpr_achieved": float(np.mean(in_scores >= threshold)),
         "negatives_flagged": float(np.mean(out_scores < threshold)),
-        "auroc_vs_negatives": calibration.auroc(in_scores, out_scores),
+        "auroc_vs_negatives": auroc(in_scores, out_scores),
         "in_score_mean": float(np.mean(in_scores)),
         "negative_score_mean": float(np.mean(out_scores)),
     }
