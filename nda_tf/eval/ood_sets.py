@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks
+from nda_tf.eval import batching
 
 OODSet = collections.namedtuple("OODSet", ["name", "data", "group"])
 
@@ -188,8 +189,8 @@ def corrupted(in_data, corruption, severity=DEFAULT_SEVERITY, seed=0):
     """`in_data` with one corruption applied to each image.
 
     Args:
-        in_data: images as for `nda_tf.eval.scoring.iterate_batches`
-            (unbatched dataset or array), in [-1, 1] or uint8.
+        in_data: images as `nda_tf.eval.batching.batches` takes them (a
+            dataset or an array), in [-1, 1] or uint8.
         corruption: a CIFAR-10-C name (see `CORRUPTIONS`).
         severity: int 1..5.
         seed: image `i` is corrupted with randomness from `(seed, i)`.
@@ -264,12 +265,8 @@ def corruption_function(corruption, severity=DEFAULT_SEVERITY):
 
 def _as_image_dataset(data):
     if not isinstance(data, tf.data.Dataset):
-        array = np.asarray(data)
-        if array.dtype == np.uint8:
-            array = array.astype(np.float32) / 127.5 - 1.0
-        return tf.data.Dataset.from_tensor_slices(array.astype(np.float32))
-    if isinstance(data.element_spec, tuple):
-        data = data.map(lambda image, *rest: image)
+        return tf.data.Dataset.from_tensor_slices(batching.to_float(data))
+    data = batching.images_only(data)
     if data.element_spec.dtype == tf.uint8:
         data = data.map(lambda x: tf.cast(x, tf.float32) / 127.5 - 1.0)
     return data

@@ -15,11 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks, transforms
-from nda_tf.eval.batching import (
-    is_unbatched,
-    iterate_batches,
-    to_float,
-)
+from nda_tf.eval.batching import batches, is_unbatched, to_float
 
 LABEL_MAX = "max"
 
@@ -96,18 +92,17 @@ class DiscriminatorScorer:
         return best.astype(np.float64)
 
     def score(self, data, num_images=None, progress=False):
-        """Scores every image of `data` (see `iterate_batches`).
+        """Scores every image of `data` (see `batching.batches`).
 
         Returns:
             float64 array `[N]` of logits.
         """
-        bar = _progress(data, num_images, progress)
-        scores = []
-        for batch in iterate_batches(data, self.batch_size, num_images):
-            scores.append(self.score_batch(batch))
-            if bar is not None:
-                bar.add(len(batch))
-        return _concat(scores)
+        return self._map(
+            lambda batch, index: self.score_batch(batch),
+            data,
+            num_images,
+            progress,
+        )
 
     def score_difference(
         self, data, transform, num_images=None, seed=0, progress=False
@@ -127,22 +122,29 @@ class DiscriminatorScorer:
             from its transformed version.
         """
         apply = _transform_fn(transform)
-        bar = _progress(data, num_images, progress)
-        differences = []
-        batches = iterate_batches(data, self.batch_size, num_images)
-        for index, batch in enumerate(batches):
+
+        def difference(batch, index):
             transformed = np.asarray(apply(batch, (seed, index)), np.float32)
             if transformed.shape != batch.shape:
                 raise ValueError(
                     f"the transform changed the batch shape from "
                     f"{batch.shape} to {transformed.shape}"
                 )
-            differences.append(
-                self.score_batch(batch) - self.score_batch(transformed)
-            )
+            return self.score_batch(batch) - self.score_batch(transformed)
+
+        return self._map(difference, data, num_images, progress)
+
+    def _map(self, function, data, num_images, progress):
+        """`function(float batch, batch index)` over `data`, concatenated."""
+        bar = _progress(data, num_images, progress)
+        results = []
+        for index, batch in enumerate(
+            batches(data, self.batch_size, num_images)
+        ):
+            results.append(function(to_float(batch), index))
             if bar is not None:
                 bar.add(len(batch))
-        return _concat(differences)
+        return np.concatenate(results) if results else np.zeros([0])
 
     def _check_shape(self, shape):
         inputs = getattr(self.discriminator, "inputs", None)
@@ -239,12 +241,8 @@ def _progress(data, num_images, enabled):
         return None
     total = num_images
     if total is None and not isinstance(data, tf.data.Dataset):
-        total = len(data)
+        total = None if callable(data) else len(data)
     elif total is None and is_unbatched(data):
         cardinality = int(data.cardinality())
         total = cardinality if cardinality >= 0 else None
     return keras.utils.Progbar(total, unit_name="image")
-
-
-def _concat(parts):
-    return np.concatenate(parts) if parts else np.zeros([0], np.float64)

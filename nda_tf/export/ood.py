@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import transforms
+from nda_tf.eval import batching
 from nda_tf.eval.ood import auroc
 from nda_tf.export import calibration, servable
 from nda_tf.export.detector import (
@@ -144,18 +145,13 @@ def _as_scaled(name, images):
         raise ValueError(
             f"{name} must be [N, H, W, 3] images, received shape {images.shape}"
         )
-    if images.dtype == np.uint8:
-        return images.astype(np.float32) / 127.5 - 1.0
-    if not np.issubdtype(images.dtype, np.floating):
-        raise ValueError(
-            f"{name} must be uint8 or float, received dtype {images.dtype}"
-        )
-    if not np.isfinite(images).all() or np.abs(images).max() > 1.0 + 1e-6:
+    scaled = batching.to_float(images, name)
+    if not np.isfinite(scaled).all() or np.abs(scaled).max() > 1.0 + 1e-6:
         raise ValueError(
             f"float {name} must be finite and in [-1, 1]; received values "
             f"in [{images.min()}, {images.max()}]"
         )
-    return images.astype(np.float32)
+    return scaled
 
 
 def _negatives(real, nda, negative_images, detector, batch_size, seed):
@@ -179,10 +175,7 @@ def _negatives(real, nda, negative_images, detector, batch_size, seed):
 
 def _batched(fn, images, batch_size):
     return np.concatenate(
-        [
-            np.asarray(fn(tf.constant(images[i : i + batch_size])))
-            for i in range(0, len(images), batch_size)
-        ]
+        [fn(tf.constant(b)) for b in batching.batches(images, batch_size)]
     )
 
 
