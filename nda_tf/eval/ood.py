@@ -233,7 +233,8 @@ def evaluate(
         label, num_classes, batch_size: see `DiscriminatorScorer`.
         num_images: optional int, images scored per set (default: all).
         transform: optional `T` for the histogram of `D(x) - D(T(x))` over
-            the in-distribution images, e.g. "jigsaw".
+            the in-distribution images, e.g. "jigsaw" or "corrupt:snow_5"
+            (see `DiscriminatorScorer.score_difference`).
         seed: int, seed of `T`.
         progress: bool, show a progress bar per set.
 

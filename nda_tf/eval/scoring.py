@@ -8,6 +8,7 @@ compares `D(x)` with `D(T(x))` for a negative transform `T` (Figure 4).
 Images stream through in batches, so a dataset never has to fit in memory.
 """
 
+import inspect
 import numbers
 
 import keras
@@ -15,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks, transforms
+from nda_tf.eval import ood_sets
 from nda_tf.eval.batching import batches, is_unbatched, to_float
 
 LABEL_MAX = "max"
@@ -111,10 +113,12 @@ class DiscriminatorScorer:
 
         Args:
             transform: anything `nda_tf.transforms.get` accepts (e.g.
-                `"jigsaw"`), or a callable mapping a float batch in [-1, 1]
-                to a batch of the same shape, called as `transform(batch)`
-                or, when it takes two arguments, `transform(batch, seed)`
-                (e.g. `ood_sets.corruption_function("snow")`).
+                `"jigsaw"`), a local corruption `"corrupt:<name>_<severity>"`
+                (see `ood_sets`), or a callable mapping a float batch in
+                [-1, 1] to a batch of the same shape, called as
+                `transform(batch)` or, when it takes two arguments,
+                `transform(batch, seed)` (e.g.
+                `ood_sets.corruption_function("snow")`).
             seed: int; batch `i` is transformed with seed `(seed, i)`.
 
         Returns:
@@ -195,8 +199,15 @@ def score_difference(
 
 
 def _transform_fn(transform):
+    if isinstance(transform, str) and transform.startswith("corrupt:"):
+        corruption = ood_sets.parse_corruption(transform[len("corrupt:") :])
+        transform = ood_sets.corruption_function(*corruption)
     if callable(transform) and not isinstance(transform, keras.layers.Layer):
-        return lambda batch, seed: transform(batch)
+        try:
+            inspect.signature(transform).bind(None, None)
+        except (TypeError, ValueError):  # one argument: no seed
+            return lambda batch, seed: transform(batch)
+        return transform
     layer = transforms.get(transform)
     if layer is None:
         raise ValueError(
