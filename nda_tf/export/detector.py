@@ -7,7 +7,6 @@ from nda_tf.export import checks
 
 SERVING_SIGNATURE = "serving_default"
 FLOAT_SIGNATURE = "serving_float"
-OUTPUT_KEYS = ("score", "is_outlier", "in_distribution_probability")
 
 
 class OODDetector(tf.Module):
