@@ -9,7 +9,6 @@ Images stream through in batches, so a dataset never has to fit in memory.
 """
 
 import inspect
-import numbers
 
 import keras
 import numpy as np
@@ -232,15 +231,8 @@ def _check_label(label, num_classes, conditional):
                 "(to score with the best label) or an int label"
             )
         return
-    high = num_classes if conditional and num_classes else None
-    if (
-        isinstance(label, bool)
-        or not isinstance(label, numbers.Integral)
-        or label < 0
-        or (high is not None and label >= high)
-    ):
-        bound = f"an int in [0, {high})" if high else "an int >= 0"
-        raise ValueError(f"label must be 'max' or {bound}; received {label!r}")
+    high = num_classes - 1 if conditional and num_classes else None
+    checks.check_int("label", label, 0, high)
 
 
 def _input_count(model):

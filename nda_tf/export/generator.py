@@ -71,17 +71,14 @@ class GeneratorSampler(tf.Module):
         return tf.cast(pixels, tf.uint8)
 
     def signatures(self):
-        z_spec = tf.TensorSpec(None, tf.float32, "z")
+        inputs = [tf.TensorSpec(None, tf.float32, "z")]
+        if self.num_classes > 1:
+            inputs.append(tf.TensorSpec(None, tf.int32, "labels"))
+        serve = tf.function(
+            lambda z, labels=None: {"images": self._images(z, labels)}
+        ).get_concrete_function(*inputs)
         count = tf.TensorSpec([], tf.int32, "num_images")
         seed = tf.TensorSpec([], tf.int64, "seed")
-        if self.num_classes == 1:
-            serve = tf.function(lambda z: {"images": self._images(z, None)})
-            serve = serve.get_concrete_function(z_spec)
-        else:
-            label_spec = tf.TensorSpec(None, tf.int32, "labels")
-            serve = tf.function(
-                lambda z, labels: {"images": self._images(z, labels)}
-            ).get_concrete_function(z_spec, label_spec)
         sample = tf.function(self._sample).get_concrete_function(count, seed)
         return {"serving_default": serve, SAMPLE_SIGNATURE: sample}
 
