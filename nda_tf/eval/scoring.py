@@ -78,19 +78,12 @@ class DiscriminatorScorer:
         images = tf.convert_to_tensor(to_float(images))
         self._check_shape(images.shape)
         labels = tf.zeros(tf.shape(images)[:1], tf.int32)
-        if not self.conditional:
-            return self._logits(images, labels).numpy().astype(np.float64)
-        if self.label != LABEL_MAX:
-            return (
-                self._logits(images, labels + self.label)
-                .numpy()
-                .astype(np.float64)
-            )
-        best = None
-        for label in range(self.num_classes):
-            scores = self._logits(images, labels + label).numpy()
-            best = scores if best is None else np.maximum(best, scores)
-        return best.astype(np.float64)
+        if self.conditional and self.label == LABEL_MAX:
+            classes = range(self.num_classes)
+        else:  # an unconditional D ignores the labels
+            classes = [self.label if self.conditional else 0]
+        logits = [self._logits(images, labels + c).numpy() for c in classes]
+        return np.max(logits, axis=0).astype(np.float64)
 
     def score(self, data, num_images=None, progress=False):
         """Scores every image of `data` (see `batching.batches`).
