@@ -67,6 +67,11 @@ _SEVERITIES = ("1", "2", "3", "4", "5")
 NOISE_KINDS = ("gaussian", "uniform")
 GAUSSIAN_STD = 0.5
 DEFAULT_SEVERITY = 5
+# Names that stand for all 19 corruptions at the default severity.
+_GROUPS = {
+    "cifar10_corrupted": f"cifar10_corrupted/{{}}_{DEFAULT_SEVERITY}",
+    "corrupt": f"corrupt:{{}}_{DEFAULT_SEVERITY}",
+}
 # Synthetic noise sets have this many images unless told otherwise (the
 # size of the CIFAR-10 test split).
 DEFAULT_NOISE_IMAGES = 10_000
@@ -115,27 +120,20 @@ def resolve(
     """
     sets = []
     for name in split_names(names):
-        if name == "cifar10_corrupted":
-            group = [f"{name}/{c}_{DEFAULT_SEVERITY}" for c in CORRUPTIONS]
-            for member in group:
+        group = name if name in _GROUPS else None
+        members = (
+            [_GROUPS[name].format(c) for c in CORRUPTIONS] if group else [name]
+        )
+        for member in members:
+            if member.startswith("corrupt:"):
+                corruption = parse_corruption(member[len("corrupt:") :])
+                data = corrupted(in_data, *corruption, seed)
+            elif member.startswith("noise:"):
+                count = num_images or DEFAULT_NOISE_IMAGES
+                data = noise(member[len("noise:") :], count, resolution, seed)
+            else:
                 data = _load(loader, member, split, resolution, data_dir)
-                sets.append(OODSet(member, data, name))
-        elif name == "corrupt":
-            for corruption in CORRUPTIONS:
-                member = f"corrupt:{corruption}_{DEFAULT_SEVERITY}"
-                data = corrupted(in_data, corruption, DEFAULT_SEVERITY, seed)
-                sets.append(OODSet(member, data, name))
-        elif name.startswith("corrupt:"):
-            corruption, severity = parse_corruption(name[len("corrupt:") :])
-            data = corrupted(in_data, corruption, severity, seed)
-            sets.append(OODSet(name, data, None))
-        elif name.startswith("noise:"):
-            count = num_images or DEFAULT_NOISE_IMAGES
-            data = noise(name[len("noise:") :], count, resolution, seed)
-            sets.append(OODSet(name, data, None))
-        else:
-            data = _load(loader, name, split, resolution, data_dir)
-            sets.append(OODSet(name, data, None))
+            sets.append(OODSet(member, data, group))
     return sets
 
 
