@@ -160,23 +160,6 @@ def export_generator(
         The version folder path.
     """
     sampler = GeneratorSampler(generator, z_dim, num_classes, max_images)
-    sampler.metadata_file = servable.metadata_asset(
-        {
-            "kind": "nda_generator",
-            "z_dim": z_dim,
-            "num_classes": num_classes,
-            "resolution": resolution,
-            "max_images": max_images,
-            "signatures": {
-                "serving_default": "z: float32 [N, z_dim]"
-                + (", labels: int32 [N]" if num_classes > 1 else "")
-                + " -> images: uint8 [N, R, R, 3]",
-                SAMPLE_SIGNATURE: "num_images: int32, seed: int64 -> "
-                "images: uint8 [N, R, R, 3], labels: int32 [N]",
-            },
-            "run": metadata or {},
-        }
-    )
     z = np.zeros([4, z_dim], np.float32)
     inputs = {"z": z}
     if num_classes > 1:
@@ -191,7 +174,21 @@ def export_generator(
     ]
     return servable.save_servable(
         sampler,
-        sampler.signatures(),
+        {
+            "kind": "nda_generator",
+            "z_dim": z_dim,
+            "num_classes": num_classes,
+            "resolution": resolution,
+            "max_images": max_images,
+            "signatures": {
+                "serving_default": "z: float32 [N, z_dim]"
+                + (", labels: int32 [N]" if num_classes > 1 else "")
+                + " -> images: uint8 [N, R, R, 3]",
+                SAMPLE_SIGNATURE: "num_images: int32, seed: int64 -> "
+                "images: uint8 [N, R, R, 3], labels: int32 [N]",
+            },
+            "run": metadata or {},
+        },
         out_dir,
         model_name,
         version,

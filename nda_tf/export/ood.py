@@ -94,7 +94,8 @@ def export_ood_detector(
         "in_score_mean": float(np.mean(in_scores)),
         "negative_score_mean": float(np.mean(out_scores)),
     }
-    detector.metadata_file = servable.metadata_asset(
+    return servable.save_servable(
+        detector,
         {
             "kind": "nda_ood_detector",
             "resolution": resolution,
@@ -117,11 +118,7 @@ def export_ood_detector(
                 "(float32 [N])",
             },
             "run": metadata or {},
-        }
-    )
-    return servable.save_servable(
-        detector,
-        detector.signatures(),
+        },
         out_dir,
         model_name,
         version,
