@@ -76,12 +76,8 @@ def export_ood_detector(
         real, nda, negative_images, detector, batch_size, seed
     )
     in_scores = _batched(detector.score_prepared, real, batch_size)
-    out_scores = np.concatenate(
-        [
-            _batched(detector.score_prepared, n, batch_size)
-            for n in negatives.values()
-        ]
-    )
+    every_negative = np.concatenate(list(negatives.values()))
+    out_scores = _batched(detector.score_prepared, every_negative, batch_size)
     threshold = calibration.threshold_at_tpr(in_scores, tpr)
     slope, intercept = calibration.fit_logistic(in_scores, out_scores)
     detector.set_calibration(threshold, slope, intercept)
