@@ -126,20 +126,18 @@ class OODReport:
             for name, scores in self.ood_scores.items()
         }
 
+    def by_entry(self, values):
+        """`{entry: [values[name] of each of its sets]}`, for `values` keyed
+        by set name: a set outside any group is an entry, a group one."""
+        members = {}
+        for name, value in values.items():
+            members.setdefault(self.groups[name] or name, []).append(value)
+        return members
+
     def entries(self):
         """`{entry: AUROC}`: each ungrouped set, and each group's mean."""
-        entries, members = {}, collections.defaultdict(list)
-        for name, value in self.aurocs.items():
-            group = self.groups[name]
-            if group is None:
-                entries[name] = value
-            else:
-                if group not in members:
-                    entries[group] = None  # keeps first-seen order
-                members[group].append(value)
-        for group, values in members.items():
-            entries[group] = float(np.mean(values))
-        return entries
+        members = self.by_entry(self.aurocs)
+        return {entry: float(np.mean(v)) for entry, v in members.items()}
 
     @property
     def average(self):

@@ -100,10 +100,7 @@ def roc_figure(report):
 def scores_figure(report):
     """One panel per entry: its D(x) histogram over the in-distribution
     one; a group's members are pooled."""
-    pooled = {}
-    for name, scores in report.ood_scores.items():
-        key = report.groups[name] or name
-        pooled.setdefault(key, []).append(scores)
+    pooled = report.by_entry(report.ood_scores)
     pooled = {k: np.concatenate(v) for k, v in pooled.items()}
     columns = min(3, len(pooled))
     rows = -(-len(pooled) // columns)
