@@ -146,24 +146,11 @@ class OODReport:
 
     def rows(self):
         """Report rows: every set, then each group mean, then the average."""
+        sets = {"(in-distribution)": self.in_scores, **self.ood_scores}
         rows = [
-            Row(
-                name,
-                value,
-                len(self.ood_scores[name]),
-                float(np.mean(self.ood_scores[name])),
-            )
-            for name, value in self.aurocs.items()
+            Row(name, self.aurocs.get(name), len(s), float(np.mean(s)))
+            for name, s in sets.items()
         ]
-        rows.insert(
-            0,
-            Row(
-                "(in-distribution)",
-                None,
-                len(self.in_scores),
-                float(np.mean(self.in_scores)),
-            ),
-        )
         entries = self.entries()
         for group in dict.fromkeys(g for g in self.groups.values() if g):
             count = sum(g == group for g in self.groups.values())
