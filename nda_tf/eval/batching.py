@@ -1,8 +1,9 @@
-"""Image batches from arrays or `tf.data` datasets, as float32 in [-1, 1].
+"""Image batches from arrays, `tf.data` datasets or generator functions.
 
 Evaluation reads images from many kinds of sources (arrays in memory,
-datasets of images or `(image, label)` pairs, batched or not); this turns all
-of them into one stream of float batches.
+datasets of images, `(image, label)` pairs or `{"image": ...}` dicts,
+batched or not, and functions that generate images); `batches` turns all
+of them into one stream of batches of a chosen size.
 """
 
 import numpy as np
@@ -11,61 +12,76 @@ import tensorflow as tf
 from nda_tf import checks
 
 
-def iterate_batches(data, batch_size, num_images=None):
-    """Yields float32 image batches in [-1, 1] from arrays or datasets.
+def batches(source, batch_size, num_images=None):
+    """Yields image batches of `batch_size` images (the last may be fewer).
+
+    Batches come as the source holds its images (uint8 or float); `to_float`
+    maps them to float32 in [-1, 1].
 
     Args:
-        data: a uint8 (0..255) or float ([-1, 1]) array `[N, H, W, C]`, or a
-            `tf.data.Dataset` of images or `(image, label)` pairs, batched
-            or not.
+        source: an array `[N, H, W, C]`; a `tf.data.Dataset` of images,
+            `(image, label, ...)` tuples or `{"image": ...}` dicts, batched
+            or not; or a callable `fn(size)` returning `size` images (a
+            generator; needs `num_images`).
         batch_size: int >= 1.
-        num_images: optional int, stop after this many images.
+        num_images: optional int >= 1, stop after this many images.
     """
     checks.check_int("batch_size", batch_size, 1)
     checks.check_int("num_images", num_images, 1, allow_none=True)
-    if isinstance(data, tf.data.Dataset):
-        batches = _dataset_batches(data, batch_size)
+    if isinstance(source, tf.data.Dataset):
+        dataset = images_only(source)
+        if num_images is not None:
+            dataset = dataset.take(num_images)
+        dataset = dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        yield from dataset.as_numpy_iterator()
+    elif callable(source):
+        if num_images is None:
+            raise ValueError("a generator source needs num_images")
+        for start in range(0, num_images, batch_size):
+            size = min(batch_size, num_images - start)
+            images = source(size)
+            if len(images) != size:
+                raise ValueError(
+                    f"the generator returned {len(images)} images; asked for "
+                    f"{size}"
+                )
+            yield images
     else:
-        array = np.asarray(data)
+        array = np.asarray(source)
         if array.ndim != 4:
             raise ValueError(
                 f"images must have shape [N, H, W, C]; received {array.shape}"
             )
-        batches = (
-            array[i : i + batch_size] for i in range(0, len(array), batch_size)
-        )
-    seen = 0
-    for batch in batches:
-        if num_images is not None and seen + len(batch) > num_images:
-            batch = batch[: num_images - seen]
-        seen += len(batch)
-        yield to_float(batch)
-        if num_images is not None and seen >= num_images:
-            return
+        stop = len(array) if num_images is None else min(num_images, len(array))
+        for start in range(0, stop, batch_size):
+            yield array[start : min(start + batch_size, stop)]
 
 
-def _dataset_batches(dataset, batch_size):
+def images_only(dataset):
+    """The images of a dataset of images, tuples or dicts, unbatched."""
     spec = dataset.element_spec
     if isinstance(spec, tuple):
-        dataset = dataset.map(lambda image, *rest: image)
-        spec = spec[0]
+        dataset, spec = dataset.map(lambda image, *rest: image), spec[0]
+    elif isinstance(spec, dict):
+        if "image" not in spec:
+            raise ValueError(f"dict elements need an 'image' key; got {spec}")
+        dataset, spec = dataset.map(lambda item: item["image"]), spec["image"]
     if not isinstance(spec, tf.TensorSpec) or spec.shape.rank not in (3, 4):
         raise ValueError(
             "a dataset must yield images [H, W, C] (or batches of them), "
             f"optionally with labels; its element_spec is {spec}"
         )
-    if spec.shape.rank == 3:
-        dataset = dataset.batch(batch_size)
-    return dataset.prefetch(tf.data.AUTOTUNE).as_numpy_iterator()
+    return dataset.unbatch() if spec.shape.rank == 4 else dataset
 
 
-def to_float(batch):
+def to_float(batch, name="images"):
+    """uint8 (0..255) or float images -> float32 in [-1, 1]."""
     batch = np.asarray(batch)
     if batch.dtype == np.uint8:
         return batch.astype(np.float32) / 127.5 - 1.0
     if not np.issubdtype(batch.dtype, np.floating):
         raise ValueError(
-            "images must be uint8 (0..255) or floating point in [-1, 1]; "
+            f"{name} must be uint8 (0..255) or floating point in [-1, 1]; "
             f"received dtype {batch.dtype}"
         )
     return batch.astype(np.float32)

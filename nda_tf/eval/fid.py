@@ -28,9 +28,9 @@ def frechet_distance(mu1, sigma1, mu2, sigma2):
     Returns:
         float, >= 0 up to rounding.
     """
-    mu1, mu2 = _vector("mu1", mu1), _vector("mu2", mu2)
-    sigma1 = _covariance("sigma1", sigma1, len(mu1))
-    sigma2 = _covariance("sigma2", sigma2, len(mu2))
+    mu1, mu2 = _finite("mu1", mu1, [None]), _finite("mu2", mu2, [None])
+    sigma1 = _finite("sigma1", sigma1, [len(mu1)] * 2)
+    sigma2 = _finite("sigma2", sigma2, [len(mu2)] * 2)
     if mu1.shape != mu2.shape:
         raise ValueError(
             f"mu1 and mu2 must have the same size; received {mu1.shape} "
@@ -62,8 +62,8 @@ def kid(features1, features2, num_subsets=100, subset_size=1000, seed=0):
     Returns:
         `(mean, std)` of the per-subset estimates, floats.
     """
-    x = _matrix("features1", features1)
-    y = _matrix("features2", features2)
+    x = _finite("features1", features1, [None, None])
+    y = _finite("features2", features2, [None, None])
     if x.shape[1] != y.shape[1]:
         raise ValueError(
             "features1 and features2 must have the same dimension; "
@@ -113,7 +113,7 @@ def inception_score(logits_or_probs, splits=10, from_logits=None):
     Returns:
         `(mean, std)` over the splits, floats.
     """
-    scores = _matrix("logits_or_probs", logits_or_probs)
+    scores = _finite("logits_or_probs", logits_or_probs, [None, None])
     checks.check_int("splits", splits, 1)
     if splits > len(scores):
         raise ValueError(
@@ -142,30 +142,18 @@ def _psd_sqrt(matrix):
     return (vectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ vectors.T
 
 
-def _vector(name, value):
+def _finite(name, value, shape):
+    """`value` as float64; a ValueError unless it is finite and of `shape`
+    (a list of sizes, None where any size goes)."""
     array = np.asarray(value, np.float64)
-    if array.ndim != 1 or not np.isfinite(array).all():
+    fits = array.ndim == len(shape) and all(
+        want is None or want == got
+        for want, got in zip(shape, array.shape, strict=True)
+    )
+    if not fits or not np.isfinite(array).all():
+        wanted = ", ".join("n" if size is None else str(size) for size in shape)
         raise ValueError(
-            f"{name} must be a finite vector; received shape {array.shape}"
-        )
-    return array
-
-
-def _covariance(name, value, size):
-    array = np.asarray(value, np.float64)
-    if array.shape != (size, size) or not np.isfinite(array).all():
-        raise ValueError(
-            f"{name} must be a finite [{size}, {size}] matrix; received "
-            f"shape {array.shape}"
-        )
-    return array
-
-
-def _matrix(name, value):
-    array = np.asarray(value, np.float64)
-    if array.ndim != 2 or not np.isfinite(array).all():
-        raise ValueError(
-            f"{name} must be a finite [n, d] array; received shape "
+            f"{name} must be a finite [{wanted}] array; received shape "
             f"{array.shape}"
         )
     return array

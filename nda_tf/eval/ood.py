@@ -71,15 +71,17 @@ def roc_curve(in_scores, ood_scores):
 
 
 def _labelled(in_scores, ood_scores):
-    in_scores = _check_scores("in_scores", in_scores)
-    ood_scores = _check_scores("ood_scores", ood_scores)
+    in_scores = check_scores("in_scores", in_scores)
+    ood_scores = check_scores("ood_scores", ood_scores)
     labels = np.concatenate(
         [np.ones(len(in_scores)), np.zeros(len(ood_scores))]
     )
     return labels, np.concatenate([in_scores, ood_scores])
 
 
-def _check_scores(name, scores):
+def check_scores(name, scores):
+    """`scores` as a float64 array; a ValueError unless 1-D, non-empty and
+    finite."""
     scores = np.asarray(scores, np.float64)
     if scores.ndim != 1 or scores.size == 0:
         raise ValueError(
@@ -110,9 +112,9 @@ class OODReport:
         differences=None,
         transform=None,
     ):
-        self.in_scores = _check_scores("in_scores", in_scores)
+        self.in_scores = check_scores("in_scores", in_scores)
         self.ood_scores = {
-            name: _check_scores(name, scores)
+            name: check_scores(name, scores)
             for name, scores in ood_scores.items()
         }
         self.groups = {name: None for name in self.ood_scores}
@@ -124,20 +126,18 @@ class OODReport:
             for name, scores in self.ood_scores.items()
         }
 
+    def by_entry(self, values):
+        """`{entry: [values[name] of each of its sets]}`, for `values` keyed
+        by set name: a set outside any group is an entry, a group one."""
+        members = {}
+        for name, value in values.items():
+            members.setdefault(self.groups[name] or name, []).append(value)
+        return members
+
     def entries(self):
         """`{entry: AUROC}`: each ungrouped set, and each group's mean."""
-        entries, members = {}, collections.defaultdict(list)
-        for name, value in self.aurocs.items():
-            group = self.groups[name]
-            if group is None:
-                entries[name] = value
-            else:
-                if group not in members:
-                    entries[group] = None  # keeps first-seen order
-                members[group].append(value)
-        for group, values in members.items():
-            entries[group] = float(np.mean(values))
-        return entries
+        members = self.by_entry(self.aurocs)
+        return {entry: float(np.mean(v)) for entry, v in members.items()}
 
     @property
     def average(self):
@@ -146,24 +146,11 @@ class OODReport:
 
     def rows(self):
         """Report rows: every set, then each group mean, then the average."""
+        sets = {"(in-distribution)": self.in_scores, **self.ood_scores}
         rows = [
-            Row(
-                name,
-                value,
-                len(self.ood_scores[name]),
-                float(np.mean(self.ood_scores[name])),
-            )
-            for name, value in self.aurocs.items()
+            Row(name, self.aurocs.get(name), len(s), float(np.mean(s)))
+            for name, s in sets.items()
         ]
-        rows.insert(
-            0,
-            Row(
-                "(in-distribution)",
-                None,
-                len(self.in_scores),
-                float(np.mean(self.in_scores)),
-            ),
-        )
         entries = self.entries()
         for group in dict.fromkeys(g for g in self.groups.values() if g):
             count = sum(g == group for g in self.groups.values())
@@ -231,7 +218,8 @@ def evaluate(
         label, num_classes, batch_size: see `DiscriminatorScorer`.
         num_images: optional int, images scored per set (default: all).
         transform: optional `T` for the histogram of `D(x) - D(T(x))` over
-            the in-distribution images, e.g. "jigsaw".
+            the in-distribution images, e.g. "jigsaw" or "corrupt:snow_5"
+            (see `DiscriminatorScorer.score_difference`).
         seed: int, seed of `T`.
         progress: bool, show a progress bar per set.
 

@@ -66,28 +66,18 @@ def roc_figure(report):
     axes = figure.subplots()
     cycle = matplotlib.rcParams["axes.prop_cycle"]
     colours = iter(cycle.by_key()["color"] * 10)
-    group_colours, labelled = {}, set()
-    for name, scores in report.ood_scores.items():
-        fpr, tpr = ood_lib.roc_curve(report.in_scores, scores)
-        group = report.groups[name]
-        if group is None:
-            label = f"{name} ({report.aurocs[name]:.3f})"
-            axes.plot(fpr, tpr, color=next(colours), label=label)
-            continue
-        if group not in group_colours:
-            group_colours[group] = next(colours)
-        label = None
-        if group not in labelled:
-            labelled.add(group)
-            label = f"{group} (mean {report.entries()[group]:.3f})"
-        axes.plot(
-            fpr,
-            tpr,
-            color=group_colours[group],
-            lw=0.7,
-            alpha=0.6,
-            label=label,
-        )
+    entries = report.entries()
+    names = report.by_entry({name: name for name in report.ood_scores})
+    for entry, members in names.items():
+        colour, grouped = next(colours), members != [entry]
+        label = f"{entry} ({'mean ' if grouped else ''}{entries[entry]:.3f})"
+        style = {"lw": 0.7, "alpha": 0.6} if grouped else {}
+        for index, name in enumerate(members):
+            scores = report.ood_scores[name]
+            fpr, tpr = ood_lib.roc_curve(report.in_scores, scores)
+            axes.plot(
+                fpr, tpr, color=colour, label=None if index else label, **style
+            )
     axes.plot([0, 1], [0, 1], "k:", lw=0.8)
     axes.set_xlabel("false positive rate (OOD scored as normal)")
     axes.set_ylabel("true positive rate (normal scored as normal)")
@@ -100,10 +90,7 @@ def roc_figure(report):
 def scores_figure(report):
     """One panel per entry: its D(x) histogram over the in-distribution
     one; a group's members are pooled."""
-    pooled = {}
-    for name, scores in report.ood_scores.items():
-        key = report.groups[name] or name
-        pooled.setdefault(key, []).append(scores)
+    pooled = report.by_entry(report.ood_scores)
     pooled = {k: np.concatenate(v) for k, v in pooled.items()}
     columns = min(3, len(pooled))
     rows = -(-len(pooled) // columns)

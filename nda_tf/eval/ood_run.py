@@ -93,31 +93,16 @@ def evaluate_discriminator(
         num_classes=num_classes,
         batch_size=batch_size,
         num_images=num_images,
-        transform=transform_from_name(transform),
+        transform=transform,
         seed=seed,
         progress=progress,
     )
-    if transform is not None:
-        report.transform = transform
     title = title or f"Anomaly detection: {in_name} against OOD sets"
     paths = ood_report.write(report, out_dir, step=step, title=title)
     if skipped:
         with open(paths["markdown"], "a") as file:
             file.write(f"\nSkipped (not prepared): {', '.join(skipped)}\n")
     return report, paths
-
-
-def transform_from_name(name):
-    """A transform for `score_difference`: None, an NDA transform name, or
-    `corrupt:<name>_<severity>` (a local corruption)."""
-    if name is None or not isinstance(name, str):
-        return name
-    if name.startswith("corrupt:"):
-        corruption, severity = ood_sets.parse_corruption(
-            name[len("corrupt:") :]
-        )
-        return ood_sets.corruption_function(corruption, severity)
-    return name
 
 
 def _input_resolution(discriminator):

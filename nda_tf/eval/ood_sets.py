@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks
+from nda_tf.eval import batching
 
 OODSet = collections.namedtuple("OODSet", ["name", "data", "group"])
 
@@ -66,6 +67,11 @@ _SEVERITIES = ("1", "2", "3", "4", "5")
 NOISE_KINDS = ("gaussian", "uniform")
 GAUSSIAN_STD = 0.5
 DEFAULT_SEVERITY = 5
+# Names that stand for all 19 corruptions at the default severity.
+_GROUPS = {
+    "cifar10_corrupted": f"cifar10_corrupted/{{}}_{DEFAULT_SEVERITY}",
+    "corrupt": f"corrupt:{{}}_{DEFAULT_SEVERITY}",
+}
 # Synthetic noise sets have this many images unless told otherwise (the
 # size of the CIFAR-10 test split).
 DEFAULT_NOISE_IMAGES = 10_000
@@ -114,27 +120,20 @@ def resolve(
     """
     sets = []
     for name in split_names(names):
-        if name == "cifar10_corrupted":
-            group = [f"{name}/{c}_{DEFAULT_SEVERITY}" for c in CORRUPTIONS]
-            for member in group:
+        group = name if name in _GROUPS else None
+        members = (
+            [_GROUPS[name].format(c) for c in CORRUPTIONS] if group else [name]
+        )
+        for member in members:
+            if member.startswith("corrupt:"):
+                corruption = parse_corruption(member[len("corrupt:") :])
+                data = corrupted(in_data, *corruption, seed)
+            elif member.startswith("noise:"):
+                count = num_images or DEFAULT_NOISE_IMAGES
+                data = noise(member[len("noise:") :], count, resolution, seed)
+            else:
                 data = _load(loader, member, split, resolution, data_dir)
-                sets.append(OODSet(member, data, name))
-        elif name == "corrupt":
-            for corruption in CORRUPTIONS:
-                member = f"corrupt:{corruption}_{DEFAULT_SEVERITY}"
-                data = corrupted(in_data, corruption, DEFAULT_SEVERITY, seed)
-                sets.append(OODSet(member, data, name))
-        elif name.startswith("corrupt:"):
-            corruption, severity = parse_corruption(name[len("corrupt:") :])
-            data = corrupted(in_data, corruption, severity, seed)
-            sets.append(OODSet(name, data, None))
-        elif name.startswith("noise:"):
-            count = num_images or DEFAULT_NOISE_IMAGES
-            data = noise(name[len("noise:") :], count, resolution, seed)
-            sets.append(OODSet(name, data, None))
-        else:
-            data = _load(loader, name, split, resolution, data_dir)
-            sets.append(OODSet(name, data, None))
+            sets.append(OODSet(member, data, group))
     return sets
 
 
@@ -188,8 +187,8 @@ def corrupted(in_data, corruption, severity=DEFAULT_SEVERITY, seed=0):
     """`in_data` with one corruption applied to each image.
 
     Args:
-        in_data: images as for `nda_tf.eval.scoring.iterate_batches`
-            (unbatched dataset or array), in [-1, 1] or uint8.
+        in_data: images as `nda_tf.eval.batching.batches` takes them (a
+            dataset or an array), in [-1, 1] or uint8.
         corruption: a CIFAR-10-C name (see `CORRUPTIONS`).
         severity: int 1..5.
         seed: image `i` is corrupted with randomness from `(seed, i)`.
@@ -264,12 +263,8 @@ def corruption_function(corruption, severity=DEFAULT_SEVERITY):
 
 def _as_image_dataset(data):
     if not isinstance(data, tf.data.Dataset):
-        array = np.asarray(data)
-        if array.dtype == np.uint8:
-            array = array.astype(np.float32) / 127.5 - 1.0
-        return tf.data.Dataset.from_tensor_slices(array.astype(np.float32))
-    if isinstance(data.element_spec, tuple):
-        data = data.map(lambda image, *rest: image)
+        return tf.data.Dataset.from_tensor_slices(batching.to_float(data))
+    data = batching.images_only(data)
     if data.element_spec.dtype == tf.uint8:
         data = data.map(lambda x: tf.cast(x, tf.float32) / 127.5 - 1.0)
     return data

@@ -9,66 +9,12 @@ import warnings
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from nda_tf import checks
-from nda_tf.eval import fid, stats
+from nda_tf.eval import batching, fid, stats
 from nda_tf.eval.backbones import base
 
 METRICS = ("fid", "kid", "is")
-
-
-def batches(source, num_images, batch_size):
-    """Yields image batches, `num_images` images in all.
-
-    Args:
-        source: a `tf.data.Dataset` of images or `(image, label, ...)`
-            tuples (unbatched, or batched), an array `[N, H, W, C]`, or a
-            callable `fn(size)` returning `size` images (a generator).
-        num_images: int >= 1.
-        batch_size: int >= 1.
-    """
-    checks.check_int("num_images", num_images, 1)
-    checks.check_int("batch_size", batch_size, 1)
-    if isinstance(source, tf.data.Dataset):
-        yield from _dataset_batches(source, num_images, batch_size)
-    elif callable(source):
-        for start in range(0, num_images, batch_size):
-            size = min(batch_size, num_images - start)
-            images = source(size)
-            if len(images) != size:
-                raise ValueError(
-                    f"the generator returned {len(images)} images; asked for "
-                    f"{size}"
-                )
-            yield images
-    elif isinstance(source, np.ndarray):
-        for start in range(0, min(num_images, len(source)), batch_size):
-            yield source[start : min(start + batch_size, num_images)]
-    else:
-        raise ValueError(
-            "source must be a tf.data.Dataset, an array or a callable; "
-            f"received {type(source).__name__}"
-        )
-
-
-def _dataset_batches(dataset, num_images, batch_size):
-    spec = dataset.element_spec
-    if isinstance(spec, (tuple, list)):
-        dataset = dataset.map(lambda *parts: parts[0])
-        spec = spec[0]
-    elif isinstance(spec, dict):
-        if "image" not in spec:
-            raise ValueError(f"dict elements need an 'image' key; got {spec}")
-        dataset = dataset.map(lambda element: element["image"])
-        spec = spec["image"]
-    if spec.shape.rank == 3:
-        dataset = dataset.take(num_images).batch(batch_size)
-    elif spec.shape.rank == 4:
-        dataset = dataset.unbatch().take(num_images).batch(batch_size)
-    else:
-        raise ValueError(f"dataset images must be rank 3 or 4; got {spec}")
-    yield from dataset.prefetch(2)
 
 
 def compute_statistics(
@@ -85,7 +31,8 @@ def compute_statistics(
     """`stats.Statistics` of `num_images` images from `source`.
 
     Args:
-        source: see `batches`.
+        source: images as `batching.batches` takes them: an array, a
+            dataset or a generator function `fn(size)`.
         extractor: a `FeatureExtractor`.
         num_images: how many images (the paper: 10k).
         batch_size: images per backbone call (split across replicas).
@@ -99,11 +46,12 @@ def compute_statistics(
         raise ValueError(f"extractor must be a FeatureExtractor: {extractor!r}")
     if keep_logits and not extractor.has_logits:
         raise ValueError(f"backbone {extractor.name!r} gives no logits for IS")
+    checks.check_int("num_images", num_images, 1)
     running = stats.RunningStatistics(keep_features, keep_logits)
     bar = (
         keras.utils.Progbar(num_images, unit_name="image") if progress else None
     )
-    for images in batches(source, num_images, batch_size):
+    for images in batching.batches(source, batch_size, num_images):
         features, logits = _extract(extractor, images, strategy)
         running.update(features, logits)
         if bar is not None:

@@ -30,7 +30,7 @@ def reference_statistics(
         split: the split.
         num_images: how many images.
         source: optional images to use instead of loading `dataset` (a
-            dataset, array or callable, see `pipeline.batches`); `dataset`
+            dataset, array or callable, see `batching.batches`); `dataset`
             then only names them in the cache.
         cache_dir: cache root (default `$NDA_TF_CACHE` or ~/.cache/nda_tf).
         batch_size, strategy, progress: as in `pipeline.compute_statistics`.

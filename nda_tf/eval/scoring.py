@@ -8,18 +8,15 @@ compares `D(x)` with `D(T(x))` for a negative transform `T` (Figure 4).
 Images stream through in batches, so a dataset never has to fit in memory.
 """
 
-import numbers
+import inspect
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks, transforms
-from nda_tf.eval.batching import (
-    is_unbatched,
-    iterate_batches,
-    to_float,
-)
+from nda_tf.eval import ood_sets
+from nda_tf.eval.batching import batches, is_unbatched, to_float
 
 LABEL_MAX = "max"
 
@@ -81,33 +78,25 @@ class DiscriminatorScorer:
         images = tf.convert_to_tensor(to_float(images))
         self._check_shape(images.shape)
         labels = tf.zeros(tf.shape(images)[:1], tf.int32)
-        if not self.conditional:
-            return self._logits(images, labels).numpy().astype(np.float64)
-        if self.label != LABEL_MAX:
-            return (
-                self._logits(images, labels + self.label)
-                .numpy()
-                .astype(np.float64)
-            )
-        best = None
-        for label in range(self.num_classes):
-            scores = self._logits(images, labels + label).numpy()
-            best = scores if best is None else np.maximum(best, scores)
-        return best.astype(np.float64)
+        if self.conditional and self.label == LABEL_MAX:
+            classes = range(self.num_classes)
+        else:  # an unconditional D ignores the labels
+            classes = [self.label if self.conditional else 0]
+        logits = [self._logits(images, labels + c).numpy() for c in classes]
+        return np.max(logits, axis=0).astype(np.float64)
 
     def score(self, data, num_images=None, progress=False):
-        """Scores every image of `data` (see `iterate_batches`).
+        """Scores every image of `data` (see `batching.batches`).
 
         Returns:
             float64 array `[N]` of logits.
         """
-        bar = _progress(data, num_images, progress)
-        scores = []
-        for batch in iterate_batches(data, self.batch_size, num_images):
-            scores.append(self.score_batch(batch))
-            if bar is not None:
-                bar.add(len(batch))
-        return _concat(scores)
+        return self._map(
+            lambda batch, index: self.score_batch(batch),
+            data,
+            num_images,
+            progress,
+        )
 
     def score_difference(
         self, data, transform, num_images=None, seed=0, progress=False
@@ -116,10 +105,12 @@ class DiscriminatorScorer:
 
         Args:
             transform: anything `nda_tf.transforms.get` accepts (e.g.
-                `"jigsaw"`), or a callable mapping a float batch in [-1, 1]
-                to a batch of the same shape, called as `transform(batch)`
-                or, when it takes two arguments, `transform(batch, seed)`
-                (e.g. `ood_sets.corruption_function("snow")`).
+                `"jigsaw"`), a local corruption `"corrupt:<name>_<severity>"`
+                (see `ood_sets`), or a callable mapping a float batch in
+                [-1, 1] to a batch of the same shape, called as
+                `transform(batch)` or, when it takes two arguments,
+                `transform(batch, seed)` (e.g.
+                `ood_sets.corruption_function("snow")`).
             seed: int; batch `i` is transformed with seed `(seed, i)`.
 
         Returns:
@@ -127,22 +118,29 @@ class DiscriminatorScorer:
             from its transformed version.
         """
         apply = _transform_fn(transform)
-        bar = _progress(data, num_images, progress)
-        differences = []
-        batches = iterate_batches(data, self.batch_size, num_images)
-        for index, batch in enumerate(batches):
+
+        def difference(batch, index):
             transformed = np.asarray(apply(batch, (seed, index)), np.float32)
             if transformed.shape != batch.shape:
                 raise ValueError(
                     f"the transform changed the batch shape from "
                     f"{batch.shape} to {transformed.shape}"
                 )
-            differences.append(
-                self.score_batch(batch) - self.score_batch(transformed)
-            )
+            return self.score_batch(batch) - self.score_batch(transformed)
+
+        return self._map(difference, data, num_images, progress)
+
+    def _map(self, function, data, num_images, progress):
+        """`function(float batch, batch index)` over `data`, concatenated."""
+        bar = _progress(data, num_images, progress)
+        results = []
+        for index, batch in enumerate(
+            batches(data, self.batch_size, num_images)
+        ):
+            results.append(function(to_float(batch), index))
             if bar is not None:
                 bar.add(len(batch))
-        return _concat(differences)
+        return np.concatenate(results) if results else np.zeros([0])
 
     def _check_shape(self, shape):
         inputs = getattr(self.discriminator, "inputs", None)
@@ -193,8 +191,15 @@ def score_difference(
 
 
 def _transform_fn(transform):
+    if isinstance(transform, str) and transform.startswith("corrupt:"):
+        corruption = ood_sets.parse_corruption(transform[len("corrupt:") :])
+        transform = ood_sets.corruption_function(*corruption)
     if callable(transform) and not isinstance(transform, keras.layers.Layer):
-        return lambda batch, seed: transform(batch)
+        try:
+            inspect.signature(transform).bind(None, None)
+        except (TypeError, ValueError):  # one argument: no seed
+            return lambda batch, seed: transform(batch)
+        return transform
     layer = transforms.get(transform)
     if layer is None:
         raise ValueError(
@@ -219,15 +224,8 @@ def _check_label(label, num_classes, conditional):
                 "(to score with the best label) or an int label"
             )
         return
-    high = num_classes if conditional and num_classes else None
-    if (
-        isinstance(label, bool)
-        or not isinstance(label, numbers.Integral)
-        or label < 0
-        or (high is not None and label >= high)
-    ):
-        bound = f"an int in [0, {high})" if high else "an int >= 0"
-        raise ValueError(f"label must be 'max' or {bound}; received {label!r}")
+    high = num_classes - 1 if conditional and num_classes else None
+    checks.check_int("label", label, 0, high)
 
 
 def _input_count(model):
@@ -239,12 +237,8 @@ def _progress(data, num_images, enabled):
         return None
     total = num_images
     if total is None and not isinstance(data, tf.data.Dataset):
-        total = len(data)
+        total = None if callable(data) else len(data)
     elif total is None and is_unbatched(data):
         cardinality = int(data.cardinality())
         total = cardinality if cardinality >= 0 else None
     return keras.utils.Progbar(total, unit_name="image")
-
-
-def _concat(parts):
-    return np.concatenate(parts) if parts else np.zeros([0], np.float64)

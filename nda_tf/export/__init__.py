@@ -5,7 +5,7 @@ with warm-up requests in `assets.extra/` and a `metadata.json` asset. See
 docs/export.md.
 """
 
-from nda_tf.export.calibration import auroc, fit_logistic, threshold_at_tpr
+from nda_tf.export.calibration import fit_logistic, threshold_at_tpr
 from nda_tf.export.detector import OODDetector
 from nda_tf.export.generator import GeneratorSampler, export_generator
 from nda_tf.export.ood import export_ood_detector
@@ -14,7 +14,6 @@ from nda_tf.export.servable import read_metadata, read_warmup_requests
 __all__ = [
     "GeneratorSampler",
     "OODDetector",
-    "auroc",
     "export_generator",
     "export_ood_detector",
     "fit_logistic",

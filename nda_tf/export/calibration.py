@@ -15,6 +15,7 @@ numbers turn it into decisions a service can act on:
 import numpy as np
 
 from nda_tf import checks
+from nda_tf.eval.ood import check_scores
 
 
 def threshold_at_tpr(in_scores, tpr):
@@ -32,7 +33,7 @@ def threshold_at_tpr(in_scores, tpr):
     Returns:
         float threshold `t` with `mean(in_scores >= t) >= tpr`.
     """
-    scores = _check_scores("in_scores", in_scores)
+    scores = check_scores("in_scores", in_scores)
     checks.check_number("tpr", tpr, 0.0, 1.0, low_open=True)
     ordered = np.sort(scores)
     # The tolerance keeps 0.95 * 20 from rounding up to 20 in floats.
@@ -54,8 +55,8 @@ def fit_logistic(in_scores, out_scores, l2=1e-4, iterations=100):
         `(slope, intercept)` floats; `slope >= 0` when in-distribution
         images score higher.
     """
-    positives = _check_scores("in_scores", in_scores)
-    negatives = _check_scores("out_scores", out_scores)
+    positives = check_scores("in_scores", in_scores)
+    negatives = check_scores("out_scores", out_scores)
     scores = np.concatenate([positives, negatives])
     targets = np.concatenate(
         [np.ones_like(positives), np.zeros_like(negatives)]
@@ -81,30 +82,3 @@ def fit_logistic(in_scores, out_scores, l2=1e-4, iterations=100):
             break
     slope = params[0] / scale
     return float(slope), float(params[1] - slope * center)
-
-
-def auroc(in_scores, out_scores):
-    """Area under the ROC curve, in-distribution as positives (ties 1/2)."""
-    positives = _check_scores("in_scores", in_scores)
-    negatives = _check_scores("out_scores", out_scores)
-    both = np.concatenate([positives, negatives])
-    order = np.argsort(both, kind="mergesort")
-    ranks = np.empty(len(both))
-    ranks[order] = np.arange(1, len(both) + 1)
-    # Average ranks over ties (Mann-Whitney U).
-    for value in np.unique(both):
-        tied = both == value
-        if tied.sum() > 1:
-            ranks[tied] = ranks[tied].mean()
-    n_pos, n_neg = len(positives), len(negatives)
-    u = ranks[:n_pos].sum() - n_pos * (n_pos + 1) / 2
-    return float(u / (n_pos * n_neg))
-
-
-def _check_scores(name, scores):
-    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-    if scores.size == 0:
-        raise ValueError(f"{name} must not be empty")
-    if not np.isfinite(scores).all():
-        raise ValueError(f"{name} must be finite, received {scores!r}")
-    return scores

@@ -80,21 +80,20 @@ def finite_in_range(tensor, name, low=None, high=None):
             tensor, f"{name} must not contain NaN or infinite values"
         )
     ]
-    if low is None:
+    if low is not None:
+        # After the finiteness check: a NaN gets that message, not these.
         with tf.control_dependencies(checks):
-            return tf.identity(tensor)
-    with tf.control_dependencies(checks):
-        checks = [
-            tf.debugging.assert_greater_equal(
-                tf.reduce_min(tensor),
-                tf.cast(low, tensor.dtype),
-                message=f"{name} must be in [{low}, {high}]; minimum is",
-            ),
-            tf.debugging.assert_less_equal(
-                tf.reduce_max(tensor),
-                tf.cast(high, tensor.dtype),
-                message=f"{name} must be in [{low}, {high}]; maximum is",
-            ),
-        ]
+            checks = [
+                tf.debugging.assert_greater_equal(
+                    tf.reduce_min(tensor),
+                    tf.cast(low, tensor.dtype),
+                    message=f"{name} must be in [{low}, {high}]; minimum is",
+                ),
+                tf.debugging.assert_less_equal(
+                    tf.reduce_max(tensor),
+                    tf.cast(high, tensor.dtype),
+                    message=f"{name} must be in [{low}, {high}]; maximum is",
+                ),
+            ]
     with tf.control_dependencies(checks):
         return tf.identity(tensor)

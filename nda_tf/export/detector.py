@@ -7,7 +7,6 @@ from nda_tf.export import checks
 
 SERVING_SIGNATURE = "serving_default"
 FLOAT_SIGNATURE = "serving_float"
-OUTPUT_KEYS = ("score", "is_outlier", "in_distribution_probability")
 
 
 class OODDetector(tf.Module):
@@ -61,17 +60,14 @@ class OODDetector(tf.Module):
         super().__init__(name="ood_detector")
         arguments.check_int("resolution", resolution, 1)
         arguments.check_int("num_classes", num_classes, 1)
-        if label is not None and (
-            num_classes == 1
-            or isinstance(label, bool)
-            or not isinstance(label, int)
-            or not 0 <= label < num_classes
-        ):
+        if label is not None and num_classes == 1:
             raise ValueError(
-                "label must be None or, for a conditional discriminator, an "
-                f"int in [0, {num_classes}); received {label!r} with "
-                f"num_classes={num_classes}"
+                "label must be None for an unconditional discriminator "
+                f"(num_classes=1), received {label!r}"
             )
+        label = arguments.check_int(
+            "label", label, 0, num_classes - 1, allow_none=True
+        )
         self.discriminator = discriminator
         self.resolution = resolution
         self.num_classes = num_classes

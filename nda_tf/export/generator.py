@@ -71,17 +71,14 @@ class GeneratorSampler(tf.Module):
         return tf.cast(pixels, tf.uint8)
 
     def signatures(self):
-        z_spec = tf.TensorSpec(None, tf.float32, "z")
+        inputs = [tf.TensorSpec(None, tf.float32, "z")]
+        if self.num_classes > 1:
+            inputs.append(tf.TensorSpec(None, tf.int32, "labels"))
+        serve = tf.function(
+            lambda z, labels=None: {"images": self._images(z, labels)}
+        ).get_concrete_function(*inputs)
         count = tf.TensorSpec([], tf.int32, "num_images")
         seed = tf.TensorSpec([], tf.int64, "seed")
-        if self.num_classes == 1:
-            serve = tf.function(lambda z: {"images": self._images(z, None)})
-            serve = serve.get_concrete_function(z_spec)
-        else:
-            label_spec = tf.TensorSpec(None, tf.int32, "labels")
-            serve = tf.function(
-                lambda z, labels: {"images": self._images(z, labels)}
-            ).get_concrete_function(z_spec, label_spec)
         sample = tf.function(self._sample).get_concrete_function(count, seed)
         return {"serving_default": serve, SAMPLE_SIGNATURE: sample}
 
@@ -163,23 +160,6 @@ def export_generator(
         The version folder path.
     """
     sampler = GeneratorSampler(generator, z_dim, num_classes, max_images)
-    sampler.metadata_file = servable.metadata_asset(
-        {
-            "kind": "nda_generator",
-            "z_dim": z_dim,
-            "num_classes": num_classes,
-            "resolution": resolution,
-            "max_images": max_images,
-            "signatures": {
-                "serving_default": "z: float32 [N, z_dim]"
-                + (", labels: int32 [N]" if num_classes > 1 else "")
-                + " -> images: uint8 [N, R, R, 3]",
-                SAMPLE_SIGNATURE: "num_images: int32, seed: int64 -> "
-                "images: uint8 [N, R, R, 3], labels: int32 [N]",
-            },
-            "run": metadata or {},
-        }
-    )
     z = np.zeros([4, z_dim], np.float32)
     inputs = {"z": z}
     if num_classes > 1:
@@ -194,7 +174,21 @@ def export_generator(
     ]
     return servable.save_servable(
         sampler,
-        sampler.signatures(),
+        {
+            "kind": "nda_generator",
+            "z_dim": z_dim,
+            "num_classes": num_classes,
+            "resolution": resolution,
+            "max_images": max_images,
+            "signatures": {
+                "serving_default": "z: float32 [N, z_dim]"
+                + (", labels: int32 [N]" if num_classes > 1 else "")
+                + " -> images: uint8 [N, R, R, 3]",
+                SAMPLE_SIGNATURE: "num_images: int32, seed: int64 -> "
+                "images: uint8 [N, R, R, 3], labels: int32 [N]",
+            },
+            "run": metadata or {},
+        },
         out_dir,
         model_name,
         version,

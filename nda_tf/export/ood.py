@@ -4,6 +4,8 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import transforms
+from nda_tf.eval import batching
+from nda_tf.eval.ood import auroc
 from nda_tf.export import calibration, servable
 from nda_tf.export.detector import (
     FLOAT_SIGNATURE,
@@ -74,12 +76,8 @@ def export_ood_detector(
         real, nda, negative_images, detector, batch_size, seed
     )
     in_scores = _batched(detector.score_prepared, real, batch_size)
-    out_scores = np.concatenate(
-        [
-            _batched(detector.score_prepared, n, batch_size)
-            for n in negatives.values()
-        ]
-    )
+    every_negative = np.concatenate(list(negatives.values()))
+    out_scores = _batched(detector.score_prepared, every_negative, batch_size)
     threshold = calibration.threshold_at_tpr(in_scores, tpr)
     slope, intercept = calibration.fit_logistic(in_scores, out_scores)
     detector.set_calibration(threshold, slope, intercept)
@@ -88,11 +86,12 @@ def export_ood_detector(
         "negatives": {k: int(len(v)) for k, v in negatives.items()},
         "tpr_achieved": float(np.mean(in_scores >= threshold)),
         "negatives_flagged": float(np.mean(out_scores < threshold)),
-        "auroc_vs_negatives": calibration.auroc(in_scores, out_scores),
+        "auroc_vs_negatives": auroc(in_scores, out_scores),
         "in_score_mean": float(np.mean(in_scores)),
         "negative_score_mean": float(np.mean(out_scores)),
     }
-    detector.metadata_file = servable.metadata_asset(
+    return servable.save_servable(
+        detector,
         {
             "kind": "nda_ood_detector",
             "resolution": resolution,
@@ -115,11 +114,7 @@ def export_ood_detector(
                 "(float32 [N])",
             },
             "run": metadata or {},
-        }
-    )
-    return servable.save_servable(
-        detector,
-        detector.signatures(),
+        },
         out_dir,
         model_name,
         version,
@@ -143,18 +138,13 @@ def _as_scaled(name, images):
         raise ValueError(
             f"{name} must be [N, H, W, 3] images, received shape {images.shape}"
         )
-    if images.dtype == np.uint8:
-        return images.astype(np.float32) / 127.5 - 1.0
-    if not np.issubdtype(images.dtype, np.floating):
-        raise ValueError(
-            f"{name} must be uint8 or float, received dtype {images.dtype}"
-        )
-    if not np.isfinite(images).all() or np.abs(images).max() > 1.0 + 1e-6:
+    scaled = batching.to_float(images, name)
+    if not np.isfinite(scaled).all() or np.abs(scaled).max() > 1.0 + 1e-6:
         raise ValueError(
             f"float {name} must be finite and in [-1, 1]; received values "
             f"in [{images.min()}, {images.max()}]"
         )
-    return images.astype(np.float32)
+    return scaled
 
 
 def _negatives(real, nda, negative_images, detector, batch_size, seed):
@@ -178,10 +168,7 @@ def _negatives(real, nda, negative_images, detector, batch_size, seed):
 
 def _batched(fn, images, batch_size):
     return np.concatenate(
-        [
-            np.asarray(fn(tf.constant(images[i : i + batch_size])))
-            for i in range(0, len(images), batch_size)
-        ]
+        [fn(tf.constant(b)) for b in batching.batches(images, batch_size)]
     )
 
 

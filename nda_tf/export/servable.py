@@ -76,13 +76,14 @@ def read_warmup_requests(model_dir):
 
 
 def save_servable(
-    module, signatures, out_dir, model_name, version, warmup, overwrite
+    module, metadata, out_dir, model_name, version, warmup, overwrite
 ):
     """Saves `module` as `out_dir/model_name/version`, atomically.
 
     Args:
-        module: the `tf.Module` to save.
-        signatures: dict of signature name -> concrete function.
+        module: the `tf.Module` to save; `module.signatures()` gives its
+            signatures (name -> concrete function).
+        metadata: JSON-able dict, saved as the `metadata.json` asset.
         out_dir, model_name, version: where (see `version_dir`).
         warmup: list of PredictionLog protos for `assets.extra`.
         overwrite: replace an existing version folder instead of failing.
@@ -99,8 +100,9 @@ def save_servable(
     os.makedirs(parent, exist_ok=True)
     # Hidden, non-numeric name: TF Serving ignores it while it is written.
     staging = tempfile.mkdtemp(prefix=f".staging-{version}-", dir=parent)
+    module.metadata_file = metadata_asset(metadata)
     try:
-        tf.saved_model.save(module, staging, signatures=signatures)
+        tf.saved_model.save(module, staging, signatures=module.signatures())
         os.makedirs(os.path.join(staging, "assets.extra"))
         with tf.io.TFRecordWriter(os.path.join(staging, WARMUP_FILE)) as w:
             for log in warmup:

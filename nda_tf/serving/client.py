@@ -15,7 +15,11 @@ import numpy as np
 
 from nda_tf import checks
 
-OUTPUT_KEYS = ("score", "is_outlier", "in_distribution_probability")
+OUTPUTS = {
+    "score": np.float32,
+    "is_outlier": bool,
+    "in_distribution_probability": np.float32,
+}
 _PREDICT_URL = re.compile(
     r"^https?://[^/]+/v1/models/[^/:]+(/versions/\d+|/labels/[^/:]+)?:predict$"
 )
@@ -77,7 +81,21 @@ def as_image_batch(images):
     )
 
 
-class RestClient:
+class _Client:
+    def score(self, images):
+        """Dict of `score`, `is_outlier`, `in_distribution_probability`."""
+        images, signature = as_image_batch(images)
+        outputs = self.predict({"images": images}, signature)
+        missing = [k for k in OUTPUTS if k not in outputs]
+        if missing:
+            raise ServingError(
+                f"the model's reply lacks {missing}; is it an OOD detector "
+                f"exported by nda_tf? It returned {sorted(outputs)}"
+            )
+        return {k: outputs[k].astype(kind) for k, kind in OUTPUTS.items()}
+
+
+class RestClient(_Client):
     """Scores images with an exported OOD detector over TF Serving REST.
 
     Args:
@@ -129,14 +147,8 @@ class RestClient:
             outputs = {"output": outputs}
         return {k: np.asarray(v) for k, v in outputs.items()}
 
-    def score(self, images):
-        """Dict of `score`, `is_outlier`, `in_distribution_probability`."""
-        images, signature = as_image_batch(images)
-        outputs = self.predict({"images": images}, signature)
-        return _ood_outputs(outputs)
 
-
-class GrpcClient:
+class GrpcClient(_Client):
     """The same over gRPC (needs `tensorflow-serving-api` and `grpcio`).
 
     Args:
@@ -179,28 +191,8 @@ class GrpcClient:
             raise ServingError(error.details()) from None
         return {k: tf.make_ndarray(v) for k, v in reply.outputs.items()}
 
-    def score(self, images):
-        images, signature = as_image_batch(images)
-        return _ood_outputs(self.predict({"images": images}, signature))
-
     def close(self):
         self._channel.close()
-
-
-def _ood_outputs(outputs):
-    missing = [k for k in OUTPUT_KEYS if k not in outputs]
-    if missing:
-        raise ServingError(
-            f"the model's reply lacks {missing}; is it an OOD detector "
-            f"exported by nda_tf? It returned {sorted(outputs)}"
-        )
-    return {
-        "score": outputs["score"].astype(np.float32),
-        "is_outlier": outputs["is_outlier"].astype(bool),
-        "in_distribution_probability": outputs[
-            "in_distribution_probability"
-        ].astype(np.float32),
-    }
 
 
 def _error_message(error):

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from nda_tf import transforms
-from nda_tf.eval import scoring
+from nda_tf.eval import ood_sets, scoring
 from tests.gan import tiny
 
 
@@ -97,6 +97,29 @@ def test_score_difference_with_a_callable():
     images = _images(5)
     differences = scoring.score_difference(D, images, lambda x: x - 0.5)
     np.testing.assert_allclose(differences, np.full(5, 0.5), rtol=1e-5)
+
+
+def test_score_difference_seeds_a_local_corruption_by_batch():
+    # D(x) = sum of the channel means.
+    D = keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(1, use_bias=False, kernel_initializer="ones"),
+        ]
+    )
+    images = np.random.default_rng(2).uniform(-1, 1, (5, 32, 32, 3))
+    differences = scoring.score_difference(
+        D, images, "corrupt:shot_noise_3", batch_size=2, seed=5
+    )
+    corrupt = ood_sets.corruption_function("shot_noise", 3)
+    expected = [
+        (batch - corrupt(batch, (5, index))).mean((1, 2)).sum(-1)
+        for index, batch in enumerate(np.split(images, [2, 4]))
+    ]
+    np.testing.assert_allclose(
+        differences, np.concatenate(expected), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_clear_errors():

@@ -1,8 +1,7 @@
-"""Threshold, logistic calibration and AUROC: exact values."""
+"""Threshold and logistic calibration: exact values."""
 
 import numpy as np
 import pytest
-from sklearn.metrics import roc_auc_score
 
 from nda_tf.export import calibration
 
@@ -51,29 +50,17 @@ def test_logistic_fit_stays_finite_when_separable():
     assert intercept == pytest.approx(0.0, abs=1e-9)
 
 
-def test_auroc_matches_sklearn_with_ties():
-    rng = np.random.default_rng(2)
-    pos = rng.integers(0, 10, 300).astype(float)
-    neg = rng.integers(-3, 7, 200).astype(float)
-    labels = np.r_[np.ones(300), np.zeros(200)]
-    expected = roc_auc_score(labels, np.r_[pos, neg])
-    assert calibration.auroc(pos, neg) == pytest.approx(expected, abs=1e-12)
-    assert calibration.auroc([1.0, 2.0], [0.0]) == 1.0
-    assert calibration.auroc([0.0], [1.0, 2.0]) == 0.0
-
-
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: calibration.threshold_at_tpr([], 0.9), "must not be empty"),
+        (lambda: calibration.threshold_at_tpr([], 0.9), "non-empty"),
         (lambda: calibration.threshold_at_tpr([1.0], 0.0), "tpr must be"),
         (lambda: calibration.threshold_at_tpr([1.0], 1.5), "1.5"),
         (
             lambda: calibration.threshold_at_tpr([1.0], True),
             "tpr must be in \\(0, 1\\], received True",
         ),
-        (lambda: calibration.fit_logistic([np.nan], [1.0]), "finite"),
-        (lambda: calibration.auroc([1.0], [np.inf]), "out_scores"),
+        (lambda: calibration.fit_logistic([1.0], [np.nan]), "out_scores"),
     ],
 )
 def test_bad_arguments(call, message):

@@ -134,7 +134,7 @@ def test_versions_and_names(tmp_path):
         (IMAGES[:1], "at least 2 calibration images"),
         (IMAGES[..., :1], "calibration_images must be \\[N, H, W, 3\\]"),
         (IMAGES.astype(np.float32), "in \\[-1, 1\\]"),
-        (IMAGES.astype(np.int64), "uint8 or float"),
+        (IMAGES.astype(np.int64), "calibration_images must be uint8"),
     ):
         with pytest.raises(ValueError, match=message):
             export.export_ood_detector(d, 32, images, tmp_path, version=9)

@@ -67,13 +67,9 @@ class FeatureExtractor:
             images = tf.repeat(images, 3, axis=-1)
         return images
 
-    def outputs(self, images):
-        """`{"features": ..., "logits": ...}` as tensors, for graph use."""
-        return self._traced(self.prepare(images))
-
     def features_and_logits(self, images):
         """NumPy `(features [B, d], logits [B, k] or None)`."""
-        result = self.outputs(images)
+        result = self._traced(self.prepare(images))
         logits = result.get("logits")
         return (
             result["features"].numpy(),
