@@ -243,21 +243,17 @@ def _sample_monitor(c, run):
 
 
 def _fid_evaluator(c, run, metrics):
-    from nda_tf.eval import callback
+    """FID/KID/IS of EMA samples against `eval_num_samples` images of the
+    run's dataset (`eval_split`; the paper: the test split), whose
+    statistics are computed once per backbone and cached."""
+    from nda_tf.eval import EvaluationCallback, backbones, reference
 
     try:
-        measure = callback.for_gan_run(
-            c,
-            run.logdir,
-            metrics,
+        extractor = backbones.from_name(
             c["eval_backbone"],
-            c["eval_every"],
-            num_samples=c["eval_num_samples"],
-            weights=c["eval_weights"],
-            cache_dir=c["eval_cache_dir"],
-            download=c["eval_download"],
-            reference_split=c["eval_split"],
-            strategy=run.strategy,
+            c["eval_weights"],
+            c["eval_cache_dir"],
+            c["eval_download"],
         )
     except ValueError as error:
         raise ValueError(
@@ -265,6 +261,25 @@ def _fid_evaluator(c, run, metrics):
             "--eval_backbone=efficientnet_lite0 (offline; not comparable "
             "with published FIDs) or --eval_metrics=none"
         ) from None
+    real = reference.reference_statistics(
+        c["dataset"],
+        extractor,
+        split=c["eval_split"],
+        num_images=c["eval_num_samples"],
+        cache_dir=c["eval_cache_dir"],
+        strategy=run.strategy,
+        resolution=c["resolution"],
+        data_dir=c["data_dir"],
+    )
+    measure = EvaluationCallback(
+        real,
+        extractor,
+        c["eval_every"],
+        num_samples=c["eval_num_samples"],
+        metrics=metrics,
+        seed=c["seed"],
+        strategy=run.strategy,
+    )
     return Evaluator(
         lambda gan, step: measure.evaluate(gan), c["eval_every"], "fid"
     )
