@@ -2,12 +2,17 @@
 
 The mixin's own rules on a small layer, then the configs of the project's
 classes that use it, written out as the hand-written `get_config` methods
-it replaced returned them: the same keys and values, in the same order.
+it replaced returned them: the same keys and values, in the same order but
+for OtherSamples and OtherDots, whose base keeps `bank_size` before the
+subclass adds its own keys.
 """
 
 import keras
+import numpy as np
 import pytest
 
+import nda_tf.transforms as T
+from nda_tf.contrastive.augment import MoCoV2Augment
 from nda_tf.keras_config import KeepArguments
 from nda_tf.models.spectral_norm import SNDense
 
@@ -107,8 +112,102 @@ def test_registered_round_trip_rebuilds_the_kept_objects():
     assert again.get_config() == layer.get_config()
 
 
+def _serialized_transform(cls, module, config, **built):
+    return {
+        "module": f"nda_tf.transforms.{module}",
+        "class_name": cls,
+        "config": {"trainable": True, "dtype": FLOAT32, **config},
+        "registered_name": f"nda_tf>{cls}",
+        **built,
+    }
+
+
+def _random_choice():
+    choice = T.RandomChoice(
+        [T.Jigsaw(name="j"), "mixup(alpha=5, name='m')"],
+        probabilities=[1, 3],
+        seed=5,
+    )
+    return choice, {
+        "seed": 5,
+        "transforms": [
+            _serialized_transform(
+                "Jigsaw",
+                "jigsaw",
+                {
+                    "name": "j",
+                    "seed": None,
+                    "grid": 2,
+                    "exclude_identity": True,
+                },
+            ),
+            _serialized_transform(
+                "Mixup", "mixup", {"name": "m", "seed": None, "alpha": 5.0}
+            ),
+        ],
+        "probabilities": [1.0, 3.0],
+    }
+
+
 # The kept part of each config (after name, trainable, dtype), in order.
 CONFIGS = {
+    "jigsaw": lambda: (
+        T.Jigsaw(grid=3, exclude_identity=False, seed=4),
+        {"seed": 4, "grid": 3, "exclude_identity": False},
+    ),
+    "mixup": lambda: (T.Mixup(alpha=3), {"seed": None, "alpha": 3.0}),
+    "random_crop": lambda: (
+        T.RandomCrop(padding=2, fill_mode="constant", seed=1),
+        {"seed": 1, "padding": 2, "fill_mode": "constant"},
+    ),
+    "horizontal_flip": lambda: (
+        T.HorizontalFlip(probability=1),
+        {"seed": None, "probability": 1.0},
+    ),
+    "vertical_flip": lambda: (
+        T.VerticalFlip(probability=0.25, seed=9),
+        {"seed": 9, "probability": 0.25},
+    ),
+    "gaussian_noise": lambda: (
+        T.GaussianNoise(stddev=0.5, value_range=(-1, 1)),
+        {"seed": None, "stddev": 0.5, "value_range": (-1.0, 1.0)},
+    ),
+    "random_choice": _random_choice,
+    "other_samples": lambda: (
+        T.OtherSamples(np.array([[[[0.0]]], [[[1.0]]]], "float32"), 5, 1),
+        {
+            "seed": 1,
+            "bank_size": 5,
+            "source": {
+                "class_name": "__numpy__",
+                "config": {"value": [[[[0.0]]], [[[1.0]]]], "dtype": "float32"},
+            },
+        },
+    ),
+    "other_dots": lambda: (
+        T.OtherDots(counts=(1, 3), size=32, radius=2, bank_size=8, seed=3),
+        {
+            "seed": 3,
+            "bank_size": 8,
+            "counts": [1, 3],
+            "size": 32,
+            "radius": 2,
+            "bank_seed": 1,
+        },
+    ),
+    "moco_v2_augment": lambda: (
+        MoCoV2Augment(16, scale=(0.3, 0.9), seed=2),
+        {
+            "seed": 2,
+            "resolution": 16,
+            "scale": (0.3, 0.9),
+            "ratio": (0.75, 4 / 3),
+            "jitter": (0.4, 0.4, 0.4, 0.1),
+            "jitter_p": 0.8,
+            "gray_p": 0.2,
+            "blur": False,
+        },
+    ),
     "sn_dense": lambda: (
         SNDense(3),
         {
