@@ -13,8 +13,12 @@ import pytest
 
 import nda_tf.transforms as T
 from nda_tf.contrastive.augment import MoCoV2Augment
+from nda_tf.contrastive.moco import MoCo
+from nda_tf.gan.nda_gan import NDAGAN
 from nda_tf.keras_config import KeepArguments
 from nda_tf.models.spectral_norm import SNDense
+from tests.contrastive import tiny as tiny_moco
+from tests.gan import tiny as tiny_gan
 
 BASE = ["name", "trainable", "dtype"]
 FLOAT32 = {
@@ -122,6 +126,60 @@ def _serialized_transform(cls, module, config, **built):
     }
 
 
+def _gan():
+    generator, discriminator = tiny_gan.generator(), tiny_gan.discriminator()
+    gan = NDAGAN(
+        generator,
+        discriminator,
+        nda=T.Jigsaw(name="neg"),
+        lam=0.5,
+        d_steps=2,
+        z_dim=4,
+        loss="wasserstein",
+        gp_weight=5,
+        ema_decay=0.99,
+        ema_start=3,
+        seed=7,
+    )
+    return gan, {
+        "generator": keras.saving.serialize_keras_object(generator),
+        "discriminator": keras.saving.serialize_keras_object(discriminator),
+        "nda": _serialized_transform(
+            "Jigsaw",
+            "jigsaw",
+            {"name": "neg", "seed": None, "grid": 2, "exclude_identity": True},
+            # The GAN builds its transform, so Keras records the build.
+            build_config={"input_shape": None},
+        ),
+        "lam": 0.5,
+        "d_steps": 2,
+        "z_dim": 4,
+        "num_classes": 1,
+        "loss": "wasserstein",
+        "gp_weight": 5.0,
+        "ema_decay": 0.99,
+        "ema_start": 3,
+        "seed": 7,
+    }
+
+
+def _moco():
+    encoder = tiny_moco.encoder()
+    moco = MoCo(encoder, queue_size=20, bn_splits=2, shuffle_bn=False)
+    return moco, {
+        "encoder": keras.saving.serialize_keras_object(encoder),
+        "nda": None,
+        "queue_size": 20,
+        "temperature": 0.07,
+        "momentum": 0.999,
+        "projection_dim": 128,
+        "hidden_dim": 6,
+        "bn_splits": 2,
+        "shuffle_bn": False,
+        "seed": None,
+    }
+
+
 def _random_choice():
     choice = T.RandomChoice(
         [T.Jigsaw(name="j"), "mixup(alpha=5, name='m')"],
@@ -223,6 +281,8 @@ CONFIGS = {
             "use_bias": True,
         },
     ),
+    "nda_gan": _gan,
+    "moco": _moco,
 }
 
 
