@@ -68,7 +68,7 @@ class MoCoV2Augment(NDATransform):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        self.resolution = checks.check_int("resolution", resolution, 2)
+        resolution = checks.check_int("resolution", resolution, 2)
         if not 0 < scale[0] <= scale[1] <= 1:
             raise ValueError(f"scale must be 0 < min <= max <= 1, got {scale}")
         if not 0 < ratio[0] <= ratio[1]:
@@ -80,12 +80,15 @@ class MoCoV2Augment(NDATransform):
             )
         checks.check_number("jitter_p", jitter_p, 0.0, 1.0)
         checks.check_number("gray_p", gray_p, 0.0, 1.0)
-        self.scale = tuple(float(s) for s in scale)
-        self.ratio = tuple(float(r) for r in ratio)
-        self.jitter = tuple(float(j) for j in jitter)
-        self.jitter_p = float(jitter_p)
-        self.gray_p = float(gray_p)
-        self.blur = self.resolution >= 64 if blur is None else bool(blur)
+        self.keep_arguments(
+            resolution=resolution,
+            scale=tuple(float(s) for s in scale),
+            ratio=tuple(float(r) for r in ratio),
+            jitter=tuple(float(j) for j in jitter),
+            jitter_p=float(jitter_p),
+            gray_p=float(gray_p),
+            blur=resolution >= 64 if blur is None else bool(blur),
+        )
 
     def sample(self, batch_size, height, width, seed):
         """A dict of per-image crop boxes, jitter factors and coin flips."""
@@ -140,21 +143,6 @@ class MoCoV2Augment(NDATransform):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.resolution, self.resolution, 3)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "resolution": self.resolution,
-                "scale": self.scale,
-                "ratio": self.ratio,
-                "jitter": self.jitter,
-                "jitter_p": self.jitter_p,
-                "gray_p": self.gray_p,
-                "blur": self.blur,
-            }
-        )
-        return config
 
 
 def two_views(batches, augment, seed=0, start=0):

@@ -7,13 +7,14 @@ import tensorflow as tf
 from nda_tf import checks, loss_scaling, transforms
 from nda_tf import random as nda_random
 from nda_tf.contrastive import distributed, losses
+from nda_tf.keras_config import KeepArguments
 
 _METRICS = ("loss", "accuracy", "positive_similarity")
 _NDA_METRICS = ("nda_similarity",)
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
-class MoCo(keras.Model):
+class MoCo(KeepArguments, keras.Model):
     """Momentum contrast (MoCo-v2) whose queries also reject NDA images.
 
     Each query's logits are `[positive key, K queue keys, NDA negatives]`
@@ -95,18 +96,20 @@ class MoCo(keras.Model):
         if hidden_dim is None:
             hidden_dim = feature_dim
         checks.check_int("hidden_dim", hidden_dim, 1)
-        self.encoder = encoder
-        self.nda = transforms.get(nda)
+        self.keep_arguments(
+            encoder=encoder,
+            nda=transforms.get(nda),
+            queue_size=int(queue_size),
+            temperature=float(temperature),
+            momentum=float(momentum),
+            projection_dim=int(projection_dim),
+            hidden_dim=int(hidden_dim),
+            bn_splits=int(bn_splits),
+            shuffle_bn=bool(shuffle_bn),
+            seed=seed,
+        )
         if self.nda is not None:
             self.nda.build(None)  # An unbuilt sub-layer makes fit trace call.
-        self.queue_size = int(queue_size)
-        self.temperature = float(temperature)
-        self.momentum = float(momentum)
-        self.projection_dim = int(projection_dim)
-        self.hidden_dim = int(hidden_dim)
-        self.bn_splits = int(bn_splits)
-        self.shuffle_bn = bool(shuffle_bn)
-        self.seed = seed
         self.head = _head(feature_dim, self.hidden_dim, projection_dim, "head")
         # Keys come from momentum copies. They stay `trainable` because a
         # non-trainable Keras batch norm would use its moving statistics;
@@ -279,34 +282,6 @@ class MoCo(keras.Model):
                 f"queue_size={self.queue_size} must hold a global batch of "
                 f"{batch * replicas} keys"
             )
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "nda": None
-                if self.nda is None
-                else keras.saving.serialize_keras_object(self.nda),
-                "queue_size": self.queue_size,
-                "temperature": self.temperature,
-                "momentum": self.momentum,
-                "projection_dim": self.projection_dim,
-                "hidden_dim": self.hidden_dim,
-                "bn_splits": self.bn_splits,
-                "shuffle_bn": self.shuffle_bn,
-                "seed": self.seed,
-            }
-        )
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["encoder"] = keras.saving.deserialize_keras_object(
-            config["encoder"]
-        )
-        return cls(**config)
 
 
 def _head(feature_dim, hidden_dim, projection_dim, name):

@@ -7,13 +7,14 @@ import tensorflow as tf
 from nda_tf import checks, loss_scaling, transforms
 from nda_tf import random as nda_random
 from nda_tf.gan import ema, losses
+from nda_tf.keras_config import KeepArguments
 
 _METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
 _NDA_METRICS = ("d_nda", "d_gap")
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
-class NDAGAN(keras.Model):
+class NDAGAN(KeepArguments, keras.Model):
     """A GAN trained with Negative Data Augmentation (paper Eq. 3).
 
     The discriminator's fake distribution is `lam * G + (1 - lam) * NDA`:
@@ -61,6 +62,9 @@ class NDAGAN(keras.Model):
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
     """
 
+    # Keras models own a `loss` attribute: the loss argument is `loss_name`.
+    argument_attributes = {"loss": "loss_name"}
+
     def __init__(
         self,
         generator,
@@ -85,22 +89,24 @@ class NDAGAN(keras.Model):
         checks.check_number("gp_weight", gp_weight, low=0.0)
         checks.check_number("ema_decay", ema_decay, 0.0, 1.0, high_open=True)
         checks.check_int("ema_start", ema_start, 0)
-        self.generator = generator
-        self.discriminator = discriminator
-        self.nda = transforms.get(nda)
+        seed = checks.check_int("seed", seed, 0, allow_none=True)
+        self.keep_arguments(
+            generator=generator,
+            discriminator=discriminator,
+            nda=transforms.get(nda),
+            lam=float(lam),
+            d_steps=int(d_steps),
+            z_dim=int(z_dim),
+            num_classes=int(num_classes),
+            loss=checks.check_choice("loss", loss, losses.LOSSES),
+            gp_weight=float(gp_weight),
+            ema_decay=float(ema_decay),
+            ema_start=int(ema_start),
+            seed=seed,
+        )
         if self.nda is not None:
             # Built now: an unbuilt sub-layer would make `fit` trace `call`.
             self.nda.build(None)
-        self.lam = float(lam)
-        self.d_steps = int(d_steps)
-        self.z_dim = int(z_dim)
-        self.num_classes = int(num_classes)
-        self.loss_name = checks.check_choice("loss", loss, losses.LOSSES)
-        self.gp_weight = float(gp_weight)
-        self.ema_decay = float(ema_decay)
-        self.ema_start = int(ema_start)
-        seed = checks.check_int("seed", seed, 0, allow_none=True)
-        self.seed = seed
         self.uses_nda = self.nda is not None and self.lam < 1.0
         self.seed_generator = keras.random.SeedGenerator(seed, name="gan_rng")
         # A seed generator is not itself checkpointed: its state variable,
@@ -371,36 +377,3 @@ class NDAGAN(keras.Model):
             )
             chunks.append(tf.cast(images, tf.float32).numpy())
         return np.concatenate(chunks)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "generator": keras.saving.serialize_keras_object(
-                    self.generator
-                ),
-                "discriminator": keras.saving.serialize_keras_object(
-                    self.discriminator
-                ),
-                "nda": None
-                if self.nda is None
-                else keras.saving.serialize_keras_object(self.nda),
-                "lam": self.lam,
-                "d_steps": self.d_steps,
-                "z_dim": self.z_dim,
-                "num_classes": self.num_classes,
-                "loss": self.loss_name,
-                "gp_weight": self.gp_weight,
-                "ema_decay": self.ema_decay,
-                "ema_start": self.ema_start,
-                "seed": self.seed,
-            }
-        )
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

@@ -7,6 +7,7 @@ base of the NDA paper's GAN experiments; see DESIGN.md section 1.
 import keras
 
 from nda_tf import checks
+from nda_tf.keras_config import KeepArguments
 from nda_tf.models import common, layers
 from nda_tf.models.spectral_norm import SNConv2D, SNDense
 
@@ -24,7 +25,7 @@ def _relu(dtype):
 
 
 @keras.saving.register_keras_serializable(package="nda_tf.biggan")
-class Generator(common.KeepArguments, keras.Model):
+class Generator(KeepArguments, keras.Model):
     """BigGAN generator: SN-linear seed, residual up-blocks, BN-ReLU-conv.
 
     Each up-block is BN -> ReLU -> nearest x2 -> SN-conv3x3 -> BN -> ReLU ->
@@ -126,7 +127,7 @@ class Generator(common.KeepArguments, keras.Model):
 
 
 @keras.saving.register_keras_serializable(package="nda_tf.biggan")
-class Discriminator(common.KeepArguments, keras.Model):
+class Discriminator(KeepArguments, keras.Model):
     """BigGAN projection discriminator with residual down-blocks.
 
     Block = [ReLU] -> SN-conv3x3 -> ReLU -> SN-conv3x3 -> [avg-pool 2x2],

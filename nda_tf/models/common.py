@@ -5,28 +5,6 @@ import keras
 from nda_tf import checks
 
 
-class KeepArguments:
-    """Mixin for Keras layers and models: kept arguments make the config.
-
-    The Keras idiom keeps every constructor argument as an attribute and
-    returns them from `get_config()`, chained to super. `keep_arguments`
-    does both halves at once, so the two lists cannot drift apart; a
-    subclass's call adds to its base class's arguments.
-    """
-
-    def keep_arguments(self, **arguments):
-        """Stores each argument as an attribute and in the config."""
-        kept = getattr(self, "_kept_arguments", ())
-        self._kept_arguments = kept + tuple(arguments)
-        for name, value in arguments.items():
-            setattr(self, name, value)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({k: getattr(self, k) for k in self._kept_arguments})
-        return config
-
-
 def attention_set(attention_resolution, allowed):
     """Normalizes None / int / list of ints to a tuple of resolutions."""
     if attention_resolution is None:

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from nda_tf import checks
-from nda_tf.models import common
+from nda_tf.keras_config import KeepArguments
 from nda_tf.models.spectral_norm import (
     DEFAULT_INITIALIZER,
     SNConv2D,
@@ -14,7 +14,7 @@ from nda_tf.models.spectral_norm import (
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
-class ConditionalBatchNorm(common.KeepArguments, keras.layers.Layer):
+class ConditionalBatchNorm(KeepArguments, keras.layers.Layer):
     """Batch norm with a per-class gain `1 + E_g[y]` and bias `E_b[y]`.
 
     This is BigGAN-PyTorch's `ccbn` without shared embeddings
@@ -95,7 +95,7 @@ class ConditionalBatchNorm(common.KeepArguments, keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
-class SelfAttention(common.KeepArguments, keras.layers.Layer):
+class SelfAttention(KeepArguments, keras.layers.Layer):
     """SAGAN/BigGAN non-local block: `x + gamma * o(attention(x))`.
 
     theta, phi, g and o are spectrally normalized 1x1 convolutions without

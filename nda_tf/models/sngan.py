@@ -8,6 +8,7 @@ Same constructor style and call conventions as `nda_tf.models.biggan`.
 import keras
 
 from nda_tf import checks
+from nda_tf.keras_config import KeepArguments
 from nda_tf.models import common, layers
 from nda_tf.models.spectral_norm import DEFAULT_INITIALIZER, SNConv2D
 
@@ -20,7 +21,7 @@ def _num_steps(resolution):
 
 
 @keras.saving.register_keras_serializable(package="nda_tf.sngan")
-class Generator(common.KeepArguments, keras.Model):
+class Generator(KeepArguments, keras.Model):
     """DCGAN generator: linear seed, (nearest x2, conv3x3, BN, ReLU) steps.
 
     Widths go 4ch (4x4 seed), 2ch, ch, ch/2 and then stay at ch/2. BN is
@@ -97,7 +98,7 @@ class Generator(common.KeepArguments, keras.Model):
 
 
 @keras.saving.register_keras_serializable(package="nda_tf.sngan")
-class Discriminator(common.KeepArguments, keras.Model):
+class Discriminator(KeepArguments, keras.Model):
     """SNGAN discriminator: SN convs with LeakyReLU(0.1), projection head.
 
     An SN-conv3x3 (ch/2 channels), then stride-2 SN-conv4x4 steps down to

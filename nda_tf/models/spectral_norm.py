@@ -18,7 +18,7 @@ import keras
 from keras import ops
 
 from nda_tf import checks
-from nda_tf.models import common
+from nda_tf.keras_config import KeepArguments
 
 # BigGAN-PyTorch uses N(0, 0.02) ("N02") for CIFAR runs (DESIGN.md 1).
 DEFAULT_INITIALIZER = {
@@ -33,7 +33,7 @@ def _l2_normalize(x, epsilon):
     return x / ops.maximum(norm, epsilon)
 
 
-class SpectralNormLayer(common.KeepArguments, keras.layers.Layer):
+class SpectralNormLayer(KeepArguments, keras.layers.Layer):
     """Base class: a kernel whose last axis is the output axis, plus `sn_u`.
 
     Args:
@@ -109,14 +109,6 @@ class SpectralNormLayer(common.KeepArguments, keras.layers.Layer):
 
     def _compute_kernel(self, training):
         return ops.cast(self.normalized_kernel(training), self.compute_dtype)
-
-    def get_config(self):
-        config = super().get_config()
-        # The initializer is kept as an object; its config is what is saved.
-        config["kernel_initializer"] = keras.initializers.serialize(
-            self.kernel_initializer
-        )
-        return config
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from nda_tf import checks
 from nda_tf import random as nda_random
+from nda_tf.keras_config import KeepArguments
 
 
 def fold_time_into_channels(images):
@@ -45,7 +46,7 @@ def select(condition, chosen, other):
 _plain_python = tf.autograph.experimental.do_not_convert
 
 
-class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
+class NDATransform(KeepArguments, keras.layers.Layer, metaclass=abc.ABCMeta):
     """Base class of the transforms that turn real images into negatives.
 
     Subclasses implement `sample(batch_size, height, width, seed)`, which
@@ -54,8 +55,10 @@ class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
     `[B, H, W, C]` batch; a subclass missing either cannot be instantiated.
     This class handles the rest: the seed, clips (`[B, T, H, W, C]`, where
     every frame of a clip gets its clip's transformation), integer images,
-    input checks and the config. `layer(images)` draws from the layer's own
-    seed generator; `transform_with_seed` takes an explicit seed.
+    input checks and the config (a subclass keeps its own arguments with
+    `keep_arguments`, see `nda_tf.keras_config`). `layer(images)` draws from
+    the layer's own seed generator; `transform_with_seed` takes an explicit
+    seed.
 
     Args:
         seed: optional int. Makes the sequence of random transformations
@@ -76,7 +79,9 @@ class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
         # Inputs keep their dtype: uint8 in, uint8 out; float64 in, float64 out.
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
-        self.seed = checks.check_int("seed", seed, 0, allow_none=True)
+        self.keep_arguments(
+            seed=checks.check_int("seed", seed, 0, allow_none=True)
+        )
         self.seed_generator = keras.random.SeedGenerator(
             self.seed, name=f"{self.name}_seed_generator"
         )
@@ -152,11 +157,6 @@ class NDATransform(keras.layers.Layer, metaclass=abc.ABCMeta):
         if clip_shape is not None:
             output = unfold_time_from_channels(output, clip_shape)
         return output
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"seed": self.seed})
-        return config
 
     def _check_images(self, images):
         images = tf.convert_to_tensor(images)

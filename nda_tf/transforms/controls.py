@@ -49,8 +49,10 @@ class RandomCrop(NDATransform):
 
     def __init__(self, padding=4, fill_mode="reflect", seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.padding = checks.check_int("padding", padding, 0)
-        self.fill_mode = checks.check_choice("fill_mode", fill_mode, _PAD_MODES)
+        self.keep_arguments(
+            padding=checks.check_int("padding", padding, 0),
+            fill_mode=checks.check_choice("fill_mode", fill_mode, _PAD_MODES),
+        )
 
     def sample(self, batch_size, height, width, seed):
         for axis, size in (("height", height), ("width", width)):
@@ -82,11 +84,6 @@ class RandomCrop(NDATransform):
         cropped = tf.gather(padded, rows, axis=1, batch_dims=1)
         return tf.gather(cropped, cols, axis=2, batch_dims=1)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"padding": self.padding, "fill_mode": self.fill_mode})
-        return config
-
 
 class _Flip(NDATransform):
     """Flips each image along `_axis` with a given probability."""
@@ -96,7 +93,7 @@ class _Flip(NDATransform):
     def __init__(self, probability=0.5, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         checks.check_number("probability", probability, 0.0, 1.0)
-        self.probability = float(probability)
+        self.keep_arguments(probability=float(probability))
 
     def sample(self, batch_size, height, width, seed):
         draw = nda_random.uniform([batch_size], seed)
@@ -111,11 +108,6 @@ class _Flip(NDATransform):
             transformation["flip"][:, None], tf.reverse(forward, [0]), forward
         )
         return tf.gather(images, index, axis=self._axis, batch_dims=1)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"probability": self.probability})
-        return config
 
 
 @registry.register("horizontal_flip")
@@ -206,8 +198,7 @@ class GaussianNoise(NDATransform):
                     f"received {value_range!r}"
                 )
             value_range = tuple(float(v) for v in value_range)
-        self.stddev = float(stddev)
-        self.value_range = value_range
+        self.keep_arguments(stddev=float(stddev), value_range=value_range)
 
     def sample(self, batch_size, height, width, seed):
         # A seed rather than the noise itself: the noise would be as large as
@@ -228,8 +219,3 @@ class GaussianNoise(NDATransform):
         else:
             low, high = self.value_range
         return tf.clip_by_value(noisy, low, high)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"stddev": self.stddev, "value_range": self.value_range})
-        return config

@@ -53,8 +53,7 @@ class Jigsaw(NDATransform):
                 "exclude_identity must be a bool, received "
                 f"{exclude_identity!r}"
             )
-        self.grid = grid
-        self.exclude_identity = exclude_identity
+        self.keep_arguments(grid=grid, exclude_identity=exclude_identity)
 
     def sample(self, batch_size, height, width, seed):
         self._check_divisible(height, width)
@@ -92,10 +91,3 @@ class Jigsaw(NDATransform):
                     f"Jigsaw grid={self.grid} must divide the image {axis}; "
                     f"received {axis} {size}"
                 )
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {"grid": self.grid, "exclude_identity": self.exclude_identity}
-        )
-        return config

@@ -48,7 +48,7 @@ class Mixup(NDATransform):
     def __init__(self, alpha=25.0, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         checks.check_number("alpha", alpha, 0.0, low_open=True)
-        self.alpha = float(alpha)
+        self.keep_arguments(alpha=float(alpha))
 
     def sample(self, batch_size, height, width, seed):
         partner_seed, gamma_seed = nda_random.split_seed(seed, 2)
@@ -65,8 +65,3 @@ class Mixup(NDATransform):
         ]
         partner = tf.gather(images, transformation["partner"])
         return gamma * images + (1.0 - gamma) * partner
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"alpha": self.alpha})
-        return config

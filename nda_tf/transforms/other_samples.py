@@ -49,9 +49,9 @@ class OtherSamples(NDATransform):
 
     def __init__(self, source, bank_size=10_000, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.bank_size = checks.check_int("bank_size", bank_size, 1)
-        if isinstance(source, dict):
-            source = keras.saving.deserialize_keras_object(source)
+        self.keep_arguments(
+            bank_size=checks.check_int("bank_size", bank_size, 1)
+        )
         if isinstance(source, tf.data.Dataset):
             source = _read_bank(source, bank_size)
         if callable(source) and not isinstance(source, (np.ndarray, tf.Tensor)):
@@ -90,12 +90,7 @@ class OtherSamples(NDATransform):
     def get_config(self):
         config = super().get_config()
         source = self._bank.numpy() if self._bank is not None else self.source
-        config.update(
-            {
-                "source": keras.saving.serialize_keras_object(source),
-                "bank_size": self.bank_size,
-            }
-        )
+        config["source"] = keras.saving.serialize_keras_object(source)
         return config
 
 
@@ -174,32 +169,23 @@ class OtherDots(OtherSamples):
         **kwargs,
     ):
         kwargs.pop("source", None)  # rebuilt from the counts, never stored
-        self.counts = dots.check_options(counts, size, radius)
+        counts = dots.check_options(counts, size, radius)
         checks.check_int("bank_size", bank_size, 1)
-        if bank_size < len(self.counts):
+        if bank_size < len(counts):
             raise ValueError(
-                f"bank_size {bank_size} is smaller than the {len(self.counts)}"
+                f"bank_size {bank_size} is smaller than the {len(counts)}"
                 " counts"
             )
-        self.size, self.radius, self.bank_seed = size, radius, bank_seed
-        per_image = [
-            self.counts[i % len(self.counts)] for i in range(bank_size)
-        ]
+        per_image = [counts[i % len(counts)] for i in range(bank_size)]
         # A distinct stream (2**31 + seed) so the bank never repeats the
         # images of a training stream with the same seed.
         bank = dots.render(per_image, size, radius, seed=2**31 + bank_seed)
         bank = bank.astype(np.float32) / 127.5 - 1.0
         super().__init__(bank, bank_size=bank_size, seed=seed, **kwargs)
+        self.keep_arguments(
+            counts=list(counts), size=size, radius=radius, bank_seed=bank_seed
+        )
 
     def get_config(self):
-        config = NDATransform.get_config(self)
-        config.update(
-            {
-                "counts": list(self.counts),
-                "size": self.size,
-                "radius": self.radius,
-                "bank_size": self.bank_size,
-                "bank_seed": self.bank_seed,
-            }
-        )
-        return config
+        # The bank is rendered again from the counts, never stored.
+        return NDATransform.get_config(self)

@@ -48,20 +48,20 @@ class RandomChoice(NDATransform):
                 "transforms must be a non-empty list of transforms, received "
                 f"{transforms!r}"
             )
-        self.transforms = [registry.get(t) for t in transforms]
-        if any(t is None for t in self.transforms):
+        layers = [registry.get(t) for t in transforms]
+        if any(t is None for t in layers):
             raise ValueError(f"transforms may not contain 'none': {transforms}")
         if probabilities is not None:
             probabilities = [float(p) for p in probabilities]
-            if len(probabilities) != len(self.transforms) or (
+            if len(probabilities) != len(layers) or (
                 min(probabilities) < 0 or sum(probabilities) <= 0
             ):
                 raise ValueError(
-                    f"probabilities must be {len(self.transforms)} "
+                    f"probabilities must be {len(layers)} "
                     "non-negative numbers, one per transform, not all 0; "
                     f"received {probabilities}"
                 )
-        self.probabilities = probabilities
+        self.keep_arguments(transforms=layers, probabilities=probabilities)
         self.needs_partner = any(t.needs_partner for t in self.transforms)
         # Clips reach apply() unfolded; _apply_child folds per child.
         self.folds_time = False
@@ -101,28 +101,6 @@ class RandomChoice(NDATransform):
             chosen = tf.equal(transformation["choice"], index)
             output = select(tf.reshape(chosen, chosen_shape), child, output)
         return output
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "transforms": [
-                    keras.saving.serialize_keras_object(t)
-                    for t in self.transforms
-                ],
-                "probabilities": self.probabilities,
-            }
-        )
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["transforms"] = [
-            keras.saving.deserialize_keras_object(t)
-            for t in config["transforms"]
-        ]
-        return cls(**config)
 
 
 def _apply_child(transform, images, transformation):
