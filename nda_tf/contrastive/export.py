@@ -22,25 +22,9 @@ def prepare(pixels, resolution):
     The batched form of the training sources' `to_uint8_square` followed
     by `to_float`: an image already `r x r` passes unchanged.
     """
-    pixels = tf.convert_to_tensor(pixels)
-    height, width = tf.shape(pixels)[1], tf.shape(pixels)[2]
-    side = tf.minimum(height, width)
-    top, left = (height - side) // 2, (width - side) // 2
-    square = pixels[:, top : top + side, left : left + side]
-
-    def resize():
-        resized = tf.image.resize(
-            tf.cast(square, tf.float32),
-            [resolution, resolution],
-            antialias=True,
-        )
-        return tf.cast(tf.round(tf.clip_by_value(resized, 0, 255)), tf.uint8)
-
-    same = tf.equal(side, resolution)
-    square = tf.cond(same, lambda: tf.cast(square, tf.uint8), resize)
-    return image_ops.to_float(
-        tf.ensure_shape(square, [None, resolution, resolution, 3])
-    )
+    square = image_ops.to_uint8_square(tf.convert_to_tensor(pixels), resolution)
+    shaped = tf.ensure_shape(square, [None, resolution, resolution, 3])
+    return image_ops.to_float(shaped)
 
 
 def export_encoder(encoder, export_dir, resolution, version=None):

@@ -7,17 +7,18 @@ def to_uint8_square(image, resolution):
     """Centre-crops `image` to a square and resizes it to `resolution`.
 
     `image` is a uint8 (or float 0..255) `[H, W, C]` tensor with 1, 3 or 4
-    channels; the result is uint8 `[resolution, resolution, 3]`. Resizing is
+    channels, or a batch `[N, H, W, C]` of them; the result is uint8
+    `[resolution, resolution, 3]` (per image). Resizing is
     bilinear with antialiasing, so downscaling does not alias. An image that
     already has the target size is returned unchanged (bit for bit).
     """
     image = _three_channels(image)
     if resolution is None:
         return tf.cast(image, tf.uint8)
-    height, width = tf.shape(image)[0], tf.shape(image)[1]
+    height, width = tf.shape(image)[-3], tf.shape(image)[-2]
     side = tf.minimum(height, width)
     top, left = (height - side) // 2, (width - side) // 2
-    square = image[top : top + side, left : left + side]
+    square = image[..., top : top + side, left : left + side, :]
 
     def resize():
         resized = tf.image.resize(
