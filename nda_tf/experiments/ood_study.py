@@ -25,7 +25,7 @@ def evaluate_run(
     """`ood_run.evaluate_discriminator` on the discriminator of a GAN run.
 
     Args:
-        logdir: the run directory (see `nda_tf.gan.runs`).
+        logdir: a GAN run directory (`nda_tf.training.load_run`).
         in_name: in-distribution source; default: the run's dataset.
         checkpoint: "latest", "best" or a checkpoint folder.
         out_dir: default `LOGDIR/ood/<checkpoint>`, which TensorBoard shows
