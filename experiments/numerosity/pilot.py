@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 
-from nda_tf.eval import numerosity
 from nda_tf import training
+from nda_tf.eval import numerosity
 from nda_tf.gan import monitoring
 from nda_tf.gan.recipe import GAN
 
