@@ -8,6 +8,7 @@ exports. The loop (`nda_tf.training.train`) does everything else.
 See docs/architecture.md, "Adding an algorithm".
 """
 
+import abc
 import math
 
 from nda_tf import data
@@ -49,7 +50,7 @@ def watch_option(name, default, help, **kwargs):
 DERIVED = ("num_classes", "num_examples")
 
 
-class Recipe:
+class Recipe(abc.ABC):
     """Base class of an algorithm's recipe. Subclasses set the attributes
     and implement `build`, `batches`, `evaluators` and `checkpoint_items`.
 
@@ -89,11 +90,11 @@ class Recipe:
                 c["steps"] = self.steps_from_epochs(c)
         return c
 
-    def validate(self, config, replicas):
+    def validate(self, config, replicas):  # noqa: B027 (an optional hook)
         """Checks that involve several settings (each alone is checked by
         its `Option`)."""
 
-    def derive(self, config, info):
+    def derive(self, config, info):  # noqa: B027 (an optional hook)
         """Sets what follows from the data (after `resolve` set
         `resolution`, `num_examples` and `num_classes`)."""
 
@@ -121,24 +122,24 @@ class Recipe:
             data_dir=config["data_dir"],
         )
 
+    @abc.abstractmethod
     def build(self, config, compile=True):
         """The model of a resolved config (called in the strategy's scope,
         after the precision policy is set); compiled unless asked not to."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def batches(self, model, config, stream, start):
         """A `tf.data.Dataset` of the train step's inputs from step `start`
         on, the same whether read from 0 or from `start`."""
-        raise NotImplementedError
 
     def evaluators(self, model, config, run):
         """The default `Evaluator`s of a run (`run`: its `RunContext`)."""
         return []
 
+    @abc.abstractmethod
     def checkpoint_items(self, model, layout):
         """What a checkpoint holds, as `tf.train.Checkpoint` keywords, for
         a run directory of `layout` (older layouts named them otherwise)."""
-        raise NotImplementedError
 
     def scalars(self, model):
         """Extra scalars logged with the step's metrics (learning rates)."""

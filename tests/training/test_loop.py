@@ -207,3 +207,14 @@ def test_a_damaged_newest_checkpoint_falls_back_and_ends_the_same(tmp_path):
     assert summary["step"] == 4
     for a, b in zip(state(whole), state(resumed), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_recipe_without_its_required_hooks_cannot_be_made():
+    class Half(training.Recipe):
+        name = "half"
+
+        def build(self, config, compile=True):
+            return None
+
+    with pytest.raises(TypeError, match="batches, checkpoint_items"):
+        Half()
