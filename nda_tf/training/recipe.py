@@ -52,7 +52,7 @@ DERIVED = ("num_classes", "num_examples")
 
 class Recipe(abc.ABC):
     """Base class of an algorithm's recipe. Subclasses set the attributes
-    and implement `build`, `batches`, `evaluators` and `checkpoint_items`.
+    and implement `build`, `batches` and `checkpoint_items`; the rest default.
 
     Attributes:
         name: the algorithm's name, recorded in `config.json`.
