@@ -141,7 +141,7 @@ class MoCoRecipe(Recipe):
         monitor = evaluation.KNNMonitor(
             lambda: _knn_sets(c, run.stream), c["num_classes"], c["knn_k"]
         )
-        return [Evaluator(monitor, c["eval_every"], "knn")]
+        return [Evaluator(monitor, c["eval_every"])]
 
     def checkpoint_items(self, model, layout):
         items = {"model": model}

@@ -183,7 +183,7 @@ class GANRecipe(Recipe):
 
     def evaluators(self, model, c, run):
         samples = _sample_monitor(c, run)
-        found = [Evaluator(samples, c["eval_every"], "samples")]
+        found = [Evaluator(samples, c["eval_every"])]
         metrics = _metrics(c)
         if metrics:
             found.append(_fid_evaluator(c, run, metrics))
@@ -280,9 +280,7 @@ def _fid_evaluator(c, run, metrics):
         seed=c["seed"],
         strategy=run.strategy,
     )
-    return Evaluator(
-        lambda gan, step: measure.evaluate(gan), c["eval_every"], "fid"
-    )
+    return Evaluator(lambda gan, step: measure.evaluate(gan), c["eval_every"])
 
 
 def with_pda(dataset, c, start):

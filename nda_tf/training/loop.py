@@ -75,13 +75,11 @@ class Evaluator:
             It runs with the run's `eval/` TensorBoard writer as default,
             so `tf.summary.image` / `histogram` calls inside land there.
         every: int >= 1, steps between calls.
-        name: for messages.
     """
 
-    def __init__(self, fn, every, name=None):
+    def __init__(self, fn, every):
         checks.check_int("every", every, 1)
         self.fn, self.every = fn, every
-        self.name = name or getattr(fn, "__name__", "evaluator")
 
     def due(self, step, last):
         return step % self.every == 0 or step == last
@@ -152,7 +150,7 @@ def _set_precision(config):
 
 class _Loop:
     def __init__(self, recipe, model, run, options, layout, best):
-        self.recipe, self.model, self.run_ = recipe, model, run
+        self.recipe, self.model, self.context = recipe, model, run
         self.options, self.best_metric = options, best
         logdir = run.logdir
         state = tf.train.Checkpoint(**recipe.checkpoint_items(model, layout))
@@ -166,12 +164,12 @@ class _Loop:
         }
 
     def run(self, evaluators):
-        config, strategy = self.run_.config, self.run_.strategy
+        config, strategy = self.context.config, self.context.strategy
         step = self.keeper.restore() or 0
         if step:
-            _LOG.info("resuming %s from step %d", self.run_.logdir, step)
+            _LOG.info("resuming %s from step %d", self.context.logdir, step)
         batches = self.recipe.batches(
-            self.model, config, self.run_.stream, step
+            self.model, config, self.context.stream, step
         )
         iterator = iter(strategy.experimental_distribute_dataset(batches))
         train_step = _step_function(

@@ -66,7 +66,7 @@ def send_sigterm_at(stop_step):
         if step == stop_step:
             os.kill(os.getpid(), signal.SIGTERM)
 
-    return training.Evaluator(fn, 1, "signal")
+    return training.Evaluator(fn, 1)
 
 
 @pytest.mark.parametrize("name", ["gan", "moco"])
