@@ -157,3 +157,22 @@ def test_no_download_never_asks_the_server(tmp_path):
         with pytest.raises(data.DatasetUnavailable, match="downloads are off"):
             data.load("nda_tiny_download", data_dir=str(tmp_path))
         assert server.requests == []
+
+
+def test_the_commands_that_read_data_have_the_access_options():
+    from nda_tf.contrastive.recipe import MOCO
+    from nda_tf.experiments import evaluate, export, ood
+    from nda_tf.gan.recipe import GAN
+
+    for options in (
+        GAN.all_options(),
+        MOCO.all_options(),
+        evaluate.OPTIONS,
+        ood.OPTIONS,
+        export.OPTIONS,
+    ):
+        by_name = {option.name: option for option in options}
+        assert by_name["no_download"].default is False
+        assert by_name["bad_files"].allowed() == ("stop", "skip")
+        # How data is reached is not what a run learns: not recorded.
+        assert not by_name["no_download"].recorded

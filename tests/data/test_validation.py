@@ -147,3 +147,27 @@ def test_a_pickled_or_single_array_npz_is_refused(tmp_path):
         np.save(file, np.zeros([2, 4, 4, 3], np.uint8))
     with pytest.raises(ValueError, match="holds one array"):
         data.read_arrays(f"npz:{single}")
+
+
+def test_ood_sets_and_export_calibration_name_bad_files(folder_with_bad_files):
+    """`ood --ood=folder:` and `export --calibration_data=folder:` read
+    folders through the data layer, so they stop the same way."""
+    from nda_tf.eval import ood_sets
+    from nda_tf.experiments import export
+
+    root, bad = folder_with_bad_files
+    with pytest.raises(ValueError, match="2 unreadable image file") as caught:
+        ood_sets.resolve(f"folder:{root}", None, resolution=8)
+    assert bad[0] in str(caught.value)
+    config = {"resolution": 8}
+    with pytest.raises(ValueError, match="2 unreadable image file") as caught:
+        export.calibration_images(config, f"folder:{root}", "test", 4, None)
+    assert bad[1] in str(caught.value)
+    data.set_bad_files("skip")
+    try:
+        images = export.calibration_images(
+            config, f"folder:{root}", "test", 10, None
+        )
+    finally:
+        data.set_bad_files("stop")
+    assert images.shape == (4, 8, 8, 3)
