@@ -19,6 +19,7 @@ import hashlib
 import os
 import pathlib
 import socket
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -63,16 +64,40 @@ def check_reachable(url, timeout=None):
     parts = urllib.parse.urlsplit(url)
     default_port = 443 if parts.scheme == "https" else 80
     host, port = parts.hostname, parts.port or default_port
+    timeout = timeout or CONNECT_TIMEOUT
     try:
-        with socket.create_connection(
-            (host, port), timeout=timeout or CONNECT_TIMEOUT
-        ):
+        address = _resolve(host, port, timeout)
+        with socket.create_connection(address, timeout=timeout):
             pass
     except OSError as error:
         raise DownloadError(
             f"cannot reach {host}:{port} ({error.__class__.__name__}: "
             f"{error}); no network?"
         ) from None
+
+
+def _resolve(host, port, timeout):
+    """`(ip, port)` of `host`, or TimeoutError: a name lookup ignores socket
+    timeouts and can wait for minutes on a machine without DNS, so it runs
+    in a thread that is abandoned after `timeout` seconds."""
+    found = []
+
+    def lookup():
+        try:
+            found.append(
+                socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            )
+        except OSError as error:
+            found.append(error)
+
+    thread = threading.Thread(target=lookup, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not found:
+        raise TimeoutError(f"looking up {host} took over {timeout:g} s")
+    if isinstance(found[0], OSError):
+        raise found[0]
+    return found[0][0][4][:2]
 
 
 def sha256_of(path):

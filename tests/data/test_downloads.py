@@ -176,3 +176,15 @@ def test_the_commands_that_read_data_have_the_access_options():
         assert by_name["bad_files"].allowed() == ("stop", "skip")
         # How data is reached is not what a run learns: not recorded.
         assert not by_name["no_download"].recorded
+
+
+def test_a_hanging_name_lookup_is_abandoned(monkeypatch):
+    def slow_lookup(*args, **kwargs):
+        time.sleep(3)  # a machine whose DNS server does not answer
+        raise OSError("late")
+
+    monkeypatch.setattr(downloads.socket, "getaddrinfo", slow_lookup)
+    start = time.monotonic()
+    with pytest.raises(downloads.DownloadError, match="took over 0.2 s"):
+        downloads.check_reachable("https://example.invalid/x", timeout=0.2)
+    assert time.monotonic() - start < 1.5
