@@ -70,6 +70,8 @@ def test_a_damaged_cache_is_fetched_again(tmp_path, monkeypatch):
         inception_graph.read_graph_def(cache_dir=tmp_path, url=url)
         cached = inception_graph.cached_graph_path(tmp_path)
         cached.write_bytes(GRAPH[:-10])  # a truncated copy
+        with pytest.raises(ValueError, match="does not match the SHA-256"):
+            inception_graph.read_graph_def(cache_dir=tmp_path, download=False)
         graph_def = inception_graph.read_graph_def(cache_dir=tmp_path, url=url)
         assert server.requests == [ARCHIVE] * 2
     assert graph_def == EXPECTED

@@ -62,6 +62,12 @@ def read_graph_def(
     if path is None:
         path = cached_graph_path(cache_dir)
         if not _cache_is_intact(path):
+            if not downloads.allowed(download) and path.is_file():
+                raise ValueError(
+                    f"the cached Inception graph {path} does not match the "
+                    "SHA-256 recorded when it was downloaded (damaged?): "
+                    "delete it (or allow downloading to replace it)"
+                )
             if not downloads.allowed(download):
                 raise ValueError(
                     "the TF Inception graph is not available: put "
@@ -121,11 +127,8 @@ def _cache_is_intact(graph):
     recorded = _digest_path(graph)
     if not recorded.is_file():
         return True
-    if downloads.sha256_of(graph) == recorded.read_text().strip():
-        return True
-    # Damaged since it was cached: fetch it again (or say it is missing).
-    graph.unlink()
-    return False
+    # False: damaged since it was cached; a download replaces it.
+    return downloads.sha256_of(graph) == recorded.read_text().strip()
 
 
 def _download(graph, url, sha256):
