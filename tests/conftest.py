@@ -5,6 +5,9 @@ import os
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Tests never reach the network: a test of a download passes download=True
+# and serves the file itself on 127.0.0.1.
+os.environ.setdefault("NDA_TF_NO_DOWNLOAD", "1")
 
 
 def pytest_configure(config):

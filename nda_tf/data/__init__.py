@@ -9,15 +9,18 @@
     (TensorShape([8, 32, 32, 3]), tf.float32, tf.int32)
 
 `load` streams any source once (for evaluation); `training_stream` gives the
-endless, seekable batches a training run resumes from.
+endless, seekable batches a training run resumes from. Missing tfds data is
+downloaded unless `downloads.set_allowed(False)` (`--no_download`); folders
+and npz files are checked when opened, and a bad file is named.
 """
 
-from nda_tf.data import dots
+from nda_tf.data import dots, downloads
 from nda_tf.data.sources import (
     DatasetInfo,
     DatasetUnavailable,
     load,
     read_arrays,
+    set_bad_files,
 )
 from nda_tf.data.streams import batches, indexed_batches
 from nda_tf.data.training import training_stream
@@ -27,8 +30,10 @@ __all__ = [
     "DatasetUnavailable",
     "batches",
     "dots",
+    "downloads",
     "indexed_batches",
     "load",
     "read_arrays",
+    "set_bad_files",
     "training_stream",
 ]

@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks
-from nda_tf.data import dots, folder, images
+from nda_tf.data import dots, downloads, folder, images
 
 
 class DatasetUnavailable(ValueError):
@@ -92,7 +92,14 @@ def dots_options(name, resolution):
     return options
 
 
-def load(name, split="train", resolution=None, data_dir=None, download=False):
+def load(
+    name,
+    split="train",
+    resolution=None,
+    data_dir=None,
+    download=None,
+    bad_files=None,
+):
     """An unbatched dataset of `(image, label)` and its `DatasetInfo`.
 
     Images are float32 `[resolution, resolution, 3]` in [-1, 1] (centre-
@@ -105,12 +112,19 @@ def load(name, split="train", resolution=None, data_dir=None, download=False):
             by folders, npz files and dots.
         resolution: output size; None keeps the source's default.
         data_dir: tfds data directory (default: tfds' own).
-        download: allow tfds to download and prepare the data.
+        download: let tfds download and prepare missing data into
+            `data_dir`; None: yes, unless downloads are off in this process
+            (`nda_tf.data.downloads.set_allowed`, $NDA_TF_NO_DOWNLOAD).
+        bad_files: unreadable files of a folder: "stop" (raise, listing
+            them) or "skip" (leave them out, warn); None: the process
+            setting (`set_bad_files`, default "stop").
 
     Raises:
         DatasetUnavailable: a tfds dataset that is not prepared in
-            `data_dir` and `download` is False.
-        ValueError: an unknown name or bad options.
+            `data_dir` and cannot be downloaded (downloads off, or no
+            network: then within seconds).
+        ValueError: an unknown name, bad options, or bad data (the message
+            names the file).
     """
     resolution = checks.check_int("resolution", resolution, 1, allow_none=True)
     if name.startswith("dots"):
@@ -118,7 +132,7 @@ def load(name, split="train", resolution=None, data_dir=None, download=False):
         info = DatasetInfo(name, len(options["counts"]), options["size"], None)
         return dots.dataset(**options), info
     records, info, decode = _records(
-        name, split, resolution, data_dir, download
+        name, split, resolution, data_dir, download, bad_files
     )
     dataset = records.map(
         lambda image, label: (images.to_float(decode(image)), label),
@@ -128,7 +142,12 @@ def load(name, split="train", resolution=None, data_dir=None, download=False):
 
 
 def read_arrays(
-    name, split="train", resolution=None, data_dir=None, download=False
+    name,
+    split="train",
+    resolution=None,
+    data_dir=None,
+    download=None,
+    bad_files=None,
 ):
     """A whole finite source in memory: uint8 images, int32 labels, info.
 
@@ -141,7 +160,7 @@ def read_arrays(
     if name.startswith("npz:"):
         return _read_npz(name, resolution)
     records, info, decode = _records(
-        name, split, resolution, data_dir, download
+        name, split, resolution, data_dir, download, bad_files
     )
     decoded = records.map(
         lambda image, label: (decode(image), label),
@@ -156,13 +175,15 @@ def read_arrays(
     return image_array, labels, info
 
 
-def _records(name, split, resolution, data_dir, download):
+def _records(name, split, resolution, data_dir, download, bad_files):
     """(dataset of (raw image, label), info, raw image -> uint8 image)."""
     if not isinstance(name, str) or not name:
         raise ValueError(f"dataset must be a non-empty name, received {name!r}")
     if name.startswith("folder:"):
         path = name[len("folder:") :]
-        records, decode, sizes = folder.records(path, resolution)
+        records, decode, sizes = folder.records(
+            path, resolution, bad_files or _bad_files
+        )
         return records, DatasetInfo(name, *sizes), decode
     if name.startswith("npz:"):
         array, labels, info = _read_npz(name, resolution)
@@ -184,19 +205,7 @@ def _tfds_records(name, split, resolution, data_dir, download):
             f"{', '.join(PREFIXES)} (known paper datasets: "
             f"{', '.join(TFDS_DATASETS)}); tfds: {_first_line(error)}"
         ) from None
-    try:
-        dataset = tfds.load(
-            name, split=split, data_dir=data_dir, download=download
-        )
-    except (AssertionError, tfds.core.DatasetNotFoundError) as error:
-        raise DatasetUnavailable(
-            f"dataset {name!r} is not prepared in "
-            f"{data_dir or tfds.core.constants.DATA_DIR}: prepare it where "
-            f"the network allows (`tfds build {name}` or "
-            f"tfds.load({name!r}, download=True)) and pass its directory as "
-            "data_dir, or place a manual download as tfds documents "
-            f"(tfds: {_first_line(error)})"
-        ) from None
+    dataset, builder = _tfds_load(builder, name, split, data_dir, download)
     features = builder.info.features
     if "image" not in features:
         raise ValueError(f"tfds dataset {name!r} has no 'image' feature")
@@ -222,6 +231,67 @@ def _tfds_records(name, split, resolution, data_dir, download):
     return records, info, lambda x: images.to_uint8_square(x, resolution)
 
 
+def _tfds_load(builder, name, split, data_dir, download):
+    """`(tfds.load(...), builder)`: downloads a missing dataset when
+    allowed, and fails within seconds with the how-to message when it
+    cannot."""
+    import tensorflow_datasets as tfds
+
+    where = data_dir or tfds.core.constants.DATA_DIR
+    how_to = (
+        "prepare it where the network allows (`tfds build "
+        f"{name} --data_dir=DIR`, or any command here without "
+        "--no_download) and pass its directory as data_dir, or place a "
+        "manual download as tfds documents"
+    )
+    download = downloads.allowed(download)
+    fetched = download and not builder.is_prepared()
+    if fetched:
+        # tfds retries an unreachable server for minutes (200 s measured
+        # for a refused connection): probe its first registered URL.
+        for url in list(builder.url_infos or {})[:1]:
+            try:
+                downloads.check_reachable(url)
+            except downloads.DownloadError as error:
+                raise DatasetUnavailable(
+                    f"dataset {name!r} is not prepared in {where} and "
+                    f"cannot be downloaded ({error}): {how_to}"
+                ) from None
+    try:
+        dataset = tfds.load(
+            name, split=split, data_dir=data_dir, download=download
+        )
+    except (AssertionError, tfds.core.DatasetNotFoundError) as error:
+        raise DatasetUnavailable(
+            f"dataset {name!r} is not prepared in {where} and downloads are "
+            f"off: {how_to} (tfds: {_first_line(error)})"
+        ) from None
+    except (OSError, ConnectionError) as error:
+        raise DatasetUnavailable(
+            f"dataset {name!r} is not prepared in {where} and downloading "
+            f"it failed ({_first_line(error)}): {how_to}"
+        ) from None
+    if fetched:
+        # The builder made before the download knows no split sizes.
+        builder = tfds.builder(name, data_dir=data_dir)
+    return dataset, builder
+
+
+_bad_files = "stop"
+
+
+def set_bad_files(policy):
+    """What folders of this process do with unreadable files by default:
+    "stop" or "skip" (see `nda_tf.data.folder`)."""
+    global _bad_files
+    if policy not in folder.BAD_FILES:
+        raise ValueError(
+            f"bad_files must be one of {', '.join(folder.BAD_FILES)}; "
+            f"received {policy!r}"
+        )
+    _bad_files = policy
+
+
 def _first_line(error):
     return str(error).strip().splitlines()[0]
 
@@ -237,31 +307,80 @@ def _read_npz(name, resolution):
     path = os.path.expanduser(name[len("npz:") :])
     if not os.path.isfile(path):
         raise ValueError(f"npz file not found: {path!r} (from {name!r})")
-    with np.load(path) as data:
+    try:
+        array, labels = _npz_arrays(path)
+    except ValueError as error:
+        if str(error).startswith(repr(path)):
+            raise
+        raise ValueError(
+            f"{path!r} is not a readable .npz of arrays: {_first_line(error)}"
+        ) from None
+    except Exception as error:  # zip, pickle and OS errors of a bad file
+        raise ValueError(
+            f"{path!r} is not a readable .npz file "
+            f"({type(error).__name__}: {_first_line(error)})"
+        ) from None
+    array = _npz_uint8(array, path)
+    labels = _npz_labels(labels, len(array), path)
+    if resolution is not None and array.shape[1:3] != (resolution,) * 2:
+        array = np.stack(
+            [images.to_uint8_square(x, resolution).numpy() for x in array]
+        )
+    elif array.shape[1] != array.shape[2]:
+        raise ValueError(
+            f"{path!r}: images are {array.shape[1]}x{array.shape[2]} (shape "
+            f"{array.shape}), not square: pass a resolution to centre-crop "
+            "and resize them"
+        )
+    info = DatasetInfo(name, int(labels.max()) + 1, array.shape[1], len(array))
+    return array, labels, info
+
+
+def _npz_arrays(path):
+    """The images and labels (or None) arrays of an .npz file."""
+    with open(path, "rb") as file:
+        start = file.read(6)
+    if not start.startswith((b"PK\x03\x04", b"\x93NUMPY")):
+        # np.load would try to unpickle it and say so: name what it is.
+        raise ValueError(
+            f"{path!r} is not an .npz file (no zip signature; it starts "
+            f"with {start!r})"
+        )
+    data = np.load(path, allow_pickle=False)
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(
+            f"{path!r} holds one array, not an .npz archive of 'images' "
+            "(and 'labels')"
+        )
+    with data:
         keys = list(data.keys())
         image_key = next((k for k in ("images", "x") if k in data), None)
         if image_key is None:
             raise ValueError(
                 f"{path!r} needs an 'images' (or 'x') array; found {keys}"
             )
-        array = data[image_key]
         label_key = next((k for k in ("labels", "y") if k in data), None)
         labels = None if label_key is None else data[label_key]
-    array = _npz_uint8(array, path)
+        return data[image_key], labels
+
+
+def _npz_labels(labels, count, path):
+    """int32 labels of an npz: integers >= 0, one per image."""
     if labels is None:
-        labels = np.zeros(len(array), np.int32)
-    labels = np.asarray(labels).reshape(-1).astype(np.int32)
-    if len(labels) != len(array) or (labels < 0).any():
+        return np.zeros(count, np.int32)
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
         raise ValueError(
-            f"{path!r}: labels must be {len(array)} ints >= 0, received "
+            f"{path!r}: labels must be integers (class indices); received "
+            f"dtype {labels.dtype}"
+        )
+    labels = labels.reshape(-1)
+    if len(labels) != count or (labels < 0).any():
+        raise ValueError(
+            f"{path!r}: labels must be {count} ints >= 0, received "
             f"{len(labels)} (min {labels.min() if len(labels) else None})"
         )
-    if resolution is not None and array.shape[1:3] != (resolution,) * 2:
-        array = np.stack(
-            [images.to_uint8_square(x, resolution).numpy() for x in array]
-        )
-    info = DatasetInfo(name, int(labels.max()) + 1, array.shape[1], len(array))
-    return array, labels, info
+    return labels.astype(np.int32)
 
 
 def _npz_uint8(array, path):
@@ -272,6 +391,14 @@ def _npz_uint8(array, path):
             f"{path!r}: images must be a non-empty [N, H, W, C] array with "
             f"C in 1, 3, 4; received shape {array.shape}"
         )
+    if array.dtype != np.uint8 and array.dtype.kind == "f":
+        finite = np.isfinite(array).reshape(len(array), -1).all(axis=1)
+        if not finite.all():
+            bad = np.flatnonzero(~finite)
+            raise ValueError(
+                f"{path!r}: {len(bad)} image(s) hold NaN or infinite values "
+                f"(first at index {bad[0]}): refused"
+            )
     if array.dtype != np.uint8:
         low, high = float(array.min()), float(array.max())
         if not np.issubdtype(array.dtype, np.floating) or low < -1 or high > 1:

@@ -13,7 +13,8 @@ class TrainingStream:
     Args:
         name: a source name accepted by `nda_tf.data.load`.
         batch_size: images per batch (the global batch under a strategy).
-        split, resolution, data_dir, download: as for `nda_tf.data.load`.
+        split, resolution, data_dir, download, bad_files: as for
+            `nda_tf.data.load`.
         seed: int, the shuffling (or dots) seed.
 
     Example: batch 10 is the same whether the stream starts or arrives there.
@@ -35,7 +36,8 @@ class TrainingStream:
         resolution=None,
         seed=0,
         data_dir=None,
-        download=False,
+        download=None,
+        bad_files=None,
     ):
         self.name = name
         self.batch_size = batch_size
@@ -52,7 +54,7 @@ class TrainingStream:
         else:
             self.dots_options = None
             image_array, labels, self.info = sources.read_arrays(
-                name, split, resolution, data_dir, download
+                name, split, resolution, data_dir, download, bad_files
             )
             self.arrays = (image_array, labels)
 

@@ -122,6 +122,8 @@ def _train(recipe, fv):
     from nda_tf import training
 
     config = values(recipe.all_options(), fv)
+    # Downloads and bad files: the same for the evaluators' data.
+    training.apply_data_access(config)
     logdir = fv.logdir or _safe(recipe.default_logdir(config))
     if fv.deterministic:
         import tensorflow as tf

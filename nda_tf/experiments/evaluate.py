@@ -24,7 +24,12 @@ import json
 import os
 
 from nda_tf.experiments import cli
-from nda_tf.training import STRATEGIES, Option
+from nda_tf.training import (
+    DATA_ACCESS_OPTIONS,
+    STRATEGIES,
+    Option,
+    apply_data_access,
+)
 
 
 def _backbone_names():
@@ -51,7 +56,6 @@ OPTIONS = (
         "installed wheel.",
         kind="str",
     ),
-    Option("download", False, "Download missing backbone weights."),
     Option("num_samples", 10000, "Generated images (paper: 10k)."),
     Option("num_reference", None, "Real images (default: same).", kind="int"),
     Option(
@@ -73,6 +77,7 @@ OPTIONS = (
     Option("kid_subset_size", 1000, "KID subset size."),
     Option("is_splits", 10, "Inception Score splits."),
     Option("progress", True, "Show progress bars."),
+    *DATA_ACCESS_OPTIONS,
 )
 
 
@@ -82,13 +87,12 @@ def main(fv):
     from nda_tf.eval import backbones, pipeline, reference
     from nda_tf.gan.recipe import GAN
 
+    apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     strategy = training.make_strategy(fv.strategy)
     if strategy.num_replicas_in_sync == 1:
         strategy = None
     metrics = pipeline.check_metrics(fv.metrics)
-    extractor = backbones.from_name(
-        fv.backbone, fv.weights, fv.cache_dir, fv.download
-    )
+    extractor = backbones.from_name(fv.backbone, fv.weights, fv.cache_dir)
     gan, config = training.load_run(GAN, fv.logdir, fv.checkpoint)
     dataset = fv.reference or config["dataset"]
     num_reference = fv.num_reference or fv.num_samples

@@ -18,7 +18,7 @@ import glob
 import os
 
 from nda_tf.experiments import cli
-from nda_tf.training import Option
+from nda_tf.training import DATA_ACCESS_OPTIONS, Option, apply_data_access
 
 OPTIONS = (
     Option("logdir", None, "the run directory", kind="str"),
@@ -46,6 +46,7 @@ OPTIONS = (
     Option("version", 1, "model version"),
     Option("overwrite", False, "replace an existing version"),
     Option("data_dir", None, "tfds data directory", kind="str"),
+    *DATA_ACCESS_OPTIONS,
 )
 
 
@@ -160,6 +161,7 @@ def export_run(logdir, out, what=None, checkpoint="latest", **options):
 
 def main(fv):
     """Exports as the parsed flags `fv` say; prints the folders."""
+    apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     for kind, path in export_run(**cli.values(OPTIONS, fv)).items():
         print(f"{kind}: {path}")
 

@@ -4,13 +4,13 @@ Paper run (CIFAR-10, unconditional BigGAN, jigsaw NDA, lam 0.25, 4 D steps,
 batch 64, 500 epochs = 97,657 G steps; paper FID 12.61 vs 18.64 without
 NDA; about 2 days on one V100-class GPU, far too long for a CPU):
 
-    python -m nda_tf.experiments.gan --dataset=cifar10 --logdir=runs/c10 \
-        --eval_download
+    python -m nda_tf.experiments.gan --dataset=cifar10 --logdir=runs/c10
 
 (FID and KID of 10k EMA samples against the 10k test images with the TF
 Inception graph, every 5000 steps; the best checkpoint by FID is kept in
-`best/`. `--eval_download` fetches the graph once; offline, give it with
-`--eval_weights=PATH`.)
+`best/`. CIFAR-10 and the graph are downloaded once when missing; offline,
+pass `--no_download`, prepare the data with `tfds build cifar10` elsewhere
+and give the graph with `--eval_weights=PATH`.)
 
 Small run on built-in data, any machine (about 70 s on 2 CPU cores):
 

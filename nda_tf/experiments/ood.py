@@ -24,7 +24,7 @@ Set names: see docs/anomaly_detection.md or `nda_tf.eval.ood_sets`.
 
 from nda_tf.eval import ood_run
 from nda_tf.experiments import cli
-from nda_tf.training import Option
+from nda_tf.training import DATA_ACCESS_OPTIONS, Option, apply_data_access
 
 OPTIONS = (
     Option("logdir", None, "GAN run directory.", kind="str"),
@@ -60,6 +60,7 @@ OPTIONS = (
     Option("batch_size", 256, "Images per discriminator call."),
     Option("skip_missing", False, "Skip OOD datasets not prepared here."),
     Option("seed", 0, "Seed of noise sets, corruptions and T."),
+    *DATA_ACCESS_OPTIONS,
 )
 
 
@@ -68,6 +69,7 @@ def main(fv):
     prints the report."""
     from nda_tf.experiments import ood_study
 
+    apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     report, paths = ood_study.evaluate_run(
         fv.logdir,
         in_name=fv["in"].value,

@@ -111,8 +111,10 @@ _OPTIONS = (
         "eval_weights", None, "Backbone weights file.", kind="str"
     ),  # fmt: skip
     watch_option(
-        "eval_download", False, "Download missing backbone weights once."
-    ),  # fmt: skip
+        "eval_download",
+        True,
+        "Download missing backbone weights once (--no_download: never).",
+    ),
     watch_option(
         "eval_cache_dir", None, "Cache of weights and stats.", kind="str"
     ),  # fmt: skip
@@ -253,11 +255,13 @@ def _fid_evaluator(c, run, metrics):
             c["eval_backbone"],
             c["eval_weights"],
             c["eval_cache_dir"],
-            c["eval_download"],
+            # None: the process setting ($NDA_TF_NO_DOWNLOAD) decides.
+            None if c["eval_download"] and not c.get("no_download") else False,
         )
     except ValueError as error:
         raise ValueError(
-            f"{error}. Here: --eval_weights=PATH, --eval_download, "
+            f"{error}. Here: --eval_weights=PATH, network access (without "
+            "--no_download), "
             "--eval_backbone=efficientnet_lite0 (offline; not comparable "
             "with published FIDs) or --eval_metrics=none"
         ) from None

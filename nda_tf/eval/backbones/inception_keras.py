@@ -5,10 +5,13 @@ import pathlib
 
 import keras
 
+from nda_tf.data import downloads
 from nda_tf.eval.backbones import keras_model
 
 # Where keras.applications caches the ImageNet weights it downloads.
 WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
+# The server keras.applications downloads them from.
+WEIGHTS_SERVER = "https://storage.googleapis.com/"
 
 
 def _cached_weights():
@@ -27,10 +30,12 @@ class KerasInceptionV3(keras_model.KerasFeatureExtractor):
     FIDs differ from them (by a few points in the literature).
 
     Args:
-        weights: "imagenet" (from the Keras cache, or downloaded when
-            `download=True`), a path to an .h5/.weights.h5 file of the full
+        weights: "imagenet" (from the Keras cache, or downloaded once when
+            allowed), a path to an .h5/.weights.h5 file of the full
             model with its top, or None (random initialization).
-        download: allow keras.applications to download ImageNet weights.
+        download: allow keras.applications to download ImageNet weights;
+            None: yes unless downloads are off in this process
+            (`--no_download`, $NDA_TF_NO_DOWNLOAD).
 
     Example:
 
@@ -42,17 +47,25 @@ class KerasInceptionV3(keras_model.KerasFeatureExtractor):
     Computer Vision", CVPR 2016.
     """
 
-    def __init__(self, weights="imagenet", download=False):
-        if weights == "imagenet" and not download:
-            cached = _cached_weights()
-            if not cached.is_file():
+    def __init__(self, weights="imagenet", download=None):
+        cached = _cached_weights()
+        if weights == "imagenet" and cached.is_file():
+            weights = str(cached)
+        elif weights == "imagenet":
+            how_to = f"copy {WEIGHTS_FILE} to {cached}, or pass weights=PATH"
+            if not downloads.allowed(download):
                 raise ValueError(
                     "InceptionV3 ImageNet weights are not in the Keras cache "
-                    f"({cached}): copy {WEIGHTS_FILE} there, pass "
-                    "weights=PATH, or download=True on a machine with "
-                    "network access"
+                    f"({cached}) and downloads are off: {how_to}"
                 )
-            weights = str(cached)
+            try:
+                # Keras would wait on an unreachable server: probe first.
+                downloads.check_reachable(WEIGHTS_SERVER)
+            except downloads.DownloadError as error:
+                raise ValueError(
+                    "InceptionV3 ImageNet weights are not in the Keras cache "
+                    f"({cached}) and cannot be downloaded: {error}. {how_to}"
+                ) from None
         elif weights not in (None, "imagenet") and not os.path.isfile(weights):
             raise ValueError(f"no InceptionV3 weights file at {weights!r}")
         net = keras.applications.InceptionV3(
