@@ -17,6 +17,7 @@ def test_available_lists_every_named_transform():
         "horizontal_flip",
         "jigsaw",
         "mixup",
+        "other_classes",
         "random_crop",
         "stitch",
         "vertical_flip",
