@@ -24,6 +24,7 @@ from nda_tf.transforms.jigsaw import Jigsaw
 from nda_tf.transforms.mixup import Mixup
 from nda_tf.transforms.other_samples import (
     OtherClasses,
+    OtherClevr,
     OtherDots,
     OtherSamples,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "Mixup",
     "NDATransform",
     "OtherClasses",
+    "OtherClevr",
     "OtherDots",
     "OtherSamples",
     "RandomChoice",

@@ -301,3 +301,76 @@ def _other_class_bank(
         rng = np.random.default_rng(bank_seed)
         others = np.sort(rng.choice(others, bank_size, replace=False))
     return images.to_float(image_array[others]).numpy()
+
+
+def _not_loaded(batch_size, seed):
+    raise AssertionError("the CLEVR bank is loaded before sampling")
+
+
+@registry.register("clevr")
+@keras.saving.register_keras_serializable(package="nda_tf")
+class OtherClevr(OtherSamples):
+    """Negatives for the CLEVR numerosity run: scenes with other counts.
+
+    Each negative is a CLEVR scene (tfds `clevr`, see `nda_tf.data.clevr`)
+    whose metadata lists one of `counts` objects, drawn from a bank of up
+    to `bank_size` scenes. The bank is read on first use, not at
+    construction, so that naming the transform (a flag being checked)
+    reads no data. Paper Appendix A: training on scenes with k objects,
+    negatives with k - 1 and k + 1.
+
+    Args:
+        counts: ints in 3..10 (CLEVR v1.0 has no other counts), the object
+            counts of the negatives.
+        resolution: image size (the training resolution).
+        split, data_dir: as for `nda_tf.data.read_arrays`.
+        bank_size: int, most scenes in the bank (the first ones found).
+        seed: optional int for the draws from the bank.
+
+    Example (no data is read until the layer is used):
+
+    >>> OtherClevr(counts=(3, 5)).counts
+    [3, 5]
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021,
+    Appendix A; Zhao et al., "Bias and Generalization in Deep Generative
+    Models", NeurIPS 2018.
+    """
+
+    def __init__(
+        self,
+        counts=(3, 5),
+        resolution=64,
+        split="train",
+        data_dir=None,
+        bank_size=2048,
+        seed=None,
+        **kwargs,
+    ):
+        from nda_tf.data import clevr
+
+        kwargs.pop("source", None)  # read again from tfds, never stored
+        counts = list(clevr.parse(f"clevr(counts={tuple(counts)!r})"))
+        checks.check_int("resolution", resolution, 1)
+        super().__init__(_not_loaded, bank_size=bank_size, seed=seed, **kwargs)
+        self.keep_arguments(
+            counts=counts, resolution=resolution, split=split, data_dir=data_dir
+        )
+
+    def sample(self, batch_size, height, width, seed):
+        if self._bank is None:
+            self._bank = _as_bank(self._read_bank())
+            self.source = None
+        return super().sample(batch_size, height, width, seed)
+
+    def _read_bank(self):
+        from nda_tf.data import sources
+
+        name = f"clevr(counts={tuple(self.counts)!r})"
+        dataset, _ = sources.load(
+            name, self.split, self.resolution, self.data_dir
+        )
+        return _read_bank(dataset.map(lambda image, _: image), self.bank_size)
+
+    def get_config(self):
+        return NDATransform.get_config(self)
