@@ -6,7 +6,8 @@
 # use --strategy=mirrored on a multi-GPU machine. CelebA needs a manual
 # download into the tfds data_dir (tfds documents it): pass --data_dir.
 source "$(dirname "$0")/_common.sh"
-COMMON=(--dataset=celeb_a --resolution=64 --lam=0.25 "$@")
+COMMON=(--dataset=celeb_a --resolution=64 --lam=0.25 --eval_num_samples=19962
+  "$@")
 cell celeba_biggan 38.14 "${COMMON[@]}" --nda=none
 cell celeba_jigsaw 37.24 "${COMMON[@]}" --nda=jigsaw
 cell celeba_stitch 37.17 "${COMMON[@]}" --nda=stitch

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Table 2, CIFAR-100 conditional, lam 0.5.
+# Table 3, CIFAR-100 conditional, lam 0.5.
 # Paper FID: BigGAN 15.04, jigsaw 14.12, stitch 13.90, mixup 15.27,
 # cutout 14.21, cutmix 13.99. Hardware and length as cifar10_uncond.sh.
 source "$(dirname "$0")/_common.sh"

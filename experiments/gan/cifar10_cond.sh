@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Table 2, CIFAR-10 conditional (projection D, class-conditional BN), lam 0.25.
+# Table 3, CIFAR-10 conditional (projection D, class-conditional BN), lam 0.25.
 # Paper FID: BigGAN 11.51, jigsaw 9.42, stitch 9.47, mixup 13.87,
 # cutout 10.52, cutmix 10.30. Hardware and length as cifar10_uncond.sh.
 source "$(dirname "$0")/_common.sh"

@@ -5,7 +5,7 @@
 # stitch 26.08, mixup 24.45, cutout 24.91, cutmix 25.34.
 source "$(dirname "$0")/_common.sh"
 COMMON=(--dataset=stl10 --split=unlabelled --resolution=32 --epochs=300
-  --lam=0.25 "$@")
+  --lam=0.25 --eval_num_samples=8000 "$@")
 cell stl10_biggan 26.80 "${COMMON[@]}" --nda=none
 cell stl10_jigsaw 23.94 "${COMMON[@]}" --nda=jigsaw
 cell stl10_stitch 26.08 "${COMMON[@]}" --nda=stitch

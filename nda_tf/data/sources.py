@@ -4,7 +4,8 @@ A name is one of
     cifar10 | cifar100 | celeb_a | stl10 | svhn_cropped | dtd |
     places365_small | cifar10_corrupted/<corruption>_<severity> |
     any other tfds name with an "image" feature |
-    folder:PATH | npz:PATH | dots | dots(counts=(4, 5, 7), radius=3)
+    folder:PATH | npz:PATH | dots | dots(counts=(4, 5, 7), radius=3) |
+    clevr(counts=(4,)) (CLEVR scenes with that many objects)
 """
 
 import ast
@@ -189,7 +190,18 @@ def _records(name, split, resolution, data_dir, download, bad_files):
         array, labels, info = _read_npz(name, resolution)
         records = tf.data.Dataset.from_tensor_slices((array, labels))
         return records, info, lambda image: image
+    if name.startswith("clevr("):
+        return _clevr_records(name, split, resolution, data_dir, download)
     return _tfds_records(name, split, resolution, data_dir, download)
+
+
+def _clevr_records(name, split, resolution, data_dir, download):
+    from nda_tf.data import clevr
+
+    found, counts = clevr.records(name, split, data_dir, download)
+    resolution = resolution or clevr.DEFAULT_RESOLUTION
+    info = DatasetInfo(name, len(counts), resolution, None)
+    return found, info, lambda x: images.to_uint8_square(x, resolution)
 
 
 def _tfds_records(name, split, resolution, data_dir, download):

@@ -21,20 +21,45 @@ from nda_tf.gan.recipe import GAN
 RUNS = ("without NDA", "with NDA")
 
 
-def study_configs(k, negative_counts, base, radius=3):
+SOURCES = ("dots", "clevr")
+
+
+def study_configs(
+    k, negative_counts, base, radius=3, source="dots", data_dir=None
+):
     """The two run configurations: `{"without NDA": ..., "with NDA": ...}`.
 
     Args:
-        k: int, the dot count of every training image.
+        k: int, the dot (or object) count of every training image.
         negative_counts: ints, the counts of the NDA images.
         base: dict of other GAN recipe options (shared).
-        radius: dot radius of training and NDA images.
+        radius: dot radius of training and NDA images (dots only).
+        source: "dots" (generated, 32x32) or "clevr" (tfds CLEVR scenes
+            with that many objects, 64x64 by default; counts 3 to 10).
+        data_dir: tfds data directory (clevr).
     """
     negative_counts = tuple(int(c) for c in negative_counts)
     if not negative_counts or k in negative_counts:
         raise ValueError(
             f"negative_counts must be non-empty and exclude k={k}; received "
             f"{negative_counts}"
+        )
+    if source == "clevr":
+        size = base.get("resolution") or 64
+        dataset = f"clevr(counts=({k},))"
+        nda = (
+            f"clevr(counts={negative_counts!r}, resolution={size}, "
+            f"data_dir={data_dir!r})"
+        )
+        common = dict(base, dataset=dataset, resolution=size)
+        common["data_dir"] = data_dir
+        return {
+            RUNS[0]: dict(common, nda="none"),
+            RUNS[1]: dict(common, nda=nda),
+        }
+    if source != "dots":
+        raise ValueError(
+            f"source must be one of {SOURCES}, received {source!r}"
         )
     size = base.get("resolution") or 32
     dataset = f"dots(counts=({k},), size={size}, radius={radius})"
@@ -55,6 +80,8 @@ def run_study(
     options=None,
     radius=3,
     use_ema=False,
+    source="dots",
+    data_dir=None,
 ):
     """Trains (or resumes) both runs, counts their samples, writes reports.
 
@@ -65,12 +92,19 @@ def run_study(
     Args:
         use_ema: count the EMA generator's samples; False counts G's (the
             better choice for short runs, whose EMA lags far behind).
+        source, data_dir: as for `study_configs`; generated CLEVR scenes
+            are counted with `nda_tf.eval.numerosity.count_objects`.
 
     Returns:
         dict run name -> `CountSummary`, or None when a signal stopped a
         run (it saved a checkpoint; the same call resumes the study).
     """
-    configs = study_configs(k, negative_counts, base, radius)
+    configs = study_configs(
+        k, negative_counts, base, radius, source=source, data_dir=data_dir
+    )
+    count = (
+        numerosity.count_objects if source == "clevr" else numerosity.count_dots
+    )
     summaries = {}
     for name, config in configs.items():
         run_dir = os.path.join(logdir, name.replace(" ", "_").lower())
@@ -80,7 +114,7 @@ def run_study(
         images = gan.generate(
             num_samples, seed=config.get("seed", 0) + 7, use_ema=use_ema
         )
-        counts = numerosity.count_dots(images)
+        counts = count(images)
         summaries[name] = numerosity.summarize_counts(
             counts, target=k, max_count=2 * k + 2
         )

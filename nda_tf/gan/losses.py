@@ -72,3 +72,12 @@ def gradient_penalty(critic, real, fake, labels, seed):
         + 1e-12
     )
     return tf.reduce_mean(tf.square(norms - 1.0))
+
+
+def consistency_loss(logits, augmented_logits):
+    """`mean((D(x) - D(T(x)))^2)`: consistency regularisation (Zhang et
+    al., 2020) between the scores of images and of their augmentations."""
+    difference = tf.cast(logits, tf.float32) - tf.cast(
+        augmented_logits, tf.float32
+    )
+    return tf.reduce_mean(tf.square(difference))

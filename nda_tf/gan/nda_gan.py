@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from nda_tf import checks, loss_scaling, transforms
 from nda_tf import random as nda_random
-from nda_tf.gan import ema, losses
+from nda_tf.gan import augment, ema, losses
 from nda_tf.keras_config import KeepArguments
 
 _METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
@@ -45,6 +45,17 @@ class NDAGAN(KeepArguments, keras.Model):
         ema_decay: float in [0, 1), decay of the EMA generator.
         ema_start: int >= 0, G steps before the EMA starts averaging.
         seed: optional int for the noise and labels.
+        cr_weight: float >= 0, consistency regularisation on real images
+            (Zhang et al., 2020; CR-BigGAN: 10): the D loss gains
+            `cr_weight * mean((D(x) - D(T(x)))^2)`, T a random flip and
+            translation (`augment.ConsistencyAugment`). 0 turns it off.
+        cr_fake_weight: float >= 0, the same term on generated images
+            (balanced CR, Zhao et al., 2020: 10 beside `cr_weight=10`).
+        cr_translation: float in [0, 1), CR's largest shift as a fraction of
+            the image size (1/8: 4 pixels at 32x32).
+        diffaugment: DiffAugment policy such as "color,translation,cutout"
+            (Zhao et al., 2020), or None / "none": every image D sees (real,
+            generated, NDA; D and G steps) is augmented differentiably.
 
     Example, one `fit` batch of 8 real images with `d_steps=2`: two D steps
     on 4 images each, then a G step (the paper: BigGAN, 4 D steps of 64).
@@ -79,6 +90,10 @@ class NDAGAN(KeepArguments, keras.Model):
         ema_decay=0.9999,
         ema_start=1000,
         seed=None,
+        cr_weight=0.0,
+        cr_fake_weight=0.0,
+        cr_translation=0.125,
+        diffaugment=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -90,6 +105,12 @@ class NDAGAN(KeepArguments, keras.Model):
         checks.check_number("ema_decay", ema_decay, 0.0, 1.0, high_open=True)
         checks.check_int("ema_start", ema_start, 0)
         seed = checks.check_int("seed", seed, 0, allow_none=True)
+        checks.check_number("cr_weight", cr_weight, low=0.0)
+        checks.check_number("cr_fake_weight", cr_fake_weight, low=0.0)
+        checks.check_number(
+            "cr_translation", cr_translation, 0.0, 1.0, high_open=True
+        )
+        policy = augment.parse_policy(diffaugment)
         self.keep_arguments(
             generator=generator,
             discriminator=discriminator,
@@ -103,7 +124,23 @@ class NDAGAN(KeepArguments, keras.Model):
             ema_decay=float(ema_decay),
             ema_start=int(ema_start),
             seed=seed,
+            cr_weight=float(cr_weight),
+            cr_fake_weight=float(cr_fake_weight),
+            cr_translation=float(cr_translation),
+            diffaugment=",".join(policy) or None,
         )
+        # Built only when used: with both off the step is the plain one,
+        # drawing no extra random numbers.
+        self.consistency_augment = None
+        if self.cr_weight > 0 or self.cr_fake_weight > 0:
+            self.consistency_augment = augment.ConsistencyAugment(
+                cr_translation
+            )
+            self.consistency_augment.build(None)
+        self.diff_augment = None
+        if policy:
+            self.diff_augment = augment.DiffAugment(self.diffaugment)
+            self.diff_augment.build(None)
         if self.nda is not None:
             # Built now: an unbuilt sub-layer would make `fit` trace `call`.
             self.nda.build(None)
@@ -125,6 +162,8 @@ class NDAGAN(KeepArguments, keras.Model):
             aggregation="only_first_replica",
         )
         names = _METRICS + (_NDA_METRICS if self.uses_nda else ())
+        names += ("d_cr",) * (self.cr_weight > 0)
+        names += ("d_cr_fake",) * (self.cr_fake_weight > 0)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
         self.ema_generator = ema.clone_generator(
             generator, self._generator_inputs(*self.sample_latents(2, None))
@@ -209,11 +248,14 @@ class NDAGAN(KeepArguments, keras.Model):
             negatives = self._negatives(images)
             batches.append(negatives)
             batch_labels.append(labels)
+        count = len(batches)
+        inputs = self._augment(tf.concat(batches, 0))
+        inputs, input_labels = self._with_consistency_pairs(
+            inputs, tf.concat(batch_labels, 0), batch
+        )
         with tf.GradientTape() as tape:
-            logits = self._discriminate(
-                tf.concat(batches, 0), tf.concat(batch_labels, 0)
-            )
-            parts = tf.split(logits, len(batches), axis=0)
+            logits = self._discriminate(inputs, input_labels)
+            parts = tf.split(logits, count + self._consistency_parts, axis=0)
             nda_logits = parts[2] if self.uses_nda else None
             # Without negatives the fakes carry the whole fake term.
             lam = self.lam if self.uses_nda else 1.0
@@ -222,11 +264,65 @@ class NDAGAN(KeepArguments, keras.Model):
             )
             if self.loss_name == "wasserstein" and self.gp_weight > 0:
                 loss += self.gp_weight * self._penalty(images, labels, batches)
+            loss += self._consistency_loss(parts, count)
             scaled = loss_scaling.loss_to_differentiate(self.d_optimizer, loss)
         variables = self.discriminator.trainable_variables
         grads = tape.gradient(scaled, variables)
         self.d_optimizer.apply(grads, variables)
         self._record_discriminator(loss, parts, nda_logits)
+
+    @property
+    def _consistency_parts(self):
+        return (self.cr_weight > 0) + (self.cr_fake_weight > 0)
+
+    def _augment(self, images):
+        """DiffAugment (when on) of a batch D is about to score."""
+        if self.diff_augment is None:
+            return images
+        return self.diff_augment.transform_with_seed(
+            images, self.seed_generator.next()
+        )
+
+    def _with_consistency_pairs(self, inputs, labels, batch):
+        """Appends T(real) and/or T(fake) (CR / bCR) to D's batch; each
+        keeps its source's labels. Drawn after every other draw of the
+        step, so turning CR on leaves the rest of the step's numbers as
+        they were."""
+        if self.consistency_augment is None:
+            return inputs, labels
+        sources = []
+        if self.cr_weight > 0:
+            sources.append(0)
+        if self.cr_fake_weight > 0:
+            sources.append(1)
+        originals = tf.concat(
+            [inputs[i * batch : (i + 1) * batch] for i in sources], 0
+        )
+        paired = self.consistency_augment.transform_with_seed(
+            originals, self.seed_generator.next()
+        )
+        extra_labels = [labels[i * batch : (i + 1) * batch] for i in sources]
+        return (
+            tf.concat([inputs, paired], 0),
+            tf.concat([labels, *extra_labels], 0),
+        )
+
+    def _consistency_loss(self, parts, count):
+        """`cr_weight * mean((D(x) - D(T(x)))^2)` plus the same on fakes
+        with `cr_fake_weight`; gradients flow through both scores, as in
+        the CR paper. Recorded as d_cr / d_cr_fake (unweighted)."""
+        total = 0.0
+        index = count
+        for source, weight, name in (
+            (0, self.cr_weight, "d_cr"),
+            (1, self.cr_fake_weight, "d_cr_fake"),
+        ):
+            if weight > 0:
+                value = losses.consistency_loss(parts[source], parts[index])
+                self.trackers[name].update_state(value)
+                total += weight * value
+                index += 1
+        return total
 
     def _generator_step(self, batch, dtype):
         z, labels = self.sample_latents(batch, None)
@@ -238,6 +334,9 @@ class NDAGAN(KeepArguments, keras.Model):
                 ),
                 dtype,
             )
+            # DiffAugment sits between G and D here too: G's gradient
+            # passes through the (differentiable) augmentation.
+            fakes = self._augment(fakes)
             logits = self._discriminate(fakes, labels)
             loss = losses.generator_loss(self.loss_name, logits)
             scaled = loss_scaling.loss_to_differentiate(self.g_optimizer, loss)

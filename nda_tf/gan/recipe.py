@@ -9,7 +9,10 @@ Table 2): BigGAN ch=64, lam 0.25, 4 D steps of batch 64, Adam 2e-4
     4
 """
 
+import dataclasses
+
 import keras
+import numpy as np
 import tensorflow as tf
 
 from nda_tf import models, transforms
@@ -39,6 +42,13 @@ _OPTIONS = (
         "folder:PATH, npz:PATH, dots or dots(counts=(6,), radius=3).",
     ),
     Option("conditional", False, "Class-conditional GAN."),
+    Option(
+        "classes",
+        [],
+        "Train on these class ids only (default: all); with "
+        "--nda=other_classes the other classes are the negatives.",
+        kind="list",
+    ),
     Option("arch", "biggan", "Architecture.", choices=models.ARCHITECTURES),
     Option("ch", 64, "Channel multiplier (64: the paper's nets)."),
     Option("z_dim", 128, "Latent size."),
@@ -90,6 +100,24 @@ _OPTIONS = (
     ),  # fmt: skip
     Option("ema_start", 1000, "G steps before EMA averaging.", low=0),
     Option("loss", "hinge", "GAN loss.", choices=losses.LOSSES),
+    Option(
+        "cr_weight",
+        0.0,
+        "Consistency regularisation on reals (CR-BigGAN: 10), 0 = off.",
+        low=0.0,
+    ),
+    Option(
+        "cr_fake_weight",
+        0.0,
+        "CR on generated images too (balanced CR: 10), 0 = off.",
+        low=0.0,
+    ),
+    Option(
+        "diffaugment",
+        "none",
+        "DiffAugment policy, e.g. color,translation,cutout, or none.",
+        kind="str",
+    ),
     # How the run is watched, not what it learns: not in config.json.
     watch_option("eval_every", 5000, "Steps between evaluations."),
     watch_option("num_grid_samples", 64, "Images in each sample grid."),
@@ -120,16 +148,31 @@ _OPTIONS = (
     ),  # fmt: skip
     watch_option("eval_split", "test", "Split of the reference images."),
     watch_option(
-        "eval_num_samples", 10000, "Generated images per FID/KID evaluation."
-    ),  # fmt: skip
+        "eval_num_samples",
+        None,
+        "Generated and reference images per FID/KID evaluation (default: "
+        "Appendix J's: 19962 for celeb_a, 8000 for stl10, else 10000).",
+        kind="int",
+    ),
 )
 
 
 # The options that are `NDAGAN`'s constructor arguments of the same name.
 _NDAGAN_ARGUMENTS = (
     "nda", "lam", "d_steps", "z_dim", "num_classes", "loss", "ema_decay",
-    "ema_start", "seed",
+    "ema_start", "seed", "cr_weight", "cr_fake_weight", "diffaugment",
 )  # fmt: skip
+
+# Appendix J: FID of N generated vs N test images, N per dataset.
+FID_SAMPLES = {"celeb_a": 19_962, "stl10": 8_000}
+FID_SAMPLES_DEFAULT = 10_000
+
+
+def fid_num_samples(c):
+    """`eval_num_samples`, or Appendix J's count for the run's dataset."""
+    if c["eval_num_samples"] is not None:
+        return c["eval_num_samples"]
+    return FID_SAMPLES.get(c["dataset"], FID_SAMPLES_DEFAULT)
 
 
 class GANRecipe(Recipe):
@@ -139,7 +182,8 @@ class GANRecipe(Recipe):
     options = _OPTIONS
     resume_keys = (
         "dataset", "resolution", "num_classes", "arch", "ch", "z_dim", "nda",
-        "lam", "d_steps", "loss", "mixed_precision",
+        "lam", "d_steps", "loss", "mixed_precision", "cr_weight",
+        "cr_fake_weight", "diffaugment", "classes",
     )  # fmt: skip
     exports = ("discriminator", "generator")
 
@@ -149,6 +193,12 @@ class GANRecipe(Recipe):
                 f"batch_size {c['batch_size']} is not divisible by the "
                 f"{replicas} replicas"
             )
+
+    def stream(self, c):
+        stream = super().stream(c)
+        if c["classes"]:
+            keep_classes(stream, c["classes"])
+        return stream
 
     def derive(self, c, info):
         if c["conditional"] and info.num_classes < 2:
@@ -173,6 +223,7 @@ class GANRecipe(Recipe):
             ),
         )
         arguments = {k: c[k] for k in _NDAGAN_ARGUMENTS}
+        arguments["nda"] = _negatives(c)
         gan = NDAGAN(generator, discriminator, **arguments)
         if compile:
             gan.compile(
@@ -218,6 +269,65 @@ class GANRecipe(Recipe):
 
 
 GAN = GANRecipe()
+
+
+def keep_classes(stream, classes):
+    """Restricts a training stream to `classes` (ids of its dataset), in
+    place; labels become positions in `classes`, so a conditional run has
+    `len(classes)` classes."""
+    from nda_tf.transforms.other_samples import select_classes
+
+    if stream.arrays is None:
+        raise ValueError(
+            f"--classes needs a finite labelled dataset; {stream.info.name!r}"
+            " is generated"
+        )
+    ids = [_class_id(c) for c in classes]
+    image_array, labels = stream.arrays
+    too_large = [i for i in ids if i >= stream.info.num_classes]
+    if too_large:
+        raise ValueError(
+            f"classes {too_large} are not in {stream.info.name!r}, which "
+            f"has {stream.info.num_classes} classes"
+        )
+    chosen = select_classes(labels, ids)
+    remap = np.zeros(stream.info.num_classes, np.int32)
+    remap[ids] = np.arange(len(ids))
+    stream.arrays = (image_array[chosen], remap[labels[chosen]])
+    stream.info = dataclasses.replace(
+        stream.info, num_classes=len(ids), num_examples=int(chosen.sum())
+    )
+
+
+def _class_id(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"classes must be integer class ids; received {value!r}"
+        ) from None
+
+
+def _negatives(c):
+    """The NDA transform; an `other_classes` placeholder is completed from
+    the run's dataset and classes (Appendix B)."""
+    nda = transforms.get(c["nda"])
+    if isinstance(nda, transforms.OtherClasses) and nda.dataset is None:
+        if not c["classes"]:
+            raise ValueError(
+                "--nda=other_classes needs --classes (the classes trained "
+                "on; the others become the negatives)"
+            )
+        nda = transforms.OtherClasses(
+            c["dataset"],
+            classes=[_class_id(k) for k in c["classes"]],
+            split=c["split"],
+            resolution=c["resolution"],
+            data_dir=c["data_dir"],
+            bank_size=nda.bank_size,
+            bank_seed=nda.bank_seed,
+        )
+    return nda
 
 
 def _adam(c, learning_rate):
@@ -269,7 +379,7 @@ def _fid_evaluator(c, run, metrics):
         c["dataset"],
         extractor,
         split=c["eval_split"],
-        num_images=c["eval_num_samples"],
+        num_images=fid_num_samples(c),
         cache_dir=c["eval_cache_dir"],
         strategy=run.strategy,
         resolution=c["resolution"],
@@ -279,7 +389,7 @@ def _fid_evaluator(c, run, metrics):
         real,
         extractor,
         c["eval_every"],
-        num_samples=c["eval_num_samples"],
+        num_samples=fid_num_samples(c),
         metrics=metrics,
         seed=c["seed"],
         strategy=run.strategy,

@@ -22,7 +22,12 @@ from nda_tf.transforms.controls import (
 from nda_tf.transforms.cutout import CutMix, Cutout
 from nda_tf.transforms.jigsaw import Jigsaw
 from nda_tf.transforms.mixup import Mixup
-from nda_tf.transforms.other_samples import OtherDots, OtherSamples
+from nda_tf.transforms.other_samples import (
+    OtherClasses,
+    OtherClevr,
+    OtherDots,
+    OtherSamples,
+)
 from nda_tf.transforms.random_choice import RandomChoice
 from nda_tf.transforms.registry import available, get, register
 from nda_tf.transforms.stitch import Stitch
@@ -35,6 +40,8 @@ __all__ = [
     "Jigsaw",
     "Mixup",
     "NDATransform",
+    "OtherClasses",
+    "OtherClevr",
     "OtherDots",
     "OtherSamples",
     "RandomChoice",

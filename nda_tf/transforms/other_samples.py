@@ -189,3 +189,188 @@ class OtherDots(OtherSamples):
     def get_config(self):
         # The bank is rendered again from the counts, never stored.
         return NDATransform.get_config(self)
+
+
+def select_classes(labels, classes):
+    """Checks class ids against the labels' range; returns a boolean mask
+    of the examples whose label is in `classes`.
+
+    Args:
+        labels: int array of the dataset's labels.
+        classes: non-empty sequence of distinct int class ids.
+    """
+    ids = [checks.check_int("class id", c, 0) for c in classes]
+    if not ids or len(set(ids)) != len(ids):
+        raise ValueError(
+            f"classes must be distinct class ids, at least one; received "
+            f"{list(classes)}"
+        )
+    return np.isin(np.asarray(labels), ids)
+
+
+def _unbound(batch_size, seed):
+    raise ValueError(
+        "other_classes needs its dataset: give it as other_classes("
+        "dataset='cifar10', classes=(3,)), or use it from the GAN command, "
+        "which fills in --dataset and --classes"
+    )
+
+
+@registry.register("other_classes")
+@keras.saving.register_keras_serializable(package="nda_tf")
+class OtherClasses(OtherSamples):
+    """Negatives from the classes a run does not train on (Appendix B).
+
+    The run trains on the images of `classes`; each negative is an image of
+    any other class of the same dataset, drawn from a bank of up to
+    `bank_size` of them read once at construction (spread over the whole
+    split by a seeded choice). Without a dataset the layer is a placeholder
+    that the GAN recipe completes from the run's `--dataset`, `--split`,
+    `--resolution`, `--data_dir` and `--classes`.
+
+    Args:
+        dataset: a source name `nda_tf.data.load` accepts, or None.
+        classes: ids of the classes trained on (their images never become
+            negatives).
+        split, resolution, data_dir: as for `nda_tf.data.read_arrays`.
+        bank_size: int, most images in the bank.
+        bank_seed: int, seed of the choice of bank images.
+        seed: optional int for the draws from the bank.
+
+    Example (a placeholder until the recipe gives it a dataset):
+
+    >>> OtherClasses().dataset is None
+    True
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021,
+    Appendix B ("other classes").
+    """
+
+    def __init__(
+        self,
+        dataset=None,
+        classes=(),
+        split="train",
+        resolution=None,
+        data_dir=None,
+        bank_size=10_000,
+        bank_seed=0,
+        seed=None,
+        **kwargs,
+    ):
+        kwargs.pop("source", None)  # read again from the dataset
+        checks.check_int("bank_size", bank_size, 1)
+        checks.check_int("bank_seed", bank_seed, 0)
+        classes = [int(c) for c in classes]
+        source = _unbound
+        if dataset is not None:
+            source = _other_class_bank(
+                dataset, classes, split, resolution, data_dir, bank_size,
+                bank_seed,
+            )  # fmt: skip
+        super().__init__(source, bank_size=bank_size, seed=seed, **kwargs)
+        self.keep_arguments(
+            dataset=dataset,
+            classes=classes,
+            split=split,
+            resolution=resolution,
+            data_dir=data_dir,
+            bank_seed=bank_seed,
+        )
+
+    def get_config(self):
+        # The bank is read again from the dataset, never stored.
+        return NDATransform.get_config(self)
+
+
+def _other_class_bank(
+    dataset, classes, split, resolution, data_dir, bank_size, bank_seed
+):
+    from nda_tf.data import images, sources
+
+    image_array, labels, _ = sources.read_arrays(
+        dataset, split, resolution, data_dir
+    )
+    others = np.flatnonzero(~select_classes(labels, classes))
+    if not len(others):
+        raise ValueError(
+            f"{dataset!r} split {split!r} has no image outside classes "
+            f"{classes}: other_classes has no negatives"
+        )
+    if len(others) > bank_size:
+        rng = np.random.default_rng(bank_seed)
+        others = np.sort(rng.choice(others, bank_size, replace=False))
+    return images.to_float(image_array[others]).numpy()
+
+
+def _not_loaded(batch_size, seed):
+    raise AssertionError("the CLEVR bank is loaded before sampling")
+
+
+@registry.register("clevr")
+@keras.saving.register_keras_serializable(package="nda_tf")
+class OtherClevr(OtherSamples):
+    """Negatives for the CLEVR numerosity run: scenes with other counts.
+
+    Each negative is a CLEVR scene (tfds `clevr`, see `nda_tf.data.clevr`)
+    whose metadata lists one of `counts` objects, drawn from a bank of up
+    to `bank_size` scenes. The bank is read on first use, not at
+    construction, so that naming the transform (a flag being checked)
+    reads no data. Paper Appendix A: training on scenes with k objects,
+    negatives with k - 1 and k + 1.
+
+    Args:
+        counts: ints in 3..10 (CLEVR v1.0 has no other counts), the object
+            counts of the negatives.
+        resolution: image size (the training resolution).
+        split, data_dir: as for `nda_tf.data.read_arrays`.
+        bank_size: int, most scenes in the bank (the first ones found).
+        seed: optional int for the draws from the bank.
+
+    Example (no data is read until the layer is used):
+
+    >>> OtherClevr(counts=(3, 5)).counts
+    [3, 5]
+
+    Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021,
+    Appendix A; Zhao et al., "Bias and Generalization in Deep Generative
+    Models", NeurIPS 2018.
+    """
+
+    def __init__(
+        self,
+        counts=(3, 5),
+        resolution=64,
+        split="train",
+        data_dir=None,
+        bank_size=2048,
+        seed=None,
+        **kwargs,
+    ):
+        from nda_tf.data import clevr
+
+        kwargs.pop("source", None)  # read again from tfds, never stored
+        counts = list(clevr.parse(f"clevr(counts={tuple(counts)!r})"))
+        checks.check_int("resolution", resolution, 1)
+        super().__init__(_not_loaded, bank_size=bank_size, seed=seed, **kwargs)
+        self.keep_arguments(
+            counts=counts, resolution=resolution, split=split, data_dir=data_dir
+        )
+
+    def sample(self, batch_size, height, width, seed):
+        if self._bank is None:
+            self._bank = _as_bank(self._read_bank())
+            self.source = None
+        return super().sample(batch_size, height, width, seed)
+
+    def _read_bank(self):
+        from nda_tf.data import sources
+
+        name = f"clevr(counts={tuple(self.counts)!r})"
+        dataset, _ = sources.load(
+            name, self.split, self.resolution, self.data_dir
+        )
+        return _read_bank(dataset.map(lambda image, _: image), self.bank_size)
+
+    def get_config(self):
+        return NDATransform.get_config(self)

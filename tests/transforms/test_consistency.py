@@ -2,6 +2,9 @@
 eagerly, in tf.function, under XLA and in tf.data; config round trip;
 replicas under MirroredStrategy. Also shapes, dtypes, clips and ranges."""
 
+import os
+import tempfile
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -9,9 +12,21 @@ import tensorflow as tf
 import nda_tf.transforms as T
 from tests import contract
 
+
+def _labelled_npz():
+    """A small labelled image set for other_classes (images of classes 1
+    and 2 become its bank); written once per test process."""
+    path = os.path.join(tempfile.mkdtemp(prefix="nda_other_"), "set.npz")
+    rng = np.random.default_rng(1)
+    images = rng.integers(0, 256, [9, 16, 16, 3]).astype(np.uint8)
+    np.savez(path, images=images, labels=np.arange(9) % 3)
+    return path
+
+
 # Arguments beyond the defaults (the images here are 16 x 16).
 ARGUMENTS = {
     "dots": "counts=(1, 2), size=16, radius=2, bank_size=8",
+    "other_classes": f"dataset='npz:{_labelled_npz()}', classes=(0,)",
     "mixup": "alpha=25.0",
 }
 # Transforms that are not registered by name, or other settings of one.
@@ -28,7 +43,7 @@ EXTRA = {
     ),
 }
 # Negatives taken from elsewhere rather than made from the images.
-SOURCES = {"dots", "other_samples"}
+SOURCES = {"dots", "other_classes", "other_samples"}
 
 
 def _maker(name):
@@ -38,7 +53,13 @@ def _maker(name):
     return lambda: T.get(f"{name}({arguments})")
 
 
-SPECS = {name: _maker(name) for name in T.available() + sorted(EXTRA)}
+# Read their bank from a tfds dataset: tested under mock data in
+# tests/transforms/test_clevr.py.
+NEEDS_TFDS = {"clevr"}
+SPECS = {
+    name: _maker(name)
+    for name in sorted(set(T.available()) - NEEDS_TFDS) + sorted(EXTRA)
+}
 MADE = sorted(set(SPECS) - SOURCES)
 
 

@@ -10,6 +10,7 @@ from nda_tf.transforms import registry
 
 def test_available_lists_every_named_transform():
     assert T.available() == [
+        "clevr",
         "cutmix",
         "cutout",
         "dots",
@@ -17,6 +18,7 @@ def test_available_lists_every_named_transform():
         "horizontal_flip",
         "jigsaw",
         "mixup",
+        "other_classes",
         "random_crop",
         "stitch",
         "vertical_flip",
