@@ -29,7 +29,7 @@ import importlib
 
 _SUBMODULES = (
     "backbones batching callback fid numerosity ood ood_report ood_run "
-    "ood_sets pipeline pth reference scoring stats"
+    "ood_sets pipeline pth reference scoring stats support"
 ).split()
 # Re-exported name -> the submodule that defines it.
 _NAMES = {
