@@ -145,7 +145,7 @@ def _png(figure):
 def _write_tensorboard(report, figures, out_dir, step):
     import tensorflow as tf
 
-    writer = tf.summary.create_file_writer(out_dir)
+    writer = tf.summary.create_file_writer(str(out_dir))
     with writer.as_default(step=step):
         for name, value in report.entries().items():
             tf.summary.scalar(f"auroc/{_tag(name)}", value)

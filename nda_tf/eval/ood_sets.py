@@ -109,8 +109,10 @@ def resolve(
         resolution: int, the discriminator's image size.
         split: the split loaded for named datasets.
         data_dir: tfds data directory, passed to the loader.
-        num_images: optional int, size of the noise sets (default 10,000).
-        seed: int, for noise and local corruptions.
+        num_images: optional int, size of the noise sets (default 10,000)
+            and of the named datasets: a seeded random subset, stratified
+            by label (`subset`), never the first images.
+        seed: int, for noise, local corruptions and subsets.
         loader: `load(name, split=, resolution=, data_dir=)` returning
             `(dataset, info)`; `nda_tf.data.load` by default.
 
@@ -132,12 +134,20 @@ def resolve(
                 count = num_images or DEFAULT_NOISE_IMAGES
                 data = noise(member[len("noise:") :], count, resolution, seed)
             else:
-                data = _load(loader, member, split, resolution, data_dir)
+                data = _load(
+                    loader,
+                    member,
+                    split,
+                    resolution,
+                    data_dir,
+                    num_images,
+                    seed,
+                )
             sets.append(OODSet(member, data, group))
     return sets
 
 
-def _load(loader, name, split, resolution, data_dir):
+def _load(loader, name, split, resolution, data_dir, num_images, seed):
     if loader is None:
         from nda_tf import data
 
@@ -145,7 +155,75 @@ def _load(loader, name, split, resolution, data_dir):
     dataset, _ = loader(
         name, split=split, resolution=resolution, data_dir=data_dir
     )
-    return dataset
+    if num_images is None:
+        return dataset
+    return subset(dataset, num_images, seed)
+
+
+def subset_indices(labels, num_images, seed=0):
+    """Sorted indices of a seeded random subset, stratified by label.
+
+    Each label gets its share of `num_images` (rounded down, the remainder
+    going to the labels with the largest fractions, ties broken by the
+    seeded draw), then that many of its indices drawn without replacement:
+    a folder sorted by class yields every class, not the first ones.
+
+    Args:
+        labels: int array `[N]` (all equal for unlabeled data).
+        num_images: int >= 1; all indices when >= N.
+        seed: int.
+
+    Example, 3 classes of 4 images, sorted by class:
+
+    >>> subset_indices(np.repeat([0, 1, 2], 4), 6, seed=0) // 4
+    array([0, 0, 1, 1, 2, 2])
+    """
+    labels = np.asarray(labels).reshape(-1)
+    checks.check_int("num_images", num_images, 1)
+    if num_images >= len(labels):
+        return np.arange(len(labels))
+    rng = np.random.default_rng([int(seed), len(labels)])
+    classes, counts = np.unique(labels, return_counts=True)
+    exact = num_images * counts / len(labels)
+    quota = np.floor(exact).astype(int)
+    remainder = num_images - quota.sum()
+    # Largest fractions first; a random key breaks ties reproducibly.
+    order = np.lexsort((rng.random(len(classes)), -(exact - quota)))
+    quota[order[:remainder]] += 1
+    chosen = [
+        rng.choice(np.flatnonzero(labels == c), q, replace=False)
+        for c, q in zip(classes, quota, strict=True)
+    ]
+    return np.sort(np.concatenate(chosen))
+
+
+def subset(dataset, num_images, seed=0):
+    """A seeded, label-stratified random subset of a finite dataset.
+
+    Args:
+        dataset: an unbatched finite `tf.data.Dataset` of `(image, label)`.
+        num_images: int >= 1; the whole dataset when it has no more.
+        seed: int.
+
+    Returns:
+        The dataset of the chosen elements, in their original order. The
+        labels are read in one pass first (the images are read again when
+        the subset is used).
+    """
+    checks.check_int("num_images", num_images, 1)
+    labels = np.fromiter(
+        dataset.map(lambda image, label, *rest: label).as_numpy_iterator(),
+        np.int64,
+    )
+    if num_images >= len(labels):
+        return dataset
+    keep = np.zeros(len(labels), bool)
+    keep[subset_indices(labels, num_images, seed)] = True
+    keep = tf.constant(keep)
+    chosen = dataset.enumerate().filter(lambda index, item: keep[index])
+    chosen = chosen.map(lambda index, item: item)
+    # The filter hides the size from tf.data; it is known.
+    return chosen.apply(tf.data.experimental.assert_cardinality(num_images))
 
 
 def parse_corruption(text):

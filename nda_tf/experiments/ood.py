@@ -31,7 +31,8 @@ OPTIONS = (
     Option(
         "in",
         None,
-        "In-distribution source (default: the run's dataset).",
+        "In-distribution source (default: the test split of the run's "
+        "dataset; required when the run trained on a folder: or npz:).",
         kind="str",
     ),
     Option("ood", ood_run.PAPER_OOD_SETS, "Comma-separated OOD set names."),
@@ -45,7 +46,8 @@ OPTIONS = (
     Option(
         "num_images",
         None,
-        "Images per set (default: every test image).",
+        "Images per set (default: all): a seeded random subset, "
+        "stratified by class where there are labels.",
         kind="int",
     ),
     Option("checkpoint", "latest", "latest, best or a checkpoint folder."),
@@ -55,7 +57,13 @@ OPTIONS = (
     Option(
         "label", "max", "Conditional D: 'max' (best label) or a class index."
     ),
-    Option("split", "test", "Split of every named dataset."),
+    Option(
+        "split",
+        None,
+        "tfds split of the named datasets (default: test); folder: and "
+        "npz: sources have none.",
+        kind="str",
+    ),
     Option("data_dir", None, "tfds data directory.", kind="str"),
     Option("batch_size", 256, "Images per discriminator call."),
     Option("skip_missing", False, "Skip OOD datasets not prepared here."),

@@ -26,7 +26,9 @@ def evaluate_run(
 
     Args:
         logdir: a GAN run directory (`nda_tf.training.load_run`).
-        in_name: in-distribution source; default: the run's dataset.
+        in_name: in-distribution source; default: the test split of the
+            run's dataset (an error for folders and npz files, which have
+            no test split; see `ood_run.in_distribution`).
         checkpoint: "latest", "best" or a checkpoint folder.
         out_dir: default `LOGDIR/ood/<checkpoint>`, which TensorBoard shows
             next to the run's own logs.
@@ -42,10 +44,12 @@ def evaluate_run(
     )
     return ood_run.evaluate_discriminator(
         gan.discriminator,
-        in_name or config["dataset"],
+        in_name,
         ood_names,
         out_dir,
         resolution=config["resolution"],
+        training_source=config["dataset"],
+        training_split=config.get("split"),
         data_dir=kwargs.pop("data_dir", None) or config.get("data_dir"),
         **kwargs,
     )

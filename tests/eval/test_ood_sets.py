@@ -123,3 +123,44 @@ def test_clear_errors():
         ood_sets.corrupted(np.zeros((2, 16, 16, 3), np.uint8), "fog")
     with pytest.raises(ValueError, match="RGB"):
         ood_sets.corrupted(np.zeros((2, 32, 32, 1), np.uint8), "fog")
+
+
+def test_subset_indices_are_stratified_seeded_and_shuffled():
+    sorted_labels = np.repeat([0, 1, 2], 4)
+    chosen = ood_sets.subset_indices(sorted_labels, 6, seed=0)
+    assert list(sorted_labels[chosen]) == [0, 0, 1, 1, 2, 2]
+    # Not the first images of each class, and another seed draws others.
+    draws = {
+        tuple(ood_sets.subset_indices(sorted_labels, 6, s)) for s in range(6)
+    }
+    assert len(draws) > 1
+    np.testing.assert_array_equal(
+        chosen, ood_sets.subset_indices(sorted_labels, 6, seed=0)
+    )
+    # Shares 6:3:1 of 5 images: 3, 1.5, 0.5 -> 3 and 1, and the one left
+    # goes to class 1 or 2 (equal fractions; the seed decides).
+    uneven = np.repeat([0, 1, 2], [6, 3, 1])
+    for seed in range(4):
+        counts = np.bincount(
+            uneven[ood_sets.subset_indices(uneven, 5, seed)], minlength=3
+        )
+        assert counts[0] == 3 and sorted(counts[1:]) in ([1, 1], [0, 2])
+        assert counts[1] >= 1
+    assert list(ood_sets.subset_indices(uneven, 50)) == list(range(10))
+
+
+def test_subset_of_a_class_sorted_dataset_has_every_class():
+    labels = np.repeat(np.arange(4, dtype=np.int32), 5)
+    images = np.broadcast_to(
+        np.arange(20, dtype=np.float32)[:, None, None, None], (20, 2, 2, 3)
+    )
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    chosen = ood_sets.subset(dataset, 8, seed=1)
+    assert int(chosen.cardinality()) == 8
+    pairs = list(chosen.as_numpy_iterator())
+    assert sorted(int(y) for _, y in pairs) == [0, 0, 1, 1, 2, 2, 3, 3]
+    index = [int(x[0, 0, 0]) for x, _ in pairs]
+    np.testing.assert_array_equal(
+        index, ood_sets.subset_indices(labels, 8, seed=1)
+    )
+    assert ood_sets.subset(dataset, 20) is dataset

@@ -55,6 +55,8 @@ def test_mock_cifar10_run_against_paper_set_names(tmp_path):
         # The same numbers straight from the restored discriminator.
         gan, config = training.load_run(GAN, logdir)
         test, _ = data.load("cifar10", split="test", resolution=32)
+        # --num_images: a seeded subset (seed 0), not the first 6 images.
+        test = ood_sets.subset(test, 6, seed=0)
         uniform = ood_sets.noise("uniform", 6, 32)
         direct = [
             scoring.score_images(gan.discriminator, d, num_images=6)
@@ -107,6 +109,17 @@ def test_command_line_on_npz_and_folder_data(tmp_path):
         (folder / f"{i}.png").write_bytes(png)
     logdir = str(tmp_path / "run")
     _train({"dataset": f"npz:{npz}"}, logdir)
+    # An npz has no test split: without --in the training images would be
+    # scored as in-distribution; that is refused, as is an ignored split.
+    with pytest.raises(ValueError, match="has no test split"):
+        ood_study.evaluate_run(logdir, ood_names="noise:uniform")
+    with pytest.raises(ValueError, match="--split=test does not apply"):
+        ood_study.evaluate_run(
+            logdir,
+            in_name=f"npz:{npz}",
+            ood_names="noise:uniform",
+            split="test",
+        )
     out = tmp_path / "report"
     command = [
         sys.executable,
@@ -126,6 +139,8 @@ def test_command_line_on_npz_and_folder_data(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "| average |" in result.stdout
+    assert f"npz:{npz} is the discriminator's training data" in result.stderr
+    assert "at most 8 images: a seeded random subset" in result.stderr
     rows = _rows(out / "ood.csv")
     assert rows["(in-distribution)"]["num_images"] == "8"
     assert rows[f"folder:{folder}"]["num_images"] == "5"
