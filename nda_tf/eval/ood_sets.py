@@ -15,7 +15,11 @@ Names (comma-separated in the command line):
   package uses ImageNet-C's parameters, not CIFAR-10-C's, so these numbers
   are not comparable with CIFAR-10-C's;
 - `noise:gaussian`: pixels i.i.d. N(0, 0.5^2) in [-1, 1] units, clipped;
-  `noise:uniform`: pixels i.i.d. uniform in [-1, 1]. Neither needs any data.
+  `noise:uniform`: pixels i.i.d. uniform in [-1, 1]. Neither needs any data;
+- `nda:<transform>`: the in-distribution test images transformed by an NDA
+  transform (`nda:jigsaw`, `nda:stitch`, `nda:jigsaw(grid=4)`; anything
+  `nda_tf.transforms.get` takes), seeded by `(seed, batch index)`: how well
+  D rejects the negatives it may have been trained on.
 
 Every set is an `OODSet(name, data, group)`: `data` is an unbatched
 `tf.data.Dataset` of `(image, label)`, and sets that belong together
@@ -81,9 +85,10 @@ _NUMPY_LOCK = threading.Lock()
 
 
 def split_names(names):
-    """`"a,b"` or `["a", "b"]` -> `["a", "b"]`, whitespace stripped."""
+    """`"a,b"` or `["a", "b"]` -> `["a", "b"]`, whitespace stripped; commas
+    inside parentheses (`nda:jigsaw(grid=2),svhn_cropped`) stay."""
     if isinstance(names, str):
-        names = names.split(",")
+        names = split_top_level(names)
     names = [n.strip() for n in names if n and n.strip()]
     if not names:
         raise ValueError("no OOD set names given")
@@ -105,7 +110,8 @@ def resolve(
     Args:
         names: comma-separated string or list of names (see module doc).
         in_data: the in-distribution test images (a dataset of images or
-            `(image, label)` pairs, or an array): the source of `corrupt:`.
+            `(image, label)` pairs, or an array): the source of `corrupt:`
+            and `nda:` sets.
         resolution: int, the discriminator's image size.
         split: the split loaded for named datasets.
         data_dir: tfds data directory, passed to the loader.
@@ -130,6 +136,8 @@ def resolve(
             if member.startswith("corrupt:"):
                 corruption = parse_corruption(member[len("corrupt:") :])
                 data = corrupted(in_data, *corruption, seed)
+            elif member.startswith("nda:"):
+                data = transformed(in_data, member[len("nda:") :], seed)
             elif member.startswith("noise:"):
                 count = num_images or DEFAULT_NOISE_IMAGES
                 data = noise(member[len("noise:") :], count, resolution, seed)
@@ -145,6 +153,57 @@ def resolve(
                 )
             sets.append(OODSet(member, data, group))
     return sets
+
+
+def split_top_level(text):
+    """Splits `text` at the commas outside parentheses and brackets."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        depth += (char in "([") - (char in ")]")
+        if char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+NDA_BATCH = 64
+
+
+def transformed(in_data, transform, seed=0, batch_size=NDA_BATCH):
+    """`in_data` transformed by an NDA transform, as an OOD set.
+
+    Args:
+        in_data: images as `batching.batches` takes them (a dataset or an
+            array), in [-1, 1] or uint8.
+        transform: anything `nda_tf.transforms.get` takes ("jigsaw").
+        seed: int; batch `i` of `batch_size` images is transformed with
+            seed `(seed, i)`, so the set is the same at every call.
+        batch_size: images per transform call (mixup-like transforms pair
+            images within a batch).
+
+    Returns:
+        An unbatched dataset of `(image, 0)`, float32 in [-1, 1].
+    """
+    from nda_tf import transforms  # layer 1; loaded only for nda: sets
+
+    layer = transforms.get(transform)
+    if layer is None:
+        raise ValueError(f"nda: needs a transform; received {transform!r}")
+    checks.check_int("batch_size", batch_size, 1)
+    dataset = _as_image_dataset(in_data).batch(batch_size).enumerate()
+
+    def apply(index, images):
+        key = tf.stack([tf.cast(seed, tf.int64), index])
+        return layer.transform_with_seed(images, key)
+
+    return (
+        dataset.map(apply)
+        .unbatch()
+        .map(lambda image: (image, tf.constant(0, tf.int32)))
+    )
 
 
 def _load(loader, name, split, resolution, data_dir, num_images, seed):

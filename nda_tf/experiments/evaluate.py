@@ -150,6 +150,8 @@ def main(fv):
         "num_reference": real.count,
         "reference_set": f"{dataset} ({fv.reference_split})",
         "support_k": fv.support_k,
+        "checkpoint": fv.checkpoint,
+        "step": int(gan.step.numpy()),
         "generated": f"{generated.count} images, EMA generator, seed "
         f"{fv.seed}, checkpoint {fv.checkpoint}, step "
         f"{int(gan.step.numpy())}",

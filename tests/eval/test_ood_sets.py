@@ -164,3 +164,29 @@ def test_subset_of_a_class_sorted_dataset_has_every_class():
         index, ood_sets.subset_indices(labels, 8, seed=1)
     )
     assert ood_sets.subset(dataset, 20) is dataset
+
+
+def test_nda_sets_are_the_test_images_transformed_with_seeds():
+    from nda_tf import transforms
+
+    images = _test_images(5)
+    sets = ood_sets.resolve(
+        "nda:jigsaw(grid=2), noise:uniform", images, 32, seed=7
+    )
+    assert [s.name for s in sets] == ["nda:jigsaw(grid=2)", "noise:uniform"]
+    made = _array(sets[0].data)
+    floats = images.astype(np.float32) / 127.5 - 1
+    expected = transforms.get("jigsaw(grid=2)").transform_with_seed(
+        floats, tf.constant([7, 0], tf.int64)
+    )
+    np.testing.assert_allclose(made, expected.numpy(), atol=1e-6)
+    assert not np.allclose(made, floats)
+    np.testing.assert_array_equal(made, _array(sets[0].data))  # seeded
+    # Batches of 2: batch 1 gets seed (7, 1), not batch 0's.
+    small = _array(ood_sets.transformed(images, "jigsaw", 7, batch_size=2))
+    np.testing.assert_allclose(
+        small[:2],
+        _array(ood_sets.transformed(images[:2], "jigsaw", 7, batch_size=2)),
+    )
+    with pytest.raises(ValueError, match="nda: needs a transform"):
+        ood_sets.transformed(images, "none")
