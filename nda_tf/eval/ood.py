@@ -349,6 +349,7 @@ def evaluate(
     transform=None,
     seed=0,
     progress=False,
+    cache_dir=None,
 ):
     """Scores in-distribution and OOD images and computes their AUROCs.
 
@@ -366,6 +367,10 @@ def evaluate(
             ("corrupt:gaussian_noise_5,corrupt:speckle_noise_5").
         seed: int, seed of `T`.
         progress: bool, show a progress bar per set.
+        cache_dir: optional cache of corrupted images: a `corrupt:` T is
+            the `ood_sets.corrupted` set of the in-distribution images,
+            computed once (or reused from an OOD set of the same name) and
+            paired image by image.
 
     Returns:
         An `OODReport`.
@@ -390,13 +395,31 @@ def evaluate(
         )
     differences = {}
     for one in _transforms(transform):
-        _say(progress, f"D(x) - D(T(x)), T = {_name(one)}")
-        differences[_name(one)] = scorer.score_difference(
-            in_data, one, num_images, seed, progress
-        )
+        name = _name(one)
+        _say(progress, f"D(x) - D(T(x)), T = {name}")
+        if isinstance(one, str) and one.startswith("corrupt:"):
+            differences[name] = in_scores - _corrupt_scores(
+                one, ood_scores, scorer, in_data, num_images, seed, cache_dir,
+                progress,
+            )  # fmt: skip
+        else:
+            differences[name] = scorer.score_difference(
+                in_data, one, num_images, seed, progress
+            )
     return OODReport(
         in_scores, ood_scores, {s.name: s.group for s in ood_sets}, differences
     )
+
+
+def _corrupt_scores(
+    name, ood_scores, scorer, in_data, num_images, seed, cache_dir, progress
+):
+    """D of the corrupted in-distribution images, in their order."""
+    if name in ood_scores:  # the OOD set of the same name: same images
+        return ood_scores[name]
+    corruption = sets_lib.parse_corruption(name[len("corrupt:") :])
+    data = sets_lib.corrupted(in_data, *corruption, seed, cache_dir)
+    return scorer.score(data, num_images, progress)
 
 
 def _transforms(transform):

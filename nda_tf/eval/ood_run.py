@@ -40,6 +40,7 @@ def evaluate_discriminator(
     title=None,
     training_source=None,
     training_split=None,
+    cache_dir=None,
 ):
     """Scores `in_name` against `ood_names` with `discriminator`; writes the
     report to `out_dir`.
@@ -69,6 +70,8 @@ def evaluate_discriminator(
         training_source, training_split: the dataset (and split) the
             discriminator was trained on, to keep them out of the
             in-distribution set.
+        cache_dir: optional cache folder of the corrupted sets (`corrupt:`
+            OOD sets and transforms), computed once per image set.
 
     Returns:
         `(report, paths)`: the `OODReport` and the written files.
@@ -107,6 +110,7 @@ def evaluate_discriminator(
                 data_dir=data_dir,
                 num_images=num_images,
                 seed=seed,
+                cache_dir=cache_dir,
             )
         except data.DatasetUnavailable as error:
             if not skip_missing:
@@ -126,6 +130,7 @@ def evaluate_discriminator(
         transform=transform,
         seed=seed,
         progress=progress,
+        cache_dir=cache_dir,
     )
     title = title or f"Anomaly detection: {in_name} against OOD sets"
     paths = ood_report.write(report, out_dir, step=step, title=title)

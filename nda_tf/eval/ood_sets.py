@@ -27,6 +27,9 @@ Every set is an `OODSet(name, data, group)`: `data` is an unbatched
 """
 
 import collections
+import hashlib
+import os
+import pathlib
 import threading
 
 import numpy as np
@@ -76,6 +79,8 @@ _GROUPS = {
     "cifar10_corrupted": f"cifar10_corrupted/{{}}_{DEFAULT_SEVERITY}",
     "corrupt": f"corrupt:{{}}_{DEFAULT_SEVERITY}",
 }
+# Images per step when corrupting a set.
+CORRUPTION_BATCH = 256
 # Synthetic noise sets have this many images unless told otherwise (the
 # size of the CIFAR-10 test split).
 DEFAULT_NOISE_IMAGES = 10_000
@@ -104,6 +109,7 @@ def resolve(
     num_images=None,
     seed=0,
     loader=None,
+    cache_dir=None,
 ):
     """Turns OOD set names into a list of `OODSet`s.
 
@@ -121,12 +127,14 @@ def resolve(
         seed: int, for noise, local corruptions and subsets.
         loader: `load(name, split=, resolution=, data_dir=)` returning
             `(dataset, info)`; `nda_tf.data.load` by default.
+        cache_dir: optional cache folder of the `corrupt:` sets (see
+            `corrupted`).
 
     Raises:
         ValueError: an unknown noise kind or corruption, a bad severity; the
             loader's errors (e.g. `nda_tf.data.DatasetUnavailable`).
     """
-    sets = []
+    sets, in_pixels = [], None
     for name in split_names(names):
         group = name if name in _GROUPS else None
         members = (
@@ -135,7 +143,9 @@ def resolve(
         for member in members:
             if member.startswith("corrupt:"):
                 corruption = parse_corruption(member[len("corrupt:") :])
-                data = corrupted(in_data, *corruption, seed)
+                if in_pixels is None:  # read once for all corruptions
+                    in_pixels = uint8_images(in_data)
+                data = corrupted(in_pixels, *corruption, seed, cache_dir)
             elif member.startswith("nda:"):
                 data = transformed(in_data, member[len("nda:") :], seed)
             elif member.startswith("noise:"):
@@ -320,8 +330,20 @@ def noise(kind, count, resolution, seed=0, channels=3):
     return tf.data.Dataset.range(count).map(draw)
 
 
-def corrupted(in_data, corruption, severity=DEFAULT_SEVERITY, seed=0):
+def corrupted(
+    in_data,
+    corruption,
+    severity=DEFAULT_SEVERITY,
+    seed=0,
+    cache_dir=None,
+    batch_size=CORRUPTION_BATCH,
+):
     """`in_data` with one corruption applied to each image.
+
+    The corrupted images are computed once, a batch at a time, and, with
+    `cache_dir`, kept on disk as uint8 (`corruption_cache_path`): the next
+    run on the same images loads them instead of corrupting 10k images
+    again (minutes on a CPU for the slow corruptions).
 
     Args:
         in_data: images as `nda_tf.eval.batching.batches` takes them (a
@@ -329,35 +351,90 @@ def corrupted(in_data, corruption, severity=DEFAULT_SEVERITY, seed=0):
         corruption: a CIFAR-10-C name (see `CORRUPTIONS`).
         severity: int 1..5.
         seed: image `i` is corrupted with randomness from `(seed, i)`.
+        cache_dir: optional folder of the cache (the OOD command uses
+            `$NDA_TF_CACHE` or ~/.cache/nda_tf); None computes in memory.
+        batch_size: images per step of the computation.
 
     Returns:
-        An unbatched dataset of `(image, 0)`, float32 in [-1, 1].
+        An unbatched dataset of `(image, 0)`, float32 in [-1, 1], in the
+        order of `in_data`.
     """
     corruption, severity = parse_corruption(f"{corruption}_{severity}")
-    dataset = _as_image_dataset(in_data)
-    shape = dataset.element_spec.shape
-    if (
-        shape.rank != 3
-        or shape[-1] != 3
-        or any(s is not None and s < 32 for s in shape[:2])
-    ):
+    checks.check_int("batch_size", batch_size, 1)
+    images = in_data if _is_uint8_array(in_data) else uint8_images(in_data)
+    path = None
+    if cache_dir is not None:
+        path = corruption_cache_path(
+            cache_dir, images, corruption, severity, seed
+        )
+    if path is not None and path.is_file():
+        with np.load(path) as stored:
+            result = stored["images"]
+    else:
+        apply = _uint8_corruption(corruption, severity)
+        result = np.empty_like(images)
+        for start in range(0, len(images), batch_size):
+            for j, image in enumerate(images[start : start + batch_size]):
+                result[start + j] = apply(image, (seed, start + j))
+        if path is not None:
+            _save_atomically(path, images=result)
+    labels = np.zeros(len(result), np.int32)
+    dataset = tf.data.Dataset.from_tensor_slices((result, labels))
+    return dataset.map(lambda x, y: (tf.cast(x, tf.float32) / 127.5 - 1.0, y))
+
+
+def uint8_images(data):
+    """RGB images of at least 32x32 as one uint8 array `[N, H, W, 3]`
+    (float images in [-1, 1] are rounded back to 0..255)."""
+    if isinstance(data, tf.data.Dataset):
+        parts = [
+            np.asarray(batch)
+            for batch in batching.batches(data, 1024)  # a pass over `data`
+        ]
+        array = np.concatenate(parts) if parts else np.zeros([0, 32, 32, 3])
+    else:
+        array = np.asarray(data)
+    if array.dtype != np.uint8:
+        array = np.clip(
+            np.round((batching.to_float(array) + 1.0) * 127.5), 0, 255
+        )
+        array = array.astype(np.uint8)
+    if array.ndim != 4 or array.shape[-1] != 3 or min(array.shape[1:3]) < 32:
         raise ValueError(
-            "local corruptions need unbatched RGB images of at least 32x32; "
-            f"received images of shape {shape}"
+            "local corruptions need RGB images of at least 32x32; received "
+            f"images of shape {array.shape[1:]}"
         )
-    function = corruption_function(corruption, severity)
+    return array
 
-    def corrupt(image, index):
-        out = tf.numpy_function(
-            lambda x, i: function(x, (seed, int(i))),
-            [image, index],
-            tf.float32,
-            stateful=False,
+
+def corruption_cache_path(cache_dir, images, corruption, severity, seed):
+    """Cache file of one corruption of one image array: its name holds the
+    corruption, severity and seed, and a digest of the images' bytes."""
+    digest = hashlib.sha1(str(images.shape).encode())
+    digest.update(np.ascontiguousarray(images).data)
+    name = (
+        f"corrupt-{corruption}_{severity}-seed{seed}-{digest.hexdigest()[:16]}"
+    )
+    return pathlib.Path(cache_dir) / "ood_sets" / f"{name}.npz"
+
+
+def _save_atomically(path, **arrays):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f"{path.name}.tmp{os.getpid()}.npz")
+    np.savez(temp, **arrays)
+    os.replace(temp, path)
+
+
+def _is_uint8_array(data):
+    return (
+        isinstance(data, np.ndarray)
+        and data.dtype == np.uint8
+        and (
+            data.ndim == 4
+            and data.shape[-1] == 3
+            and min(data.shape[1:3]) >= 32
         )
-        return tf.ensure_shape(out, image.shape), tf.constant(0, tf.int32)
-
-    indexed = tf.data.Dataset.zip(dataset, tf.data.Dataset.counter())
-    return indexed.map(corrupt, num_parallel_calls=tf.data.AUTOTUNE)
+    )
 
 
 def corruption_function(corruption, severity=DEFAULT_SEVERITY):
@@ -367,15 +444,34 @@ def corruption_function(corruption, severity=DEFAULT_SEVERITY):
     Also maps a batch `[B, H, W, C]` (image `j` seeded by `(*seed, j)`),
     so it can serve as the transform of `score_difference`.
     """
+    uint8_corruption = _uint8_corruption(corruption, severity)
+
+    def one(image, seed):
+        pixels = np.clip(np.round((image + 1.0) * 127.5), 0, 255)
+        out = uint8_corruption(pixels.astype(np.uint8), seed)
+        return out.astype(np.float32) / 127.5 - 1.0
+
+    def apply(images, seed=0):
+        images = np.asarray(images, np.float32)
+        seed = tuple(np.atleast_1d(seed).tolist())
+        if images.ndim == 3:
+            return one(images, seed)
+        return np.stack([one(x, seed + (j,)) for j, x in enumerate(images)])
+
+    return apply
+
+
+def _uint8_corruption(corruption, severity):
+    """`f(uint8 image, seed) -> uint8 image`, one corruption of the
+    `imagecorruptions` package, its randomness drawn from `seed` only."""
     import imagecorruptions
 
     corruption, severity = parse_corruption(f"{corruption}_{severity}")
     package_name = _PACKAGE_NAMES.get(corruption, corruption)
 
-    def one(image, seed):
+    def apply(pixels, seed):
+        seed = tuple(np.atleast_1d(seed).tolist())
         state = np.random.SeedSequence(seed).generate_state(1)[0]
-        pixels = np.clip(np.round((image + 1.0) * 127.5), 0, 255)
-        pixels = pixels.astype(np.uint8)
         kwargs = {"seed": int(state)} if package_name in _SEEDED else {}
         with _NUMPY_LOCK:
             saved = np.random.get_state()
@@ -386,14 +482,7 @@ def corruption_function(corruption, severity=DEFAULT_SEVERITY):
                 )
             finally:
                 np.random.set_state(saved)
-        return out.astype(np.float32) / 127.5 - 1.0
-
-    def apply(images, seed=0):
-        images = np.asarray(images, np.float32)
-        seed = tuple(np.atleast_1d(seed).tolist())
-        if images.ndim == 3:
-            return one(images, seed)
-        return np.stack([one(x, seed + (j,)) for j, x in enumerate(images)])
+        return np.asarray(out, np.uint8)
 
     return apply
 

@@ -190,3 +190,29 @@ def test_nda_sets_are_the_test_images_transformed_with_seeds():
     )
     with pytest.raises(ValueError, match="nda: needs a transform"):
         ood_sets.transformed(images, "none")
+
+
+def test_corruption_sets_are_cached_on_disk_once(tmp_path, monkeypatch):
+    images = _test_images(5)
+    first = _array(ood_sets.corrupted(images, "snow", 5, 3, tmp_path, 2))
+    files = list((tmp_path / "ood_sets").glob("corrupt-snow_5-seed3-*.npz"))
+    assert len(files) == 1
+    # The same images from a dataset of floats: the same cache entry, and
+    # nothing is corrupted again.
+    floats = tf.data.Dataset.from_tensor_slices(
+        (images.astype(np.float32) / 127.5 - 1, np.zeros(5, np.int32))
+    )
+    monkeypatch.setattr(
+        ood_sets, "_uint8_corruption", lambda *a: pytest.fail("recomputed")
+    )
+    again = _array(ood_sets.corrupted(floats, "snow", 5, 3, tmp_path))
+    np.testing.assert_array_equal(first, again)
+    monkeypatch.undo()
+    # Image i is seeded by (seed, i) whatever the batch size and cache.
+    single = ood_sets.corruption_function("snow", 5)(
+        images[3] / 127.5 - 1, (3, 3)
+    )
+    np.testing.assert_allclose(first[3], single, atol=1e-6)
+    other = _array(ood_sets.corrupted(images[:4], "snow", 5, 3, tmp_path))
+    np.testing.assert_array_equal(other, first[:4])
+    assert len(list((tmp_path / "ood_sets").iterdir())) == 2  # other images
