@@ -41,8 +41,9 @@ def test_corrupted_images_are_deterministic_and_changed():
         first = _array(ood_sets.corrupted(images, name, 5, seed=1))
         assert first.shape == (4, 32, 32, 3) and first.dtype == np.float32
         assert first.min() >= -1.0 and first.max() <= 1.0
-        # Corruption changes the pixels substantially at severity 5.
-        assert np.abs(first - floats).mean() > 0.1, name
+        # Corruption changes the pixels substantially at severity 5
+        # (CIFAR-10-C's impulse noise replaces 7% of the values).
+        assert np.abs(first - floats).mean() > 0.05, name
         again = _array(ood_sets.corrupted(images, name, 5, seed=1))
         np.testing.assert_array_equal(first, again)
         other = _array(ood_sets.corrupted(images, name, 5, seed=2))
@@ -195,7 +196,7 @@ def test_nda_sets_are_the_test_images_transformed_with_seeds():
 def test_corruption_sets_are_cached_on_disk_once(tmp_path, monkeypatch):
     images = _test_images(5)
     first = _array(ood_sets.corrupted(images, "snow", 5, 3, tmp_path, 2))
-    files = list((tmp_path / "ood_sets").glob("corrupt-snow_5-seed3-*.npz"))
+    files = list((tmp_path / "ood_sets").glob("corrupt-snow_5-inc-seed3-*.npz"))
     assert len(files) == 1
     # The same images from a dataset of floats: the same cache entry, and
     # nothing is corrupted again.
