@@ -87,3 +87,14 @@ def test_num_images_draws_every_class_of_a_sorted_folder(tmp_path, caplog):
     assert "(no splits), at most 8 images: a seeded random subset" in (
         caplog.text
     )
+
+
+def test_compare_names_a_folder_without_differences(tmp_path):
+    from nda_tf.experiments import ood as command
+
+    with pytest.raises(ValueError, match="needs LABEL=FOLDER; received 'x'"):
+        command._compare(["x"])
+    with pytest.raises(ValueError, match="holds no differences.npz"):
+        command._compare([f"BigGAN={tmp_path}"])
+    (tmp_path / "differences.npz").write_bytes(b"")
+    assert command._compare([f"BigGAN={tmp_path}"]) == {"BigGAN": str(tmp_path)}
