@@ -2,6 +2,7 @@
 
 Generative quality (FID / KID / IS from pluggable backbones):
 - `fid`: Frechet distance, KID, Inception Score.
+- `support`: precision, recall, density and coverage of feature sets.
 - `backbones`: the `FeatureExtractor` interface and the TF Inception graph,
   Keras InceptionV3, EfficientNet-Lite0 (offline) and user Keras models.
 - `stats`, `pipeline`, `reference`: streaming statistics of datasets and
@@ -12,9 +13,10 @@ Generative quality (FID / KID / IS from pluggable backbones):
 Anomaly detection and dots:
 - `scoring`: the discriminator logit D(x) as an in-distribution score, and
   D(x) - D(T(x)) for a negative transform T.
-- `ood`: AUROC of in-distribution against OOD sets (paper Table 5).
-- `ood_sets`: OOD sets by name (datasets, CIFAR-10-C, local corruptions,
-  noise).
+- `ood`: AUROC, FPR at 95% TPR and AUPR of in-distribution against OOD
+  sets (paper Table 5).
+- `ood_sets`: OOD sets by name (datasets, CIFAR-10-C, local corruptions
+  cached on disk, NDA-transformed test images, noise), seeded subsets.
 - `ood_report`: markdown / CSV tables, ROC and histogram PNGs, TensorBoard.
 - `ood_run`: all of it from dataset names, for any discriminator.
 - `numerosity`: dot counts of generated images (paper Appendix A).
@@ -29,7 +31,7 @@ import importlib
 
 _SUBMODULES = (
     "backbones batching callback fid numerosity ood ood_report ood_run "
-    "ood_sets pipeline pth reference scoring stats"
+    "ood_sets pipeline pth reference scoring stats support cifar10c"
 ).split()
 # Re-exported name -> the submodule that defines it.
 _NAMES = {

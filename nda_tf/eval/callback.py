@@ -1,4 +1,8 @@
-"""A Keras callback that measures FID / KID of the GAN during training."""
+"""A Keras callback that measures FID / KID (and the other metrics of
+`pipeline.METRICS`) of the GAN during training."""
+
+import json
+import os
 
 import keras
 import tensorflow as tf
@@ -8,14 +12,19 @@ from nda_tf.eval import pipeline, stats
 
 
 class EvaluationCallback(keras.callbacks.Callback):
-    """Every `every_n_steps` G steps: FID / KID of generated images.
+    """Every `every_n_steps` G steps: FID / KID / ... of generated images.
 
     Images come from `model.generate(batch, seed=...)` (the EMA generator
     of an `NDAGAN`) with the same seeds at every evaluation, so changes
     come from the generator, not from the noise. The results go into the
-    training `logs` (keys `fid`, `kid`, `kid_std`, `is`, `is_std`), where
-    the training loop reads them for best-checkpoint selection, and to
-    TensorBoard under `logdir` as `eval/<metric>`.
+    training `logs` (keys `fid`, `kid`, `kid_std`, `is`, `is_std`,
+    `precision`, `recall`, `density`, `coverage`), where the training loop
+    reads them for best-checkpoint selection, and to TensorBoard under
+    `logdir` as `eval/<metric>`. Every TensorBoard record names the
+    backbone and the image counts: in each scalar's description and in a
+    text summary `eval/protocol` (also written into the run loop's own
+    `eval/` writer, which is the default writer when the loop calls
+    `evaluate`).
 
     Args:
         reference: `stats.Statistics` of the real images (with features for
@@ -23,12 +32,17 @@ class EvaluationCallback(keras.callbacks.Callback):
         extractor: the `FeatureExtractor` the reference was computed with.
         every_n_steps: int >= 1.
         num_samples: generated images per evaluation (the paper: 10000).
-        metrics: any of "fid", "kid", "is".
+        metrics: any names of `pipeline.METRICS` ("fid", "kid", "is",
+            "precision", "recall", "density", "coverage").
         logdir: optional TensorBoard directory (e.g. `LOGDIR/eval`).
         seed: int, the fixed sampling seed.
         batch_size: images per `generate` and backbone call.
         strategy: optional `tf.distribute.Strategy` for the backbone.
         kid_subsets, kid_subset_size: KID protocol (see `fid.kid`).
+        support_k: k of the support metrics (see `support`).
+        protocol_path: optional JSON file where each evaluation writes
+            `protocol()` (backbone and image counts), which tools that read
+            a run directory (the gatherer) print next to the numbers.
 
     Example, with pixels as features and a stand-in for the GAN whose
     `generate` returns the reference images themselves, so the FID is 0:
@@ -71,13 +85,18 @@ class EvaluationCallback(keras.callbacks.Callback):
         strategy=None,
         kid_subsets=100,
         kid_subset_size=1000,
+        support_k=3,
+        protocol_path=None,
     ):
         super().__init__()
         if not isinstance(reference, stats.Statistics):
             reference = stats.Statistics.load(reference)
         self.metrics = pipeline.check_metrics(metrics)
-        if "kid" in self.metrics and reference.features is None:
-            raise ValueError("KID needs reference statistics with features")
+        if pipeline.keeps_features(self.metrics) and reference.features is None:
+            raise ValueError(
+                f"{', '.join(self.metrics)} need reference statistics with "
+                "features"
+            )
         for name, value in (
             ("every_n_steps", every_n_steps),
             ("num_samples", num_samples),
@@ -94,6 +113,8 @@ class EvaluationCallback(keras.callbacks.Callback):
         self.strategy = strategy
         self.kid_subsets = kid_subsets
         self.kid_subset_size = kid_subset_size
+        self.support_k = checks.check_int("support_k", support_k, 1)
+        self.protocol_path = protocol_path
         self.history = []
         self._writer = None
 
@@ -123,18 +144,40 @@ class EvaluationCallback(keras.callbacks.Callback):
             self.extractor,
             num_images=self.num_samples,
             batch_size=self.batch_size,
-            keep_features="kid" in self.metrics,
+            keep_features=pipeline.keeps_features(self.metrics),
             keep_logits="is" in self.metrics,
             strategy=self.strategy,
             progress=False,
         )
-        return pipeline.score(
+        results = pipeline.score(
             generated,
             self.reference,
             self.metrics,
             kid_subsets=self.kid_subsets,
             kid_subset_size=self.kid_subset_size,
+            support_k=self.support_k,
         )
+        protocol = self.protocol(generated.count)
+        _protocol_summary(protocol)
+        if self.protocol_path is not None:
+            write_protocol(self.protocol_path, protocol, self.metrics)
+        return results
+
+    def protocol(self, generated=None):
+        """What every number of this callback stands on: `{"backbone",
+        "protocol", "generated", "reference", "reference_set"}` (image
+        counts and the backbone's description)."""
+        meta = self.reference.metadata
+        reference_set = " ".join(
+            str(meta[key]) for key in ("dataset", "split") if meta.get(key)
+        )
+        return {
+            "backbone": self.extractor.name,
+            "protocol": self.extractor.describe(),
+            "generated": int(generated or self.num_samples),
+            "reference": self.reference.count,
+            "reference_set": reference_set or None,
+        }
 
     def _global_step(self, batch):
         # NDAGAN counts its G steps; a plain Keras `fit` passes the 0-based
@@ -149,20 +192,44 @@ class EvaluationCallback(keras.callbacks.Callback):
             return
         if self._writer is None:
             self._writer = tf.summary.create_file_writer(str(self.logdir))
+        protocol = self.protocol()
         with self._writer.as_default(step=step):
             for name, value in results.items():
                 tf.summary.scalar(
-                    f"eval/{name}",
-                    value,
-                    description=(
-                        f"{self.num_samples} generated images vs "
-                        f"{self.reference.count} reference images; backbone "
-                        f"{self.extractor.describe()}"
-                    ),
+                    f"eval/{name}", value, description=describe(protocol)
                 )
+            _protocol_summary(protocol)
         self._writer.flush()
 
     def on_train_end(self, logs=None):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+
+def describe(protocol):
+    """One line for a `protocol` dict: counts, reference set, backbone."""
+    reference = protocol["reference_set"]
+    return (
+        f"{protocol['generated']} generated images vs "
+        f"{protocol['reference']} reference images"
+        f"{f' ({reference})' if reference else ''}; backbone "
+        f"{protocol['protocol']}"
+    )
+
+
+def _protocol_summary(protocol):
+    """`eval/protocol` text into the default writer, if there is one with a
+    step (the run loop's `eval/` writer during its evaluations)."""
+    if tf.summary.experimental.get_step() is None:
+        return
+    tf.summary.text("eval/protocol", describe(protocol))
+
+
+def write_protocol(path, protocol, metrics):
+    """Writes `protocol` and the metric names as JSON, atomically."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    temp = f"{path}.tmp{os.getpid()}"
+    with open(temp, "w") as file:
+        json.dump(dict(protocol, metrics=list(metrics)), file, indent=2)
+    os.replace(temp, path)

@@ -18,13 +18,20 @@ in-distribution images and a dark OOD set:
     >>> report.aurocs
     {'dark': 1.0, 'same': 0.5}
     >>> print(report.to_markdown())
-    | OOD set | AUROC | images | mean D(x) |
-    | --- | ---: | ---: | ---: |
-    | (in-distribution) | - | 3 | 0.5000 |
-    | dark | 1.0000 | 3 | -0.5000 |
-    | same | 0.5000 | 3 | 0.5000 |
-    | average | 0.7500 | - | - |
+    | OOD set | AUROC | FPR@95%TPR | AUPR-in | AUPR-out | images | mean D(x) |
+    | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+    | (in-distribution) | - | - | - | - | 3 | 0.5000 |
+    | dark | 1.0000 | 0.0000 | 1.0000 | 1.0000 | 3 | -0.5000 |
+    | same | 0.5000 | 1.0000 | 0.5000 | 0.5000 | 3 | 0.5000 |
+    | average | 0.7500 | 0.5000 | 0.7500 | 0.7500 | - | - |
     <BLANKLINE>
+
+Besides AUROC (the paper's Table 5), each set gets the false positive rate
+at 95% true positive rate (the share of OOD images scored above the
+threshold that keeps 95% of the in-distribution images) and the areas
+under the precision-recall curves with the in-distribution images as the
+positive class (AUPR-in) and with the OOD images as positive (AUPR-out),
+as in Hendrycks & Gimpel (2017).
 """
 
 import collections
@@ -34,13 +41,20 @@ import numpy as np
 from nda_tf.eval import ood_sets as sets_lib
 from nda_tf.eval import scoring
 
-Row = collections.namedtuple("Row", ["name", "auroc", "num_images", "mean"])
+Row = collections.namedtuple(
+    "Row",
+    ["name", "auroc", "num_images", "mean", "fpr95", "aupr_in", "aupr_out"],
+)
 Row.__doc__ = """One line of the report: a set, a group mean or the average.
 
 Fields: name, auroc, num_images (None for summary rows), mean (mean
-discriminator score of the set; None for summary rows).
+discriminator score of the set; None for summary rows), fpr95, aupr_in,
+aupr_out (None for the in-distribution row).
 """
 AVERAGE = "average"
+# The per-set measures, in table order: name -> function(in, ood scores).
+MEASURES = ("auroc", "fpr95", "aupr_in", "aupr_out")
+TPR_LEVEL = 0.95
 
 
 def auroc(in_scores, ood_scores):
@@ -58,6 +72,41 @@ def auroc(in_scores, ood_scores):
 
     labels, scores = _labelled(in_scores, ood_scores)
     return float(metrics.roc_auc_score(labels, scores))
+
+
+def fpr_at_tpr(in_scores, ood_scores, tpr_level=TPR_LEVEL):
+    """False positive rate at the first ROC point whose true positive rate
+    reaches `tpr_level` (in-distribution = positive): the share of OOD
+    images that a threshold keeping `tpr_level` of the in-distribution
+    images lets through. Lower is better; 0 is perfect."""
+    fpr, tpr = roc_curve(in_scores, ood_scores)
+    return float(fpr[np.searchsorted(tpr, tpr_level, side="left")])
+
+
+def aupr(in_scores, ood_scores, positive="in"):
+    """Area under the precision-recall curve (average precision), with the
+    in-distribution (`positive="in"`) or the OOD images (`"out"`, scores
+    negated) as the positive class."""
+    from sklearn import metrics
+
+    labels, scores = _labelled(in_scores, ood_scores)
+    if positive == "out":
+        labels, scores = 1 - labels, -scores
+    elif positive != "in":
+        raise ValueError(
+            f"positive must be 'in' or 'out'; received {positive!r}"
+        )
+    return float(metrics.average_precision_score(labels, scores))
+
+
+def measures(in_scores, ood_scores):
+    """`{measure: value}` for every name of `MEASURES`."""
+    return {
+        "auroc": auroc(in_scores, ood_scores),
+        "fpr95": fpr_at_tpr(in_scores, ood_scores),
+        "aupr_in": aupr(in_scores, ood_scores, "in"),
+        "aupr_out": aupr(in_scores, ood_scores, "out"),
+    }
 
 
 def roc_curve(in_scores, ood_scores):
@@ -100,8 +149,9 @@ class OODReport:
         in_scores: float array, scores of the in-distribution images.
         ood_scores: dict `{set name: float array}`, in evaluation order.
         groups: dict `{set name: group name or None}`.
-        differences: optional float array `D(x) - D(T(x))`.
-        transform: name of `T`, or None.
+        differences: optional float array `D(x) - D(T(x))`, or a dict
+            `{name of T: array}` for several transforms.
+        transform: name of `T` when `differences` is an array.
     """
 
     def __init__(
@@ -119,11 +169,23 @@ class OODReport:
         }
         self.groups = {name: None for name in self.ood_scores}
         self.groups.update(groups or {})
-        self.differences = differences
-        self.transform = transform
-        self.aurocs = {
-            name: auroc(self.in_scores, scores)
+        if differences is None:
+            differences = {}
+        elif not isinstance(differences, dict):
+            differences = {transform or "T": differences}
+        self.all_differences = {
+            name: np.asarray(values, np.float64)
+            for name, values in differences.items()
+        }
+        # The first transform, for code that shows one histogram.
+        first = next(iter(self.all_differences.items()), (None, None))
+        self.transform, self.differences = first
+        self.measures = {
+            name: measures(self.in_scores, scores)
             for name, scores in self.ood_scores.items()
+        }
+        self.aurocs = {
+            name: values["auroc"] for name, values in self.measures.items()
         }
 
     def by_entry(self, values):
@@ -134,56 +196,136 @@ class OODReport:
             members.setdefault(self.groups[name] or name, []).append(value)
         return members
 
-    def entries(self):
-        """`{entry: AUROC}`: each ungrouped set, and each group's mean."""
-        members = self.by_entry(self.aurocs)
+    def entries(self, measure="auroc"):
+        """`{entry: value}` of `measure` (one of `MEASURES`): each ungrouped
+        set, and each group's mean."""
+        values = {name: m[measure] for name, m in self.measures.items()}
+        members = self.by_entry(values)
         return {entry: float(np.mean(v)) for entry, v in members.items()}
 
     @property
     def average(self):
         """Mean AUROC over `entries()` (a group counts once)."""
-        return float(np.mean(list(self.entries().values())))
+        return self.averages()["auroc"]
+
+    def averages(self):
+        """`{measure: mean over entries()}` (a group counts once)."""
+        return {
+            measure: float(np.mean(list(self.entries(measure).values())))
+            for measure in MEASURES
+        }
+
+    def difference_statistics(self):
+        """`{transform: {"median", "mean", "std", "share_positive",
+        "count"}}` of `D(x) - D(T(x))` for every transform scored."""
+        return {
+            name: {
+                "median": float(np.median(values)),
+                "mean": float(np.mean(values)),
+                "std": float(np.std(values)),
+                "share_positive": float(np.mean(values > 0)),
+                "count": int(values.size),
+            }
+            for name, values in self.all_differences.items()
+        }
+
+    def to_dict(self):
+        """Everything but the raw scores, JSON-able: per set, per entry (a
+        group's mean), the averages and the difference statistics."""
+        entries = {
+            entry: {m: self.entries(m)[entry] for m in MEASURES}
+            for entry in self.entries()
+        }
+        return {
+            "in_distribution": {
+                "num_images": int(self.in_scores.size),
+                "mean": float(np.mean(self.in_scores)),
+            },
+            "sets": {
+                name: dict(
+                    self.measures[name],
+                    num_images=int(scores.size),
+                    mean=float(np.mean(scores)),
+                    group=self.groups[name],
+                )
+                for name, scores in self.ood_scores.items()
+            },
+            "entries": entries,
+            "average": self.averages(),
+            "differences": self.difference_statistics(),
+        }
 
     def rows(self):
         """Report rows: every set, then each group mean, then the average."""
-        sets = {"(in-distribution)": self.in_scores, **self.ood_scores}
         rows = [
-            Row(name, self.aurocs.get(name), len(s), float(np.mean(s)))
-            for name, s in sets.items()
-        ]
-        entries = self.entries()
+            Row("(in-distribution)", None, len(self.in_scores),
+                float(np.mean(self.in_scores)), None, None, None)
+        ]  # fmt: skip
+        for name, scores in self.ood_scores.items():
+            values = self.measures[name]
+            rows.append(
+                Row(
+                    name,
+                    values["auroc"],
+                    len(scores),
+                    float(np.mean(scores)),
+                    values["fpr95"],
+                    values["aupr_in"],
+                    values["aupr_out"],
+                )
+            )
+        entries = {m: self.entries(m) for m in MEASURES}
         for group in dict.fromkeys(g for g in self.groups.values() if g):
             count = sum(g == group for g in self.groups.values())
             rows.append(
-                Row(f"{group} (mean of {count})", entries[group], None, None)
+                Row(
+                    f"{group} (mean of {count})",
+                    entries["auroc"][group],
+                    None,
+                    None,
+                    *(entries[m][group] for m in MEASURES[1:]),
+                )
             )
-        rows.append(Row(AVERAGE, self.average, None, None))
+        averages = self.averages()
+        rows.append(
+            Row(AVERAGE, averages["auroc"], None, None,
+                *(averages[m] for m in MEASURES[1:]))
+        )  # fmt: skip
         return rows
 
     def to_markdown(self):
         """The report as a markdown table."""
         lines = [
-            "| OOD set | AUROC | images | mean D(x) |",
-            "| --- | ---: | ---: | ---: |",
+            "| OOD set | AUROC | FPR@95%TPR | AUPR-in | AUPR-out | images "
+            "| mean D(x) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for row in self.rows():
-            lines.append(
-                f"| {row.name} | {_fmt(row.auroc, '.4f')} | "
-                f"{_fmt(row.num_images, 'd')} | {_fmt(row.mean, '.4f')} |"
-            )
+            cells = [
+                row.name,
+                *(_fmt(v, ".4f") for v in _measures(row)),
+                _fmt(row.num_images, "d"),
+                _fmt(row.mean, ".4f"),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
 
     def to_csv(self):
         """The report as CSV text (empty fields for missing values)."""
-        lines = ["ood_set,auroc,num_images,mean_score"]
+        lines = ["ood_set,auroc,num_images,mean_score,fpr95,aupr_in,aupr_out"]
         for row in self.rows():
             values = [
                 _fmt(row.auroc, ".6f", ""),
                 _fmt(row.num_images, "d", ""),
                 _fmt(row.mean, ".6f", ""),
+                *(_fmt(v, ".6f", "") for v in _measures(row)[1:]),
             ]
             lines.append(",".join([_csv_field(row.name)] + values))
         return "\n".join(lines) + "\n"
+
+
+def _measures(row):
+    return (row.auroc, row.fpr95, row.aupr_in, row.aupr_out)
 
 
 def _fmt(value, spec, missing="-"):
@@ -207,6 +349,7 @@ def evaluate(
     transform=None,
     seed=0,
     progress=False,
+    cache_dir=None,
 ):
     """Scores in-distribution and OOD images and computes their AUROCs.
 
@@ -219,9 +362,15 @@ def evaluate(
         num_images: optional int, images scored per set (default: all).
         transform: optional `T` for the histogram of `D(x) - D(T(x))` over
             the in-distribution images, e.g. "jigsaw" or "corrupt:snow_5"
-            (see `DiscriminatorScorer.score_difference`).
+            (see `DiscriminatorScorer.score_difference`), or several: a
+            list or a comma-separated string
+            ("corrupt:gaussian_noise_5,corrupt:speckle_noise_5").
         seed: int, seed of `T`.
         progress: bool, show a progress bar per set.
+        cache_dir: optional cache of corrupted images: a `corrupt:` T is
+            the `ood_sets.corrupted` set of the in-distribution images,
+            computed once (or reused from an OOD set of the same name) and
+            paired image by image.
 
     Returns:
         An `OODReport`.
@@ -244,19 +393,46 @@ def evaluate(
         ood_scores[ood_set.name] = scorer.score(
             ood_set.data, num_images, progress
         )
-    differences = None
-    if transform is not None:
-        _say(progress, f"D(x) - D(T(x)), T = {transform}")
-        differences = scorer.score_difference(
-            in_data, transform, num_images, seed, progress
-        )
+    differences = {}
+    for one in _transforms(transform):
+        name = _name(one)
+        _say(progress, f"D(x) - D(T(x)), T = {name}")
+        if isinstance(one, str) and one.startswith("corrupt:"):
+            differences[name] = in_scores - _corrupt_scores(
+                one, ood_scores, scorer, in_data, num_images, seed, cache_dir,
+                progress,
+            )  # fmt: skip
+        else:
+            differences[name] = scorer.score_difference(
+                in_data, one, num_images, seed, progress
+            )
     return OODReport(
-        in_scores,
-        ood_scores,
-        {s.name: s.group for s in ood_sets},
-        differences,
-        None if transform is None else _name(transform),
+        in_scores, ood_scores, {s.name: s.group for s in ood_sets}, differences
     )
+
+
+def _corrupt_scores(
+    name, ood_scores, scorer, in_data, num_images, seed, cache_dir, progress
+):
+    """D of the corrupted in-distribution images, in their order."""
+    if name in ood_scores:  # the OOD set of the same name: same images
+        return ood_scores[name]
+    corruption = sets_lib.parse_corruption(name[len("corrupt:") :])
+    data = sets_lib.corrupted(in_data, *corruption, seed, cache_dir)
+    return scorer.score(data, num_images, progress)
+
+
+def _transforms(transform):
+    """None, one transform, a list, or a comma-separated string -> list."""
+    if transform is None:
+        return []
+    if isinstance(transform, str):
+        return [
+            t.strip() for t in sets_lib.split_top_level(transform) if t.strip()
+        ]
+    if isinstance(transform, (list, tuple)):
+        return list(transform)
+    return [transform]
 
 
 def _name(transform):

@@ -9,13 +9,20 @@ Names (comma-separated in the command line):
   configs `cifar10_corrupted/<corruption>_5`), scored one by one and
   averaged, as in the paper's Table 5; `cifar10_corrupted/<name>_<s>` is one;
 - `corrupt:<name>_<severity>`: the in-distribution test images corrupted
-  here with the `imagecorruptions` package (the ImageNet-C code; severity
-  1..5; corruption names as in CIFAR-10-C or in that package); `corrupt`
-  alone is all 19 at severity 5. For machines without CIFAR-10-C: the
-  package uses ImageNet-C's parameters, not CIFAR-10-C's, so these numbers
-  are not comparable with CIFAR-10-C's;
+  here (severity 1..5; corruption names as in CIFAR-10-C or in the
+  `imagecorruptions` package); `corrupt` alone is all 19 at severity 5.
+  For machines without CIFAR-10-C. Ten of them (the noises, Gaussian blur,
+  contrast, brightness, saturate, JPEG, pixelate: `cifar10c.PARAMETERS`)
+  use CIFAR-10-C's own parameters; the other nine come from the
+  `imagecorruptions` package with ImageNet-C's parameters (`IMAGENET_C`),
+  so AUROCs over all 19 are not comparable with CIFAR-10-C's. Computed
+  once and cached (`corrupted`);
 - `noise:gaussian`: pixels i.i.d. N(0, 0.5^2) in [-1, 1] units, clipped;
-  `noise:uniform`: pixels i.i.d. uniform in [-1, 1]. Neither needs any data.
+  `noise:uniform`: pixels i.i.d. uniform in [-1, 1]. Neither needs any data;
+- `nda:<transform>`: the in-distribution test images transformed by an NDA
+  transform (`nda:jigsaw`, `nda:stitch`, `nda:jigsaw(grid=4)`; anything
+  `nda_tf.transforms.get` takes), seeded by `(seed, batch index)`: how well
+  D rejects the negatives it may have been trained on.
 
 Every set is an `OODSet(name, data, group)`: `data` is an unbatched
 `tf.data.Dataset` of `(image, label)`, and sets that belong together
@@ -23,13 +30,16 @@ Every set is an `OODSet(name, data, group)`: `data` is an unbatched
 """
 
 import collections
+import hashlib
+import os
+import pathlib
 import threading
 
 import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks
-from nda_tf.eval import batching
+from nda_tf.eval import batching, cifar10c
 
 OODSet = collections.namedtuple("OODSet", ["name", "data", "group"])
 
@@ -55,6 +65,8 @@ CORRUPTIONS = (
     "speckle_noise",
     "zoom_blur",
 )
+# The corruptions made with ImageNet-C's parameters (the package's).
+IMAGENET_C = tuple(c for c in CORRUPTIONS if c not in cifar10c.PARAMETERS)
 # Where the imagecorruptions package spells a corruption differently.
 _PACKAGE_NAMES = {
     "elastic": "elastic_transform",
@@ -72,6 +84,8 @@ _GROUPS = {
     "cifar10_corrupted": f"cifar10_corrupted/{{}}_{DEFAULT_SEVERITY}",
     "corrupt": f"corrupt:{{}}_{DEFAULT_SEVERITY}",
 }
+# Images per step when corrupting a set.
+CORRUPTION_BATCH = 256
 # Synthetic noise sets have this many images unless told otherwise (the
 # size of the CIFAR-10 test split).
 DEFAULT_NOISE_IMAGES = 10_000
@@ -81,9 +95,10 @@ _NUMPY_LOCK = threading.Lock()
 
 
 def split_names(names):
-    """`"a,b"` or `["a", "b"]` -> `["a", "b"]`, whitespace stripped."""
+    """`"a,b"` or `["a", "b"]` -> `["a", "b"]`, whitespace stripped; commas
+    inside parentheses (`nda:jigsaw(grid=2),svhn_cropped`) stay."""
     if isinstance(names, str):
-        names = names.split(",")
+        names = split_top_level(names)
     names = [n.strip() for n in names if n and n.strip()]
     if not names:
         raise ValueError("no OOD set names given")
@@ -99,26 +114,32 @@ def resolve(
     num_images=None,
     seed=0,
     loader=None,
+    cache_dir=None,
 ):
     """Turns OOD set names into a list of `OODSet`s.
 
     Args:
         names: comma-separated string or list of names (see module doc).
         in_data: the in-distribution test images (a dataset of images or
-            `(image, label)` pairs, or an array): the source of `corrupt:`.
+            `(image, label)` pairs, or an array): the source of `corrupt:`
+            and `nda:` sets.
         resolution: int, the discriminator's image size.
         split: the split loaded for named datasets.
         data_dir: tfds data directory, passed to the loader.
-        num_images: optional int, size of the noise sets (default 10,000).
-        seed: int, for noise and local corruptions.
+        num_images: optional int, size of the noise sets (default 10,000)
+            and of the named datasets: a seeded random subset, stratified
+            by label (`subset`), never the first images.
+        seed: int, for noise, local corruptions and subsets.
         loader: `load(name, split=, resolution=, data_dir=)` returning
             `(dataset, info)`; `nda_tf.data.load` by default.
+        cache_dir: optional cache folder of the `corrupt:` sets (see
+            `corrupted`).
 
     Raises:
         ValueError: an unknown noise kind or corruption, a bad severity; the
             loader's errors (e.g. `nda_tf.data.DatasetUnavailable`).
     """
-    sets = []
+    sets, in_pixels = [], None
     for name in split_names(names):
         group = name if name in _GROUPS else None
         members = (
@@ -127,17 +148,80 @@ def resolve(
         for member in members:
             if member.startswith("corrupt:"):
                 corruption = parse_corruption(member[len("corrupt:") :])
-                data = corrupted(in_data, *corruption, seed)
+                if in_pixels is None:  # read once for all corruptions
+                    in_pixels = uint8_images(in_data)
+                data = corrupted(in_pixels, *corruption, seed, cache_dir)
+            elif member.startswith("nda:"):
+                data = transformed(in_data, member[len("nda:") :], seed)
             elif member.startswith("noise:"):
                 count = num_images or DEFAULT_NOISE_IMAGES
                 data = noise(member[len("noise:") :], count, resolution, seed)
             else:
-                data = _load(loader, member, split, resolution, data_dir)
+                data = _load(
+                    loader,
+                    member,
+                    split,
+                    resolution,
+                    data_dir,
+                    num_images,
+                    seed,
+                )
             sets.append(OODSet(member, data, group))
     return sets
 
 
-def _load(loader, name, split, resolution, data_dir):
+def split_top_level(text):
+    """Splits `text` at the commas outside parentheses and brackets."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        depth += (char in "([") - (char in ")]")
+        if char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+NDA_BATCH = 64
+
+
+def transformed(in_data, transform, seed=0, batch_size=NDA_BATCH):
+    """`in_data` transformed by an NDA transform, as an OOD set.
+
+    Args:
+        in_data: images as `batching.batches` takes them (a dataset or an
+            array), in [-1, 1] or uint8.
+        transform: anything `nda_tf.transforms.get` takes ("jigsaw").
+        seed: int; batch `i` of `batch_size` images is transformed with
+            seed `(seed, i)`, so the set is the same at every call.
+        batch_size: images per transform call (mixup-like transforms pair
+            images within a batch).
+
+    Returns:
+        An unbatched dataset of `(image, 0)`, float32 in [-1, 1].
+    """
+    from nda_tf import transforms  # layer 1; loaded only for nda: sets
+
+    layer = transforms.get(transform)
+    if layer is None:
+        raise ValueError(f"nda: needs a transform; received {transform!r}")
+    checks.check_int("batch_size", batch_size, 1)
+    dataset = _as_image_dataset(in_data).batch(batch_size).enumerate()
+
+    def apply(index, images):
+        key = tf.stack([tf.cast(seed, tf.int64), index])
+        return layer.transform_with_seed(images, key)
+
+    return (
+        dataset.map(apply)
+        .unbatch()
+        .map(lambda image: (image, tf.constant(0, tf.int32)))
+    )
+
+
+def _load(loader, name, split, resolution, data_dir, num_images, seed):
     if loader is None:
         from nda_tf import data
 
@@ -145,7 +229,75 @@ def _load(loader, name, split, resolution, data_dir):
     dataset, _ = loader(
         name, split=split, resolution=resolution, data_dir=data_dir
     )
-    return dataset
+    if num_images is None:
+        return dataset
+    return subset(dataset, num_images, seed)
+
+
+def subset_indices(labels, num_images, seed=0):
+    """Sorted indices of a seeded random subset, stratified by label.
+
+    Each label gets its share of `num_images` (rounded down, the remainder
+    going to the labels with the largest fractions, ties broken by the
+    seeded draw), then that many of its indices drawn without replacement:
+    a folder sorted by class yields every class, not the first ones.
+
+    Args:
+        labels: int array `[N]` (all equal for unlabeled data).
+        num_images: int >= 1; all indices when >= N.
+        seed: int.
+
+    Example, 3 classes of 4 images, sorted by class:
+
+    >>> subset_indices(np.repeat([0, 1, 2], 4), 6, seed=0) // 4
+    array([0, 0, 1, 1, 2, 2])
+    """
+    labels = np.asarray(labels).reshape(-1)
+    checks.check_int("num_images", num_images, 1)
+    if num_images >= len(labels):
+        return np.arange(len(labels))
+    rng = np.random.default_rng([int(seed), len(labels)])
+    classes, counts = np.unique(labels, return_counts=True)
+    exact = num_images * counts / len(labels)
+    quota = np.floor(exact).astype(int)
+    remainder = num_images - quota.sum()
+    # Largest fractions first; a random key breaks ties reproducibly.
+    order = np.lexsort((rng.random(len(classes)), -(exact - quota)))
+    quota[order[:remainder]] += 1
+    chosen = [
+        rng.choice(np.flatnonzero(labels == c), q, replace=False)
+        for c, q in zip(classes, quota, strict=True)
+    ]
+    return np.sort(np.concatenate(chosen))
+
+
+def subset(dataset, num_images, seed=0):
+    """A seeded, label-stratified random subset of a finite dataset.
+
+    Args:
+        dataset: an unbatched finite `tf.data.Dataset` of `(image, label)`.
+        num_images: int >= 1; the whole dataset when it has no more.
+        seed: int.
+
+    Returns:
+        The dataset of the chosen elements, in their original order. The
+        labels are read in one pass first (the images are read again when
+        the subset is used).
+    """
+    checks.check_int("num_images", num_images, 1)
+    labels = np.fromiter(
+        dataset.map(lambda image, label, *rest: label).as_numpy_iterator(),
+        np.int64,
+    )
+    if num_images >= len(labels):
+        return dataset
+    keep = np.zeros(len(labels), bool)
+    keep[subset_indices(labels, num_images, seed)] = True
+    keep = tf.constant(keep)
+    chosen = dataset.enumerate().filter(lambda index, item: keep[index])
+    chosen = chosen.map(lambda index, item: item)
+    # The filter hides the size from tf.data; it is known.
+    return chosen.apply(tf.data.experimental.assert_cardinality(num_images))
 
 
 def parse_corruption(text):
@@ -183,8 +335,20 @@ def noise(kind, count, resolution, seed=0, channels=3):
     return tf.data.Dataset.range(count).map(draw)
 
 
-def corrupted(in_data, corruption, severity=DEFAULT_SEVERITY, seed=0):
+def corrupted(
+    in_data,
+    corruption,
+    severity=DEFAULT_SEVERITY,
+    seed=0,
+    cache_dir=None,
+    batch_size=CORRUPTION_BATCH,
+):
     """`in_data` with one corruption applied to each image.
+
+    The corrupted images are computed once, a batch at a time, and, with
+    `cache_dir`, kept on disk as uint8 (`corruption_cache_path`): the next
+    run on the same images loads them instead of corrupting 10k images
+    again (minutes on a CPU for the slow corruptions).
 
     Args:
         in_data: images as `nda_tf.eval.batching.batches` takes them (a
@@ -192,35 +356,93 @@ def corrupted(in_data, corruption, severity=DEFAULT_SEVERITY, seed=0):
         corruption: a CIFAR-10-C name (see `CORRUPTIONS`).
         severity: int 1..5.
         seed: image `i` is corrupted with randomness from `(seed, i)`.
+        cache_dir: optional folder of the cache (the OOD command uses
+            `$NDA_TF_CACHE` or ~/.cache/nda_tf); None computes in memory.
+        batch_size: images per step of the computation.
 
     Returns:
-        An unbatched dataset of `(image, 0)`, float32 in [-1, 1].
+        An unbatched dataset of `(image, 0)`, float32 in [-1, 1], in the
+        order of `in_data`.
     """
     corruption, severity = parse_corruption(f"{corruption}_{severity}")
-    dataset = _as_image_dataset(in_data)
-    shape = dataset.element_spec.shape
-    if (
-        shape.rank != 3
-        or shape[-1] != 3
-        or any(s is not None and s < 32 for s in shape[:2])
-    ):
+    checks.check_int("batch_size", batch_size, 1)
+    images = in_data if _is_uint8_array(in_data) else uint8_images(in_data)
+    path = None
+    if cache_dir is not None:
+        path = corruption_cache_path(
+            cache_dir, images, corruption, severity, seed
+        )
+    if path is not None and path.is_file():
+        with np.load(path) as stored:
+            result = stored["images"]
+    else:
+        apply = _uint8_corruption(corruption, severity)
+        result = np.empty_like(images)
+        for start in range(0, len(images), batch_size):
+            for j, image in enumerate(images[start : start + batch_size]):
+                result[start + j] = apply(image, (seed, start + j))
+        if path is not None:
+            _save_atomically(path, images=result)
+    labels = np.zeros(len(result), np.int32)
+    dataset = tf.data.Dataset.from_tensor_slices((result, labels))
+    return dataset.map(lambda x, y: (tf.cast(x, tf.float32) / 127.5 - 1.0, y))
+
+
+def uint8_images(data):
+    """RGB images of at least 32x32 as one uint8 array `[N, H, W, 3]`
+    (float images in [-1, 1] are rounded back to 0..255)."""
+    if isinstance(data, tf.data.Dataset):
+        parts = [
+            np.asarray(batch)
+            for batch in batching.batches(data, 1024)  # a pass over `data`
+        ]
+        array = np.concatenate(parts) if parts else np.zeros([0, 32, 32, 3])
+    else:
+        array = np.asarray(data)
+    if array.dtype != np.uint8:
+        array = np.clip(
+            np.round((batching.to_float(array) + 1.0) * 127.5), 0, 255
+        )
+        array = array.astype(np.uint8)
+    if array.ndim != 4 or array.shape[-1] != 3 or min(array.shape[1:3]) < 32:
         raise ValueError(
-            "local corruptions need unbatched RGB images of at least 32x32; "
-            f"received images of shape {shape}"
+            "local corruptions need RGB images of at least 32x32; received "
+            f"images of shape {array.shape[1:]}"
         )
-    function = corruption_function(corruption, severity)
+    return array
 
-    def corrupt(image, index):
-        out = tf.numpy_function(
-            lambda x, i: function(x, (seed, int(i))),
-            [image, index],
-            tf.float32,
-            stateful=False,
+
+def corruption_cache_path(cache_dir, images, corruption, severity, seed):
+    """Cache file of one corruption of one image array: its name holds the
+    corruption, severity and seed, and a digest of the images' bytes."""
+    digest = hashlib.sha1(str(images.shape).encode())
+    digest.update(np.ascontiguousarray(images).data)
+    # "c10c": made with CIFAR-10-C's parameters; "inc": ImageNet-C's.
+    source = "c10c" if corruption in cifar10c.PARAMETERS else "inc"
+    name = (
+        f"corrupt-{corruption}_{severity}-{source}-seed{seed}-"
+        f"{digest.hexdigest()[:16]}"
+    )
+    return pathlib.Path(cache_dir) / "ood_sets" / f"{name}.npz"
+
+
+def _save_atomically(path, **arrays):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f"{path.name}.tmp{os.getpid()}.npz")
+    np.savez(temp, **arrays)
+    os.replace(temp, path)
+
+
+def _is_uint8_array(data):
+    return (
+        isinstance(data, np.ndarray)
+        and data.dtype == np.uint8
+        and (
+            data.ndim == 4
+            and data.shape[-1] == 3
+            and min(data.shape[1:3]) >= 32
         )
-        return tf.ensure_shape(out, image.shape), tf.constant(0, tf.int32)
-
-    indexed = tf.data.Dataset.zip(dataset, tf.data.Dataset.counter())
-    return indexed.map(corrupt, num_parallel_calls=tf.data.AUTOTUNE)
+    )
 
 
 def corruption_function(corruption, severity=DEFAULT_SEVERITY):
@@ -230,15 +452,43 @@ def corruption_function(corruption, severity=DEFAULT_SEVERITY):
     Also maps a batch `[B, H, W, C]` (image `j` seeded by `(*seed, j)`),
     so it can serve as the transform of `score_difference`.
     """
-    import imagecorruptions
-
-    corruption, severity = parse_corruption(f"{corruption}_{severity}")
-    package_name = _PACKAGE_NAMES.get(corruption, corruption)
+    uint8_corruption = _uint8_corruption(corruption, severity)
 
     def one(image, seed):
-        state = np.random.SeedSequence(seed).generate_state(1)[0]
         pixels = np.clip(np.round((image + 1.0) * 127.5), 0, 255)
-        pixels = pixels.astype(np.uint8)
+        out = uint8_corruption(pixels.astype(np.uint8), seed)
+        return out.astype(np.float32) / 127.5 - 1.0
+
+    def apply(images, seed=0):
+        images = np.asarray(images, np.float32)
+        seed = tuple(np.atleast_1d(seed).tolist())
+        if images.ndim == 3:
+            return one(images, seed)
+        return np.stack([one(x, seed + (j,)) for j, x in enumerate(images)])
+
+    return apply
+
+
+def _uint8_corruption(corruption, severity):
+    """`f(uint8 image, seed) -> uint8 image`, its randomness drawn from
+    `seed` only: CIFAR-10-C's parameters (`cifar10c`) where this package
+    has them, else the `imagecorruptions` package (ImageNet-C's)."""
+    corruption, severity = parse_corruption(f"{corruption}_{severity}")
+    if corruption in cifar10c.PARAMETERS:
+
+        def ours(pixels, seed):
+            seed = tuple(np.atleast_1d(seed).tolist())
+            rng = np.random.default_rng(np.random.SeedSequence(seed))
+            return cifar10c.corrupt(pixels, corruption, severity, rng)
+
+        return ours
+    import imagecorruptions
+
+    package_name = _PACKAGE_NAMES.get(corruption, corruption)
+
+    def apply(pixels, seed):
+        seed = tuple(np.atleast_1d(seed).tolist())
+        state = np.random.SeedSequence(seed).generate_state(1)[0]
         kwargs = {"seed": int(state)} if package_name in _SEEDED else {}
         with _NUMPY_LOCK:
             saved = np.random.get_state()
@@ -249,14 +499,7 @@ def corruption_function(corruption, severity=DEFAULT_SEVERITY):
                 )
             finally:
                 np.random.set_state(saved)
-        return out.astype(np.float32) / 127.5 - 1.0
-
-    def apply(images, seed=0):
-        images = np.asarray(images, np.float32)
-        seed = tuple(np.atleast_1d(seed).tolist())
-        if images.ndim == 3:
-            return one(images, seed)
-        return np.stack([one(x, seed + (j,)) for j, x in enumerate(images)])
+        return np.asarray(out, np.uint8)
 
     return apply
 

@@ -5,16 +5,27 @@ a `RunningStatistics`; only features (and logits, for IS) are kept. Under a
 `tf.distribute` strategy each batch is split across the replicas.
 """
 
-import warnings
-
 import keras
 import numpy as np
+import tensorflow as tf
 
 from nda_tf import checks
-from nda_tf.eval import batching, fid, stats
+from nda_tf.eval import batching, fid, stats, support
 from nda_tf.eval.backbones import base
 
-METRICS = ("fid", "kid", "is")
+# The metric registry: name -> the better direction ("min" or "max"), which
+# picks the best checkpoint. Command-line choices are read from here.
+METRICS = {
+    "fid": "min",
+    "kid": "min",
+    "is": "max",
+    "precision": "max",
+    "recall": "max",
+    "density": "max",
+    "coverage": "max",
+}
+# Metrics that need the features of both sets, not only their moments.
+FEATURE_METRICS = ("kid", *support.METRICS)
 
 
 def compute_statistics(
@@ -47,6 +58,10 @@ def compute_statistics(
     if keep_logits and not extractor.has_logits:
         raise ValueError(f"backbone {extractor.name!r} gives no logits for IS")
     checks.check_int("num_images", num_images, 1)
+    available = _known_size(source)
+    if available is not None and available < num_images:
+        # Known before any feature is computed: fail before the work.
+        raise ValueError(_short_message(available, num_images, metadata))
     running = stats.RunningStatistics(keep_features, keep_logits)
     bar = (
         keras.utils.Progbar(num_images, unit_name="image") if progress else None
@@ -57,15 +72,36 @@ def compute_statistics(
         if bar is not None:
             bar.update(running.count)
     if running.count < num_images:
-        warnings.warn(
-            f"the source ran out after {running.count} of {num_images} images",
-            stacklevel=2,
-        )
+        raise ValueError(_short_message(running.count, num_images, metadata))
     return running.result(
         backbone=extractor.name,
         protocol=extractor.describe(),
         count=running.count,
         **metadata,
+    )
+
+
+def _known_size(source):
+    """The number of images of an array or a finite unbatched dataset, or
+    None when it is not known without reading it."""
+    if isinstance(source, tf.data.Dataset):
+        if not batching.is_unbatched(source):
+            return None
+        size = int(source.cardinality())
+        return size if size >= 0 else None
+    if callable(source):
+        return None
+    return len(source)
+
+
+def _short_message(available, requested, metadata):
+    where = metadata.get("dataset")
+    if where and metadata.get("split"):
+        where = f"{where} ({metadata['split']} split)"
+    return (
+        f"asked for {requested} images but {where or 'the source'} has only "
+        f"{available}: ask for at most {available} (an FID of fewer images "
+        "is not comparable with one of more)"
     )
 
 
@@ -96,17 +132,21 @@ def score(
     kid_subsets=100,
     kid_subset_size=1000,
     is_splits=10,
+    support_k=support.DEFAULT_K,
 ):
     """Metrics of generated statistics against reference statistics.
 
     Args:
         generated: `Statistics` of the generated images (with features for
-            KID, logits for IS).
-        reference: `Statistics` of the real images (features for KID).
-        metrics: any of "fid", "kid", "is".
+            KID and the support metrics, logits for IS).
+        reference: `Statistics` of the real images (features for KID and
+            the support metrics).
+        metrics: any names of `METRICS`.
+        support_k: the k of precision, recall, density and coverage.
 
     Returns:
-        dict of floats: `fid`, `kid` and `kid_std`, `is` and `is_std`.
+        dict of floats: `fid`, `kid` and `kid_std`, `is` and `is_std`,
+        `precision`, `recall`, `density`, `coverage`, as asked.
     """
     metrics = check_metrics(metrics)
     backbones = (
@@ -140,7 +180,23 @@ def score(
             min(is_splits, len(generated.logits)),
             from_logits=True,
         )
+    wanted = [m for m in metrics if m in support.METRICS]
+    if wanted:
+        if generated.features is None or reference.features is None:
+            raise ValueError(
+                f"{', '.join(wanted)} need the features of both sets"
+            )
+        values = support.support_metrics(
+            reference.features, generated.features, support_k
+        )
+        results.update({name: values[name] for name in wanted})
     return results
+
+
+def keeps_features(metrics):
+    """Whether `metrics` need the features of the images, not only their
+    moments."""
+    return any(m in FEATURE_METRICS for m in check_metrics(metrics))
 
 
 def check_metrics(metrics):
@@ -149,5 +205,8 @@ def check_metrics(metrics):
     metrics = tuple(metrics)
     unknown = [m for m in metrics if m not in METRICS]
     if unknown or not metrics:
-        raise ValueError(f"metrics must be among {METRICS}; received {metrics}")
+        raise ValueError(
+            f"metrics must be among {', '.join(METRICS)}; received "
+            f"{', '.join(metrics) or 'none'}"
+        )
     return metrics

@@ -1,8 +1,8 @@
-"""FID / KID / IS of a trained NDA-GAN run.
+"""FID / KID / IS and support metrics of a trained NDA-GAN run.
 
     python -m nda_tf.experiments.evaluate --logdir=runs/cifar10_jigsaw \
-        --metrics=fid,kid,is --backbone=inception \
-        --weights=/data/inception-2015-12-05.tgz
+        --metrics=fid,kid,is,precision,recall,density,coverage \
+        --backbone=inception --weights=/data/inception-2015-12-05.tgz
 
 The paper's protocol is the default: 10,000 images from the EMA generator
 against 10,000 images of the run's dataset's test split, TF Inception
@@ -16,8 +16,13 @@ Expected result: the paper's CIFAR-10 jigsaw NDA-BigGAN reaches FID 12.61
 32x32 images per backbone pass with efficientnet_lite0 (see
 benchmarks/RESULTS.md); a GPU is far faster.
 
+Precision and recall (Kynkaanniemi et al., 2019) and density and coverage
+(Naeem et al., 2020) use the same features as FID, k = 3 (`--support_k`);
+see `nda_tf.eval.support`. Asking for more reference images than the split
+holds is an error that names both numbers.
+
 Writes `LOGDIR/eval/metrics_<checkpoint>_<backbone>.json` and prints a
-table that names the backbone and protocol of each number.
+table that names the backbone and the image counts of each number.
 """
 
 import json
@@ -32,6 +37,12 @@ from nda_tf.training import (
 )
 
 
+def _metric_names():
+    from nda_tf.eval import pipeline
+
+    return tuple(pipeline.METRICS)
+
+
 def _backbone_names():
     from nda_tf.eval import backbones
 
@@ -40,7 +51,13 @@ def _backbone_names():
 
 OPTIONS = (
     Option("logdir", None, "The GAN run directory.", kind="str"),
-    Option("metrics", ["fid", "kid"], "Any of fid, kid, is.", kind="list"),
+    Option(
+        "metrics",
+        ["fid", "kid"],
+        "Any of fid, kid, is, precision, recall, density, coverage.",
+        kind="list",
+        choices=_metric_names,
+    ),
     Option(
         "backbone",
         "inception",
@@ -76,6 +93,7 @@ OPTIONS = (
     Option("kid_subsets", 100, "KID subsets."),
     Option("kid_subset_size", 1000, "KID subset size."),
     Option("is_splits", 10, "Inception Score splits."),
+    Option("support_k", 3, "k of precision/recall/density/coverage.", low=1),
     Option("progress", True, "Show progress bars."),
     *DATA_ACCESS_OPTIONS,
 )
@@ -114,7 +132,7 @@ def main(fv):
         extractor,
         num_images=fv.num_samples,
         batch_size=fv.batch_size,
-        keep_features="kid" in metrics,
+        keep_features=pipeline.keeps_features(metrics),
         keep_logits="is" in metrics,
         strategy=strategy,
         progress=fv.progress,
@@ -126,11 +144,18 @@ def main(fv):
         fv.kid_subsets,
         fv.kid_subset_size,
         fv.is_splits,
+        fv.support_k,
     )
     record = {
         "results": results,
         "backbone": extractor.name,
         "protocol": extractor.describe(),
+        "num_generated": generated.count,
+        "num_reference": real.count,
+        "reference_set": f"{dataset} ({fv.reference_split})",
+        "support_k": fv.support_k,
+        "checkpoint": fv.checkpoint,
+        "step": int(gan.step.numpy()),
         "generated": f"{generated.count} images, EMA generator, seed "
         f"{fv.seed}, checkpoint {fv.checkpoint}, step "
         f"{int(gan.step.numpy())}",
@@ -148,10 +173,12 @@ def main(fv):
 
 
 def _print(record, path):
-    print(f"\n| metric | value | backbone: {record['protocol']} |")
-    print("| --- | --- | --- |")
+    print("\n| metric | value | backbone | generated | reference |")
+    print("| --- | --- | --- | --- | --- |")
+    counts = f"{record['num_generated']} | {record['num_reference']}"
     for metric, value in record["results"].items():
-        print(f"| {metric} | {value:.6g} | {record['backbone']} |")
+        print(f"| {metric} | {value:.6g} | {record['backbone']} | {counts} |")
+    print(f"\nbackbone: {record['protocol']}")
     print(f"\ngenerated: {record['generated']}")
     print(f"reference: {record['reference']}; KID: {record['kid']}")
     print(f"written to {path}")

@@ -14,13 +14,31 @@ CIFAR-10: average AUROC 0.57 without NDA, 0.63 with jigsaw NDA; CIFAR-10-C
 minutes, on 2 CPU cores with the paper's BigGAN D about an hour (use
 --num_images=1000 for a first look).
 
-Without the datasets (no network), built-in sets still work:
+Without the datasets (no network), built-in sets still work (`corrupt`:
+the 19 corruptions computed here, cached in --cache_dir; `nda:jigsaw`: the
+test images jigsawed):
 
     python -m nda_tf.experiments.ood --logdir=runs/dots --num_images=500 \
-        --ood=noise:gaussian,noise:uniform,corrupt
+        --ood=noise:gaussian,noise:uniform,corrupt,nda:jigsaw
+
+Figure 8 (D(clean) - D(corrupt) of plain and NDA BigGAN, overlaid): score
+the plain run with the three corruptions as transforms, then the NDA run
+with `--compare` naming the plain run's output folder:
+
+    T=corrupt:gaussian_noise_5,corrupt:speckle_noise_5,corrupt:jpeg_compression_5
+    python -m nda_tf.experiments.ood --logdir=runs/plain --transform=$T
+    python -m nda_tf.experiments.ood --logdir=runs/jigsaw --transform=$T \
+        --name=NDA --compare=BigGAN=runs/plain/ood/latest
+
+writes `figure8.png` and `figure8.json` (median, mean, share > 0 per run
+and corruption) beside the jigsaw run's report; every report also has
+`differences.json` with these statistics and `ood.json`, which `python -m
+nda_tf.experiments.gather` turns into Table 5.
 
 Set names: see docs/anomaly_detection.md or `nda_tf.eval.ood_sets`.
 """
+
+import os
 
 from nda_tf.eval import ood_run
 from nda_tf.experiments import cli
@@ -31,21 +49,37 @@ OPTIONS = (
     Option(
         "in",
         None,
-        "In-distribution source (default: the run's dataset).",
+        "In-distribution source (default: the test split of the run's "
+        "dataset; required when the run trained on a folder: or npz:).",
         kind="str",
     ),
     Option("ood", ood_run.PAPER_OOD_SETS, "Comma-separated OOD set names."),
     Option(
         "transform",
         None,
-        "T for the D(x) - D(T(x)) histogram: an NDA transform (jigsaw, "
-        "stitch, ...) or corrupt:<name>_<severity>.",
+        "T for the D(x) - D(T(x)) histograms, comma-separated: NDA "
+        "transforms (jigsaw, stitch, ...) or corrupt:<name>_<severity>.",
+        kind="str",
+    ),
+    Option(
+        "compare",
+        [],
+        "Figure 8: LABEL=FOLDER of other OOD outputs whose D(x) - D(T(x)) "
+        "to overlay with this run's (same --transform).",
+        kind="list",
+    ),
+    Option("name", None, "This run's label in Figure 8.", kind="str"),
+    Option(
+        "cache_dir",
+        None,
+        "Cache of corrupted sets (default: $NDA_TF_CACHE or ~/.cache/nda_tf).",
         kind="str",
     ),
     Option(
         "num_images",
         None,
-        "Images per set (default: every test image).",
+        "Images per set (default: all): a seeded random subset, "
+        "stratified by class where there are labels.",
         kind="int",
     ),
     Option("checkpoint", "latest", "latest, best or a checkpoint folder."),
@@ -55,7 +89,13 @@ OPTIONS = (
     Option(
         "label", "max", "Conditional D: 'max' (best label) or a class index."
     ),
-    Option("split", "test", "Split of every named dataset."),
+    Option(
+        "split",
+        None,
+        "tfds split of the named datasets (default: test); folder: and "
+        "npz: sources have none.",
+        kind="str",
+    ),
     Option("data_dir", None, "tfds data directory.", kind="str"),
     Option("batch_size", 256, "Images per discriminator call."),
     Option("skip_missing", False, "Skip OOD datasets not prepared here."),
@@ -67,9 +107,13 @@ OPTIONS = (
 def main(fv):
     """Scores the run's test and OOD sets as the parsed flags `fv` say;
     prints the report."""
+    from nda_tf.eval import stats
     from nda_tf.experiments import ood_study
 
     apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
+    compare = _compare(fv.compare)
+    if compare and not fv.transform:
+        raise ValueError("--compare overlays D(x) - D(T(x)): give --transform")
     report, paths = ood_study.evaluate_run(
         fv.logdir,
         in_name=fv["in"].value,
@@ -84,9 +128,31 @@ def main(fv):
         batch_size=fv.batch_size,
         skip_missing=fv.skip_missing,
         seed=fv.seed,
+        cache_dir=fv.cache_dir or str(stats.default_cache_dir()),
     )
+    if compare:
+        label = fv.name or os.path.basename(os.path.normpath(fv.logdir))
+        out_dir = os.path.dirname(paths["markdown"])
+        paths.update(ood_study.overlay({label: out_dir, **compare}, out_dir))
     print(report.to_markdown())
     print(f"Written: {', '.join(sorted(paths.values()))}")
+
+
+def _compare(items):
+    """`["BigGAN=runs/a/ood/latest"]` -> `{"BigGAN": "runs/a/ood/latest"}`;
+    every folder must hold an earlier report's differences."""
+    found = {}
+    for item in items:
+        label, _, folder = item.partition("=")
+        if not label or not folder:
+            raise ValueError(f"--compare needs LABEL=FOLDER; received {item!r}")
+        if not os.path.isfile(os.path.join(folder, "differences.npz")):
+            raise ValueError(
+                f"--compare {label}: {folder} holds no differences.npz (run "
+                "this command with --transform on that run first)"
+            )
+        found[label] = folder
+    return found
 
 
 def _label(text):

@@ -1,9 +1,11 @@
-"""The paper's GAN numbers (FID, lower is better), for result tables.
+"""The paper's GAN numbers, for result tables.
 
-Sinha et al., ICLR 2021: Table 2 (unconditional and conditional rows),
-Table 1 (the same transform as PDA and as NDA, CIFAR-10) and the lambda
-sweep of Appendix. All with 10k (CelebA: 19,962; STL-10: 8k) generated
-images against the test split and TF Inception features.
+Sinha et al., ICLR 2021: Table 2 (unconditional) and Table 3 (conditional;
+both in `TABLE_2`, keyed by `conditional`), Table 1 (the same transform as
+PDA and as NDA, CIFAR-10) and Table 8 (the lambda sweep, Appendix H): FID,
+lower is better, 10k (CelebA: 19,962; STL-10: 8k) generated images against
+the test split and TF Inception features. Table 5: AUROC of the CIFAR-10
+discriminator's logit, CIFAR-10 test images against OOD sets.
 """
 
 COLUMNS = ("none", "jigsaw", "stitch", "mixup", "cutout", "cutmix")
@@ -16,6 +18,21 @@ TABLE_2 = {
     ("stl10", False): (26.80, 23.94, 26.08, 24.45, 24.91, 25.34),
     ("cifar10", True): (11.51, 9.42, 9.47, 13.87, 10.52, 10.30),
     ("cifar100", True): (15.04, 14.12, 13.90, 15.27, 14.21, 13.99),
+}
+# The CR-BigGAN column of Tables 2 and 3 ("—" elsewhere in the paper).
+CR_BIGGAN = {("cifar10", False): 14.56, ("cifar10", True): 11.48}
+# Table 5: OOD set -> AUROC of (BigGAN, jigsaw NDA-BigGAN, EBM). OOD-1 are
+# the first five (their average is a row); OOD-2 is the mean over the 19
+# CIFAR-10-C corruptions at severity 5.
+TABLE_5_OOD_1 = ("DTD", "SVHN", "Places-365", "TinyImageNet", "CIFAR-100")
+TABLE_5 = {
+    "DTD": (0.70, 0.69, 0.48),
+    "SVHN": (0.75, 0.61, 0.63),
+    "Places-365": (0.35, 0.58, 0.68),
+    "TinyImageNet": (0.40, 0.62, 0.67),
+    "CIFAR-100": (0.63, 0.64, 0.50),
+    "Average": (0.57, 0.63, 0.59),
+    "CIFAR-10-C": (0.56, 0.63, 0.60),
 }
 # CIFAR-10 unconditional: transform -> (FID as PDA, FID as NDA).
 TABLE_1 = {

@@ -10,6 +10,7 @@ Table 2): BigGAN ch=64, lam 0.25, 4 D steps of batch 64, Adam 2e-4
 """
 
 import dataclasses
+import os
 
 import keras
 import numpy as np
@@ -256,7 +257,9 @@ class GANRecipe(Recipe):
         if not metrics:
             return None
         best = "fid" if "fid" in metrics else metrics[0]
-        return best, "max" if best == "is" else "min"
+        from nda_tf.eval import pipeline
+
+        return best, pipeline.METRICS[best]
 
     def default_logdir(self, c):
         return f"runs/{c['dataset']}-{c['nda']}-lam{c['lam']:g}"
@@ -393,6 +396,7 @@ def _fid_evaluator(c, run, metrics):
         metrics=metrics,
         seed=c["seed"],
         strategy=run.strategy,
+        protocol_path=os.path.join(run.logdir, "eval", "protocol.json"),
     )
     return Evaluator(lambda gan, step: measure.evaluate(gan), c["eval_every"])
 

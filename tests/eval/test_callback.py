@@ -1,5 +1,7 @@
 """The evaluation callback during NDAGAN training."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -65,11 +67,24 @@ def test_writes_metrics_to_logs_and_tensorboard(tmp_path):
         seed=3,
         logdir=tmp_path / "eval",
         kid_subset_size=48,
+        metrics=("fid", "kid", "precision", "coverage"),
+        protocol_path=tmp_path / "protocol.json",
     )
     callback.set_model(gan)
     before = callback.evaluate()
     # (Unbiased KID of a set against itself is only near 0.)
     assert abs(before["fid"]) < 1e-6 and abs(before["kid"]) < 1e-2
+    # Every generated vector is a real one: inside its ball, and each real
+    # ball holds its own twin.
+    assert before["precision"] == before["coverage"] == 1.0
+    assert json.loads((tmp_path / "protocol.json").read_text()) == {
+        "backbone": "pooled_pixels",
+        "protocol": extractor.describe(),
+        "generated": 48,
+        "reference": 48,
+        "reference_set": None,
+        "metrics": ["fid", "kid", "precision", "coverage"],
+    }
     assert callback.evaluate() == before  # fixed seeds: same images
 
     recorder = _Recorder()
@@ -97,6 +112,11 @@ def test_writes_metrics_to_logs_and_tensorboard(tmp_path):
     assert {"eval/fid", "eval/kid", "eval/kid_std"} <= set(
         events.Tags()["tensors"]
     )
+    protocol = events.Tensors("eval/protocol")
+    assert [e.step for e in protocol] == [2, 4]
+    text = tf.make_ndarray(protocol[0].tensor_proto).item().decode()
+    assert text.startswith("48 generated images vs 48 reference images")
+    assert "pooled_pixels" in text
     fids = events.Tensors("eval/fid")
     assert [e.step for e in fids] == [2, 4]
     assert float(tf.make_ndarray(fids[1].tensor_proto)) == pytest.approx(
@@ -113,7 +133,7 @@ def test_checks_its_arguments(tmp_path):
         keep_features=False,
         progress=False,
     )
-    with pytest.raises(ValueError, match="KID needs reference"):
+    with pytest.raises(ValueError, match="fid, kid need reference"):
         EvaluationCallback(stats, extractor, every_n_steps=1)
     with pytest.raises(ValueError, match="every_n_steps must be an int >= 1"):
         EvaluationCallback(stats, extractor, every_n_steps=0, metrics="fid")

@@ -61,7 +61,10 @@ def test_writing_figures_keeps_the_users_backend(tmp_path):
     assert result == [
         "pdf",
         "pdf",
-        ["csv", "difference", "markdown", "roc", "scores"],
+        [
+            *("csv", "difference", "difference_values", "differences"),
+            *("json", "markdown", "roc", "scores"),
+        ],
     ]
     for name in ("roc", "scores", "difference", "counts"):
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"

@@ -1,5 +1,7 @@
 """Report outputs: tables, PNGs and TensorBoard events."""
 
+import json
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -42,7 +44,10 @@ def test_evaluate_and_write_everything(tmp_path):
     for name in ("roc", "scores", "difference"):
         assert open(paths[name], "rb").read(8) == PNG
     markdown = open(paths["markdown"]).read()
-    assert markdown.startswith("# t\n") and "| dark | 1.0000 | 20 |" in markdown
+    assert (
+        markdown.startswith("# t\n")
+        and "| dark | 1.0000 | 0.0000 | 1.0000 | 1.0000 | 20 |" in markdown
+    )
     assert open(paths["csv"]).read() == report.to_csv()
     tags = _events(tmp_path)
     for tag in (
@@ -51,9 +56,30 @@ def test_evaluate_and_write_everything(tmp_path):
         "auroc/average",
         "scores/in_distribution",
         "scores/g/a",
-        "score_difference",
+        "score_difference/function",
         "ood/roc",
         "ood/scores",
         "ood/difference",
     ):
         assert tag in tags, tag
+    record = json.loads(open(paths["json"]).read())
+    assert record["sets"]["dark"]["fpr95"] == 0.0
+    assert record["entries"]["g"]["auroc"] == report.entries()["g"]
+    assert record["step"] == 7 and record["title"] == "t"
+    stats = json.loads(open(paths["differences"]).read())
+    assert stats["function"]["share_positive"] == 1.0
+    assert stats["function"]["median"] == pytest.approx(0.25, rel=1e-5)
+    values = ood_report.read_differences(str(tmp_path))
+    np.testing.assert_array_equal(values["function"], report.differences)
+
+
+def test_overlay_draws_one_panel_per_transform_and_names_gaps():
+    plain = {"corrupt:gaussian_noise_5": np.zeros(5), "jigsaw": np.ones(5)}
+    nda = {"corrupt:gaussian_noise_5": np.full(5, 3.0), "jigsaw": np.ones(5)}
+    figure = ood_report.overlay_figure({"BigGAN": plain, "NDA": nda})
+    panels = [a for a in figure.axes if a.axison]
+    assert len(panels) == 2
+    legend = [t.get_text() for t in panels[0].get_legend().get_texts()]
+    assert legend == ["BigGAN: median 0, 0% > 0", "NDA: median 3, 100% > 0"]
+    with pytest.raises(ValueError, match="run 'NDA' has no D"):
+        ood_report.overlay_figure({"BigGAN": plain, "NDA": {}})

@@ -41,8 +41,9 @@ def test_corrupted_images_are_deterministic_and_changed():
         first = _array(ood_sets.corrupted(images, name, 5, seed=1))
         assert first.shape == (4, 32, 32, 3) and first.dtype == np.float32
         assert first.min() >= -1.0 and first.max() <= 1.0
-        # Corruption changes the pixels substantially at severity 5.
-        assert np.abs(first - floats).mean() > 0.1, name
+        # Corruption changes the pixels substantially at severity 5
+        # (CIFAR-10-C's impulse noise replaces 7% of the values).
+        assert np.abs(first - floats).mean() > 0.05, name
         again = _array(ood_sets.corrupted(images, name, 5, seed=1))
         np.testing.assert_array_equal(first, again)
         other = _array(ood_sets.corrupted(images, name, 5, seed=2))
@@ -123,3 +124,96 @@ def test_clear_errors():
         ood_sets.corrupted(np.zeros((2, 16, 16, 3), np.uint8), "fog")
     with pytest.raises(ValueError, match="RGB"):
         ood_sets.corrupted(np.zeros((2, 32, 32, 1), np.uint8), "fog")
+
+
+def test_subset_indices_are_stratified_seeded_and_shuffled():
+    sorted_labels = np.repeat([0, 1, 2], 4)
+    chosen = ood_sets.subset_indices(sorted_labels, 6, seed=0)
+    assert list(sorted_labels[chosen]) == [0, 0, 1, 1, 2, 2]
+    # Not the first images of each class, and another seed draws others.
+    draws = {
+        tuple(ood_sets.subset_indices(sorted_labels, 6, s)) for s in range(6)
+    }
+    assert len(draws) > 1
+    np.testing.assert_array_equal(
+        chosen, ood_sets.subset_indices(sorted_labels, 6, seed=0)
+    )
+    # Shares 6:3:1 of 5 images: 3, 1.5, 0.5 -> 3 and 1, and the one left
+    # goes to class 1 or 2 (equal fractions; the seed decides).
+    uneven = np.repeat([0, 1, 2], [6, 3, 1])
+    for seed in range(4):
+        counts = np.bincount(
+            uneven[ood_sets.subset_indices(uneven, 5, seed)], minlength=3
+        )
+        assert counts[0] == 3 and sorted(counts[1:]) in ([1, 1], [0, 2])
+        assert counts[1] >= 1
+    assert list(ood_sets.subset_indices(uneven, 50)) == list(range(10))
+
+
+def test_subset_of_a_class_sorted_dataset_has_every_class():
+    labels = np.repeat(np.arange(4, dtype=np.int32), 5)
+    images = np.broadcast_to(
+        np.arange(20, dtype=np.float32)[:, None, None, None], (20, 2, 2, 3)
+    )
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    chosen = ood_sets.subset(dataset, 8, seed=1)
+    assert int(chosen.cardinality()) == 8
+    pairs = list(chosen.as_numpy_iterator())
+    assert sorted(int(y) for _, y in pairs) == [0, 0, 1, 1, 2, 2, 3, 3]
+    index = [int(x[0, 0, 0]) for x, _ in pairs]
+    np.testing.assert_array_equal(
+        index, ood_sets.subset_indices(labels, 8, seed=1)
+    )
+    assert ood_sets.subset(dataset, 20) is dataset
+
+
+def test_nda_sets_are_the_test_images_transformed_with_seeds():
+    from nda_tf import transforms
+
+    images = _test_images(5)
+    sets = ood_sets.resolve(
+        "nda:jigsaw(grid=2), noise:uniform", images, 32, seed=7
+    )
+    assert [s.name for s in sets] == ["nda:jigsaw(grid=2)", "noise:uniform"]
+    made = _array(sets[0].data)
+    floats = images.astype(np.float32) / 127.5 - 1
+    expected = transforms.get("jigsaw(grid=2)").transform_with_seed(
+        floats, tf.constant([7, 0], tf.int64)
+    )
+    np.testing.assert_allclose(made, expected.numpy(), atol=1e-6)
+    assert not np.allclose(made, floats)
+    np.testing.assert_array_equal(made, _array(sets[0].data))  # seeded
+    # Batches of 2: batch 1 gets seed (7, 1), not batch 0's.
+    small = _array(ood_sets.transformed(images, "jigsaw", 7, batch_size=2))
+    np.testing.assert_allclose(
+        small[:2],
+        _array(ood_sets.transformed(images[:2], "jigsaw", 7, batch_size=2)),
+    )
+    with pytest.raises(ValueError, match="nda: needs a transform"):
+        ood_sets.transformed(images, "none")
+
+
+def test_corruption_sets_are_cached_on_disk_once(tmp_path, monkeypatch):
+    images = _test_images(5)
+    first = _array(ood_sets.corrupted(images, "snow", 5, 3, tmp_path, 2))
+    files = list((tmp_path / "ood_sets").glob("corrupt-snow_5-inc-seed3-*.npz"))
+    assert len(files) == 1
+    # The same images from a dataset of floats: the same cache entry, and
+    # nothing is corrupted again.
+    floats = tf.data.Dataset.from_tensor_slices(
+        (images.astype(np.float32) / 127.5 - 1, np.zeros(5, np.int32))
+    )
+    monkeypatch.setattr(
+        ood_sets, "_uint8_corruption", lambda *a: pytest.fail("recomputed")
+    )
+    again = _array(ood_sets.corrupted(floats, "snow", 5, 3, tmp_path))
+    np.testing.assert_array_equal(first, again)
+    monkeypatch.undo()
+    # Image i is seeded by (seed, i) whatever the batch size and cache.
+    single = ood_sets.corruption_function("snow", 5)(
+        images[3] / 127.5 - 1, (3, 3)
+    )
+    np.testing.assert_allclose(first[3], single, atol=1e-6)
+    other = _array(ood_sets.corrupted(images[:4], "snow", 5, 3, tmp_path))
+    np.testing.assert_array_equal(other, first[:4])
+    assert len(list((tmp_path / "ood_sets").iterdir())) == 2  # other images

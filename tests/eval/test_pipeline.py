@@ -60,16 +60,40 @@ def test_sources_give_the_same_statistics():
         assert result.metadata["backbone"] == "moments"
 
 
-def test_takes_only_num_images_and_warns_when_short():
+def test_takes_only_num_images_and_fails_when_short():
     images, extractor = _images(), _extractor()
     result = pipeline.compute_statistics(
         images, extractor, num_images=10, batch_size=4, progress=False
     )
     _check(result, images[:10])
-    with pytest.warns(UserWarning, match="ran out after 37 of 50"):
-        pipeline.compute_statistics(
-            images, extractor, num_images=50, batch_size=4, progress=False
+    # Known sizes (arrays, finite datasets) fail before any feature is
+    # computed; a source of unknown size when it runs out.
+    unknown = tf.data.Dataset.from_tensor_slices(images).filter(lambda x: True)
+    for source in (images, tf.data.Dataset.from_tensor_slices(images), unknown):
+        with pytest.raises(
+            ValueError, match="asked for 50 images but the source has only 37"
+        ):
+            pipeline.compute_statistics(
+                source, extractor, num_images=50, batch_size=4, progress=False
+            )
+
+
+def test_a_reference_larger_than_its_split_is_an_error_naming_both(tmp_path):
+    images = (_images(12) * 127.5 + 127.5).astype("uint8")
+    with pytest.raises(ValueError) as error:
+        reference.reference_statistics(
+            "tiny",
+            _extractor(),
+            split="test",
+            num_images=20,
+            source=tf.data.Dataset.from_tensor_slices(images),
+            cache_dir=tmp_path,
+            progress=False,
         )
+    assert str(error.value).startswith(
+        "asked for 20 images but tiny (test split) has only 12"
+    )
+    assert not list(tmp_path.rglob("*.npz"))  # nothing cached
 
 
 def test_mirrored_strategy_gives_the_same_statistics(mirrored):
@@ -108,7 +132,7 @@ def test_score_against_itself_and_a_shifted_set():
     assert far["fid"] > 0.1 and far["kid"] > 0.01
     assert set(far) == {"fid", "kid", "kid_std", "is", "is_std"}
     with pytest.raises(ValueError, match="metrics must be among"):
-        pipeline.score(real, real, ("fid", "precision"))
+        pipeline.score(real, real, ("fid", "precison"))
     other = stats.Statistics(
         real.mean, real.covariance, 1, metadata={"backbone": "inception"}
     )

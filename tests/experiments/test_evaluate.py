@@ -59,7 +59,7 @@ def test_inception_graph_protocol(run_dir, tmp_path):
     graph.write_bytes(graphs.inception_like_graph_def().SerializeToString())
     flags = [
         f"--logdir={logdir}",
-        "--metrics=fid,kid,is",
+        "--metrics=fid,kid,is,precision,recall,density,coverage",
         "--backbone=inception",
         f"--weights={graph}",
         "--num_samples=30",
@@ -73,16 +73,30 @@ def test_inception_graph_protocol(run_dir, tmp_path):
     record = json.loads(
         (logdir / "eval" / "metrics_latest_inception.json").read_text()
     )
-    assert set(record["results"]) == {"fid", "kid", "kid_std", "is", "is_std"}
+    assert set(record["results"]) == {
+        *("fid", "kid", "kid_std", "is", "is_std"),
+        *("precision", "recall", "density", "coverage"),
+    }
+    assert all(0 <= record["results"][m] <= 1 for m in ("recall", "coverage"))
+    assert (record["num_generated"], record["num_reference"]) == (30, 30)
+    assert record["support_k"] == 3
     assert record["results"]["fid"] > 0
     assert 1.0 <= record["results"]["is"] <= graphs.CLASSES
     assert "comparable with published FIDs" in record["protocol"]
     assert "30 images of npz:" in record["reference"]
-    assert "| fid |" in result.stdout and "inception" in result.stdout
+    assert "| fid | " in result.stdout
+    assert "| inception | 30 | 30 |" in result.stdout
     cached = stats.reference_path(
         f"npz:{root / 'real.npz'}", "test", "inception", 30, tmp_path / "cache"
     )
     assert stats.Statistics.load(cached).count == 30
+    # The npz split holds 40 images: asking for 50 is an error, not a
+    # warning and a smaller reference.
+    short = _evaluate(*flags, "--num_reference=50")
+    assert short.returncode != 0
+    assert "asked for 50 images but npz:" in short.stderr
+    assert "(test split) has only 40" in short.stderr
+    assert "Traceback" not in short.stderr
 
 
 def test_efficientnet_backbone_and_clear_errors(run_dir, tmp_path):

@@ -1,6 +1,7 @@
 """Anomaly detection end to end: a tiny trained run, its report, the CLI."""
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from nda_tf import data, training
-from nda_tf.eval import ood, ood_sets, scoring
+from nda_tf.eval import ood, ood_report, ood_sets, scoring
 from nda_tf.experiments import ood_study
 from nda_tf.gan.recipe import GAN
 
@@ -55,6 +56,8 @@ def test_mock_cifar10_run_against_paper_set_names(tmp_path):
         # The same numbers straight from the restored discriminator.
         gan, config = training.load_run(GAN, logdir)
         test, _ = data.load("cifar10", split="test", resolution=32)
+        # --num_images: a seeded subset (seed 0), not the first 6 images.
+        test = ood_sets.subset(test, 6, seed=0)
         uniform = ood_sets.noise("uniform", 6, 32)
         direct = [
             scoring.score_images(gan.discriminator, d, num_images=6)
@@ -107,6 +110,17 @@ def test_command_line_on_npz_and_folder_data(tmp_path):
         (folder / f"{i}.png").write_bytes(png)
     logdir = str(tmp_path / "run")
     _train({"dataset": f"npz:{npz}"}, logdir)
+    # An npz has no test split: without --in the training images would be
+    # scored as in-distribution; that is refused, as is an ignored split.
+    with pytest.raises(ValueError, match="has no test split"):
+        ood_study.evaluate_run(logdir, ood_names="noise:uniform")
+    with pytest.raises(ValueError, match="--split=test does not apply"):
+        ood_study.evaluate_run(
+            logdir,
+            in_name=f"npz:{npz}",
+            ood_names="noise:uniform",
+            split="test",
+        )
     out = tmp_path / "report"
     command = [
         sys.executable,
@@ -114,11 +128,12 @@ def test_command_line_on_npz_and_folder_data(tmp_path):
         "nda_tf.experiments.ood",
         f"--logdir={logdir}",
         f"--in=npz:{npz}",
-        f"--ood=folder:{folder},noise:gaussian,corrupt:fog_5",
-        "--transform=corrupt:snow_5",
+        f"--ood=folder:{folder},noise:gaussian,corrupt:fog_5,nda:jigsaw",
+        "--transform=corrupt:fog_5,jigsaw(grid=2)",
         "--num_images=8",
         f"--out={out}",
         "--batch_size=3",
+        f"--cache_dir={tmp_path / 'cache'}",
     ]
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="3")
     result = subprocess.run(
@@ -126,10 +141,39 @@ def test_command_line_on_npz_and_folder_data(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "| average |" in result.stdout
+    assert f"npz:{npz} is the discriminator's training data" in result.stderr
+    assert "at most 8 images: a seeded random subset" in result.stderr
     rows = _rows(out / "ood.csv")
     assert rows["(in-distribution)"]["num_images"] == "8"
     assert rows[f"folder:{folder}"]["num_images"] == "5"
     assert rows["noise:gaussian"]["num_images"] == "8"
     assert rows["corrupt:fog_5"]["num_images"] == "8"
+    assert rows["nda:jigsaw"]["num_images"] == "8"
     for name in ("roc", "scores", "difference"):
         assert (out / f"{name}.png").stat().st_size > 1000
+    # The fog set was corrupted once, cached, and paired image by image
+    # with the in-distribution images for D(x) - D(fog(x)).
+    assert len(list((tmp_path / "cache" / "ood_sets").iterdir())) == 1
+    record = json.loads((out / "ood.json").read_text())
+    stats = json.loads((out / "differences.json").read_text())
+    assert list(stats) == ["corrupt:fog_5", "jigsaw(grid=2)"]
+    fog = ood_report.read_differences(str(out))["corrupt:fog_5"]
+    in_mean = record["in_distribution"]["mean"]
+    fog_mean = record["sets"]["corrupt:fog_5"]["mean"]
+    assert stats["corrupt:fog_5"]["mean"] == pytest.approx(in_mean - fog_mean)
+    assert stats["corrupt:fog_5"]["median"] == pytest.approx(np.median(fog))
+    # Figure 8: this run against a copy of itself shifted by 1.
+    other = tmp_path / "plain_report"
+    other.mkdir()
+    np.savez(other / "differences.npz", corrupt_fog_5=fog + 1.0)
+    (other / "differences.json").write_text(json.dumps({"corrupt:fog_5": {}}))
+    paths = ood_study.overlay(
+        {"NDA": str(out), "plain": str(other)},
+        str(out),
+        ["corrupt:fog_5"],
+    )
+    assert open(paths["figure"], "rb").read(4) == b"\x89PNG"
+    overlay = json.loads(open(paths["statistics"]).read())
+    assert overlay["plain"]["corrupt:fog_5"]["mean"] == pytest.approx(
+        overlay["NDA"]["corrupt:fog_5"]["mean"] + 1.0
+    )
