@@ -119,3 +119,22 @@ def test_sample_grid_puts_each_set_in_a_column():
     grid = sample_grid([a, b], 2)
     assert grid.shape == (4, 4, 3)
     assert grid[:, :2].max() == 0 and grid[:, 2:].min() == 255
+
+
+def test_the_evaluation_command_scores_a_run_and_draws_figure_7(
+    learned, tmp_path
+):
+    from nda_tf.experiments import pix2pix_eval
+
+    _, summary, logdir = learned
+    scores, generated, pairs, count = pix2pix_eval.score_run(
+        logdir, "val", 200, dropout=False
+    )
+    assert count == 200 and generated.shape == (200, 32, 32, 3)
+    # The in-loop evaluator scored the same pairs with dropout on.
+    assert abs(scores["miou"] - summary["logs"]["miou"]) < 0.05
+    path = str(tmp_path / "fig" / "figure7.png")
+    grid = pix2pix_eval.figure7(path, pairs, [generated, generated], 3)
+    assert grid.shape == (3 * 32, 4 * 32, 3)
+    assert tf.io.decode_png(tf.io.read_file(path)).shape == grid.shape
+    assert any(n.startswith("events.") for n in os.listdir(tmp_path / "fig"))
