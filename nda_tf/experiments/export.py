@@ -43,6 +43,7 @@ OPTIONS = (
     Option("label", None, "conditional D: score with this class", kind="int"),
     Option("detector_name", "nda_ood", "served detector name"),
     Option("generator_name", "nda_generator", "served G name"),
+    Option("translator_name", "nda_pix2pix", "served Pix2Pix G name"),
     Option("version", 1, "model version"),
     Option("overwrite", False, "replace an existing version"),
     Option("data_dir", None, "tfds data directory", kind="str"),

@@ -138,3 +138,16 @@ def test_the_evaluation_command_scores_a_run_and_draws_figure_7(
     assert grid.shape == (3 * 32, 4 * 32, 3)
     assert tf.io.decode_png(tf.io.read_file(path)).shape == grid.shape
     assert any(n.startswith("events.") for n in os.listdir(tmp_path / "fig"))
+
+
+def test_the_learning_rate_is_constant_then_decays_linearly_to_zero():
+    from nda_tf.translation.recipe import LinearDecay
+
+    decay = LinearDecay(1.0, 5, 10)
+    values = [float(decay(step)) for step in (0, 5, 6, 9, 10, 12)]
+    np.testing.assert_allclose(values, [1, 1, 0.8, 0.2, 0, 0], atol=1e-6)
+    # Paper: 200 epochs, the last 100 decaying: half the steps.
+    from nda_tf.translation.recipe import _adam
+
+    schedule = _adam(PIX2PIX.resolve({"steps": 1000}), "g")._learning_rate
+    assert (schedule.start, schedule.end, schedule.rate) == (500, 1000, 2e-4)
