@@ -87,3 +87,23 @@ def test_unknown_names_are_named():
         paired.read_pairs("cifar10")
     with pytest.raises(ValueError, match="paired:PATH or paired:A_DIR,B_DIR"):
         paired.read_pairs("paired:a,b,c")
+
+
+def test_cityscapes_maps_label_ids_to_train_ids_and_palette_colours():
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=2):
+        pairs = paired.read_pairs("cityscapes", split="val", resolution=16)
+    assert pairs.condition.shape == (2, 16, 16, 3)
+    assert pairs.info.num_classes == 19 and pairs.palette == "cityscapes"
+    known = pairs.ids != paired.IGNORE
+    assert known.any() and not known.all()
+    assert set(np.unique(pairs.ids[known])) <= set(range(19))
+    colours = np.asarray(paired.CITYSCAPES_PALETTE, np.uint8)
+    np.testing.assert_array_equal(
+        pairs.target[known], colours[pairs.ids[known]]
+    )
+    np.testing.assert_array_equal(
+        paired.palette_ids(pairs.target[known], "cityscapes"),
+        pairs.ids[known],
+    )
