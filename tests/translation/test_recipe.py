@@ -22,7 +22,9 @@ LEARN = {
     "batch_size": 8,
     "steps": 240,
     "lr": 1e-3,
-    "loss": "l1_cgan",
+    # cGAN alone: stable in all six shapes-study runs (L1 + cGAN at this
+    # rate collapsed once in three plain runs; experiments/RESULTS.md).
+    "loss": "cgan",
     "nda": "jigsaw",
     "eval_every": 240,
     "eval_images": 200,
@@ -90,7 +92,7 @@ def test_the_gatherer_tabulates_pix2pix_runs_beside_table_4(learned):
     _, _, logdir = learned
     table = gather.pix2pix_markdown([gather.pix2pix_row(logdir)])
     row = table.splitlines()[2]
-    assert "| l1_cgan | jigsaw | 0.25 |" in row and "240/240" in row
+    assert "| cgan | jigsaw | 0.25 |" in row and "240/240" in row
     config = {
         "dataset": "cityscapes",
         "loss": "cgan",
