@@ -94,7 +94,11 @@ _OPTIONS = (
     Option("beta_2", 0.999, "Adam beta_2.", low=0.0, high=1.0),
     # How the run is watched: not in config.json.
     watch_option("eval_every", 5000, "Steps between label-map scores."),
-    watch_option("eval_split", "val", "Split scored (cityscapes: val)."),
+    watch_option(
+        "eval_split",
+        "val",
+        "Split scored (paired:PATH reads PATH/val, else PATH itself).",
+    ),
     watch_option("eval_images", 500, "Pairs scored per evaluation."),
     watch_option("num_grid_images", 8, "Pairs in each sample grid."),
 )
