@@ -20,6 +20,8 @@ Anomaly detection and dots:
 - `ood_report`: markdown / CSV tables, ROC and histogram PNGs, TensorBoard.
 - `ood_run`: all of it from dataset names, for any discriminator.
 - `numerosity`: dot counts of generated images (paper Appendix A).
+- `segmentation`: per-pixel / per-class accuracy and mIoU of generated
+  label maps (Pix2Pix photos -> labels, paper Table 4).
 
 Submodules, `EvaluationCallback` and `pipeline`'s `compute_statistics` and
 `score` load on first use (PEP 562), so importing `nda_tf.eval` costs
@@ -31,7 +33,8 @@ import importlib
 
 _SUBMODULES = (
     "backbones batching callback fid numerosity ood ood_report ood_run "
-    "ood_sets pipeline pth reference scoring stats support cifar10c"
+    "ood_sets pipeline pth reference scoring segmentation stats support "
+    "cifar10c"
 ).split()
 # Re-exported name -> the submodule that defines it.
 _NAMES = {

@@ -27,7 +27,7 @@ OPTIONS = (
         "what",
         None,
         "what to export (default: all the run has; a GAN's discriminator "
-        "and generator, a MoCo run's encoder)",
+        "and generator, a MoCo run's encoder, a Pix2Pix run's translator)",
         kind="list",
     ),
     Option("checkpoint", "latest", "latest, best or a folder"),
@@ -43,6 +43,7 @@ OPTIONS = (
     Option("label", None, "conditional D: score with this class", kind="int"),
     Option("detector_name", "nda_ood", "served detector name"),
     Option("generator_name", "nda_generator", "served G name"),
+    Option("translator_name", "nda_pix2pix", "served Pix2Pix G name"),
     Option("version", 1, "model version"),
     Option("overwrite", False, "replace an existing version"),
     Option("data_dir", None, "tfds data directory", kind="str"),
@@ -111,6 +112,21 @@ def export_run(logdir, out, what=None, checkpoint="latest", **options):
             model.encoder, out, config["resolution"], options.get("version")
         )
         return {"encoder": path}
+    if "translator" in what:
+        path = export.export_translator(
+            model.generator,
+            out,
+            options.get("translator_name", "nda_pix2pix"),
+            options.get("version", 1),
+            dropout=config.get("inference_dropout", True),
+            resolution=config["resolution"],
+            metadata={
+                "logdir": os.path.abspath(logdir),
+                "step": config["step"],
+            },
+            overwrite=options.get("overwrite", False),
+        )
+        return {"translator": path}
     gan = model
     metadata = {
         "logdir": os.path.abspath(logdir),

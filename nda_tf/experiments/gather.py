@@ -1,4 +1,5 @@
-r"""Gathers GAN runs into the paper's tables, ours beside the paper's.
+r"""Gathers GAN runs into the paper's tables, ours beside the paper's, and
+Pix2Pix runs into one beside Table 4 (per-pixel / per-class acc., mIoU).
 
     python -m nda_tf.experiments.gather --runs=runs --out=results.md
 
@@ -462,12 +463,102 @@ def report(root, metric="fid"):
     parts = [build(records) for build in TABLES]
     rows = [run_row(r, metric) for r in gan_runs]
     parts.append("## Runs\n\n" + markdown(rows, metric))
+    translation = [r for r in runs if is_pix2pix(r)]
+    if translation:
+        rows = [pix2pix_row(r) for r in translation]
+        parts.append("## Pix2Pix, Table 4\n\n" + pix2pix_markdown(rows))
     return "\n".join(parts)
 
 
 def _is_gan(logdir):
     config = _json(os.path.join(logdir, "config.json")) or {}
     return config.get("recipe", "gan") == "gan" and "nda" in config
+
+
+# Pix2Pix runs: their own table (separate from the GAN table above).
+# Table 4, Cityscapes photos -> labels: (loss, NDA used) -> (per-pixel acc.,
+# per-class acc., mIoU).
+PIX2PIX_TABLE_4 = {
+    ("cgan", False): (0.80, 0.24, 0.27),
+    ("cgan", True): (0.84, 0.34, 0.28),
+    ("l1_cgan", False): (0.72, 0.23, 0.18),
+    ("l1_cgan", True): (0.75, 0.28, 0.22),
+}
+PIX2PIX_METRICS = ("pixel_accuracy", "class_accuracy", "miou")
+PIX2PIX_HEADER = (
+    "| run | dataset | loss | NDA | lam | steps | best step "
+    "| Pp. / Pc. / mIoU (ours) | (paper) |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+)
+
+
+def is_pix2pix(logdir):
+    with open(os.path.join(logdir, "config.json")) as file:
+        return json.load(file).get("recipe") == "pix2pix"
+
+
+def pix2pix_paper(config):
+    """Table 4's numbers for a Cityscapes run (jigsaw NDA as the paper's
+    rows), or None."""
+    if config["dataset"].split("/")[0] != "cityscapes":
+        return None
+    nda = paper.transform_name(config["nda"])
+    uses_nda = nda != "none" and float(config["lam"]) < 1
+    if uses_nda and nda != "jigsaw":
+        return None
+    return PIX2PIX_TABLE_4.get((config["loss"], uses_nda))
+
+
+def pix2pix_row(logdir):
+    """One Pix2Pix table row: the best checkpoint's scores (by mIoU)."""
+    with open(os.path.join(logdir, "config.json")) as file:
+        config = json.load(file)
+    best = None
+    for kind in ("best", "checkpoints"):
+        scored = [
+            e
+            for e in _manifest(os.path.join(logdir, kind))
+            if "miou" in e.get("metrics", {})
+        ]
+        if scored:
+            best = scored[-1]
+            break
+    latest = _manifest(os.path.join(logdir, "checkpoints"))
+    return {
+        "run": os.path.basename(os.path.normpath(logdir)),
+        "config": config,
+        "steps": latest[-1]["step"] if latest else 0,
+        "best_step": best["step"] if best else None,
+        "values": (
+            [best["metrics"].get(m) for m in PIX2PIX_METRICS] if best else None
+        ),
+        "paper": pix2pix_paper(config),
+    }
+
+
+def pix2pix_markdown(rows):
+    lines = [PIX2PIX_HEADER]
+    for row in rows:
+        c = row["config"]
+        cells = [
+            row["run"],
+            c["dataset"],
+            c["loss"],
+            paper.transform_name(c["nda"]),
+            f"{c['lam']:g}",
+            f"{row['steps']}/{c['steps']}",
+            _text(row["best_step"]),
+            _triple(row["values"]),
+            _triple(row["paper"]),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _triple(values):
+    if values is None:
+        return "-"
+    return " / ".join(_text(v, "{:.2f}") for v in values)
 
 
 def main(fv):

@@ -3,8 +3,9 @@
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.gan.recipe import GAN
 from nda_tf.training import read_config
+from nda_tf.translation.recipe import PIX2PIX
 
-RECIPES = {recipe.name: recipe for recipe in (GAN, MOCO)}
+RECIPES = {recipe.name: recipe for recipe in (GAN, MOCO, PIX2PIX)}
 
 
 def of_run(logdir):

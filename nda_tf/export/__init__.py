@@ -1,6 +1,7 @@
-"""SavedModel export of NDA discriminators (as OOD detectors) and generators.
+"""SavedModel export of NDA discriminators (as OOD detectors), generators
+and Pix2Pix translators.
 
-Both exporters write TF Serving's layout, `DIR/<model_name>/<version>/`,
+The exporters write TF Serving's layout, `DIR/<model_name>/<version>/`,
 with warm-up requests in `assets.extra/` and a `metadata.json` asset. See
 docs/export.md.
 """
@@ -10,6 +11,7 @@ from nda_tf.export.detector import OODDetector
 from nda_tf.export.generator import GeneratorSampler, export_generator
 from nda_tf.export.ood import export_ood_detector
 from nda_tf.export.servable import read_metadata, read_warmup_requests
+from nda_tf.export.translator import Translator, export_translator
 
 __all__ = [
     "GeneratorSampler",
@@ -20,4 +22,6 @@ __all__ = [
     "read_metadata",
     "read_warmup_requests",
     "threshold_at_tpr",
+    "Translator",
+    "export_translator",
 ]

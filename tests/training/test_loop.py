@@ -12,6 +12,7 @@ import tensorflow as tf
 from nda_tf import training
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.gan.recipe import GAN
+from nda_tf.translation.recipe import PIX2PIX
 
 GAN_TINY = {
     "dataset": "dots(counts=(2,))",
@@ -42,7 +43,23 @@ MOCO_TINY = {
     "knn_k": 5,
     "knn_examples": 32,
 }
-CASES = {"gan": (GAN, GAN_TINY), "moco": (MOCO, MOCO_TINY)}
+PIX2PIX_TINY = {
+    "dataset": "shapes(count=12, size=16)",
+    "depth": 2,
+    "filters": 4,
+    "d_filters": 4,
+    "d_layers": 1,
+    "batch_size": 2,
+    "steps": 4,
+    "eval_every": 2,
+    "eval_images": 4,
+    "num_grid_images": 2,
+}
+CASES = {
+    "gan": (GAN, GAN_TINY),
+    "moco": (MOCO, MOCO_TINY),
+    "pix2pix": (PIX2PIX, PIX2PIX_TINY),
+}
 
 
 def options(**kwargs):
@@ -69,7 +86,7 @@ def send_sigterm_at(stop_step):
     return training.Evaluator(fn, 1)
 
 
-@pytest.mark.parametrize("name", ["gan", "moco"])
+@pytest.mark.parametrize("name", ["gan", "moco", "pix2pix"])
 def test_a_signalled_run_resumes_to_the_uninterrupted_result(tmp_path, name):
     recipe, config = CASES[name]
     whole, summary = training.train(
