@@ -38,9 +38,22 @@ OPTIONS = (
         kind="str",
     ),
     Option("calibration_split", "test", "its split"),
-    Option("num_calibration", 1000, "held-out calibration images"),
-    Option("tpr", 0.95, "in-distribution rate kept above threshold"),
-    Option("label", None, "conditional D: score with this class", kind="int"),
+    Option("num_calibration", 1000, "held-out calibration images", low=2),
+    Option(
+        "tpr",
+        0.95,
+        "in-distribution rate kept above threshold, in (0, 1]",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+    ),
+    Option(
+        "label",
+        None,
+        "conditional D: score with this class",
+        kind="int",
+        low=0,
+    ),
     Option("detector_name", "nda_ood", "served detector name"),
     Option("generator_name", "nda_generator", "served G name"),
     Option("version", 1, "model version"),
@@ -102,6 +115,7 @@ def export_run(logdir, out, what=None, checkpoint="latest", **options):
             f"what must list any of {', '.join(recipe.exports)} for this "
             f"{recipe.name} run; received {what!r}"
         )
+    _check_targets(out, what, options)
     model, config = training.load_run(recipe, logdir, checkpoint)
     if "encoder" in what:
         from nda_tf.contrastive import export_encoder
@@ -156,6 +170,35 @@ def export_run(logdir, out, what=None, checkpoint="latest", **options):
             overwrite=options.get("overwrite", False),
         )
     return paths
+
+
+def _check_targets(out, what, options):
+    """What can be checked before the (slow) load and calibration: the
+    output folder, the threshold's rate, and that no version is replaced
+    unless asked."""
+    from nda_tf import checks
+    from nda_tf.experiments import cli
+    from nda_tf.export import servable
+
+    cli.check_output_dir("out", out)
+    checks.check_number("tpr", options.get("tpr", 0.95), 0, 1, low_open=True)
+    version = options.get("version", 1)
+    names = {
+        "discriminator": options.get("detector_name", "nda_ood"),
+        "generator": options.get("generator_name", "nda_generator"),
+    }
+    for part in what:
+        if part == "encoder":
+            if version is None:
+                continue  # written into `out` itself
+            folder = os.path.join(out, str(version))
+        else:
+            folder = servable.version_dir(out, names[part], version)
+        if os.path.exists(folder) and not options.get("overwrite", False):
+            raise ValueError(
+                f"{folder} already exists: give another --version, or "
+                "--overwrite to replace it"
+            )
 
 
 def main(fv):
