@@ -174,6 +174,17 @@ def check_output_dir(name, path):
     os.remove(probe)
 
 
+def check_output_file(name, path):
+    """Raises a ValueError naming the flag `name` unless a file can be
+    written at `path` (its folder writable or creatable, no folder in the
+    way)."""
+    if not path:
+        raise ValueError(f"--{name} must name a file, received {path!r}")
+    if os.path.isdir(path):
+        raise ValueError(f"--{name}={path} is a folder, not a file")
+    check_output_dir(name, os.path.dirname(os.path.abspath(path)))
+
+
 def run_command(
     options, command, prog, required=(), positional=False, tensorflow=True
 ):
@@ -218,6 +229,10 @@ def run_command(
             sys.exit(f"{prog}: error: {error_line(error)}")
 
     app.run(main, flags_parser=functools.partial(_parse_flags, prog))
+
+
+def _verbose():
+    return VERBOSE.name in FLAGS and FLAGS[VERBOSE.name].value
 
 
 def _asks_verbose():
@@ -375,7 +390,11 @@ def quiet_logs():
     from absl import logging as absl_logging
 
     # Some TensorFlow modules log through absl directly (checkpoint saves).
-    absl_logging.set_verbosity(absl_logging.WARNING)
+    absl_logging.set_verbosity(
+        absl_logging.INFO
+        if FLAGS.is_parsed() and _verbose()
+        else absl_logging.ERROR
+    )
     # The logger `tf.get_logger()` returns, without importing TensorFlow.
     logging.getLogger("tensorflow").setLevel(logging.WARNING)
     ours = logging.getLogger("nda_tf")

@@ -92,6 +92,8 @@ def _text(value, fmt="{}"):
 
 def main(fv):
     """Tabulates the runs as the parsed flags `fv` say."""
+    if fv.out:
+        cli.check_output_file("out", fv.out)
     runs = find_runs(fv.runs)
     if not runs:
         raise ValueError(f"no runs under {fv.runs!r}")
@@ -105,4 +107,6 @@ def main(fv):
 
 
 if __name__ == "__main__":
-    cli.run_command(OPTIONS, main, "nda_tf.experiments.gather")
+    cli.run_command(
+        OPTIONS, main, "nda_tf.experiments.gather", tensorflow=False
+    )
