@@ -94,10 +94,11 @@ def command_options():
     )
 
 
-def define_flags(options, flag_values=FLAGS, required=()):
+def define_flags(options, flag_values=None, required=()):
     """Defines an absl flag for each `Option`; enumerations come from the
     option's choices (its registry). Flags named in `required` must be
     given."""
+    flag_values = FLAGS if flag_values is None else flag_values
     for option in options:
         args = (option.name, option.default, option.help)
         # Listed by --help as the running command's own flags.
@@ -124,15 +125,17 @@ def define_flags(options, flag_values=FLAGS, required=()):
             flags.DEFINE_string(*args, **kwargs)
 
 
-def values(options, flag_values=FLAGS):
+def values(options, flag_values=None):
     """The parsed value of each option's flag, by name."""
+    flag_values = FLAGS if flag_values is None else flag_values
     return {o.name: flag_values[o.name].value for o in options}
 
 
-def check_values(options, flag_values=FLAGS):
+def check_values(options, flag_values=None):
     """Checks every given value against its `Option` (kind, bounds,
     choices), so that a bad one is refused before any work; the error
     names the flag. Defaults are the command's own and pass as they are."""
+    flag_values = FLAGS if flag_values is None else flag_values
     for option in options:
         value = flag_values[option.name].value
         if value != option.default:
