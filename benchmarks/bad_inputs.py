@@ -4,8 +4,9 @@ r"""Tries bad command-line values on every command; counts one-line errors.
 
 Each case runs `python -m nda_tf.experiments.<command> ARGS` in a fresh
 process, as a new user would (no `TF_CPP_MIN_LOG_LEVEL` set; the tests
-check the CUDA probing lines at its most talkative setting). A case passes when the command exits non-zero, prints
-no traceback, and its stderr is exactly one line `PROG: error: MESSAGE`
+check the CUDA probing lines at its most talkative setting). A case
+passes when the command exits non-zero, prints no traceback, and its
+stderr is exactly one line `PROG: error: MESSAGE`
 (score's per-file errors: one line per file on stdout and a one-line
 count on stderr). It prints a line per case and the total; the failures
 show their stderr. It first makes a workspace in a temporary folder: a
