@@ -142,6 +142,8 @@ def check_values(options, flag_values=None):
             try:
                 option.check(value)
             except ValueError as error:
+                if option.name in str(error):
+                    raise
                 raise ValueError(f"--{option.name}: {error}") from None
 
 
