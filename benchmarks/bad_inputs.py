@@ -1,20 +1,24 @@
 r"""Tries bad command-line values on every command; counts one-line errors.
 
-    python benchmarks/bad_inputs.py [--only=gan,export] [--json=out.json]
+    python benchmarks/bad_inputs.py [--only=gan,export] [--json=out.json] \
+        [--subprocess]
 
-Each case runs `python -m nda_tf.experiments.<command> ARGS` in a fresh
-process, as a new user would (no `TF_CPP_MIN_LOG_LEVEL` set; the tests
-check the CUDA probing lines at its most talkative setting). A case
-passes when the command exits non-zero, prints no traceback, and its
-stderr is exactly one line `PROG: error: MESSAGE`
+Each case runs `python -m nda_tf.experiments.<command> ARGS` as a user
+types it: by default in this process (the module run as `__main__` with
+that `sys.argv`, file descriptors 1 and 2 captured, so TensorFlow's C++
+lines count too; TensorFlow starts once), or with `--subprocess` in a
+fresh process each (no `TF_CPP_MIN_LOG_LEVEL` set; also shows start-up
+noise, but costs a TensorFlow start per case: minutes each on a busy
+machine). A case passes when the command exits non-zero, prints no
+traceback, and its stderr is exactly one line `PROG: error: MESSAGE`
 (score's per-file errors: one line per file on stdout and a one-line
 count on stderr). It prints a line per case and the total; the failures
 show their stderr. It first makes a workspace in a temporary folder: a
 2-step GAN run of the dots data (about 30 s), a folder, a file, a garbage
 .npz, a text file named .png.
 
-Slow (one TensorFlow start per case, about 10 minutes on 2 CPU cores): a
-command, not a test. Results are recorded in benchmarks/RESULTS.md.
+Slow (a command, not a test). Results are recorded in
+benchmarks/RESULTS.md.
 """
 
 import argparse
@@ -226,6 +230,60 @@ def _python(args):
     )
 
 
+class _Done:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def _in_process(command, argv):
+    """Runs the command's module as `__main__` here; returns what a
+    subprocess would: exit status, stdout and stderr (file descriptors)."""
+    import runpy
+    import traceback
+
+    from nda_tf.experiments import cli
+
+    prog = f"nda_tf.experiments.{command}"
+    saved_argv = sys.argv
+    sys.argv = [prog, *argv]
+    captured = [tempfile.TemporaryFile() for _ in range(2)]
+    saved = [os.dup(1), os.dup(2)]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(captured[0].fileno(), 1)
+    os.dup2(captured[1].fileno(), 2)
+    code = 0
+    try:
+        runpy.run_module(prog, run_name="__main__")
+    except SystemExit as stop:
+        if isinstance(stop.code, str):
+            print(stop.code, file=sys.stderr)  # as the interpreter does
+            code = 1
+        else:
+            code = stop.code or 0
+    except BaseException:  # what would end the process with a traceback
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+        sys.argv = saved_argv
+        # The next command defines its own flags.
+        for flag in cli.FLAGS.get_flags_for_module(prog):
+            delattr(cli.FLAGS, flag.name)
+        cli.FLAGS.unparse_flags()
+    texts = []
+    for file in captured:
+        file.seek(0)
+        texts.append(file.read().decode("utf-8", "replace"))
+        file.close()
+    return _Done(code, *texts)
+
+
 def judge(command, done):
     """`(ok, why)`: a non-zero exit with one line `PROG: error: ...`."""
     prog = f"nda_tf.experiments.{command}"
@@ -249,15 +307,22 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="commands, comma-separated")
     parser.add_argument("--json", default=None, help="write the results here")
+    parser.add_argument(
+        "--subprocess", action="store_true", help="a fresh process per case"
+    )
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
+    sys.path.insert(0, ROOT)  # this tree's nda_tf, in process too
     started = time.monotonic()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         w = workspace(tmp)
         todo = [c for c in cases(w) if not only or c[0] in only]
         for command, argv in todo:
-            done = _python(["-m", f"nda_tf.experiments.{command}", *argv])
+            if args.subprocess:
+                done = _python(["-m", f"nda_tf.experiments.{command}", *argv])
+            else:
+                done = _in_process(command, argv)
             ok, why = judge(command, done)
             shown = " ".join(a.replace(tmp, "$TMP") for a in argv)
             answer = (done.stderr.strip().splitlines() or [""])[-1]
@@ -282,7 +347,8 @@ def main():
     minutes = (time.monotonic() - started) / 60
     print(
         f"\n{passed} of {len(results)} bad values gave a one-line error "
-        f"({len({r['command'] for r in results})} commands, {minutes:.1f} min)"
+        f"({len({r['command'] for r in results})} commands, {minutes:.1f} "
+        f"min, {'subprocesses' if args.subprocess else 'in one process'})"
     )
     if args.json:
         with open(args.json, "w") as f:

@@ -391,17 +391,20 @@ def _expected(error):
 
 
 def quiet_logs():
-    """Our progress messages only; TensorFlow's INFO lines are noise here."""
+    """Our progress messages only; TensorFlow's and absl's INFO and WARNING
+    lines are noise here (all shown with --verbose)."""
     from absl import logging as absl_logging
 
+    verbose = FLAGS.is_parsed() and _verbose()
     # Some TensorFlow modules log through absl directly (checkpoint saves).
     absl_logging.set_verbosity(
-        absl_logging.INFO
-        if FLAGS.is_parsed() and _verbose()
-        else absl_logging.ERROR
+        absl_logging.INFO if verbose else absl_logging.ERROR
     )
-    # The logger `tf.get_logger()` returns, without importing TensorFlow.
-    logging.getLogger("tensorflow").setLevel(logging.WARNING)
+    # The logger `tf.get_logger()` returns, without importing TensorFlow:
+    # its warnings (deprecations) are for the library's authors.
+    logging.getLogger("tensorflow").setLevel(
+        logging.INFO if verbose else logging.ERROR
+    )
     ours = logging.getLogger("nda_tf")
     if not any(getattr(h, "_nda_tf", False) for h in ours.handlers):
         handler = logging.StreamHandler()

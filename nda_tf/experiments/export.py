@@ -65,10 +65,13 @@ OPTIONS = (
 def latest_scalars(folder):
     """The last value of every scalar in the TensorBoard events of `folder`."""
     import tensorflow as tf
+    from tensorflow.core.util import event_pb2
 
     values = {}
     for path in sorted(glob.glob(os.path.join(folder, "events.out.tfevents*"))):
-        for event in tf.compat.v1.train.summary_iterator(path):
+        # (tf.compat.v1.train.summary_iterator warns that it is deprecated.)
+        for record in tf.data.TFRecordDataset(path):
+            event = event_pb2.Event.FromString(record.numpy())
             for value in event.summary.value:
                 if value.HasField("simple_value"):
                     number = value.simple_value
@@ -116,6 +119,8 @@ def export_run(logdir, out, what=None, checkpoint="latest", **options):
             f"{recipe.name} run; received {what!r}"
         )
     _check_targets(out, what, options)
+    if "discriminator" in what:
+        _check_calibration_data(logdir, options)
     model, config = training.load_run(recipe, logdir, checkpoint)
     if "encoder" in what:
         from nda_tf.contrastive import export_encoder
@@ -199,6 +204,19 @@ def _check_targets(out, what, options):
                 f"{folder} already exists: give another --version, or "
                 "--overwrite to replace it"
             )
+
+
+def _check_calibration_data(logdir, options):
+    """Opens the calibration source before the model is loaded."""
+    from nda_tf import data, training
+
+    config = training.read_config(logdir)
+    data.load(
+        options.get("calibration_data") or config["dataset"],
+        split=options.get("calibration_split", "test"),
+        resolution=config.get("resolution"),
+        data_dir=options.get("data_dir", config.get("data_dir")),
+    )
 
 
 def main(fv):

@@ -27,12 +27,24 @@ HEADER = (
 
 
 def find_runs(root):
-    """Run directories under `root`, sorted."""
+    """GAN run directories under `root`, sorted (the table compares GAN
+    runs; MoCo runs and unreadable configs are left out)."""
     found = []
     for folder, _, files in os.walk(root):
-        if "config.json" in files:
+        if "config.json" in files and _is_gan_run(folder):
             found.append(folder)
     return sorted(found)
+
+
+def _is_gan_run(folder):
+    try:
+        with open(os.path.join(folder, "config.json")) as file:
+            config = json.load(file)
+    except (OSError, ValueError):
+        return False
+    # Layout 0 recorded no recipe; its MoCo runs are told by their queue.
+    recipe = config.get("recipe", "moco" if "queue_size" in config else "gan")
+    return recipe == "gan"
 
 
 def run_row(logdir, metric):
