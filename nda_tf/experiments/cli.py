@@ -24,9 +24,12 @@ from absl import app, flags
 
 from nda_tf.training.options import Option
 
-# TensorFlow reads this when it loads: its INFO and WARNING lines are not
-# for users of a command (an explicit setting is kept).
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow reads this when it loads. Its C++ lines are not for users of
+# a command: even its ERROR lines are mostly internal (Grappler's "remapper
+# failed"), and real failures reach Python as exceptions, which the error
+# path prints. An explicit setting is kept; --verbose shows everything.
+if not any(a in ("--verbose", "--verbose=true") for a in sys.argv[1:]):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 FLAGS = flags.FLAGS
 
