@@ -243,6 +243,13 @@ def test_a_full_disk_is_one_line(command_line, tmp_path):
         "pda": "none", "lam": 0.25, "steps": 10,
     }  # fmt: skip
     (run / "config.json").write_text(json.dumps(config))
+    # A MoCo run beside it is not a row of the GAN table.
+    (tmp_path / "runs" / "moco").mkdir()
+    moco_config = {"recipe": "moco", "dataset": "dots", "queue_size": 16}
+    (tmp_path / "runs" / "moco" / "config.json").write_text(
+        json.dumps(moco_config)
+    )
+    assert gather.find_runs(str(tmp_path / "runs")) == [str(run)]
     target = (gather.OPTIONS, gather.main)
     # /dev/full answers every write with ENOSPC.
     code = command_line(
