@@ -138,6 +138,7 @@ class MoCoRecipe(Recipe):
     def evaluators(self, model, c, run):
         if c["num_classes"] < 2:
             return []  # unlabelled data: nothing to classify
+        _check_test_set(c)
         monitor = evaluation.KNNMonitor(
             lambda: _knn_sets(c, run.stream), c["num_classes"], c["knn_k"]
         )
@@ -174,6 +175,24 @@ def _optimizer(c):
         momentum=c["sgd_momentum"],
         weight_decay=c["weight_decay"] or None,
     )
+
+
+def _check_test_set(c):
+    """Opens the kNN test set now, so that one that is missing fails
+    before the first step rather than at the first evaluation."""
+    from nda_tf import data
+
+    name = c["test_dataset"] or c["dataset"]
+    if name.startswith("dots"):
+        return
+    try:
+        data.load(name, c["test_split"], c["resolution"], c["data_dir"])
+    except ValueError as error:
+        flag = "--test_dataset" if c["test_dataset"] else "--dataset"
+        raise ValueError(
+            f"the kNN test set ({flag}={name}, --test_split="
+            f"{c['test_split']}) cannot be read: {error}"
+        ) from None
 
 
 def _knn_sets(c, stream):

@@ -11,8 +11,6 @@ import logging
 from nda_tf.eval import ood, ood_report, ood_sets, scoring
 
 _LOG = logging.getLogger(__name__)
-# The paper's OOD-1 sets (TinyImageNet comes as a folder) and OOD-2.
-PAPER_OOD_SETS = "svhn_cropped,dtd,places365_small,cifar100,cifar10_corrupted"
 
 
 # Sources without splits: a folder or an npz file is one set of images.

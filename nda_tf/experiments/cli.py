@@ -1,51 +1,107 @@
 """Command lines from `Option`s: one flag per option, one error path.
 
-`run_command(options, command, prog)` defines one flag per option, runs
-`command(FLAGS)` and ends a ValueError (a bad value, a missing file) with
-one line `PROG: error: MESSAGE`. `run(recipe, prog)` is the training
-command of a recipe on it. The flags are defined when a command runs, not
-at import, so commands can be imported side by side.
+`run_command(options, command, prog)` defines one flag per option (and
+`--verbose`), checks every value, starts TensorFlow without its start-up
+noise, runs `command(FLAGS)` and ends any error with one line `PROG:
+error: MESSAGE` and a non-zero exit status (the traceback only with
+`--verbose`). `run(recipe, prog)` is the training command of a recipe on
+it. Flags are defined when a command runs, not at import, and this module
+imports no TensorFlow, so `--help` answers without loading it.
 """
 
+import contextlib
 import dataclasses
+import errno
 import functools
 import logging
 import os
 import re
 import signal
 import sys
+import tempfile
 
 from absl import app, flags
 
-from nda_tf.training import RunOptions
 from nda_tf.training.options import Option
+
+# TensorFlow reads this when it loads. Its C++ lines are not for users of
+# a command: even its ERROR lines are mostly internal (Grappler's "remapper
+# failed"), and real failures reach Python as exceptions, which the error
+# path prints. An explicit setting is kept; --verbose shows everything.
+if not any(a in ("--verbose", "--verbose=true") for a in sys.argv[1:]):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 FLAGS = flags.FLAGS
 
-_RUN_FIELDS = [
-    f for f in dataclasses.fields(RunOptions) if "help" in f.metadata
-]
-COMMAND_OPTIONS = (
-    Option("logdir", None, "Run directory (default: runs/<name>).", kind="str"),
-    Option("tpu", None, "TPU name or address for --strategy=tpu.", kind="str"),
-    Option(
-        "deterministic", False, "Deterministic TF ops (bitwise reproducible)."
-    ),
-    Option(
-        "export_dir",
-        None,
-        "Export the trained model here at the end, as SavedModels versioned "
-        "by the final step (the best checkpoint where the run keeps one).",
-        kind="str",
-    ),
-    *(Option(f.name, f.default, f.metadata["help"]) for f in _RUN_FIELDS),
+VERBOSE = Option(
+    "verbose",
+    False,
+    "On an error, print the full traceback (and TensorFlow's start-up log).",
+    recorded=False,
+)
+
+# What TensorFlow writes to stderr while it loads and looks for a GPU,
+# whatever TF_CPP_MIN_LOG_LEVEL says (it logs before absl's logging is
+# initialised): meaningless on a machine without one.
+_STARTUP_NOISE = re.compile(
+    "|".join(
+        (
+            r"All log messages before absl::InitializeLog",
+            r"cudart_stub\.cc",
+            r"cuInit",
+            r"cuda_(driver|platform|diagnostics|dnn|fft|blas)\.cc",
+            r"Could not find cuda drivers",
+            r"Unable to register cu(DNN|FFT|BLAS) factory",
+            r"oneDNN custom operations are on",
+            r"cpu_feature_guard\.cc",
+            r"To enable the following instructions",
+            r"TF-TRT Warning",
+            r"computation_placer\.cc",
+        )
+    )
 )
 
 
-def define_flags(options, flag_values=FLAGS, required=()):
+def _run_option_fields():
+    from nda_tf.training import RunOptions
+
+    return [f for f in dataclasses.fields(RunOptions) if "help" in f.metadata]
+
+
+def command_options():
+    """The loop's options of a training command, beside the recipe's."""
+    return (
+        Option(
+            "logdir", None, "Run directory (default: runs/<name>).", kind="str"
+        ),
+        Option(
+            "tpu", None, "TPU name or address for --strategy=tpu.", kind="str"
+        ),
+        Option(
+            "deterministic",
+            False,
+            "Deterministic TF ops (bitwise reproducible).",
+        ),
+        Option(
+            "export_dir",
+            None,
+            "Export the trained model here at the end, as SavedModels "
+            "versioned by the final step (the best checkpoint where the run "
+            "keeps one).",
+            kind="str",
+        ),
+        *(
+            Option(f.name, f.default, f.metadata["help"])
+            for f in _run_option_fields()
+        ),
+    )
+
+
+def define_flags(options, flag_values=None, required=()):
     """Defines an absl flag for each `Option`; enumerations come from the
     option's choices (its registry). Flags named in `required` must be
     given."""
+    flag_values = FLAGS if flag_values is None else flag_values
     for option in options:
         args = (option.name, option.default, option.help)
         # Listed by --help as the running command's own flags.
@@ -72,48 +128,308 @@ def define_flags(options, flag_values=FLAGS, required=()):
             flags.DEFINE_string(*args, **kwargs)
 
 
-def values(options, flag_values=FLAGS):
+def values(options, flag_values=None):
     """The parsed value of each option's flag, by name."""
+    flag_values = FLAGS if flag_values is None else flag_values
     return {o.name: flag_values[o.name].value for o in options}
 
 
-def run_command(options, command, prog, required=(), positional=False):
+def check_values(options, flag_values=None):
+    """Checks every given value against its `Option` (kind, bounds,
+    choices), so that a bad one is refused before any work; the error
+    names the flag. Defaults are the command's own and pass as they are."""
+    flag_values = FLAGS if flag_values is None else flag_values
+    for option in options:
+        value = flag_values[option.name].value
+        if value != option.default:
+            try:
+                option.check(value)
+            except ValueError as error:
+                if option.name in str(error):
+                    raise
+                raise ValueError(f"--{option.name}: {error}") from None
+
+
+def check_output_dir(name, path):
+    """Raises a ValueError naming the flag `name` unless the folder `path`
+    exists and is writable, or can be created: checked by writing, so a
+    read-only file system and a file in the way are found before any work.
+    Creates nothing."""
+    if not path:
+        raise ValueError(f"--{name} must name a folder, received {path!r}")
+    absolute = os.path.abspath(path)
+    existing = absolute
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        what = (
+            "is a file"
+            if existing == absolute
+            else f"has a file in the way: {existing}"
+        )
+        raise ValueError(f"--{name}={path} {what}, not a folder")
+    try:
+        descriptor, probe = tempfile.mkstemp(
+            prefix=".nda_tf_probe", dir=existing
+        )
+    except OSError as error:
+        because = "" if existing == absolute else f" (in {existing})"
+        raise ValueError(
+            f"--{name}={path} is not writable{because}: "
+            f"{error.strerror or error}"
+        ) from None
+    os.close(descriptor)
+    os.remove(probe)
+
+
+def check_output_file(name, path):
+    """Raises a ValueError naming the flag `name` unless a file can be
+    written at `path` (its folder writable or creatable, no folder in the
+    way)."""
+    if not path:
+        raise ValueError(f"--{name} must name a file, received {path!r}")
+    if os.path.isdir(path):
+        raise ValueError(f"--{name}={path} is a folder, not a file")
+    check_output_dir(name, os.path.dirname(os.path.abspath(path)))
+
+
+def run_command(
+    options, command, prog, required=(), positional=False, tensorflow=True
+):
     """Runs `command(FLAGS)`, or `command(FLAGS, args)` with the positional
     arguments if `positional`, as the program `prog` with one flag per
-    option; the flags named in `required` must be given."""
-    define_flags(options, required=required)
+    option (plus `--verbose`); the flags named in `required` must be given.
+
+    Every value is checked first (`check_values`); TensorFlow is started
+    quietly unless `tensorflow=False`; any error ends the program with one
+    line naming it (`error_line`) and exit status 1 (130 on Ctrl-C).
+    """
+    if not any(o.name == VERBOSE.name for o in options):
+        options = (*options, VERBOSE)
+    # Choices read from registries may load TensorFlow already.
+    with _quietly(_asks_verbose()):
+        define_flags(options, required=required)
 
     def main(argv):
-        quiet_logs()
+        verbose = FLAGS.verbose
         try:
+            if not positional and len(argv) > 1:
+                raise ValueError(
+                    f"unexpected argument {argv[1]!r}: flags are written "
+                    "--name=value"
+                )
+            with _quietly(verbose):
+                check_values(options)
+            if tensorflow:
+                start_tensorflow(verbose)
+            quiet_logs()
             command(FLAGS, *([argv[1:]] if positional else []))
-        except ValueError as error:
-            # Bad values, missing weights or data: the message says what.
-            sys.exit(f"{prog}: error: {error}")
+        except KeyboardInterrupt:
+            if verbose:
+                raise
+            print(f"{prog}: interrupted", file=sys.stderr)
+            sys.exit(128 + signal.SIGINT)
+        except SystemExit:
+            raise
+        except Exception as error:
+            if verbose:
+                raise
+            sys.exit(f"{prog}: error: {error_line(error)}")
 
-    app.run(main)
+    app.run(main, flags_parser=functools.partial(_parse_flags, prog))
+
+
+def _verbose():
+    return VERBOSE.name in FLAGS and FLAGS[VERBOSE.name].value
+
+
+def _asks_verbose():
+    # Before the flags are parsed.
+    return any(a in ("--verbose", "--verbose=true") for a in sys.argv[1:])
+
+
+def _asks_help():
+    helps = ("-h", "-?", "--help", "--helpshort", "--helpfull", "--helpxml")
+    return any(a in helps for a in sys.argv[1:])
+
+
+def _parse_flags(prog, argv):
+    # absl's own answer to a bad flag is two lines and a FATAL. Parsing
+    # may start TensorFlow's devices (flags that TensorFlow watches).
+    try:
+        with _quietly(_asks_verbose()):
+            return FLAGS(argv)
+    except flags.Error as error:
+        sys.exit(f"{prog}: error: {_one_line(str(error))}")
+
+
+def start_tensorflow(verbose=False):
+    """Imports TensorFlow and looks for GPUs with the start-up noise on
+    stderr (CUDA probing on a machine without GPU, the absl pre-init
+    warning) filtered out, unless `verbose`; other lines pass. When stdout
+    is not a terminal, Keras progress bars (ANSI codes, backspaces) are
+    turned into log records, which the commands do not print."""
+    global _started
+    if not _started:
+        with _quietly(verbose):
+            import tensorflow as tf
+
+            tf.config.list_physical_devices("GPU")
+        _started = True
+    if not _is_terminal(sys.stdout):
+        import keras
+
+        keras.config.disable_interactive_logging()
+
+
+_started = False
+
+
+def _quietly(verbose):
+    return contextlib.nullcontext() if verbose else _filtered_stderr()
+
+
+def _is_terminal(stream):
+    return getattr(stream, "isatty", lambda: False)()
+
+
+@contextlib.contextmanager
+def _filtered_stderr():
+    """Sends file descriptor 2 (where TensorFlow's C++ logs go) to a
+    temporary file, then writes its lines back without `_STARTUP_NOISE`."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode("utf-8", "replace")
+            kept = [
+                line
+                for line in text.splitlines(keepends=True)
+                if not _STARTUP_NOISE.search(line)
+            ]
+            sys.stderr.write("".join(kept))
+            sys.stderr.flush()
+
+
+def error_line(error):
+    """One line that says what went wrong and, where known, what to do."""
+    message = _message(error)
+    if _disk_full(error, message):
+        where = getattr(error, "filename", None)
+        where = f" writing {where}" if where else ""
+        return (
+            f"the disk is full{where} ({message}): free some space (or "
+            "write elsewhere) and run the same command again; a training "
+            "run resumes from its last checkpoint"
+        )
+    name = type(error).__name__
+    if name == "CheckpointError":
+        return (
+            f"{message}. The run's checkpoints are all damaged: restore them "
+            "from a copy, or move the run directory away to start afresh"
+        )
+    if name == "ResourceExhaustedError":
+        return (
+            f"out of memory ({message}): try a smaller --batch_size or "
+            "model, or free the device"
+        )
+    if _expected(error):
+        return message
+    return (
+        f"{name}: {message} (unexpected: --verbose shows the traceback; "
+        "please report it)"
+    )
+
+
+def _message(error):
+    # TensorFlow's errors carry the op and node below the first line.
+    text = getattr(error, "message", None)
+    if not isinstance(text, str):
+        text = str(error)
+        if isinstance(error, KeyError) and error.args:
+            text = f"missing key {error.args[0]!r}"
+    if text.strip() and (
+        type(error).__module__.startswith("tensorflow") or "Traceback" in text
+    ):
+        text = text.strip().splitlines()[0]
+        # The op's device and name say nothing to a user.
+        text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", text)
+        text = re.sub(r"\s*\[Op:[^\]]*\].*$", "", text)
+    return _one_line(text) or type(error).__name__
+
+
+def _one_line(text, limit=600):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _disk_full(error, message):
+    if isinstance(error, OSError) and error.errno in (
+        errno.ENOSPC,
+        errno.EDQUOT,
+    ):
+        return True
+    return "No space left on device" in message or "Disk quota" in message
+
+
+def _expected(error):
+    """Errors a user can cause (bad values, files, data, a diverged or
+    interrupted run): the message is the answer. Anything else is a bug."""
+    if isinstance(error, (ValueError, OSError, RuntimeError, EOFError)):
+        return True
+    for kind in type(error).__mro__:
+        module = kind.__module__ or ""
+        if module.startswith("nda_tf") and kind.__name__.endswith("Error"):
+            return True
+        if kind.__name__ == "OpError" and module.startswith("tensorflow"):
+            return True
+    return False
 
 
 def quiet_logs():
-    """Our progress messages only; TensorFlow's INFO lines are noise here."""
+    """Our progress messages only; TensorFlow's and absl's INFO and WARNING
+    lines are noise here (all shown with --verbose)."""
     from absl import logging as absl_logging
 
+    verbose = FLAGS.is_parsed() and _verbose()
     # Some TensorFlow modules log through absl directly (checkpoint saves).
-    absl_logging.set_verbosity(absl_logging.WARNING)
-    # The logger `tf.get_logger()` returns, without importing TensorFlow.
-    logging.getLogger("tensorflow").setLevel(logging.WARNING)
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    absl_logging.set_verbosity(
+        absl_logging.INFO if verbose else absl_logging.ERROR
+    )
+    # The logger `tf.get_logger()` returns, without importing TensorFlow:
+    # its warnings (deprecations) are for the library's authors.
+    logging.getLogger("tensorflow").setLevel(
+        logging.INFO if verbose else logging.ERROR
+    )
     ours = logging.getLogger("nda_tf")
-    ours.addHandler(handler)
+    if not any(getattr(h, "_nda_tf", False) for h in ours.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._nda_tf = True
+        ours.addHandler(handler)
     ours.setLevel(logging.INFO)
     ours.propagate = False
 
 
 def run(recipe, prog):
-    """The training command of `recipe`: its flags, the loop's and
-    `COMMAND_OPTIONS`."""
-    options = (*recipe.all_options(), *COMMAND_OPTIONS)
+    """The training command of `recipe` (a `Recipe`, or "module:NAME" to
+    import it after the flags are parsed): its flags, the loop's and
+    `command_options()`."""
+    with _quietly(_asks_verbose()):
+        if isinstance(recipe, str):
+            module, name = recipe.split(":")
+            recipe = getattr(__import__(module, fromlist=[name]), name)
+        options = (*recipe.all_options(), *command_options())
+    if not _asks_help():
+        # Now, while the noise filter can catch the CUDA probing.
+        start_tensorflow(_asks_verbose())
     run_command(options, functools.partial(_train, recipe), prog)
 
 
@@ -125,11 +441,15 @@ def _train(recipe, fv):
     # Downloads and bad files: the same for the evaluators' data.
     training.apply_data_access(config)
     logdir = fv.logdir or _safe(recipe.default_logdir(config))
+    # Where the results go is checked before any work.
+    check_output_dir("logdir", logdir)
+    if fv.export_dir:
+        check_output_dir("export_dir", fv.export_dir)
     if fv.deterministic:
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
-    options = RunOptions(**values(_RUN_FIELDS, fv))
+    options = training.RunOptions(**values(_run_option_fields(), fv))
     strategy = training.make_strategy(fv.strategy, tpu=fv.tpu)
     _, summary = training.train(
         recipe, config, logdir, options, strategy=strategy

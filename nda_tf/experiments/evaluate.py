@@ -85,7 +85,7 @@ OPTIONS = (
     Option("data_dir", None, "tfds data directory.", kind="str"),
     Option("checkpoint", "latest", "latest, best or a folder."),
     Option("batch_size", 100, "Images per backbone call."),
-    Option("seed", 0, "Sampling seed."),
+    Option("seed", 0, "Sampling seed.", low=0),
     Option("cache_dir", None, "Cache for statistics and graphs.", kind="str"),
     Option(
         "strategy", "default", "tf.distribute strategy.", choices=STRATEGIES
@@ -106,6 +106,8 @@ def main(fv):
     from nda_tf.gan.recipe import GAN
 
     apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
+    # The record goes to LOGDIR/eval: checked before any work.
+    cli.check_output_dir("logdir", os.path.join(fv.logdir, "eval"))
     strategy = training.make_strategy(fv.strategy)
     if strategy.num_replicas_in_sync == 1:
         strategy = None

@@ -17,8 +17,9 @@ BigGAN on a CPU (1000 calibration images). A MoCo run exports its encoder
 import glob
 import os
 
+from nda_tf import training
 from nda_tf.experiments import cli
-from nda_tf.training import DATA_ACCESS_OPTIONS, Option, apply_data_access
+from nda_tf.training import DATA_ACCESS_OPTIONS, Option
 
 OPTIONS = (
     Option("logdir", None, "the run directory", kind="str"),
@@ -38,9 +39,22 @@ OPTIONS = (
         kind="str",
     ),
     Option("calibration_split", "test", "its split"),
-    Option("num_calibration", 1000, "held-out calibration images"),
-    Option("tpr", 0.95, "in-distribution rate kept above threshold"),
-    Option("label", None, "conditional D: score with this class", kind="int"),
+    Option("num_calibration", 1000, "held-out calibration images", low=2),
+    Option(
+        "tpr",
+        0.95,
+        "in-distribution rate kept above threshold, in (0, 1]",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+    ),
+    Option(
+        "label",
+        None,
+        "conditional D: score with this class",
+        kind="int",
+        low=0,
+    ),
     Option("detector_name", "nda_ood", "served detector name"),
     Option("generator_name", "nda_generator", "served G name"),
     Option("translator_name", "nda_pix2pix", "served Pix2Pix G name"),
@@ -54,10 +68,13 @@ OPTIONS = (
 def latest_scalars(folder):
     """The last value of every scalar in the TensorBoard events of `folder`."""
     import tensorflow as tf
+    from tensorflow.core.util import event_pb2
 
     values = {}
     for path in sorted(glob.glob(os.path.join(folder, "events.out.tfevents*"))):
-        for event in tf.compat.v1.train.summary_iterator(path):
+        # (tf.compat.v1.train.summary_iterator warns that it is deprecated.)
+        for record in tf.data.TFRecordDataset(path):
+            event = event_pb2.Event.FromString(record.numpy())
             for value in event.summary.value:
                 if value.HasField("simple_value"):
                     number = value.simple_value
@@ -104,6 +121,9 @@ def export_run(logdir, out, what=None, checkpoint="latest", **options):
             f"what must list any of {', '.join(recipe.exports)} for this "
             f"{recipe.name} run; received {what!r}"
         )
+    _check_targets(out, what, options)
+    if "discriminator" in what:
+        _check_calibration_data(logdir, options)
     model, config = training.load_run(recipe, logdir, checkpoint)
     if "encoder" in what:
         from nda_tf.contrastive import export_encoder
@@ -175,9 +195,51 @@ def export_run(logdir, out, what=None, checkpoint="latest", **options):
     return paths
 
 
+def _check_targets(out, what, options):
+    """What can be checked before the (slow) load and calibration: the
+    output folder, the threshold's rate, and that no version is replaced
+    unless asked."""
+    from nda_tf import checks
+    from nda_tf.experiments import cli
+    from nda_tf.export import servable
+
+    cli.check_output_dir("out", out)
+    checks.check_number("tpr", options.get("tpr", 0.95), 0, 1, low_open=True)
+    version = options.get("version", 1)
+    names = {
+        "discriminator": options.get("detector_name", "nda_ood"),
+        "generator": options.get("generator_name", "nda_generator"),
+    }
+    for part in what:
+        if part == "encoder":
+            if version is None:
+                continue  # written into `out` itself
+            folder = os.path.join(out, str(version))
+        else:
+            folder = servable.version_dir(out, names[part], version)
+        if os.path.exists(folder) and not options.get("overwrite", False):
+            raise ValueError(
+                f"{folder} already exists: give another --version, or "
+                "--overwrite to replace it"
+            )
+
+
+def _check_calibration_data(logdir, options):
+    """Opens the calibration source before the model is loaded."""
+    from nda_tf import data, training
+
+    config = training.read_config(logdir)
+    data.load(
+        options.get("calibration_data") or config["dataset"],
+        split=options.get("calibration_split", "test"),
+        resolution=config.get("resolution"),
+        data_dir=options.get("data_dir", config.get("data_dir")),
+    )
+
+
 def main(fv):
     """Exports as the parsed flags `fv` say; prints the folders."""
-    apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
+    training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     for kind, path in export_run(**cli.values(OPTIONS, fv)).items():
         print(f"{kind}: {path}")
 

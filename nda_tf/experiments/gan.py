@@ -27,6 +27,5 @@ Ctrl-C or SIGTERM saves a checkpoint and stops.
 from nda_tf.experiments import cli
 
 if __name__ == "__main__":
-    from nda_tf.gan.recipe import GAN
-
-    cli.run(GAN, "nda_tf.experiments.gan")
+    # Imported by `cli.run`, with TensorFlow's start-up noise filtered.
+    cli.run("nda_tf.gan.recipe:GAN", "nda_tf.experiments.gan")

@@ -58,13 +58,26 @@ DEFAULT_LAM = 0.25
 FID_COLUMNS = "FID (ours) | FID (paper) | run | backbone | images (gen. / ref.)"
 
 
-def find_runs(root):
-    """Run directories under `root`, sorted."""
+def find_runs(root, recipes=None):
+    """Run directories under `root` (readable `config.json`), sorted; only
+    those of `recipes` (names, e.g. ("gan",)) when given."""
     found = []
     for folder, _, files in os.walk(root):
-        if "config.json" in files:
+        recipe = _recipe_of(folder) if "config.json" in files else None
+        if recipe is not None and (recipes is None or recipe in recipes):
             found.append(folder)
     return sorted(found)
+
+
+def _recipe_of(folder):
+    """The recipe name of the run in `folder`, or None if unreadable."""
+    try:
+        with open(os.path.join(folder, "config.json")) as file:
+            config = json.load(file)
+    except (OSError, ValueError):
+        return None
+    # Layout 0 recorded no recipe; its MoCo runs are told by their queue.
+    return config.get("recipe", "moco" if "queue_size" in config else "gan")
 
 
 # ---------------------------------------------------------------- records
@@ -457,22 +470,16 @@ def _text(value, fmt="{}"):
 
 def report(root, metric="fid"):
     """Every table of `TABLES`, then the per-run table, as markdown."""
-    runs = find_runs(root)
-    gan_runs = [r for r in runs if _is_gan(r)]
+    gan_runs = find_runs(root, ("gan",))
     records = [load_record(r, metric) for r in gan_runs]
     parts = [build(records) for build in TABLES]
     rows = [run_row(r, metric) for r in gan_runs]
     parts.append("## Runs\n\n" + markdown(rows, metric))
-    translation = [r for r in runs if is_pix2pix(r)]
+    translation = find_runs(root, ("pix2pix",))
     if translation:
         rows = [pix2pix_row(r) for r in translation]
         parts.append("## Pix2Pix, Table 4\n\n" + pix2pix_markdown(rows))
     return "\n".join(parts)
-
-
-def _is_gan(logdir):
-    config = _json(os.path.join(logdir, "config.json")) or {}
-    return config.get("recipe", "gan") == "gan" and "nda" in config
 
 
 # Pix2Pix runs: their own table (separate from the GAN table above).
@@ -490,11 +497,6 @@ PIX2PIX_HEADER = (
     "| Pp. / Pc. / mIoU (ours) | (paper) |\n"
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 )
-
-
-def is_pix2pix(logdir):
-    with open(os.path.join(logdir, "config.json")) as file:
-        return json.load(file).get("recipe") == "pix2pix"
 
 
 def pix2pix_paper(config):
@@ -563,9 +565,11 @@ def _triple(values):
 
 def main(fv):
     """Tabulates the runs as the parsed flags `fv` say."""
-    runs = find_runs(fv.runs)
+    if fv.out:
+        cli.check_output_file("out", fv.out)
+    runs = find_runs(fv.runs, ("gan", "pix2pix"))
     if not runs:
-        raise ValueError(f"no runs under {fv.runs!r}")
+        raise ValueError(f"no GAN or Pix2Pix runs under {fv.runs!r}")
     text = report(fv.runs, fv.metric)
     if fv.out:
         with open(fv.out, "w") as file:
@@ -576,4 +580,6 @@ def main(fv):
 
 
 if __name__ == "__main__":
-    cli.run_command(OPTIONS, main, "nda_tf.experiments.gather")
+    cli.run_command(
+        OPTIONS, main, "nda_tf.experiments.gather", tensorflow=False
+    )

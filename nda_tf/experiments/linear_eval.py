@@ -23,11 +23,6 @@ Dots runs need a number of images (the source is endless):
 import os
 import time
 
-import tensorflow as tf
-
-from nda_tf import checks, training
-from nda_tf.contrastive import evaluation
-from nda_tf.contrastive.recipe import MOCO
 from nda_tf.experiments import cli
 from nda_tf.training import Option
 
@@ -35,11 +30,13 @@ OPTIONS = (
     Option("logdir", None, "MoCo run directory.", kind="str"),
     Option("epochs", 100, "Epochs of the linear classifier."),
     Option("batch_size", 256, "Batch of the linear classifier."),
-    Option("lr", 10.0, "SGD learning rate (cosine decay)."),
+    Option(
+        "lr", 10.0, "SGD learning rate (cosine decay).", low=0, low_open=True
+    ),
     Option("num_train", None, "Training images (default: all).", kind="int"),
     Option("num_test", None, "Test images (default: all).", kind="int"),
     Option("checkpoint", "latest", "latest or a checkpoint folder."),
-    Option("seed", 0, "Subset and classifier seed."),
+    Option("seed", 0, "Subset and classifier seed.", low=0),
 )
 
 # Table 6, linear top-1 (%), by dataset and NDA transform ("none": MoCo-v2).
@@ -89,6 +86,10 @@ def evaluate_run(
     Returns:
         dict of the results (also in `linear_eval.json`).
     """
+    from nda_tf import checks, training
+    from nda_tf.contrastive import evaluation
+    from nda_tf.contrastive.recipe import MOCO
+
     checks.check_int("epochs", epochs, 1)
     checks.check_int("batch_size", batch_size, 1)
     checks.check_number("learning_rate", learning_rate, 0.0, low_open=True)
@@ -139,6 +140,10 @@ def evaluate_run(
 
 
 def _write(logdir, summary):
+    import tensorflow as tf
+
+    from nda_tf import training
+
     path = os.path.join(logdir, "linear_eval.json")
     training.write_json_atomic(path, summary)
     paper = summary["paper_top1"]
@@ -167,6 +172,7 @@ def _write(logdir, summary):
 
 def main(fv):
     """Probes the run as the parsed flags `fv` say; prints its top-1."""
+    cli.check_output_dir("logdir", fv.logdir)
     summary = evaluate_run(
         fv.logdir,
         epochs=fv.epochs,

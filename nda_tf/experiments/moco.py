@@ -26,6 +26,5 @@ SavedModel (uint8 images -> embedding) at the end.
 from nda_tf.experiments import cli
 
 if __name__ == "__main__":
-    from nda_tf.contrastive.recipe import MOCO
-
-    cli.run(MOCO, "nda_tf.experiments.moco")
+    # Imported by `cli.run`, with TensorFlow's start-up noise filtered.
+    cli.run("nda_tf.contrastive.recipe:MOCO", "nda_tf.experiments.moco")

@@ -22,9 +22,11 @@ OPTIONS = (
     Option(
         "labels", None, "Legend labels (default: folder names).", kind="list"
     ),
-    Option("nda", "jigsaw", "Transform applied to the images."),
-    Option("num_images", 1000, "Test images."),
-    Option("seed", 0, "Image subset and transform seed."),
+    Option(
+        "nda", "jigsaw", "Transform applied to the images.", kind="transform"
+    ),
+    Option("num_images", 1000, "Test images.", low=2),
+    Option("seed", 0, "Image subset and transform seed.", low=0),
     Option("out", "nda_distance.png", "Histogram PNG path."),
 )
 
@@ -33,6 +35,7 @@ def main(fv):
     """Draws Figure 9 as the parsed flags `fv` say; prints the distances."""
     from nda_tf.experiments import nda_distance_study
 
+    cli.check_output_file("out", fv.out)
     labels = fv.labels or [os.path.basename(d.rstrip("/")) for d in fv.logdirs]
     if len(labels) != len(fv.logdirs) or len(set(labels)) != len(labels):
         raise ValueError(

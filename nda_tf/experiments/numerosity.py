@@ -71,7 +71,7 @@ OPTIONS = (
     Option("lam", 0.25, "Weight of G in the fake mixture."),
     Option("lr", 2e-4, "Learning rate of both networks."),
     Option("num_samples", 1000, "Generated images counted per run."),
-    Option("seed", 0, "Seed shared by both runs."),
+    Option("seed", 0, "Seed shared by both runs.", low=0),
     Option(
         "logdir", None, "Output folder (default runs/num_k<k>).", kind="str"
     ),
@@ -117,6 +117,7 @@ def main(fv):
             f"--negative_counts must be integers, received {fv.negative_counts}"
         ) from None
     logdir = fv.logdir or os.path.join("runs", f"num_k{fv.k}")
+    cli.check_output_dir("logdir", logdir)
     summaries = numerosity_study.run_study(
         fv.k,
         negatives,

@@ -40,9 +40,9 @@ Set names: see docs/anomaly_detection.md or `nda_tf.eval.ood_sets`.
 
 import os
 
-from nda_tf.eval import ood_run
-from nda_tf.experiments import cli
-from nda_tf.training import DATA_ACCESS_OPTIONS, Option, apply_data_access
+from nda_tf import training
+from nda_tf.experiments import cli, paper
+from nda_tf.training import DATA_ACCESS_OPTIONS, Option
 
 OPTIONS = (
     Option("logdir", None, "GAN run directory.", kind="str"),
@@ -53,7 +53,7 @@ OPTIONS = (
         "dataset; required when the run trained on a folder: or npz:).",
         kind="str",
     ),
-    Option("ood", ood_run.PAPER_OOD_SETS, "Comma-separated OOD set names."),
+    Option("ood", paper.OOD_SETS, "Comma-separated OOD set names."),
     Option(
         "transform",
         None,
@@ -99,7 +99,7 @@ OPTIONS = (
     Option("data_dir", None, "tfds data directory.", kind="str"),
     Option("batch_size", 256, "Images per discriminator call."),
     Option("skip_missing", False, "Skip OOD datasets not prepared here."),
-    Option("seed", 0, "Seed of noise sets, corruptions and T."),
+    Option("seed", 0, "Seed of noise sets, corruptions and T.", low=0),
     *DATA_ACCESS_OPTIONS,
 )
 
@@ -110,7 +110,7 @@ def main(fv):
     from nda_tf.eval import stats
     from nda_tf.experiments import ood_study
 
-    apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
+    training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     compare = _compare(fv.compare)
     if compare and not fv.transform:
         raise ValueError("--compare overlays D(x) - D(T(x)): give --transform")

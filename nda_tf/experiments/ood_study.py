@@ -14,13 +14,14 @@ import numpy as np
 
 from nda_tf import training
 from nda_tf.eval import ood_report, ood_run
+from nda_tf.experiments import paper
 from nda_tf.gan.recipe import GAN
 
 
 def evaluate_run(
     logdir,
     in_name=None,
-    ood_names=ood_run.PAPER_OOD_SETS,
+    ood_names=paper.OOD_SETS,
     checkpoint="latest",
     out_dir=None,
     **kwargs,

@@ -34,6 +34,8 @@ TABLE_5 = {
     "Average": (0.57, 0.63, 0.59),
     "CIFAR-10-C": (0.56, 0.63, 0.60),
 }
+# Table 5's OOD sets as tfds names (TinyImageNet is not in tfds: a folder).
+OOD_SETS = "svhn_cropped,dtd,places365_small,cifar100,cifar10_corrupted"
 # CIFAR-10 unconditional: transform -> (FID as PDA, FID as NDA).
 TABLE_1 = {
     "jigsaw": (98.09, 12.61),

@@ -30,6 +30,5 @@ command resumes a stopped run. `--export_dir=DIR` exports the generator
 from nda_tf.experiments import cli
 
 if __name__ == "__main__":
-    from nda_tf.translation.recipe import PIX2PIX
-
-    cli.run(PIX2PIX, "nda_tf.experiments.pix2pix")
+    # Imported by `cli.run`, with TensorFlow's start-up noise filtered.
+    cli.run("nda_tf.translation.recipe:PIX2PIX", "nda_tf.experiments.pix2pix")

@@ -3,13 +3,18 @@
     python -m nda_tf.experiments.score --url=http://localhost:8501 \
         --model_name=nda_ood cat.png dog.jpg
 
-prints one line per file: its score (the discriminator logit, higher =
-in-distribution), in-distribution probability and verdict (`in` or
-`OUTLIER`). `--url` may also be a full predict URL, and `--grpc=HOST:8500`
-uses gRPC instead of REST. Images of any size and of PNG, JPEG, BMP or GIF
-format are sent as uint8 RGB, grouped into one request per image size.
+prints one line per file, in the order given: its score (the discriminator
+logit, higher = in-distribution), in-distribution probability and verdict
+(`in` or `OUTLIER`), or `error: WHY` for a file that could not be scored
+(missing, a folder, not an image, refused by the server). Good files are
+always scored; the exit status is 1 if any file failed. A server that does
+not answer stops the command with one line. `--url` may also be a full
+predict URL, and `--grpc=HOST:8500` uses gRPC instead of REST. Images of
+any size and of PNG, JPEG, BMP or GIF format are sent as uint8 RGB, grouped
+into one request per image size.
 """
 
+import os
 import sys
 
 from nda_tf.experiments import cli
@@ -24,30 +29,57 @@ OPTIONS = (
     ),
     Option("model_name", None, "served model name", kind="str"),
     Option("version", None, "model version (default: latest)", kind="int"),
-    Option("timeout", 30.0, "seconds per request"),
+    Option("timeout", 30.0, "seconds per request", low=0.0, low_open=True),
 )
 
 
 def read_image(path):
-    """A file as a uint8 `[H, W, 3]` RGB array."""
+    """A file as a uint8 `[H, W, 3]` RGB array; a ValueError says why a
+    file is not one."""
     import tensorflow as tf
 
-    data = tf.io.read_file(path)
-    image = tf.io.decode_image(data, channels=3, expand_animations=False)
+    if os.path.isdir(path):
+        raise ValueError("is a folder, not an image file")
+    if not os.path.exists(path):
+        raise ValueError("no such file")
+    try:
+        data = tf.io.read_file(path)
+        image = tf.io.decode_image(data, channels=3, expand_animations=False)
+    except tf.errors.OpError:
+        raise ValueError("not a readable PNG, JPEG, BMP or GIF image") from None
     return image.numpy()
 
 
 def score_files(client, paths):
-    """Yields `(path, score, probability, is_outlier)` in input order."""
+    """Returns, in input order, `(path, score, probability, is_outlier)`
+    for each scored file and `(path, message)` for each that failed.
+
+    Raises:
+        nda_tf.serving.ServerUnreachable: no answer from the server.
+    """
     import numpy as np
 
-    images = [read_image(p) for p in paths]
-    groups = {}
-    for index, image in enumerate(images):
-        groups.setdefault(image.shape, []).append(index)
+    from nda_tf.serving import ServerUnreachable, ServingError
+
     results = [None] * len(paths)
+    groups = {}
+    images = {}
+    for index, path in enumerate(paths):
+        try:
+            images[index] = read_image(path)
+        except ValueError as error:
+            results[index] = (path, str(error))
+            continue
+        groups.setdefault(images[index].shape, []).append(index)
     for indices in groups.values():
-        out = client.score(np.stack([images[i] for i in indices]))
+        try:
+            out = client.score(np.stack([images[i] for i in indices]))
+        except ServerUnreachable:
+            raise
+        except (ServingError, ValueError) as error:
+            for index in indices:
+                results[index] = (paths[index], f"server: {error}")
+            continue
         for row, index in enumerate(indices):
             results[index] = (
                 paths[index],
@@ -58,14 +90,19 @@ def score_files(client, paths):
     return results
 
 
-def format_line(path, score, probability, is_outlier):
+def format_line(path, *result):
+    """`path<TAB>score=..<TAB>p_in=..<TAB>in|OUTLIER`, or `path<TAB>error:
+    why` for a file that failed."""
+    if len(result) == 1:
+        return f"{path}\terror: {cli.error_line(ValueError(result[0]))}"
+    score, probability, is_outlier = result
     verdict = "OUTLIER" if is_outlier else "in"
     return f"{path}\tscore={score:.4f}\tp_in={probability:.3f}\t{verdict}"
 
 
 def main(fv, paths):
     """Scores the image files `paths` with the server the parsed flags
-    `fv` name; prints a line per file."""
+    `fv` name; prints a line per file; exits 1 if any failed."""
     from nda_tf.serving import client as clients
 
     if not paths:
@@ -73,18 +110,28 @@ def main(fv, paths):
     if (fv.url is None) == (fv.grpc is None):
         raise ValueError("give exactly one of --url and --grpc")
     if fv.grpc:
-        client = clients.GrpcClient(
-            fv.grpc, fv.model_name, fv.version, fv.timeout
-        )
+        try:
+            client = clients.GrpcClient(
+                fv.grpc, fv.model_name, fv.version, fv.timeout
+            )
+        except ImportError as error:
+            raise ValueError(
+                f"--grpc needs the packages grpcio and tensorflow-serving-api "
+                f"({error}); or use --url"
+            ) from None
     else:
         client = clients.RestClient(
             fv.url, fv.model_name, fv.version, fv.timeout
         )
-    try:
-        for result in score_files(client, paths):
-            print(format_line(*result))
-    except clients.ServingError as error:
-        sys.exit(f"server error: {error}")
+    results = score_files(client, paths)
+    for result in results:
+        print(format_line(*result))
+    failed = sum(len(result) == 2 for result in results)
+    if failed:
+        sys.exit(
+            f"nda_tf.experiments.score: {failed} of {len(paths)} files "
+            "could not be scored"
+        )
 
 
 if __name__ == "__main__":

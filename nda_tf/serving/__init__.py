@@ -7,8 +7,15 @@
 from nda_tf.serving.client import (
     GrpcClient,
     RestClient,
+    ServerUnreachable,
     ServingError,
     predict_url,
 )
 
-__all__ = ["GrpcClient", "RestClient", "ServingError", "predict_url"]
+__all__ = [
+    "GrpcClient",
+    "RestClient",
+    "ServerUnreachable",
+    "ServingError",
+    "predict_url",
+]

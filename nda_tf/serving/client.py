@@ -29,6 +29,11 @@ class ServingError(RuntimeError):
     """The model server answered with an error (its message included)."""
 
 
+class ServerUnreachable(ServingError):
+    """No answer from the model server: it is down, the address is wrong
+    or the request timed out."""
+
+
 def predict_url(url, model_name=None, version=None):
     """The predict URL from a full one, or from a base URL and a model."""
     if _PREDICT_URL.match(url):
@@ -139,6 +144,12 @@ class RestClient(_Client):
                 reply = json.loads(r.read())
         except urllib.error.HTTPError as error:
             raise ServingError(_error_message(error)) from None
+        except (urllib.error.URLError, OSError) as error:
+            # Refused, unknown host, timed out: the server is not there.
+            reason = getattr(error, "reason", None) or error
+            raise ServerUnreachable(
+                f"no answer from {self.url}: {reason}"
+            ) from None
         if "error" in reply:
             raise ServingError(reply["error"])
         outputs = reply["outputs"]
@@ -188,6 +199,14 @@ class GrpcClient(_Client):
         try:
             reply = self._stub.Predict(request, timeout=self.timeout)
         except grpc.RpcError as error:
+            unreachable = (
+                grpc.StatusCode.UNAVAILABLE,
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+            )
+            if error.code() in unreachable:
+                raise ServerUnreachable(
+                    f"no answer from {self.target}: {error.details()}"
+                ) from None
             raise ServingError(error.details()) from None
         return {k: tf.make_ndarray(v) for k, v in reply.outputs.items()}
 

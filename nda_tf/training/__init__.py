@@ -2,47 +2,47 @@
 
 `train(recipe, config, logdir)` runs or resumes a run; `load_run(recipe,
 logdir)` restores its model. See docs/architecture.md.
+
+The names load on first use (PEP 562), so that `Option` (the settings of
+the command lines) is importable without TensorFlow: `--help` answers
+without loading it.
 """
 
-from nda_tf.training.checkpoints import (
-    CheckpointError,
-    CheckpointKeeper,
-    write_json_atomic,
-)
-from nda_tf.training.loop import (
-    Evaluator,
-    RunContext,
-    RunOptions,
-    learning_rate,
-    train,
-)
-from nda_tf.training.options import Option
-from nda_tf.training.progress import Progress
-from nda_tf.training.recipe import (
-    DATA_ACCESS_OPTIONS,
-    Recipe,
-    apply_data_access,
-)
-from nda_tf.training.run_directory import LAYOUT, load_run, read_config
-from nda_tf.training.strategies import STRATEGIES, make_strategy
+import importlib
 
-__all__ = [
-    "DATA_ACCESS_OPTIONS",
-    "LAYOUT",
-    "STRATEGIES",
-    "CheckpointError",
-    "CheckpointKeeper",
-    "Evaluator",
-    "Option",
-    "Progress",
-    "Recipe",
-    "RunContext",
-    "RunOptions",
-    "apply_data_access",
-    "learning_rate",
-    "load_run",
-    "make_strategy",
-    "read_config",
-    "train",
-    "write_json_atomic",
-]
+# name -> the module that defines it
+_EXPORTS = {
+    "CheckpointError": "checkpoints",
+    "CheckpointKeeper": "checkpoints",
+    "write_json_atomic": "checkpoints",
+    "Evaluator": "loop",
+    "RunContext": "loop",
+    "RunOptions": "loop",
+    "learning_rate": "loop",
+    "train": "loop",
+    "Option": "options",
+    "DATA_ACCESS_OPTIONS": "options",
+    "Progress": "progress",
+    "Recipe": "recipe",
+    "apply_data_access": "recipe",
+    "LAYOUT": "run_directory",
+    "load_run": "run_directory",
+    "read_config": "run_directory",
+    "STRATEGIES": "strategies",
+    "make_strategy": "strategies",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_EXPORTS})

@@ -118,3 +118,25 @@ def fill(options, config, derived=()):
     for name, option in known.items():
         option.check(filled[name])
     return filled
+
+
+# Process settings of nda_tf.data for every command that reads data; a
+# literal here, so that command lines are defined without TensorFlow.
+DATA_ACCESS_OPTIONS = (
+    Option(
+        "no_download",
+        False,
+        "Never download (air-gapped machines): tfds data must be prepared "
+        "in --data_dir, backbone weights cached or given. Default: missing "
+        "ones are downloaded once.",
+        recorded=False,
+    ),
+    Option(
+        "bad_files",
+        "stop",
+        "Unreadable files of an image folder: stop (listing them) or skip "
+        "(with a warning and their count).",
+        choices=("stop", "skip"),  # nda_tf.data.folder.BAD_FILES
+        recorded=False,
+    ),
+)

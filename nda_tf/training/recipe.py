@@ -12,7 +12,7 @@ import abc
 import math
 
 from nda_tf import data
-from nda_tf.training.options import Option, fill
+from nda_tf.training.options import DATA_ACCESS_OPTIONS, Option, fill
 from nda_tf.training.strategies import STRATEGIES
 
 # Settings every recipe has: they change how a run computes, not what.
@@ -30,26 +30,6 @@ COMMON_OPTIONS = (
 
 # How data and weights are reached, in every command that reads them: not
 # what a run learns, so not recorded.
-DATA_ACCESS_OPTIONS = (
-    Option(
-        "no_download",
-        False,
-        "Never download (air-gapped machines): tfds data must be prepared "
-        "in --data_dir, backbone weights cached or given. Default: missing "
-        "ones are downloaded once.",
-        recorded=False,
-    ),
-    Option(
-        "bad_files",
-        "stop",
-        "Unreadable files of an image folder: stop (listing them) or skip "
-        "(with a warning and their count).",
-        choices=data.folder.BAD_FILES,
-        recorded=False,
-    ),
-)
-
-
 def apply_data_access(values):
     """Makes `no_download` and `bad_files` of `values` (a config or the
     flags' values) the process settings of `nda_tf.data`, so that every

@@ -175,3 +175,50 @@ def test_score_command(server, expected, tmp_path):
     assert score_cli.format_line("a.png", -1.23456, 0.1, True) == (
         "a.png\tscore=-1.2346\tp_in=0.100\tOUTLIER"
     )
+
+
+def test_score_command_scores_good_files_and_names_bad_ones(
+    server, expected, tmp_path, capsys
+):
+    good = []
+    for i, image in enumerate(IMAGES[:2]):
+        good.append(tmp_path / f"img{i}.png")
+        good[-1].write_bytes(tf.io.encode_png(image).numpy())
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    paths = [str(p) for p in (good[0], tmp_path, tmp_path / "gone.png")]
+    paths += [str(text), str(good[1])]
+
+    class Flags:
+        url, grpc, model_name, version, timeout = server.url, None, None, 1, 5
+
+    Flags.model_name = "nda_ood"
+    with pytest.raises(SystemExit) as stopped:
+        score_cli.main(Flags, paths)
+    assert stopped.value.code == (
+        "nda_tf.experiments.score: 3 of 5 files could not be scored"
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == paths
+    assert lines[1:4] == [
+        f"{tmp_path}\terror: is a folder, not an image file",
+        f"{tmp_path / 'gone.png'}\terror: no such file",
+        f"{text}\terror: not a readable PNG, JPEG, BMP or GIF image",
+    ]
+    for line, score in zip(
+        (lines[0], lines[4]), expected["score"][:2], strict=True
+    ):
+        assert float(line.split("\t")[1][6:]) == pytest.approx(score, abs=1e-4)
+
+
+def test_a_server_that_is_down_is_one_error(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = serving.RestClient(f"http://127.0.0.1:{port}", "nda_ood")
+    path = tmp_path / "a.png"
+    path.write_bytes(tf.io.encode_png(IMAGES[0]).numpy())
+    with pytest.raises(serving.ServerUnreachable, match="no answer from"):
+        score_cli.score_files(client, [str(path)])
