@@ -9,6 +9,7 @@ from nda_tf.training.checkpoints import (
     CheckpointKeeper,
     write_json_atomic,
 )
+from nda_tf.training.divergence import DivergenceError
 from nda_tf.training.loop import (
     Evaluator,
     RunContext,
@@ -27,6 +28,7 @@ __all__ = [
     "STRATEGIES",
     "CheckpointError",
     "CheckpointKeeper",
+    "DivergenceError",
     "Evaluator",
     "Option",
     "Progress",

@@ -25,8 +25,9 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks
-from nda_tf.training import run_directory
+from nda_tf.training import divergence, run_directory
 from nda_tf.training.checkpoints import CheckpointKeeper
+from nda_tf.training.divergence import DivergenceError
 from nda_tf.training.progress import Progress
 from nda_tf.training.recipe import DERIVED
 from nda_tf.training.strategies import make_strategy
@@ -52,6 +53,12 @@ class RunOptions:
             "fid"); None: the recipe's choice (`Recipe.best_metric`).
         best_mode: "min" or "max" for an explicit `best_metric`.
         progress: show the progress line.
+        on_nonfinite: a NaN or infinite loss or weight after a step:
+            "stop" raises `DivergenceError` (nothing of that step is saved;
+            the checkpoints kept are all finite) or "skip" puts back the
+            state of before the step (one copy of the weights and optimizer
+            state is kept on the host each step) and goes on, stopping after
+            `MAX_SKIPS_IN_A_ROW` bad steps in a row.
     """
 
     save_every: int = _field(5000, "Steps between checkpoints.")
@@ -60,11 +67,24 @@ class RunOptions:
     best_metric: str | None = None
     best_mode: str = "min"
     progress: bool = True
+    on_nonfinite: str = _field(
+        "stop",
+        "A NaN or infinite loss or weight: stop (keep the finite "
+        "checkpoints, exit non-zero) or skip the step.",
+    )
 
     def __post_init__(self):
         for name in ("save_every", "keep", "log_every"):
             checks.check_int(name, getattr(self, name), 1)
         checks.check_choice("best_mode", self.best_mode, ("min", "max"))
+        checks.check_choice(
+            "on_nonfinite", self.on_nonfinite, divergence.ACTIONS
+        )
+
+
+# Bad steps in a row after which a run with on_nonfinite="skip" stops: a
+# run that keeps diverging from the same weights will not recover.
+MAX_SKIPS_IN_A_ROW = 10
 
 
 class Evaluator:
@@ -154,10 +174,12 @@ class _Loop:
         self.options, self.best_metric = options, best
         logdir = run.logdir
         state = tf.train.Checkpoint(**recipe.checkpoint_items(model, layout))
+        self.state = state
         self.keeper = CheckpointKeeper(
             os.path.join(logdir, "checkpoints"), state, options.keep
         )
         self.best = CheckpointKeeper(os.path.join(logdir, "best"), state, 1)
+        self.watched = divergence.floating(model.weights)
         self.writers = {
             kind: tf.summary.create_file_writer(os.path.join(logdir, kind))
             for kind in ("train", "eval")
@@ -173,29 +195,77 @@ class _Loop:
         )
         iterator = iter(strategy.experimental_distribute_dataset(batches))
         train_step = _step_function(
-            self.model.train_step, strategy, config["jit"]
+            self.model.train_step, strategy, config["jit"], self.watched
         )
         total = config["steps"]
         progress = Progress(total, step) if self.options.progress else None
-        logs, saved = {}, step
+        logs, saved, skips = {}, step, 0
         with _StopOnSignals() as stop:
             while step < total and stop.received is None:
-                outputs = train_step(next(iterator))
+                backup = self._backup()
+                outputs, finite = train_step(next(iterator))
                 step += 1
+                if not bool(finite):
+                    skips = self._diverged(step, outputs, backup, skips)
+                    continue
+                skips = 0
                 if step % self.options.log_every == 0 or step == total:
                     logs = self._log_scalars(step, outputs, progress)
                 due = [e for e in evaluators if e.due(step, total)]
                 if due:
                     self._evaluate(step, logs, due)
                 if step % self.options.save_every == 0:
-                    self.keeper.save(step, logs)
+                    self._save(self.keeper, step, logs)
                     saved = step
                 if progress is not None:
                     progress.update(step, logs)
         if saved != step:
-            self.keeper.save(step, logs)
+            self._save(self.keeper, step, logs)
         summary = {"step": step, "interrupted": stop.received, "logs": logs}
         return self.model, summary
+
+    def _save(self, keeper, step, logs):
+        """Saves unless a weight is not finite (an evaluator may change the
+        model after the step's check): no checkpoint holds a NaN."""
+        if not bool(divergence.all_finite(self.watched)):
+            self._diverged(step, {}, None, 0)
+        keeper.save(step, logs)
+
+    def _backup(self):
+        """The state a skipped step puts back (None unless skipping)."""
+        if self.options.on_nonfinite != "skip":
+            return None
+        variables = _state_variables(self.state, self.model)
+        return variables, [np.array(v) for v in variables]
+
+    def _diverged(self, step, outputs, backup, skips):
+        """Stops the run (a `DivergenceError`), or puts back the weights
+        of before the step; returns the bad steps in a row."""
+        logs = {k: float(v) for k, v in outputs.items()}
+        what = divergence.describe(step, logs, self.model.weights)
+        for writer in self.writers.values():
+            writer.flush()
+        if backup is not None and skips + 1 < MAX_SKIPS_IN_A_ROW:
+            for variable, value in zip(*backup, strict=True):
+                variable.assign(value)
+            for tracker in self.model.metrics:
+                tracker.reset_state()  # they averaged the bad step in
+            _LOG.warning("skipped step %d: %s", step, what)
+            return skips + 1
+        latest = self.keeper.latest()
+        kept = (
+            f"the last finite checkpoint, step {latest['step']}, is kept in "
+            f"{self.keeper.directory}"
+            if latest
+            else "no checkpoint was written before it"
+        )
+        if backup is not None:
+            what += f" ({MAX_SKIPS_IN_A_ROW} bad steps in a row)"
+        raise DivergenceError(
+            f"training diverged: {what}; {kept}. Lower the learning rates "
+            "and start a new run in a new logdir (or skip bad steps with "
+            "on_nonfinite=skip)"
+        )
 
     def _log_scalars(self, step, outputs, progress):
         logs = {k: float(v) for k, v in outputs.items()}
@@ -227,11 +297,12 @@ class _Loop:
             old, new = previous["metrics"][metric], logs[metric]
             if not (new < old if mode == "min" else new > old):
                 return
-        self.best.save(step, logs)
+        self._save(self.best, step, logs)
 
 
-def _step_function(train_step, strategy, jit=False):
-    """One distributed `train_step`, its outputs reduced to replica means."""
+def _step_function(train_step, strategy, jit=False, watched=()):
+    """One distributed `train_step`: its outputs reduced to replica means,
+    and whether those and the `watched` variables are all finite."""
     step = tf.function(train_step, jit_compile=bool(jit), autograph=False)
 
     # No autograph: the step is plain Python control flow over tensors, and
@@ -239,12 +310,27 @@ def _step_function(train_step, strategy, jit=False):
     @tf.function(autograph=False)
     def distributed(batch):
         outputs = strategy.run(step, args=(batch,))
-        return {
+        reduced = {
             name: strategy.reduce("MEAN", value, axis=None)
             for name, value in outputs.items()
         }
+        # One bool read per step: the guard names the very step that broke.
+        finite = divergence.all_finite([*reduced.values(), *watched])
+        return reduced, finite
 
     return distributed
+
+
+def _state_variables(state, model):
+    """Every variable a checkpoint holds (weights, optimizer slots, random
+    states) but the metric trackers, which a skipped step resets."""
+    trackers = {id(v) for m in model.metrics for v in m.variables}
+    return [
+        v
+        for v in tf.train.TrackableView(state).descendants()
+        if isinstance(v, (keras.Variable, tf.Variable))
+        and id(v) not in trackers
+    ]
 
 
 def learning_rate(optimizer):
