@@ -135,9 +135,13 @@ class GANRecipe(Recipe):
 
     name = "gan"
     options = _OPTIONS
+    # Everything that changes what is learned; a longer run (steps,
+    # epochs) is the same run, its learning rates being constant.
     resume_keys = (
-        "dataset", "resolution", "num_classes", "arch", "ch", "z_dim", "nda",
-        "lam", "d_steps", "loss", "mixed_precision",
+        "dataset", "split", "resolution", "num_classes", "num_examples",
+        "conditional", "arch", "ch", "z_dim", "nda", "pda", "pda_probability",
+        "lam", "d_steps", "batch_size", "lr_g", "lr_d", "beta_1", "beta_2",
+        "epsilon", "ema_decay", "ema_start", "loss", "seed", "mixed_precision",
     )  # fmt: skip
     exports = ("discriminator", "generator")
 
