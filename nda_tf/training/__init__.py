@@ -7,6 +7,8 @@ logdir)` restores its model. See docs/architecture.md.
 from nda_tf.training.checkpoints import (
     CheckpointError,
     CheckpointKeeper,
+    make_folders,
+    set_modes,
     write_json_atomic,
 )
 from nda_tf.training.divergence import DivergenceError
@@ -37,8 +39,10 @@ __all__ = [
     "RunOptions",
     "learning_rate",
     "load_run",
+    "make_folders",
     "make_strategy",
     "read_config",
+    "set_modes",
     "train",
     "write_json_atomic",
 ]

@@ -53,6 +53,9 @@ class RunOptions:
             "fid"); None: the recipe's choice (`Recipe.best_metric`).
         best_mode: "min" or "max" for an explicit `best_metric`.
         progress: show the progress line.
+        private: checkpoints and config.json readable by the owner only
+            (0700 folders, 0600 files); default: by every user (0755,
+            0644), so that other users can evaluate, export or serve.
         on_nonfinite: a NaN or infinite loss or weight after a step:
             "stop" raises `DivergenceError` (nothing of that step is saved;
             the checkpoints kept are all finite) or "skip" puts back the
@@ -67,6 +70,11 @@ class RunOptions:
     best_metric: str | None = None
     best_mode: str = "min"
     progress: bool = True
+    private: bool = _field(
+        False,
+        "Checkpoints and config.json readable by their owner only (0700 "
+        "folders, 0600 files) instead of by every user (0755, 0644).",
+    )
     on_nonfinite: str = _field(
         "stop",
         "A NaN or infinite loss or weight: stop (keep the finite "
@@ -142,7 +150,9 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
     config = recipe.resolve(config, stream.info, replicas)
     recorded = {o.name for o in recipe.all_options() if o.recorded}
     recorded |= set(DERIVED)
-    layout = run_directory.write_config(logdir, config, recipe, recorded)
+    layout = run_directory.write_config(
+        logdir, config, recipe, recorded, options.private
+    )
     _set_precision(config)
     # Seeded initial weights: the same settings give the same run.
     keras.utils.set_random_seed(config["seed"])
@@ -176,9 +186,14 @@ class _Loop:
         state = tf.train.Checkpoint(**recipe.checkpoint_items(model, layout))
         self.state = state
         self.keeper = CheckpointKeeper(
-            os.path.join(logdir, "checkpoints"), state, options.keep
+            os.path.join(logdir, "checkpoints"),
+            state,
+            options.keep,
+            options.private,
         )
-        self.best = CheckpointKeeper(os.path.join(logdir, "best"), state, 1)
+        self.best = CheckpointKeeper(
+            os.path.join(logdir, "best"), state, 1, options.private
+        )
         self.watched = divergence.floating(model.weights)
         self.writers = {
             kind: tf.summary.create_file_writer(os.path.join(logdir, kind))

@@ -49,11 +49,12 @@ def layout_of(saved, recipe, logdir):
     return layout
 
 
-def write_config(logdir, config, recipe, recorded):
+def write_config(logdir, config, recipe, recorded, private=False):
     """Writes `config.json` (only the recorded keys) for a new run; for a
     run being resumed checks that the settings are the saved ones and
     leaves the file as it is (it describes the run that was started).
-    Returns the layout of the run's checkpoints."""
+    `private`: the file is 0600, not 0644. Returns the layout of the run's
+    checkpoints."""
     path = os.path.join(logdir, "config.json")
     if os.path.isfile(path):
         saved = read_config(logdir)
@@ -62,7 +63,7 @@ def write_config(logdir, config, recipe, recorded):
         return layout
     kept = {k: v for k, v in config.items() if k in recorded}
     kept.update(recipe=recipe.name, layout=LAYOUT)
-    write_json_atomic(path, kept)
+    write_json_atomic(path, kept, private)
     return LAYOUT
 
 
