@@ -52,7 +52,10 @@ class RunOptions:
         best_metric: an evaluator's value that selects `best/` (e.g.
             "fid"); None: the recipe's choice (`Recipe.best_metric`).
         best_mode: "min" or "max" for an explicit `best_metric`.
-        progress: show the progress line.
+        progress: show the progress line (its metrics are those logged
+            every `log_every` steps, and the latest evaluation's).
+        progress_stream: where it goes (default stderr); redrawn in place
+            only on a terminal, plain lines otherwise.
         private: checkpoints and config.json readable by the owner only
             (0700 folders, 0600 files); default: by every user (0755,
             0644), so that other users can evaluate, export or serve.
@@ -70,6 +73,7 @@ class RunOptions:
     best_metric: str | None = None
     best_mode: str = "min"
     progress: bool = True
+    progress_stream: object = None
     private: bool = _field(
         False,
         "Checkpoints and config.json readable by their owner only (0700 "
@@ -195,6 +199,7 @@ class _Loop:
             os.path.join(logdir, "best"), state, 1, options.private
         )
         self.watched = divergence.floating(model.weights)
+        self.evaluated = {}  # the latest evaluators' values
         self.writers = {
             kind: tf.summary.create_file_writer(os.path.join(logdir, kind))
             for kind in ("train", "eval")
@@ -213,7 +218,9 @@ class _Loop:
             self.model.train_step, strategy, config["jit"], self.watched
         )
         total = config["steps"]
-        progress = Progress(total, step) if self.options.progress else None
+        progress = None
+        if self.options.progress:
+            progress = Progress(total, step, self.options.progress_stream)
         logs, saved, skips = {}, step, 0
         with _StopOnSignals() as stop:
             while step < total and stop.received is None:
@@ -233,7 +240,7 @@ class _Loop:
                     self._save(self.keeper, step, logs)
                     saved = step
                 if progress is not None:
-                    progress.update(step, logs)
+                    progress.update(step, {**logs, **self.evaluated})
         if saved != step:
             self._save(self.keeper, step, logs)
         summary = {"step": step, "interrupted": stop.received, "logs": logs}
@@ -303,6 +310,7 @@ class _Loop:
                 tf.summary.scalar(name, value)
         self.writers["eval"].flush()
         logs.update({k: float(v) for k, v in values.items()})
+        self.evaluated.update({k: float(v) for k, v in values.items()})
         if self.best_metric is not None and self.best_metric[0] in values:
             self._keep_if_best(step, logs, *self.best_metric)
 
