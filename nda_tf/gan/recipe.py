@@ -9,6 +9,8 @@ Table 2): BigGAN ch=64, lam 0.25, 4 D steps of batch 64, Adam 2e-4
     4
 """
 
+import logging
+
 import keras
 import tensorflow as tf
 
@@ -145,6 +147,12 @@ class GANRecipe(Recipe):
     )  # fmt: skip
     exports = ("discriminator", "generator")
 
+    def resolve(self, config, info=None, replicas=1):
+        c = super().resolve(config, info, replicas)
+        if info is not None:  # once per run, when its length is known
+            warn_if_ema_cannot_warm_up(c)
+        return c
+
     def validate(self, c, replicas):
         if c["batch_size"] % replicas:
             raise ValueError(
@@ -220,6 +228,42 @@ class GANRecipe(Recipe):
 
 
 GAN = GANRecipe()
+
+
+def warn_if_ema_cannot_warm_up(c):
+    """Logs a warning when the run is too short for its EMA generator.
+
+    The EMA (what samples and FID use) copies G until `ema_start`, then
+    keeps `ema_decay ** n` of G at `ema_start` after n more steps: with the
+    paper's 1000 and 0.9999 it averages over ~10,000 steps, so a run of a
+    few thousand steps shows G of step 1000, not its latest weights.
+    Returns the message, or None when the EMA warms up.
+    """
+    steps, start, decay = c["steps"], c["ema_start"], c["ema_decay"]
+    averaged = steps - start
+    if averaged >= 1 / (1 - decay):
+        return None
+    if averaged <= 0:
+        what = (
+            f"never averages (ema_start={start} >= steps={steps}): samples "
+            "and FID use a plain copy of G"
+        )
+    else:
+        what = (
+            f"is still {decay**averaged:.0%} G of step {start} at the end "
+            f"(ema_decay={decay:g} averages over ~{1 / (1 - decay):.0f} "
+            f"steps, the run only {averaged} after ema_start)"
+        )
+    # Averaging over the second half, the first G weighted ~5% at the end.
+    half = steps - steps // 2
+    suggested = max(0.0, round(1 - 3 / half, 4))
+    message = (
+        f"the EMA generator cannot warm up in {steps} steps: it {what}; for "
+        f"a run this short use e.g. ema_start={steps // 2} and "
+        f"ema_decay={suggested:g}"
+    )
+    logging.getLogger("nda_tf").warning(message)
+    return message
 
 
 def _adam(c, learning_rate):
