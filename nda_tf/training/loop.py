@@ -18,7 +18,9 @@ builds the model and its batches, evaluators measure it.
 import dataclasses
 import logging
 import os
+import shutil
 import signal
+import tempfile
 
 import keras
 import numpy as np
@@ -154,23 +156,32 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
     config = recipe.resolve(config, stream.info, replicas)
     recorded = {o.name for o in recipe.all_options() if o.recorded}
     recorded |= set(DERIVED)
+    # Multi-worker: every worker computes, saves and evaluates (saving and
+    # evaluating may use collectives), but only the chief writes the run
+    # directory; the others write into a temporary folder, then drop it.
+    chief = strategy.extended.should_checkpoint
     layout = run_directory.write_config(
-        logdir, config, recipe, recorded, options.private
+        logdir, config, recipe, recorded, options.private, write=chief
     )
-    _set_precision(config)
-    # Seeded initial weights: the same settings give the same run.
-    keras.utils.set_random_seed(config["seed"])
-    with strategy.scope():
-        model = recipe.build(config)
-    run = RunContext(config, logdir, stream, strategy)
-    evaluators = [*recipe.evaluators(model, config, run), *evaluators]
-    best = (
-        (options.best_metric, options.best_mode)
-        if options.best_metric
-        else recipe.best_metric(config)
-    )
-    loop = _Loop(recipe, model, run, options, layout, best)
-    return loop.run(evaluators)
+    write_dir = logdir if chief else tempfile.mkdtemp(prefix="nda_worker_")
+    try:
+        _set_precision(config)
+        # Seeded initial weights: the same settings give the same run.
+        keras.utils.set_random_seed(config["seed"])
+        with strategy.scope():
+            model = recipe.build(config)
+        run = RunContext(config, write_dir, stream, strategy)
+        evaluators = [*recipe.evaluators(model, config, run), *evaluators]
+        best = (
+            (options.best_metric, options.best_mode)
+            if options.best_metric
+            else recipe.best_metric(config)
+        )
+        loop = _Loop(recipe, model, run, options, layout, best, logdir)
+        return loop.run(evaluators)
+    finally:
+        if not chief:
+            shutil.rmtree(write_dir, ignore_errors=True)
 
 
 def _set_precision(config):
@@ -183,36 +194,48 @@ def _set_precision(config):
 
 
 class _Loop:
-    def __init__(self, recipe, model, run, options, layout, best):
+    def __init__(self, recipe, model, run, options, layout, best, logdir):
         self.recipe, self.model, self.context = recipe, model, run
         self.options, self.best_metric = options, best
-        logdir = run.logdir
         state = tf.train.Checkpoint(**recipe.checkpoint_items(model, layout))
         self.state = state
+        # Restored from the run directory; saved into `run.logdir`, which
+        # is a worker's temporary folder unless it is the chief.
+        self.restorer = CheckpointKeeper(
+            os.path.join(logdir, "checkpoints"), state
+        )
         self.keeper = CheckpointKeeper(
-            os.path.join(logdir, "checkpoints"),
+            os.path.join(run.logdir, "checkpoints"),
             state,
             options.keep,
             options.private,
         )
         self.best = CheckpointKeeper(
-            os.path.join(logdir, "best"), state, 1, options.private
+            os.path.join(run.logdir, "best"), state, 1, options.private
         )
         self.watched = divergence.floating(model.weights)
         self.evaluated = {}  # the latest evaluators' values
         self.writers = {
-            kind: tf.summary.create_file_writer(os.path.join(logdir, kind))
+            kind: tf.summary.create_file_writer(os.path.join(run.logdir, kind))
             for kind in ("train", "eval")
         }
 
     def run(self, evaluators):
         config, strategy = self.context.config, self.context.strategy
-        step = self.keeper.restore() or 0
+        step = self.restorer.restore() or 0
         if step:
-            _LOG.info("resuming %s from step %d", self.context.logdir, step)
+            _LOG.info("resuming %s from step %d", self.restorer.directory, step)
         batches = self.recipe.batches(
             self.model, config, self.context.stream, step
         )
+        # Each worker reads the whole stream and keeps its replicas' parts
+        # of every global batch (no file sharding): the batches, and so the
+        # run, are those of one process with as many replicas.
+        sharding = tf.data.Options()
+        sharding.experimental_distribute.auto_shard_policy = (
+            tf.data.experimental.AutoShardPolicy.DATA
+        )
+        batches = batches.with_options(sharding)
         iterator = iter(strategy.experimental_distribute_dataset(batches))
         train_step = _step_function(
             self.model.train_step, strategy, config["jit"], self.watched
@@ -274,10 +297,10 @@ class _Loop:
                 tracker.reset_state()  # they averaged the bad step in
             _LOG.warning("skipped step %d: %s", step, what)
             return skips + 1
-        latest = self.keeper.latest()
+        latest = self.restorer.latest()
         kept = (
             f"the last finite checkpoint, step {latest['step']}, is kept in "
-            f"{self.keeper.directory}"
+            f"{self.restorer.directory}"
             if latest
             else "no checkpoint was written before it"
         )

@@ -49,11 +49,12 @@ def layout_of(saved, recipe, logdir):
     return layout
 
 
-def write_config(logdir, config, recipe, recorded, private=False):
+def write_config(logdir, config, recipe, recorded, private=False, write=True):
     """Writes `config.json` (only the recorded keys) for a new run; for a
     run being resumed checks that the settings are the saved ones and
     leaves the file as it is (it describes the run that was started).
-    `private`: the file is 0600, not 0644. Returns the layout of the run's
+    `private`: the file is 0600, not 0644; `write=False` (a worker that is
+    not the chief) only checks. Returns the layout of the run's
     checkpoints."""
     path = os.path.join(logdir, "config.json")
     if os.path.isfile(path):
@@ -61,9 +62,10 @@ def write_config(logdir, config, recipe, recorded, private=False):
         layout = layout_of(saved, recipe, logdir)
         _check_same_run(saved, config, recipe.resume_keys, logdir)
         return layout
-    kept = {k: v for k, v in config.items() if k in recorded}
-    kept.update(recipe=recipe.name, layout=LAYOUT)
-    write_json_atomic(path, kept, private)
+    if write:
+        kept = {k: v for k, v in config.items() if k in recorded}
+        kept.update(recipe=recipe.name, layout=LAYOUT)
+        write_json_atomic(path, kept, private)
     return LAYOUT
 
 
