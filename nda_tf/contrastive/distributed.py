@@ -23,6 +23,10 @@ def all_gather(tensor):
     replicas, _ = replica_info()
     if replicas == 1:
         return tensor
+    # An identity made here is placed on the replica's device: an input
+    # of the step has no device under MultiWorkerMirroredStrategy, and
+    # its all_gather then fails ("destinations can not be empty").
+    tensor = tf.identity(tensor)
     return tf.distribute.get_replica_context().all_gather(tensor, axis=0)
 
 

@@ -93,10 +93,17 @@ class MoCoRecipe(Recipe):
     name = "moco"
     exports = ("encoder",)
     options = _OPTIONS
+    # Everything that changes what is learned, `steps` too: the cosine
+    # learning-rate schedule runs over them. The test set only watches.
     resume_keys = (
-        "dataset", "split", "resolution", "arch", "width", "stem", "nda",
-        "queue_size", "projection_dim", "hidden_dim", "batch_size", "seed",
+        "dataset", "split", "resolution", "num_classes", "num_examples",
+        "arch", "width", "stem", "nda", "queue_size", "temperature",
+        "momentum", "projection_dim", "hidden_dim", "bn_splits", "batch_size",
+        "steps", "lr", "sgd_momentum", "weight_decay", "blur", "seed",
         "mixed_precision",
+    )  # fmt: skip
+    resume_may_change = (
+        "epochs", "data_dir", "jit", "strategy", "test_dataset", "test_split",
     )  # fmt: skip
 
     def validate(self, c, replicas):

@@ -125,6 +125,8 @@ def export_run(logdir, out, what=None, checkpoint="latest", **options):
     if "discriminator" in what:
         _check_calibration_data(logdir, options)
     model, config = training.load_run(recipe, logdir, checkpoint)
+    # A diverged run is refused before any calibration or writing.
+    export.checks.require_finite_weights(model, f"the {recipe.name} model")
     if "encoder" in what:
         from nda_tf.contrastive import export_encoder
 

@@ -7,6 +7,7 @@ away. With unknown rank every check runs, and a bad request gets the
 message below instead of a failure deep inside the network.
 """
 
+import numpy as np
 import tensorflow as tf
 
 
@@ -97,3 +98,20 @@ def finite_in_range(tensor, name, low=None, high=None):
             ]
     with tf.control_dependencies(checks):
         return tf.identity(tensor)
+
+
+def require_finite_weights(model, what):
+    """Raises a one-line ValueError when a weight of `model` is NaN or
+    infinite (a diverged run): such a model would serve NaN scores."""
+    weights = [w for w in model.weights if tf.as_dtype(w.dtype).is_floating]
+    bad = [
+        getattr(w, "path", w.name)
+        for w in weights
+        if not np.all(np.isfinite(np.asarray(w)))
+    ]
+    if bad:
+        raise ValueError(
+            f"the {what} has NaN or infinite weights in {len(bad)} of "
+            f"{len(weights)} variables (first: {bad[0]}): the run diverged; "
+            "export an earlier, finite checkpoint or train again"
+        )

@@ -159,6 +159,7 @@ def export_generator(
     Returns:
         The version folder path.
     """
+    checks.require_finite_weights(generator, "generator")
     sampler = GeneratorSampler(generator, z_dim, num_classes, max_images)
     z = np.zeros([4, z_dim], np.float32)
     inputs = {"z": z}

@@ -6,7 +6,7 @@ import tensorflow as tf
 from nda_tf import transforms
 from nda_tf.eval import batching
 from nda_tf.eval.ood import auroc
-from nda_tf.export import calibration, servable
+from nda_tf.export import calibration, checks, servable
 from nda_tf.export.detector import (
     FLOAT_SIGNATURE,
     SERVING_SIGNATURE,
@@ -65,6 +65,7 @@ def export_ood_detector(
     Returns:
         The version folder path.
     """
+    checks.require_finite_weights(discriminator, "discriminator")
     detector = OODDetector(discriminator, resolution, num_classes, label)
     real = _as_scaled("calibration_images", calibration_images)
     if len(real) < 2:

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
 
-from nda_tf import checks
+from nda_tf import checks, training
 
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 METADATA_FILE = "metadata.json"
@@ -76,7 +76,14 @@ def read_warmup_requests(model_dir):
 
 
 def save_servable(
-    module, metadata, out_dir, model_name, version, warmup, overwrite
+    module,
+    metadata,
+    out_dir,
+    model_name,
+    version,
+    warmup,
+    overwrite,
+    private=False,
 ):
     """Saves `module` as `out_dir/model_name/version`, atomically.
 
@@ -87,6 +94,9 @@ def save_servable(
         out_dir, model_name, version: where (see `version_dir`).
         warmup: list of PredictionLog protos for `assets.extra`.
         overwrite: replace an existing version folder instead of failing.
+        private: readable by the owner only (0700 folders, 0600 files);
+            default: by every user (0755, 0644), as a server running as
+            another user needs.
 
     Returns:
         The version folder path.
@@ -97,7 +107,7 @@ def save_servable(
             f"{final} already exists; pass overwrite=True or a new version"
         )
     parent = os.path.dirname(final)
-    os.makedirs(parent, exist_ok=True)
+    training.make_folders(parent, private)
     # Hidden, non-numeric name: TF Serving ignores it while it is written.
     staging = tempfile.mkdtemp(prefix=f".staging-{version}-", dir=parent)
     module.metadata_file = metadata_asset(metadata)
@@ -107,6 +117,8 @@ def save_servable(
         with tf.io.TFRecordWriter(os.path.join(staging, WARMUP_FILE)) as w:
             for log in warmup:
                 w.write(log.SerializeToString())
+        # mkdtemp made the folder 0700: set the modes before it appears.
+        training.set_modes(staging, private)
         if os.path.exists(final):
             shutil.rmtree(final)
         os.rename(staging, final)

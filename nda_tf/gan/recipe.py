@@ -10,6 +10,7 @@ Table 2): BigGAN ch=64, lam 0.25, 4 D steps of batch 64, Adam 2e-4
 """
 
 import dataclasses
+import logging
 import os
 
 import keras
@@ -181,12 +182,22 @@ class GANRecipe(Recipe):
 
     name = "gan"
     options = _OPTIONS
+    # Everything that changes what is learned; a longer run (steps,
+    # epochs) is the same run, its learning rates being constant.
     resume_keys = (
-        "dataset", "resolution", "num_classes", "arch", "ch", "z_dim", "nda",
-        "lam", "d_steps", "loss", "mixed_precision", "cr_weight",
-        "cr_fake_weight", "diffaugment", "classes",
+        "dataset", "split", "resolution", "num_classes", "num_examples",
+        "conditional", "arch", "ch", "z_dim", "nda", "pda", "pda_probability",
+        "lam", "d_steps", "batch_size", "lr_g", "lr_d", "beta_1", "beta_2",
+        "epsilon", "ema_decay", "ema_start", "loss", "seed", "mixed_precision",
+        "cr_weight", "cr_fake_weight", "diffaugment", "classes",
     )  # fmt: skip
     exports = ("discriminator", "generator")
+
+    def resolve(self, config, info=None, replicas=1):
+        c = super().resolve(config, info, replicas)
+        if info is not None:  # once per run, when its length is known
+            warn_if_ema_cannot_warm_up(c)
+        return c
 
     def validate(self, c, replicas):
         if c["batch_size"] % replicas:
@@ -331,6 +342,42 @@ def _negatives(c):
             bank_seed=nda.bank_seed,
         )
     return nda
+
+
+def warn_if_ema_cannot_warm_up(c):
+    """Logs a warning when the run is too short for its EMA generator.
+
+    The EMA (what samples and FID use) copies G until `ema_start`, then
+    keeps `ema_decay ** n` of G at `ema_start` after n more steps: with the
+    paper's 1000 and 0.9999 it averages over ~10,000 steps, so a run of a
+    few thousand steps shows G of step 1000, not its latest weights.
+    Returns the message, or None when the EMA warms up.
+    """
+    steps, start, decay = c["steps"], c["ema_start"], c["ema_decay"]
+    averaged = steps - start
+    if averaged >= 1 / (1 - decay):
+        return None
+    if averaged <= 0:
+        what = (
+            f"never averages (ema_start={start} >= steps={steps}): samples "
+            "and FID use a plain copy of G"
+        )
+    else:
+        what = (
+            f"is still {decay**averaged:.0%} G of step {start} at the end "
+            f"(ema_decay={decay:g} averages over ~{1 / (1 - decay):.0f} "
+            f"steps, the run only {averaged} after ema_start)"
+        )
+    # Averaging over the second half, the first G weighted ~5% at the end.
+    half = steps - steps // 2
+    suggested = max(0.0, round(1 - 3 / half, 4))
+    message = (
+        f"the EMA generator cannot warm up in {steps} steps: it {what}; for "
+        f"a run this short use e.g. ema_start={steps // 2} and "
+        f"ema_decay={suggested:g}"
+    )
+    logging.getLogger("nda_tf").warning(message)
+    return message
 
 
 def _adam(c, learning_rate):

@@ -5,6 +5,10 @@ Each checkpoint is written into a temporary folder that is renamed to
 system, so a crash leaves either the old set or the new one, never a partial
 checkpoint under a final name. `manifest.json` (also replaced atomically)
 lists the checkpoints with their metrics; without it the folder is scanned.
+
+Checkpoints are readable by every user of the machine (folders 0755, files
+0644: a serving or evaluating user need not be the trainer), or by their
+owner only (0700, 0600) when asked, whatever the umask.
 """
 
 import json
@@ -17,6 +21,9 @@ import tempfile
 _NAME = re.compile(r"^ckpt-(\d+)$")
 _MANIFEST = "manifest.json"
 _PREFIX = "state"
+# (folder, file) modes: readable by all, or by the owner only.
+SHARED_MODES = (0o755, 0o644)
+PRIVATE_MODES = (0o700, 0o600)
 
 
 class CheckpointError(RuntimeError):
@@ -30,6 +37,8 @@ class CheckpointKeeper:
         directory: folder of the checkpoints (created when needed).
         checkpoint: the `tf.train.Checkpoint` to save and restore.
         max_to_keep: int >= 1, newest checkpoints kept.
+        private: readable by the owner only (0700 / 0600) instead of by
+            every user (0755 / 0644).
 
     Example:
 
@@ -43,7 +52,7 @@ class CheckpointKeeper:
     (100, 1.0)
     """
 
-    def __init__(self, directory, checkpoint, max_to_keep=3):
+    def __init__(self, directory, checkpoint, max_to_keep=3, private=False):
         if isinstance(max_to_keep, bool) or not isinstance(max_to_keep, int):
             raise ValueError(f"max_to_keep must be an int, got {max_to_keep!r}")
         if max_to_keep < 1:
@@ -51,6 +60,7 @@ class CheckpointKeeper:
         self.directory = directory
         self.checkpoint = checkpoint
         self.max_to_keep = max_to_keep
+        self.private = private
 
     def entries(self):
         """Complete checkpoints, oldest first (name, step and metrics)."""
@@ -76,10 +86,12 @@ class CheckpointKeeper:
 
     def save(self, step, metrics=None):
         """Writes the checkpoint of `step`; returns its folder."""
-        os.makedirs(self.directory, exist_ok=True)
+        make_folders(self.directory, self.private)
         name = f"ckpt-{int(step)}"
         staging = tempfile.mkdtemp(prefix=f".{name}-", dir=self.directory)
         self.checkpoint.write(os.path.join(staging, _PREFIX))
+        # mkdtemp made the folder 0700; set the modes before it appears.
+        set_modes(staging, self.private)
         final = self._path(name)
         if os.path.exists(final):  # the same step saved again (at exit)
             shutil.rmtree(final)
@@ -150,7 +162,9 @@ class CheckpointKeeper:
 
     def _write_manifest(self, entries):
         write_json_atomic(
-            os.path.join(self.directory, _MANIFEST), {"checkpoints": entries}
+            os.path.join(self.directory, _MANIFEST),
+            {"checkpoints": entries},
+            self.private,
         )
 
     def _remove_leftovers(self):
@@ -159,16 +173,42 @@ class CheckpointKeeper:
                 shutil.rmtree(self._path(name), ignore_errors=True)
 
 
-def write_json_atomic(path, value):
-    """Writes JSON to a temporary file, then renames it over `path`."""
+def write_json_atomic(path, value, private=False):
+    """Writes JSON to a temporary file, then renames it over `path`; the
+    file is 0644 (0600 when `private`), not mkstemp's 0600."""
     folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
+    make_folders(folder, private)
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    os.fchmod(handle, (PRIVATE_MODES if private else SHARED_MODES)[1])
     with os.fdopen(handle, "w") as file:
         json.dump(value, file, indent=2, sort_keys=True)
         file.flush()
         os.fsync(file.fileno())
     os.replace(temporary, path)
+
+
+def make_folders(path, private=False):
+    """`os.makedirs(path)`, the folders it creates set to 0755 (0700 when
+    `private`) whatever the umask; existing folders are left as they are."""
+    missing = []
+    while path and not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for folder in reversed(missing):
+        os.makedirs(folder, exist_ok=True)
+        os.chmod(folder, (PRIVATE_MODES if private else SHARED_MODES)[0])
+
+
+def set_modes(root, private=False):
+    """Sets the modes of the folder `root` and of everything in it:
+    `SHARED_MODES` (0755 folders, 0644 files), or `PRIVATE_MODES`."""
+    folder_mode, file_mode = PRIVATE_MODES if private else SHARED_MODES
+    os.chmod(root, folder_mode)
+    for parent, folders, files in os.walk(root):
+        for name in folders:
+            os.chmod(os.path.join(parent, name), folder_mode)
+        for name in files:
+            os.chmod(os.path.join(parent, name), file_mode)
 
 
 def _read_json(path):

@@ -18,15 +18,18 @@ builds the model and its batches, evaluators measure it.
 import dataclasses
 import logging
 import os
+import shutil
 import signal
+import tempfile
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks
-from nda_tf.training import run_directory
+from nda_tf.training import divergence, run_directory
 from nda_tf.training.checkpoints import CheckpointKeeper
+from nda_tf.training.divergence import DivergenceError
 from nda_tf.training.progress import Progress
 from nda_tf.training.recipe import DERIVED
 from nda_tf.training.strategies import make_strategy
@@ -51,7 +54,19 @@ class RunOptions:
         best_metric: an evaluator's value that selects `best/` (e.g.
             "fid"); None: the recipe's choice (`Recipe.best_metric`).
         best_mode: "min" or "max" for an explicit `best_metric`.
-        progress: show the progress line.
+        progress: show the progress line (its metrics are those logged
+            every `log_every` steps, and the latest evaluation's).
+        progress_stream: where it goes (default stderr); redrawn in place
+            only on a terminal, plain lines otherwise.
+        private: checkpoints and config.json readable by the owner only
+            (0700 folders, 0600 files); default: by every user (0755,
+            0644), so that other users can evaluate, export or serve.
+        on_nonfinite: a NaN or infinite loss or weight after a step:
+            "stop" raises `DivergenceError` (nothing of that step is saved;
+            the checkpoints kept are all finite) or "skip" puts back the
+            state of before the step (one copy of the weights and optimizer
+            state is kept on the host each step) and goes on, stopping after
+            `MAX_SKIPS_IN_A_ROW` bad steps in a row.
     """
 
     save_every: int = _field(5000, "Steps between checkpoints.")
@@ -60,11 +75,30 @@ class RunOptions:
     best_metric: str | None = None
     best_mode: str = "min"
     progress: bool = True
+    progress_stream: object = None
+    private: bool = _field(
+        False,
+        "Checkpoints and config.json readable by their owner only (0700 "
+        "folders, 0600 files) instead of by every user (0755, 0644).",
+    )
+    on_nonfinite: str = _field(
+        "stop",
+        "A NaN or infinite loss or weight: stop (keep the finite "
+        "checkpoints, exit non-zero) or skip the step.",
+    )
 
     def __post_init__(self):
         for name in ("save_every", "keep", "log_every"):
             checks.check_int(name, getattr(self, name), 1)
         checks.check_choice("best_mode", self.best_mode, ("min", "max"))
+        checks.check_choice(
+            "on_nonfinite", self.on_nonfinite, divergence.ACTIONS
+        )
+
+
+# Bad steps in a row after which a run with on_nonfinite="skip" stops: a
+# run that keeps diverging from the same weights will not recover.
+MAX_SKIPS_IN_A_ROW = 10
 
 
 class Evaluator:
@@ -122,21 +156,32 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
     config = recipe.resolve(config, stream.info, replicas)
     recorded = {o.name for o in recipe.all_options() if o.recorded}
     recorded |= set(DERIVED)
-    layout = run_directory.write_config(logdir, config, recipe, recorded)
-    _set_precision(config)
-    # Seeded initial weights: the same settings give the same run.
-    keras.utils.set_random_seed(config["seed"])
-    with strategy.scope():
-        model = recipe.build(config)
-    run = RunContext(config, logdir, stream, strategy)
-    evaluators = [*recipe.evaluators(model, config, run), *evaluators]
-    best = (
-        (options.best_metric, options.best_mode)
-        if options.best_metric
-        else recipe.best_metric(config)
+    # Multi-worker: every worker computes, saves and evaluates (saving and
+    # evaluating may use collectives), but only the chief writes the run
+    # directory; the others write into a temporary folder, then drop it.
+    chief = strategy.extended.should_checkpoint
+    layout = run_directory.write_config(
+        logdir, config, recipe, recorded, options.private, write=chief
     )
-    loop = _Loop(recipe, model, run, options, layout, best)
-    return loop.run(evaluators)
+    write_dir = logdir if chief else tempfile.mkdtemp(prefix="nda_worker_")
+    try:
+        _set_precision(config)
+        # Seeded initial weights: the same settings give the same run.
+        keras.utils.set_random_seed(config["seed"])
+        with strategy.scope():
+            model = recipe.build(config)
+        run = RunContext(config, write_dir, stream, strategy)
+        evaluators = [*recipe.evaluators(model, config, run), *evaluators]
+        best = (
+            (options.best_metric, options.best_mode)
+            if options.best_metric
+            else recipe.best_metric(config)
+        )
+        loop = _Loop(recipe, model, run, options, layout, best, logdir)
+        return loop.run(evaluators)
+    finally:
+        if not chief:
+            shutil.rmtree(write_dir, ignore_errors=True)
 
 
 def _set_precision(config):
@@ -149,53 +194,123 @@ def _set_precision(config):
 
 
 class _Loop:
-    def __init__(self, recipe, model, run, options, layout, best):
+    def __init__(self, recipe, model, run, options, layout, best, logdir):
         self.recipe, self.model, self.context = recipe, model, run
         self.options, self.best_metric = options, best
-        logdir = run.logdir
         state = tf.train.Checkpoint(**recipe.checkpoint_items(model, layout))
-        self.keeper = CheckpointKeeper(
-            os.path.join(logdir, "checkpoints"), state, options.keep
+        self.state = state
+        # Restored from the run directory; saved into `run.logdir`, which
+        # is a worker's temporary folder unless it is the chief.
+        self.restorer = CheckpointKeeper(
+            os.path.join(logdir, "checkpoints"), state
         )
-        self.best = CheckpointKeeper(os.path.join(logdir, "best"), state, 1)
+        self.keeper = CheckpointKeeper(
+            os.path.join(run.logdir, "checkpoints"),
+            state,
+            options.keep,
+            options.private,
+        )
+        self.best = CheckpointKeeper(
+            os.path.join(run.logdir, "best"), state, 1, options.private
+        )
+        self.watched = divergence.floating(model.weights)
+        self.evaluated = {}  # the latest evaluators' values
         self.writers = {
-            kind: tf.summary.create_file_writer(os.path.join(logdir, kind))
+            kind: tf.summary.create_file_writer(os.path.join(run.logdir, kind))
             for kind in ("train", "eval")
         }
 
     def run(self, evaluators):
         config, strategy = self.context.config, self.context.strategy
-        step = self.keeper.restore() or 0
+        step = self.restorer.restore() or 0
         if step:
-            _LOG.info("resuming %s from step %d", self.context.logdir, step)
+            _LOG.info("resuming %s from step %d", self.restorer.directory, step)
         batches = self.recipe.batches(
             self.model, config, self.context.stream, step
         )
+        # Each worker reads the whole stream and keeps its replicas' parts
+        # of every global batch (no file sharding): the batches, and so the
+        # run, are those of one process with as many replicas.
+        sharding = tf.data.Options()
+        sharding.experimental_distribute.auto_shard_policy = (
+            tf.data.experimental.AutoShardPolicy.DATA
+        )
+        batches = batches.with_options(sharding)
         iterator = iter(strategy.experimental_distribute_dataset(batches))
         train_step = _step_function(
-            self.model.train_step, strategy, config["jit"]
+            self.model.train_step, strategy, config["jit"], self.watched
         )
         total = config["steps"]
-        progress = Progress(total, step) if self.options.progress else None
-        logs, saved = {}, step
+        progress = None
+        if self.options.progress:
+            progress = Progress(total, step, self.options.progress_stream)
+        logs, saved, skips = {}, step, 0
         with _StopOnSignals() as stop:
             while step < total and stop.received is None:
-                outputs = train_step(next(iterator))
+                backup = self._backup()
+                outputs, finite = train_step(next(iterator))
                 step += 1
+                if not bool(finite):
+                    skips = self._diverged(step, outputs, backup, skips)
+                    continue
+                skips = 0
                 if step % self.options.log_every == 0 or step == total:
                     logs = self._log_scalars(step, outputs, progress)
                 due = [e for e in evaluators if e.due(step, total)]
                 if due:
                     self._evaluate(step, logs, due)
                 if step % self.options.save_every == 0:
-                    self.keeper.save(step, logs)
+                    self._save(self.keeper, step, logs)
                     saved = step
                 if progress is not None:
-                    progress.update(step, logs)
+                    progress.update(step, {**logs, **self.evaluated})
         if saved != step:
-            self.keeper.save(step, logs)
+            self._save(self.keeper, step, logs)
         summary = {"step": step, "interrupted": stop.received, "logs": logs}
         return self.model, summary
+
+    def _save(self, keeper, step, logs):
+        """Saves unless a weight is not finite (an evaluator may change the
+        model after the step's check): no checkpoint holds a NaN."""
+        if not bool(divergence.all_finite(self.watched)):
+            self._diverged(step, {}, None, 0)
+        keeper.save(step, logs)
+
+    def _backup(self):
+        """The state a skipped step puts back (None unless skipping)."""
+        if self.options.on_nonfinite != "skip":
+            return None
+        variables = _state_variables(self.state, self.model)
+        return variables, [np.array(v) for v in variables]
+
+    def _diverged(self, step, outputs, backup, skips):
+        """Stops the run (a `DivergenceError`), or puts back the weights
+        of before the step; returns the bad steps in a row."""
+        logs = {k: float(v) for k, v in outputs.items()}
+        what = divergence.describe(step, logs, self.model.weights)
+        for writer in self.writers.values():
+            writer.flush()
+        if backup is not None and skips + 1 < MAX_SKIPS_IN_A_ROW:
+            for variable, value in zip(*backup, strict=True):
+                variable.assign(value)
+            for tracker in self.model.metrics:
+                tracker.reset_state()  # they averaged the bad step in
+            _LOG.warning("skipped step %d: %s", step, what)
+            return skips + 1
+        latest = self.restorer.latest()
+        kept = (
+            f"the last finite checkpoint, step {latest['step']}, is kept in "
+            f"{self.restorer.directory}"
+            if latest
+            else "no checkpoint was written before it"
+        )
+        if backup is not None:
+            what += f" ({MAX_SKIPS_IN_A_ROW} bad steps in a row)"
+        raise DivergenceError(
+            f"training diverged: {what}; {kept}. Lower the learning rates "
+            "and start a new run in a new logdir (or skip bad steps with "
+            "on_nonfinite=skip)"
+        )
 
     def _log_scalars(self, step, outputs, progress):
         logs = {k: float(v) for k, v in outputs.items()}
@@ -218,6 +333,7 @@ class _Loop:
                 tf.summary.scalar(name, value)
         self.writers["eval"].flush()
         logs.update({k: float(v) for k, v in values.items()})
+        self.evaluated.update({k: float(v) for k, v in values.items()})
         if self.best_metric is not None and self.best_metric[0] in values:
             self._keep_if_best(step, logs, *self.best_metric)
 
@@ -227,11 +343,12 @@ class _Loop:
             old, new = previous["metrics"][metric], logs[metric]
             if not (new < old if mode == "min" else new > old):
                 return
-        self.best.save(step, logs)
+        self._save(self.best, step, logs)
 
 
-def _step_function(train_step, strategy, jit=False):
-    """One distributed `train_step`, its outputs reduced to replica means."""
+def _step_function(train_step, strategy, jit=False, watched=()):
+    """One distributed `train_step`: its outputs reduced to replica means,
+    and whether those and the `watched` variables are all finite."""
     step = tf.function(train_step, jit_compile=bool(jit), autograph=False)
 
     # No autograph: the step is plain Python control flow over tensors, and
@@ -239,12 +356,27 @@ def _step_function(train_step, strategy, jit=False):
     @tf.function(autograph=False)
     def distributed(batch):
         outputs = strategy.run(step, args=(batch,))
-        return {
+        reduced = {
             name: strategy.reduce("MEAN", value, axis=None)
             for name, value in outputs.items()
         }
+        # One bool read per step: the guard names the very step that broke.
+        finite = divergence.all_finite([*reduced.values(), *watched])
+        return reduced, finite
 
     return distributed
+
+
+def _state_variables(state, model):
+    """Every variable a checkpoint holds (weights, optimizer slots, random
+    states) but the metric trackers, which a skipped step resets."""
+    trackers = {id(v) for m in model.metrics for v in m.variables}
+    return [
+        v
+        for v in tf.train.TrackableView(state).descendants()
+        if isinstance(v, (keras.Variable, tf.Variable))
+        and id(v) not in trackers
+    ]
 
 
 def learning_rate(optimizer):

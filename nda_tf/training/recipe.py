@@ -75,12 +75,18 @@ class Recipe(abc.ABC):
         name: the algorithm's name, recorded in `config.json`.
         options: its `Option`s (COMMON_OPTIONS are added by the base).
         resume_keys: the settings a run resumed from a logdir must share
-            with the run that wrote it.
+            with the run that wrote it: every recorded setting that
+            changes what is learned.
+        resume_may_change: the other recorded settings, which a resumed
+            run may change (how long it runs, where its data lives, how it
+            computes). Each recorded setting and each derived one is in
+            exactly one of the two (tests/training/test_resume.py).
     """
 
     name = None
     options = ()
     resume_keys = ()
+    resume_may_change = ("steps", "epochs", "data_dir", "jit", "strategy")
 
     def all_options(self):
         return (*self.options, *COMMON_OPTIONS)

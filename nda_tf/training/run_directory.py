@@ -49,33 +49,42 @@ def layout_of(saved, recipe, logdir):
     return layout
 
 
-def write_config(logdir, config, recipe, recorded):
-    """Writes `config.json` (only the recorded keys), refusing a logdir
-    that holds a different run; returns the layout of its checkpoints."""
-    layout = LAYOUT
-    if os.path.isfile(os.path.join(logdir, "config.json")):
+def write_config(logdir, config, recipe, recorded, private=False, write=True):
+    """Writes `config.json` (only the recorded keys) for a new run; for a
+    run being resumed checks that the settings are the saved ones and
+    leaves the file as it is (it describes the run that was started).
+    `private`: the file is 0600, not 0644; `write=False` (a worker that is
+    not the chief) only checks. Returns the layout of the run's
+    checkpoints."""
+    path = os.path.join(logdir, "config.json")
+    if os.path.isfile(path):
         saved = read_config(logdir)
         layout = layout_of(saved, recipe, logdir)
-        _check_same_run(saved, config, recipe.resume_keys)
-    kept = {k: v for k, v in config.items() if k in recorded}
-    kept.update(recipe=recipe.name, layout=layout)
-    write_json_atomic(os.path.join(logdir, "config.json"), kept)
-    return layout
+        _check_same_run(saved, config, recipe.resume_keys, logdir)
+        return layout
+    if write:
+        kept = {k: v for k, v in config.items() if k in recorded}
+        kept.update(recipe=recipe.name, layout=LAYOUT)
+        write_json_atomic(path, kept, private)
+    return LAYOUT
 
 
-def _check_same_run(saved, config, keys):
-    different = {
-        k: (saved.get(k), config.get(k))
+def _check_same_run(saved, config, keys, logdir):
+    """A one-line ValueError listing every key in `keys` whose value
+    differs from the saved run's. Keys the saved run did not record (older
+    versions had fewer settings) are not compared."""
+    # Through JSON, as saved: a tuple is then a list, as in the file.
+    now = json.loads(json.dumps({k: config.get(k) for k in keys}))
+    different = [
+        f"{k} saved {saved[k]!r}, now {now[k]!r}"
         for k in keys
-        if saved.get(k) != config.get(k)
-    }
+        if k in saved and saved[k] != now[k]
+    ]
     if different:
-        details = ", ".join(
-            f"{k}: saved {a!r}, now {b!r}" for k, (a, b) in different.items()
-        )
         raise ValueError(
-            f"the logdir holds a different run ({details}); use a new "
-            "--logdir or the same settings"
+            f"{logdir!r} holds a different run ({'; '.join(different)}): "
+            "resume with the saved settings (its config.json), or start a "
+            "new run with a new --logdir"
         )
 
 

@@ -107,7 +107,11 @@ _RESUME_KEYS = (
     "dataset", "split", "direction", "resolution", "load_size", "mirror",
     "depth", "filters", "d_filters", "d_layers", "norm", "dropout", "nda",
     "joint_nda", "lam", "loss", "l1_weight", "batch_size", "seed",
-    "mixed_precision",
+    "mixed_precision", "lr", "beta_1", "beta_2", "num_classes",
+    "num_examples",
+    # The learning rate decays linearly over the last decay_epochs of
+    # epochs: both change every step's rate, as steps do.
+    "steps", "epochs", "decay_epochs",
 )  # fmt: skip
 
 
@@ -117,6 +121,8 @@ class Pix2PixRecipe(Recipe):
     name = "pix2pix"
     options = _OPTIONS
     resume_keys = _RESUME_KEYS
+    # inference_dropout acts only when the generator is used, not trained.
+    resume_may_change = ("data_dir", "jit", "strategy", "inference_dropout")
     exports = ("translator",)
 
     def validate(self, c, replicas):

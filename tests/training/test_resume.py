@@ -1,0 +1,49 @@
+"""Resuming: only the same run resumes, and its config.json stays."""
+
+import os
+
+import pytest
+
+from nda_tf import training
+from nda_tf.experiments.recipes import RECIPES
+from nda_tf.training.recipe import DERIVED
+from tests.training.test_loop import GAN, GAN_TINY, options
+
+
+def test_changed_settings_are_refused_and_config_json_is_kept(tmp_path):
+    logdir = str(tmp_path / "run")
+    training.train(GAN, dict(GAN_TINY, steps=1), logdir, options())
+    path = os.path.join(logdir, "config.json")
+    with open(path, "rb") as file:
+        written = file.read()
+    changed = dict(GAN_TINY, steps=2, seed=1, batch_size=2, d_steps=1)
+    with pytest.raises(ValueError) as error:
+        training.train(GAN, changed, logdir, options())
+    message = str(error.value)
+    assert message == (
+        f"{logdir!r} holds a different run (d_steps saved 2, now 1; "
+        "batch_size saved 4, now 2; seed saved 0, now 1): resume with the "
+        "saved settings (its config.json), or start a new run with a new "
+        "--logdir"
+    )
+    for key, value in (("lr_d", 1e-3), ("ema_decay", 0.5), ("pda", "cutout")):
+        with pytest.raises(ValueError, match=f"different run \\({key} saved"):
+            training.train(GAN, dict(GAN_TINY, **{key: value}), logdir)
+    # A longer run is the same run; how it is watched is no part of it.
+    gan, summary = training.train(
+        GAN, dict(GAN_TINY, steps=2, eval_every=1), logdir, options()
+    )
+    assert summary["step"] == 2 and int(gan.step) == 2
+    with open(path, "rb") as file:
+        assert file.read() == written
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_every_recorded_setting_is_compared_or_may_change(name):
+    """A new option must be classified: refused on resume when it changes
+    what is learned, or listed as one a resumed run may change."""
+    recipe = RECIPES[name]
+    recorded = {o.name for o in recipe.all_options() if o.recorded}
+    compared, free = set(recipe.resume_keys), set(recipe.resume_may_change)
+    assert not compared & free
+    assert compared | free == recorded | set(DERIVED)
