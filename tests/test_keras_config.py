@@ -140,6 +140,10 @@ def _gan():
         ema_decay=0.99,
         ema_start=3,
         seed=7,
+        cr_weight=2,
+        cr_fake_weight=1,
+        cr_translation=0.25,
+        diffaugment="color,cutout",
     )
     return gan, {
         "generator": keras.saving.serialize_keras_object(generator),
@@ -160,6 +164,10 @@ def _gan():
         "ema_decay": 0.99,
         "ema_start": 3,
         "seed": 7,
+        "cr_weight": 2.0,
+        "cr_fake_weight": 1.0,
+        "cr_translation": 0.25,
+        "diffaugment": "color,cutout",
     }
 
 

@@ -211,6 +211,7 @@ def _check_targets(out, what, options):
     names = {
         "discriminator": options.get("detector_name", "nda_ood"),
         "generator": options.get("generator_name", "nda_generator"),
+        "translator": options.get("translator_name", "nda_pix2pix"),
     }
     for part in what:
         if part == "encoder":

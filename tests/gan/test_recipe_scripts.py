@@ -50,7 +50,7 @@ def _cells(script, tmp_path):
 def _config(argv):
     assert argv[:2] == ["-m", "nda_tf.experiments.gan"]
     values = flags.FlagValues()
-    cli.define_flags((*GAN.all_options(), *cli.COMMAND_OPTIONS), values)
+    cli.define_flags((*GAN.all_options(), *cli.command_options()), values)
     values(["gan", *argv[2:]])
     config = GAN.resolve(cli.values(GAN.all_options(), values))
     augment.parse_policy(config["diffaugment"])
