@@ -16,7 +16,8 @@ Regenerate (PyTorch 2.13 CPU in its own venv; their repository anywhere):
 
 Cases: "uncond" (one class, y = 0 everywhere, as their C10U runs) and
 "cond" (10 classes), each with G, G_ema (a second random generator: the
-same architecture, other weights) and D; "shared" is a conditional G with
+same architecture, other weights; saved in torch's legacy format, the
+one of the published checkpoints) and D; "shared" is a conditional G with
 BigGAN's shared class embedding (`G_shared`), which the converter folds
 into per-class tables. Width ch=2, z of 16, 32x32 images, 2 inputs.
 """
@@ -100,7 +101,10 @@ def main():
                 _randomize(net, torch, 0.3)
             net.eval()
             path = os.path.join(args.out, f"{case}_{name}.pth")
-            torch.save(net.state_dict(), path)
+            # The published checkpoints use the legacy (pre-1.6) format:
+            # the G_ema files do too, so both readers are tested.
+            legacy = {"_use_new_zipfile_serialization": name != "G_ema"}
+            torch.save(net.state_dict(), path, **legacy)
             with torch.no_grad():
                 if name == "D":
                     out = net(nchw, y).numpy()

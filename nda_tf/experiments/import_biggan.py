@@ -26,6 +26,7 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 
 from nda_tf.experiments import cli
 from nda_tf.training import Option
@@ -81,6 +82,13 @@ def read_state_dict(path, what):
         raise ValueError(f"--{what}: no file {path!r}")
     try:
         state = pth.load_state_dict(path)
+    except pickle.UnpicklingError as error:
+        # Readable, but it pickles more than tensors: e.g. their
+        # state_dict_*.pth (training counters and numpy scalars).
+        raise ValueError(
+            f"--{what}: {path!r} is not a state dict of tensors ({error}); "
+            "pass their G_*.pth, G_ema_*.pth or D_*.pth"
+        ) from None
     except Exception as error:  # zip, pickle or struct errors of bad bytes
         first = str(error).strip().splitlines()[0] if str(error) else ""
         raise ValueError(

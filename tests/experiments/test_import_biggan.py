@@ -4,6 +4,7 @@ take: sampling, FID/KID evaluation, OOD scoring, SavedModel export."""
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 
@@ -138,7 +139,19 @@ def test_bad_files_stop_with_one_line(tmp_path, dataset):
     whole = (FIXTURE / "uncond_G.pth").read_bytes()
     truncated.write_bytes(whole[: len(whole) // 2])
     files = _files("uncond")
+    # Their training-state file (torch's legacy layout: magic number,
+    # protocol, system info, then the object) pickles numpy scalars.
+    counters = tmp_path / "state_dict_best1.pth"
+    with open(counters, "wb") as file:
+        for part in (
+            0x1950A86A20F9469CFC6C,
+            1001,
+            {"little_endian": True},
+            {"itr": np.int64(5), "best_FID": np.float64(12.6)},
+        ):
+            pickle.dump(part, file, protocol=2)
     cases = {
+        str(counters): "is not a state dict of tensors .*numpy",
         str(text): "is not a readable PyTorch state dict",
         str(truncated): "is not a readable PyTorch state dict",
         files["discriminator"]: "not a BigGAN generator state dict",
