@@ -129,7 +129,15 @@ def generator_architecture(state):
     seed = units // 16
     ch = _width_multiplier(seed, biggan.G_WIDTHS[resolution][0], "linear")
     if "shared.weight" in state:
-        num_classes = state["shared.weight"].shape[0]
+        num_classes, shared_dim = state["shared.weight"].shape
+        gain = state.get("blocks.0.0.bn1.gain.weight")
+        if gain is not None and gain.shape[1] != shared_dim:
+            # hier=True feeds [shared(y), a chunk of z] to every ccbn.
+            raise ValueError(
+                f"blocks.0.0.bn1.gain.weight takes {gain.shape[1]} inputs, "
+                f"shared.weight has {shared_dim}: a hierarchical-latent "
+                "(hier) generator, which biggan.Generator does not build"
+            )
     else:
         num_classes = state["blocks.0.0.bn1.gain.weight"].shape[0]
     attention = [8 * 2**i for i in sorted(blocks) if 1 in blocks[i]]

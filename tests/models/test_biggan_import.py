@@ -123,5 +123,9 @@ def test_other_architectures_and_other_objects_are_refused_in_one_line():
             del five[key]
     with pytest.raises(ValueError, match=r"wrong shape .* and \d+ more"):
         biggan_import.convert_discriminator(five)
+    hierarchical = dict(_state("shared_G"))
+    hierarchical["blocks.0.0.bn1.gain.weight"] = np.zeros((8, 12), "float32")
+    with pytest.raises(ValueError, match="takes 12 inputs.*hierarchical"):
+        biggan_import.convert_generator(hierarchical)
     with pytest.raises(ValueError, match="expected a mapping of names to"):
         biggan_import.convert_generator({"itr": 5, "epoch": 1})
