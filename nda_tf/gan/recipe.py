@@ -21,6 +21,7 @@ from nda_tf import models, transforms
 from nda_tf import random as nda_random
 from nda_tf.gan import losses, monitoring
 from nda_tf.gan.nda_gan import NDAGAN
+from nda_tf.models.biggan import Discriminator
 from nda_tf.training import Evaluator, Option, Recipe, learning_rate
 from nda_tf.training.recipe import data_options, watch_option
 
@@ -255,6 +256,17 @@ class GANRecipe(Recipe):
         return found
 
     def checkpoint_items(self, model, layout):
+        if layout < 2 and isinstance(model.discriminator, Discriminator):
+            # Layout 2 gave the BigGAN D the authors' projection term (also
+            # when unconditional) and their embedding's spectral norm: an
+            # older checkpoint does not fit, and zeros would not do (a zero
+            # embedding has no spectral norm).
+            raise ValueError(
+                f"this BigGAN run has run-directory layout {layout}, written "
+                "before the BigGAN discriminator matched the authors' "
+                "(projection term, embedding spectral norm); its checkpoints "
+                "cannot be loaded by this nda_tf: start a new run"
+            )
         return {"gan" if layout == 0 else "model": model}
 
     def scalars(self, gan):

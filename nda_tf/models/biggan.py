@@ -5,11 +5,12 @@ base of the NDA paper's GAN experiments; see DESIGN.md section 1.
 """
 
 import keras
+from keras import ops
 
 from nda_tf import checks
 from nda_tf.keras_config import KeepArguments
 from nda_tf.models import common, layers
-from nda_tf.models.spectral_norm import SNConv2D, SNDense
+from nda_tf.models.spectral_norm import SNConv2D, SNDense, SNEmbedding
 
 # Channel multipliers of `ch`, from BigGAN-PyTorch's G_arch / D_arch. G: the
 # width of the 4x4 seed, then each up-block's output width. D: each block's
@@ -22,6 +23,60 @@ SUPPORTED_RESOLUTIONS = tuple(G_WIDTHS)
 
 def _relu(dtype):
     return keras.layers.ReLU(dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package="nda_tf.biggan")
+class ClassEmbedding(SNEmbedding):
+    """The projection discriminator's SN class embedding, BigGAN's way.
+
+    BigGAN-PyTorch's `SNEmbedding` runs the power iteration on the table
+    `[classes, features]` as stored, so its singular vector `u` has one
+    entry per class; `SNEmbedding` iterates on the transpose (one entry
+    per feature). Both estimate the same largest singular value, but one
+    step from a stored `u` gives different estimates, so the BigGAN
+    discriminator uses this orientation to compute exactly the authors'
+    function (and to load their `embed.u0`).
+
+    Args:
+        input_dim: int, number of classes.
+        output_dim: int, embedding width.
+        **kwargs: see `SNEmbedding`.
+
+    Example:
+
+    >>> table = ClassEmbedding(10, 4)
+    >>> table(keras.ops.array([1, 2])).shape, tuple(table.sn_u.shape)
+    (TensorShape([2, 4]), (1, 10))
+
+    Reference: Miyato & Koyama, "cGANs with Projection Discriminator",
+    ICLR 2018; Brock et al., ICLR 2019.
+    """
+
+    def _sn_u_size(self, shape):
+        return shape[0]
+
+    def _sn_matrix(self, kernel):
+        return ops.transpose(kernel)
+
+
+def _projection_head(features, labels, num_classes, power_iterations):
+    """ReLU, global sum pooling, `SN-linear(h) + <SN-embed(y), h>`.
+
+    Unconditional models have one class and y = 0: the authors' forward
+    always adds the projection, so the one-row embedding is a live term.
+    Runs in float32 (sum pooling grows with the area; mixed precision must
+    not overflow the logits).
+    """
+    h = ops.cast(ops.relu(features), "float32")
+    h = ops.sum(h, axis=(1, 2))
+    head = {"power_iterations": power_iterations, "dtype": "float32"}
+    logits = SNDense(1, name="linear", **head)(h)
+    if labels is None:
+        labels = ops.zeros_like(ops.cast(h[:, 0], "int32"))
+    embedding = ClassEmbedding(
+        num_classes, h.shape[-1], name="embedding", **head
+    )
+    return logits + ops.sum(embedding(labels) * h, axis=-1, keepdims=True)
 
 
 @keras.saving.register_keras_serializable(package="nda_tf.biggan")
@@ -134,8 +189,9 @@ class Discriminator(KeepArguments, keras.Model):
     plus a shortcut (SN-conv1x1 where the width or size changes). The first
     block has no pre-activation and pools before its shortcut conv, the
     others convolve first, as in BigGAN. Then ReLU, global sum pooling and
-    `SN-linear(h) + <SN-embedding(y), h>` (the projection term only when
-    `num_classes > 1`). The head runs in float32.
+    `SN-linear(h) + <SN-embedding(y), h>`. An unconditional model has one
+    class and always adds `<SN-embedding(0), h>`, as the authors' code
+    does. The head runs in float32.
 
     Args:
         resolution: int, input size: 32, 64 or 128.
@@ -200,9 +256,7 @@ class Discriminator(KeepArguments, keras.Model):
             if sizes[i] in attention and sizes.index(sizes[i]) == i:
                 h = layers.SelfAttention(name=prefix + "attention", **sn)(h)
             in_width = width
-        logits = layers.projection_head(
-            h, labels, num_classes, power_iterations
-        )
+        logits = _projection_head(h, labels, num_classes, power_iterations)
         super().__init__(inputs=inputs, outputs=logits, dtype=dtype, **kwargs)
         self.keep_arguments(
             resolution=resolution,

@@ -76,7 +76,7 @@ class SpectralNormLayer(KeepArguments, keras.layers.Layer):
         # keeping the first replica's value is exact under MirroredStrategy.
         self.sn_u = self.add_weight(
             name="sn_u",
-            shape=(1, shape[-1]),
+            shape=(1, self._sn_u_size(shape)),
             initializer=keras.initializers.RandomNormal(stddev=1.0),
             dtype="float32",
             trainable=False,
@@ -88,10 +88,23 @@ class SpectralNormLayer(KeepArguments, keras.layers.Layer):
                 name="bias", shape=shape[-1:], initializer="zeros"
             )
 
+    def _sn_u_size(self, shape):
+        """The length of `sn_u` (the columns of `_sn_matrix`) for `shape`."""
+        return shape[-1]
+
+    def _sn_matrix(self, kernel):
+        """The matrix the power iteration runs on; `sn_u` spans its columns.
+
+        The kernel as `[fan_in, outputs]`; a subclass may choose another
+        orientation (the singular values are the same, one power-iteration
+        step's estimate is not).
+        """
+        return ops.reshape(kernel, (-1, kernel.shape[-1]))
+
     def normalized_kernel(self, training=False):
         """Returns `kernel / sigma` in float32; updates `sn_u` if training."""
         kernel = self.kernel
-        matrix = ops.reshape(kernel, (-1, kernel.shape[-1]))
+        matrix = self._sn_matrix(kernel)
         u = ops.convert_to_tensor(self.sn_u)
         for _ in range(self.power_iterations):
             v = _l2_normalize(

@@ -9,6 +9,10 @@
 Layout 0 (no "layout" key) was written before the shared run loop: its
 checkpoints named the model's root `gan` (GAN runs) or `model` (MoCo); a
 recipe maps each layout to the names it used, so old runs resume and load.
+Layout 2 marks runs whose BigGAN discriminator has the authors' projection
+term in unconditional models and their class-embedding spectral norm
+(issue 13); the GAN recipe refuses a BigGAN run of an older layout with one
+line, as its checkpoints do not fit that network.
 """
 
 import json
@@ -19,7 +23,7 @@ import tensorflow as tf
 
 from nda_tf.training.checkpoints import CheckpointKeeper, write_json_atomic
 
-LAYOUT = 1
+LAYOUT = 2
 
 
 def read_config(logdir):

@@ -33,12 +33,58 @@ def test_parameter_counts_match_the_authors_at_32():
     #    conv1x1 shortcut, 2 one-class ccbn = 2 x 512) (3 x 1,246,976)
     #    + output bn (512) + conv3x3 256->3 (6,915) = 4,276,739.
     # D: blocks 598,272 + 1,245,952 + 2 x 1,180,160, linear 257 and a
-    #    one-class embedding (256) = 4,205,057. Our unconditional D has no
-    #    projection embedding (256 fewer).
+    #    one-class projection embedding (256) = 4,205,057.
     generator = biggan.Generator(32, ch=64)
     discriminator = biggan.Discriminator(32, ch=64)
-    assert _trainable_count(generator) == pytest.approx(4_276_739, rel=0.02)
-    assert _trainable_count(discriminator) == pytest.approx(4_205_057, rel=0.02)
+    assert _trainable_count(generator) == 4_276_739
+    assert _trainable_count(discriminator) == 4_205_057
+
+
+def test_unconditional_discriminator_adds_the_projection_of_class_0():
+    # Hand-set head: linear picks feature 0, the one-row embedding picks
+    # feature 1 (a unit row: its spectral norm is 1), so the logit is
+    # h[0] + h[1] of the sum-pooled ReLU features, and flipping the row's
+    # sign subtracts h[1]: the projection term is in the output.
+    discriminator = biggan.Discriminator(32, ch=2)
+    last_block = [
+        layer
+        for layer in discriminator.layers
+        if isinstance(layer, keras.layers.Add)
+    ][-1]
+    features = keras.Model(discriminator.input, last_block.output)
+    x = _images(3)
+    h = np.maximum(features(x).numpy(), 0).sum(axis=(1, 2))
+    linear = discriminator.get_layer("linear")
+    embedding = discriminator.get_layer("embedding")
+    assert isinstance(embedding, biggan.ClassEmbedding)
+    assert tuple(embedding.kernel.shape) == (1, 8)
+    unit = np.eye(8, dtype="float32")
+    linear.kernel.assign(unit[:, :1])
+    for sign in (1.0, -1.0):
+        embedding.kernel.assign(sign * unit[1:2])
+        logits = discriminator(x).numpy()[:, 0]
+        np.testing.assert_allclose(logits, h[:, 0] + sign * h[:, 1], rtol=1e-5)
+
+
+def test_class_embedding_iterates_over_classes_like_biggan_pytorch():
+    # One power-iteration step from a stored u over the classes, as in
+    # BigGAN-PyTorch's SN.W_(): v = norm(u W), u' = norm(v W^T),
+    # sigma = v W^T u'^T with W the [classes, features] table.
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(5, 7)).astype("float32")
+    u = rng.normal(size=(1, 5)).astype("float32")
+    layer = biggan.ClassEmbedding(5, 7)
+    layer.build((None,))
+    layer.kernel.assign(table)
+    layer.sn_u.assign(u)
+    v = u @ table
+    v /= np.linalg.norm(v)
+    u_next = v @ table.T
+    u_next /= np.linalg.norm(u_next)
+    sigma = (v @ table.T @ u_next.T).item()
+    out = layer(keras.ops.array([3, 0]), training=True).numpy()
+    np.testing.assert_allclose(out, table[[3, 0]] / sigma, rtol=1e-5)
+    np.testing.assert_allclose(layer.sn_u.numpy(), u_next, rtol=1e-5)
 
 
 @pytest.mark.parametrize("resolution", [32, 64, 128])

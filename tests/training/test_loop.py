@@ -122,7 +122,8 @@ def test_a_signalled_run_resumes_to_the_uninterrupted_result(tmp_path, name):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     with open(os.path.join(logdir, "config.json")) as file:
         recorded = json.load(file)
-    assert recorded["recipe"] == name and recorded["layout"] == 1
+    assert recorded["recipe"] == name
+    assert recorded["layout"] == training.LAYOUT
     # Settings of how a run is watched are not part of the run.
     assert "eval_every" not in recorded and "seed" in recorded
 
