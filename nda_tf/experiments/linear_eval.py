@@ -24,7 +24,7 @@ import os
 import time
 
 from nda_tf.experiments import cli
-from nda_tf.training import Option
+from nda_tf.training import DATA_ACCESS_OPTIONS, Option
 
 OPTIONS = (
     Option("logdir", None, "MoCo run directory.", kind="str"),
@@ -37,6 +37,7 @@ OPTIONS = (
     Option("num_test", None, "Test images (default: all).", kind="int"),
     Option("checkpoint", "latest", "latest or a checkpoint folder."),
     Option("seed", 0, "Subset and classifier seed.", low=0),
+    *DATA_ACCESS_OPTIONS,
 )
 
 # Table 6, linear top-1 (%), by dataset and NDA transform ("none": MoCo-v2).
@@ -172,6 +173,9 @@ def _write(logdir, summary):
 
 def main(fv):
     """Probes the run as the parsed flags `fv` say; prints its top-1."""
+    from nda_tf import training
+
+    training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     cli.check_output_dir("logdir", fv.logdir)
     summary = evaluate_run(
         fv.logdir,

@@ -39,7 +39,7 @@ import os
 from nda_tf import models
 from nda_tf.experiments import cli
 from nda_tf.gan import losses
-from nda_tf.training import Option
+from nda_tf.training import DATA_ACCESS_OPTIONS, Option
 
 OPTIONS = (
     Option("k", 6, "Dots in every training image."),
@@ -76,6 +76,7 @@ OPTIONS = (
         "logdir", None, "Output folder (default runs/num_k<k>).", kind="str"
     ),
     Option("quick", False, "A tiny, fast configuration (tests)."),
+    *DATA_ACCESS_OPTIONS,
 )
 
 
@@ -109,6 +110,8 @@ def main(fv):
     """Runs the study as the parsed flags `fv` say; prints its table."""
     from nda_tf import training
     from nda_tf.experiments import numerosity_study
+
+    training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
 
     try:
         negatives = [int(c) for c in fv.negative_counts]
