@@ -3,8 +3,10 @@
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.gan.recipe import GAN
 from nda_tf.training import read_config
+from nda_tf.video.recipe import DPC_RECIPE, VIDEO_FINETUNE
 
 RECIPES = {recipe.name: recipe for recipe in (GAN, MOCO)}
+RECIPES.update({r.name: r for r in (DPC_RECIPE, VIDEO_FINETUNE)})
 
 
 def of_run(logdir):
