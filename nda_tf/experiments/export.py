@@ -11,7 +11,8 @@ generator). The run's configuration and its latest evaluation metrics go
 into each model's `assets/metadata.json`. Serve them with the files in
 `export/` (see export/README.md). Runtime: under a minute for a CIFAR-10
 BigGAN on a CPU (1000 calibration images). A MoCo run exports its encoder
-(`--what=encoder`, the default there) to `serving/<version>/`.
+(`--what=encoder`, the default there) to `serving/<version>/`, a DPC run
+its clip encoder (uint8 clips -> embedding, `--what=clip_encoder`).
 """
 
 import glob
@@ -103,6 +104,13 @@ def export_run(logdir, out, what=None, checkpoint="latest", **options):
             f"{recipe.name} run; received {what!r}"
         )
     model, config = training.load_run(recipe, logdir, checkpoint)
+    if "clip_encoder" in what:
+        from nda_tf.video.export import export_clip_encoder
+
+        path = export_clip_encoder(
+            model, out, config["resolution"], options.get("version")
+        )
+        return {"clip_encoder": path}
     if "encoder" in what:
         from nda_tf.contrastive import export_encoder
 

@@ -84,7 +84,9 @@ _DPC_OPTIONS = (
     Option("weight_decay", 1e-5, "L2 weight decay (as PyTorch Adam).", low=0.0),
     *_augment_options(1.0, 0.5, _FLIP_HELP),
     watch_option("eval_every", 1000, "Steps between linear probes."),
-    watch_option("probe_videos", 400, "Train / test videos of the probe."),
+    watch_option(
+        "probe_videos", 400, "Videos per probe split (0: no probe).", low=0
+    ),
     watch_option("probe_clips", 2, "Clips averaged per probe video."),
 )
 
@@ -166,8 +168,8 @@ class DPCRecipe(Recipe):
         )
 
     def evaluators(self, model, c, run):
-        if c["num_classes"] < 2:
-            return []  # unlabelled videos: nothing to probe
+        if c["num_classes"] < 2 or not c["probe_videos"]:
+            return []  # unlabelled videos (or no probe asked for)
         sets = {}
 
         def probe(dpc, step):
@@ -191,7 +193,9 @@ class DPCRecipe(Recipe):
         return {"lr": learning_rate(dpc.optimizer)}
 
     def best_metric(self, c):
-        return ("probe_accuracy", "max") if c["num_classes"] >= 2 else None
+        if c["num_classes"] < 2 or not c["probe_videos"]:
+            return None
+        return ("probe_accuracy", "max")
 
     def default_logdir(self, c):
         return f"runs/dpc-{c['dataset']}-{c['nda']}"

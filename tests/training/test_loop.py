@@ -12,6 +12,7 @@ import tensorflow as tf
 from nda_tf import training
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.gan.recipe import GAN
+from nda_tf.video.recipe import DPC_RECIPE
 
 GAN_TINY = {
     "dataset": "dots(counts=(2,))",
@@ -42,7 +43,25 @@ MOCO_TINY = {
     "knn_k": 5,
     "knn_examples": 32,
 }
-CASES = {"gan": (GAN, GAN_TINY), "moco": (MOCO, MOCO_TINY)}
+DPC_TINY = {
+    "dataset": "moving_shapes(videos=16,size=16,frames=8)",
+    "arch": "small",
+    "width": 2,
+    "num_blocks": 3,
+    "block_frames": 2,
+    "pred_steps": 1,
+    "stride": 1,
+    "nda": "cutout",
+    "batch_size": 4,
+    "steps": 4,
+    "eval_every": 2,
+    "probe_videos": 0,  # the probe is tested on its own
+}
+CASES = {
+    "gan": (GAN, GAN_TINY),
+    "moco": (MOCO, MOCO_TINY),
+    "dpc": (DPC_RECIPE, DPC_TINY),
+}
 
 
 def options(**kwargs):
@@ -69,7 +88,7 @@ def send_sigterm_at(stop_step):
     return training.Evaluator(fn, 1)
 
 
-@pytest.mark.parametrize("name", ["gan", "moco"])
+@pytest.mark.parametrize("name", ["gan", "moco", "dpc"])
 def test_a_signalled_run_resumes_to_the_uninterrupted_result(tmp_path, name):
     recipe, config = CASES[name]
     whole, summary = training.train(
