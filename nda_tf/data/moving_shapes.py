@@ -1,14 +1,16 @@
-"""Built-in `moving_shapes` videos: a bar that moves with one of 8 motions.
+"""Built-in `moving_shapes` videos: bars that move with one of 8 motions.
 
-Every video shows one bar (random length, thickness, angle, colour and
-start position on a random dark background) that moves the same way in
-every frame: right, left, up or down by one pixel per frame (at 32
-pixels), right or left twice as fast, or turning clockwise or
-anticlockwise. The motion is the label. Any single frame is a bar at a
-random place and angle whatever the label, so only the frames' order and
-displacement tell the classes apart: a model must look at time. The
-canvas wraps around, so a bar never leaves it. Videos are functions of
-`(data seed, split, index)`, so a dataset is the same on every machine.
+Every video shows `shapes` bars (each of random length, thickness, angle,
+colour and start position, on a random dark background) that all move the
+same way in every frame: right, left, up or down by one pixel per frame
+(at 32 pixels), right or left twice as fast, or each turning clockwise or
+anticlockwise about its centre. The motion is the label. Any single frame
+is bars at random places and angles whatever the label, so only the
+frames' order and displacement tell the classes apart: a model must look
+at time. Several bars spread the motion over the frame, so most positions
+of a feature map see some. The canvas wraps around, so a bar never leaves
+it. Videos are functions of `(data seed, split, index)`, so a dataset is
+the same on every machine.
 
     >>> videos = render(seed=0, split="train", indices=[0, 1], frames=6,
     ...                 size=16)
@@ -51,10 +53,10 @@ def labels(seed, split, indices):
     )
 
 
-def render(seed, split, indices, frames, size=32):
+def render(seed, split, indices, frames, size=32, shapes=4):
     """uint8 videos `[len(indices), frames, size, size, 3]`."""
     return np.stack(
-        [_video(_rng(seed, split, i), frames, size) for i in indices]
+        [_video(_rng(seed, split, i), frames, size, shapes) for i in indices]
     )
 
 
@@ -66,17 +68,25 @@ def _rng(seed, split, index):
     return np.random.default_rng([int(seed), _SPLITS[split], int(index)])
 
 
-def _video(rng, frames, size):
+def _video(rng, frames, size, shapes):
     # The label is drawn first so that `labels` reads it from the same rng.
     motion = MOTIONS[rng.integers(len(MOTIONS))]
+    background = rng.uniform(0, 60, 3)
+    video = np.broadcast_to(background, (frames, size, size, 3)).copy()
+    for _ in range(shapes):
+        inside = _bar(rng, motion, frames, size)
+        video[inside] = rng.uniform(150, 255, 3)
+    return np.round(video).astype(np.uint8)
+
+
+def _bar(rng, motion, frames, size):
+    """Where one moving bar is, `[frames, size, size]` booleans."""
     scale = size / 32.0
     down, right, turn = _STEPS[motion]
     centre = rng.uniform(0, size, 2)
     angle = rng.uniform(0, np.pi)
-    half_length = rng.uniform(0.2, 0.35) * size
-    half_width = rng.uniform(0.05, 0.1) * size
-    colour = rng.uniform(150, 255, 3)
-    background = rng.uniform(0, 60, 3)
+    half_length = rng.uniform(0.1, 0.2) * size
+    half_width = rng.uniform(0.03, 0.06) * size
     t = np.arange(frames, dtype=np.float64)
     cy = centre[0] + down * scale * t
     cx = centre[1] + right * scale * t
@@ -88,9 +98,7 @@ def _video(rng, frames, size):
     cos, sin = np.cos(angles)[:, None, None], np.sin(angles)[:, None, None]
     along = dx * cos + dy * sin
     across = -dx * sin + dy * cos
-    inside = (np.abs(along) <= half_length) & (np.abs(across) <= half_width)
-    video = np.where(inside[..., None], colour, background)
-    return np.round(video).astype(np.uint8)
+    return (np.abs(along) <= half_length) & (np.abs(across) <= half_width)
 
 
 def _wrapped(offset, size):

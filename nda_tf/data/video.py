@@ -1,7 +1,8 @@
 """Video sources and seekable clip streams (DPC, `nda_tf.video`).
 
 A source name is one of
-    moving_shapes | moving_shapes(videos=1000, frames=48, size=32, seed=0) |
+    moving_shapes |
+    moving_shapes(videos=1000, frames=48, size=32, shapes=4, seed=0) |
     video_folder:PATH | ucf101 (tfds; any tfds video set with "video" and
     "label" features, prepared in array_record format)
 
@@ -47,7 +48,7 @@ class MovingShapes:
 
     def __init__(self, name, split):
         options = {} if name == "moving_shapes" else parse_dots(name)
-        unknown = set(options) - {"videos", "frames", "size", "seed"}
+        unknown = set(options) - {"videos", "frames", "size", "shapes", "seed"}
         if unknown:
             raise ValueError(
                 f"unknown moving_shapes options {sorted(unknown)} in {name!r}"
@@ -58,6 +59,7 @@ class MovingShapes:
         )
         self.size = checks.check_int("size", options.get("size", 32), 4)
         self.seed = checks.check_int("seed", options.get("seed", 0), 0)
+        self.shapes = checks.check_int("shapes", options.get("shapes", 4), 1)
         self.split = split
         count = videos if split == "train" else max(1, videos // 4)
         self.labels = moving_shapes.labels(self.seed, split, range(count))
@@ -67,14 +69,20 @@ class MovingShapes:
 
     def frames(self, index):
         return moving_shapes.render(
-            self.seed, self.split, [index], self.frames_per_video, self.size
+            self.seed,
+            self.split,
+            [index],
+            self.frames_per_video,
+            self.size,
+            self.shapes,
         )[0]
 
 
 class VideoFolder:
     """Class subfolders of video files or of frame folders.
 
-    Split files are honoured when PATH holds them: UCF-101's
+    Split files are honoured when PATH (or its `ucfTrainTestlist`,
+    `testTrainMulti_7030_splits` or `splits` folder) holds them: UCF-101's
     `trainlist01.txt` / `testlist01.txt` (split 1), or HMDB-51's
     `<class>_test_split1.txt` (1 train, 2 test). Without them every
     fifth video (in sorted order) is the test split.
@@ -328,17 +336,17 @@ def _split_members(path, split, entries):
         raise ValueError(
             f"video_folder splits are train and test; received {split!r}"
         )
-    ucf = os.path.join(path, f"{split}list01.txt")
-    if os.path.exists(ucf):
+    ucf = _find(path, f"{split}list01.txt")
+    if ucf is not None:
         with open(ucf) as file:
             listed = {line.split()[0] for line in file if line.strip()}
         return [e for e in entries if _stem(e[0]) in {_stem(n) for n in listed}]
-    hmdb = [n for n in os.listdir(path) if n.endswith("_test_split1.txt")]
+    hmdb = _found(path, lambda n: n.endswith("_test_split1.txt"))
     if hmdb:
         wanted = "1" if split == "train" else "2"
         listed = set()
         for name in hmdb:
-            with open(os.path.join(path, name)) as file:
+            with open(name) as file:
                 for line in file:
                     parts = line.split()
                     if len(parts) == 2 and parts[1] == wanted:
@@ -346,6 +354,31 @@ def _split_members(path, split, entries):
         return [e for e in entries if _stem(e[0]).split("/")[-1] in listed]
     test = split == "test"
     return [e for i, e in enumerate(entries) if (i % 5 == 4) == test]
+
+
+def _split_folders(path):
+    """PATH and the folders the official downloads keep split files in."""
+    names = ("ucfTrainTestlist", "testTrainMulti_7030_splits", "splits")
+    return [path] + [
+        os.path.join(path, n)
+        for n in names
+        if os.path.isdir(os.path.join(path, n))
+    ]
+
+
+def _found(path, wanted):
+    """Paths of the split files named as `wanted` accepts."""
+    return [
+        os.path.join(folder, n)
+        for folder in _split_folders(path)
+        for n in sorted(os.listdir(folder))
+        if wanted(n)
+    ]
+
+
+def _find(path, name):
+    found = _found(path, lambda n: n == name)
+    return found[0] if found else None
 
 
 def _stem(entry):

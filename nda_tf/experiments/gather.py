@@ -90,12 +90,82 @@ def _text(value, fmt="{}"):
     return "-" if value is None else fmt.format(value)
 
 
+VIDEO_HEADER = (
+    "| run | fine-tuned on | pretraining NDA | mode | steps | best step "
+    "| top-1 % (ours) | top-1 % (paper, Table 7) |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- |"
+)
+
+
+def video_table(runs):
+    """`(markdown, other runs)`: the video fine-tuning runs beside Table 7
+    (clip-averaged top-1); DPC pretraining runs are left out of both."""
+    rows, others = [], []
+    for logdir in runs:
+        with open(os.path.join(logdir, "config.json")) as file:
+            config = json.load(file)
+        recipe = config.get("recipe")
+        if recipe == "video_finetune":
+            rows.append(_video_row(logdir, config))
+        elif recipe != "dpc":
+            others.append(logdir)
+    if not rows:
+        return "", others
+    return "\n".join([VIDEO_HEADER, *rows]) + "\n", others
+
+
+def _video_row(logdir, config):
+    row = _best(logdir, "top1")
+    nda = "none (random init)"
+    if config.get("pretrained"):
+        try:
+            with open(os.path.join(config["pretrained"], "config.json")) as f:
+                nda = paper.transform_name(json.load(f).get("nda"))
+        except OSError:
+            nda = "? (pretrained run not found)"
+    top1 = None if row["value"] is None else 100 * row["value"]
+    cells = [
+        row["run"],
+        config["dataset"],
+        nda,
+        "linear" if config.get("linear_probe") else "fine-tune",
+        f"{row['steps']}/{config['steps']}",
+        _text(row["best_step"]),
+        _text(top1, "{:.2f}"),
+        _text(paper.paper_video_top1(config["dataset"], nda), "{:.2f}"),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _best(logdir, metric):
+    """The run's name, last step, and best (step, value) of `metric`."""
+    row = {"run": os.path.basename(os.path.normpath(logdir))}
+    row["best_step"], row["value"] = None, None
+    for kind in ("best", "checkpoints"):
+        scored = [
+            e
+            for e in _manifest(os.path.join(logdir, kind))
+            if metric in e.get("metrics", {})
+        ]
+        if scored:
+            row["best_step"] = scored[-1]["step"]
+            row["value"] = scored[-1]["metrics"][metric]
+            break
+    latest = _manifest(os.path.join(logdir, "checkpoints"))
+    row["steps"] = latest[-1]["step"] if latest else 0
+    return row
+
+
 def main(fv):
     """Tabulates the runs as the parsed flags `fv` say."""
     runs = find_runs(fv.runs)
     if not runs:
         raise ValueError(f"no runs under {fv.runs!r}")
-    table = markdown([run_row(r, fv.metric) for r in runs], fv.metric)
+    table, runs = video_table(runs)
+    if runs:
+        table = markdown([run_row(r, fv.metric) for r in runs], fv.metric) + (
+            table and "\n" + table
+        )
     if fv.out:
         with open(fv.out, "w") as file:
             file.write(table)

@@ -61,10 +61,13 @@ def test_video_folder_honours_ucf_split_files(tmp_path):
             for t in range(3):
                 pixels = np.full([8, 8, 3], 60 * label + t, np.uint8)
                 Image.fromarray(pixels).save(folder / f"{t:03d}.png")
-    (root / "trainlist01.txt").write_text(
+    # Where the official download keeps them.
+    lists = root / "ucfTrainTestlist"
+    lists.mkdir()
+    (lists / "trainlist01.txt").write_text(
         "Jump/v_Jump_g01.avi 1\nRun/v_Run_g01.avi 2\n"
     )
-    (root / "testlist01.txt").write_text("Jump/v_Jump_g02.avi\n")
+    (lists / "testlist01.txt").write_text("Jump/v_Jump_g02.avi\n")
     train = video_source(f"video_folder:{root}", "train")
     test = video_source(f"video_folder:{root}", "test")
     assert train.info.num_classes == 2 and list(train.labels) == [0, 1]

@@ -100,3 +100,38 @@ def _moco_run_dir():
     with open(f"{folder}/config.json", "w") as file:
         json.dump({"recipe": "moco", "layout": 1}, file)
     return folder
+
+
+def test_the_gatherer_puts_fine_tuning_runs_beside_table_7(tmp_path):
+    import json
+
+    from nda_tf.experiments import gather
+
+    def run(name, config, manifest=None):
+        folder = tmp_path / name
+        (folder / "best").mkdir(parents=True)
+        (folder / "config.json").write_text(json.dumps(config))
+        if manifest:
+            (folder / "best" / "manifest.json").write_text(
+                json.dumps({"checkpoints": [manifest]})
+            )
+        return str(folder)
+
+    pretrained = run("dpc_stitch", {"recipe": "dpc", "nda": "stitch"})
+    finetuned = run(
+        "ft_ucf_stitch",
+        {
+            "recipe": "video_finetune",
+            "pretrained": pretrained,
+            "dataset": "video_folder:/data/UCF-101",
+            "steps": 10,
+        },
+        {"step": 8, "metrics": {"top1": 0.5}},
+    )
+    table, others = gather.video_table([pretrained, finetuned])
+    assert others == []
+    row = table.splitlines()[-1]
+    assert row == (
+        "| ft_ucf_stitch | video_folder:/data/UCF-101 | stitch | fine-tune "
+        "| 0/10 | 8 | 50.00 | 66.07 |"
+    )
