@@ -21,7 +21,7 @@ import numpy as np
 
 from nda_tf import training
 from nda_tf.video import evaluation
-from nda_tf.video.recipe import DPC_RECIPE, _probe_sets
+from nda_tf.video.recipe import DPC_RECIPE, probe_sets
 
 BASE = {
     "dataset": "moving_shapes(videos=400,size=32,frames=24)",
@@ -51,7 +51,7 @@ def main():
         resolved = DPC_RECIPE.resolve(
             config, DPC_RECIPE.stream(DPC_RECIPE.resolve(config)).info
         )
-        sets = _probe_sets(resolved)
+        sets = probe_sets(resolved)
         random_model = DPC_RECIPE.build(resolved, compile=False)
         row = {
             "seed": seed,

@@ -238,8 +238,7 @@ class ClipStream:
         )
         self.arrays = None  # clips are decoded per batch, never all held
 
-    def clip(self, video_index, first):
-        video = self.source.frames(int(video_index))
+    def _clip(self, video, first):
         indices = clip_frame_indices(
             len(video), self.frames, self.stride, first
         )
@@ -259,10 +258,7 @@ class ClipStream:
             latest = max(0, len(video) - self.span())
             rng = np.random.default_rng([self.seed, example, 1])
             first = int(rng.integers(latest + 1))
-            indices = clip_frame_indices(
-                len(video), self.frames, self.stride, first
-            )
-            clips.append(square(video[indices], self.resolution))
+            clips.append(self._clip(video, first))
             labels.append(self.source.labels[video_index])
         return np.stack(clips), np.array(labels, np.int32)
 
@@ -299,21 +295,7 @@ class ClipStream:
             video = self.source.frames(index)
             latest = max(0, len(video) - self.span())
             starts = np.linspace(0, latest, clips_per_video).round()
-            clips.append(
-                np.stack(
-                    [
-                        square(
-                            video[
-                                clip_frame_indices(
-                                    len(video), self.frames, self.stride, s
-                                )
-                            ],
-                            self.resolution,
-                        )
-                        for s in starts.astype(int)
-                    ]
-                )
-            )
+            clips.append(np.stack([self._clip(video, int(s)) for s in starts]))
         return np.stack(clips), self.source.labels[:count].copy()
 
 

@@ -174,7 +174,7 @@ class DPCRecipe(Recipe):
 
         def probe(dpc, step):
             if not sets:
-                sets.update(_probe_sets(c))
+                sets.update(probe_sets(c))
             return {
                 "probe_accuracy": evaluation.linear_probe(
                     dpc, sets["train"], sets["test"], c["seed"]
@@ -201,7 +201,7 @@ class DPCRecipe(Recipe):
         return f"runs/dpc-{c['dataset']}-{c['nda']}"
 
 
-def _probe_sets(c, count=None, clips=None):
+def probe_sets(c, count=None, clips=None):
     """Unaugmented probe clips of the train and test splits."""
     sets = {}
     for split, name in ((c["split"], "train"), ("test", "test")):
