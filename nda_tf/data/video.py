@@ -328,12 +328,14 @@ def _split_members(path, split, entries):
         wanted = "1" if split == "train" else "2"
         listed = set()
         for name in hmdb:
+            # One file per class: "<class>_test_split1.txt".
+            label = os.path.basename(name)[: -len("_test_split1.txt")]
             with open(name) as file:
                 for line in file:
                     parts = line.split()
                     if len(parts) == 2 and parts[1] == wanted:
-                        listed.add(_stem(parts[0]).split("/")[-1])
-        return [e for e in entries if _stem(e[0]).split("/")[-1] in listed]
+                        listed.add(f"{label}/{_stem(parts[0])}")
+        return [e for e in entries if _stem(e[0]) in listed]
     test = split == "test"
     return [e for i, e in enumerate(entries) if (i % 5 == 4) == test]
 

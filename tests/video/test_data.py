@@ -105,3 +105,23 @@ def test_bad_sources_name_the_value(tmp_path):
         video_source("moving_shapes(speed=2)")
     with pytest.raises(ValueError, match="is not a directory"):
         video_source(f"video_folder:{tmp_path / 'missing'}")
+
+
+def test_video_folder_honours_hmdb_split_files(tmp_path):
+    root = tmp_path / "hmdb"
+    for name in ("brush_hair", "cartwheel"):
+        (root / name).mkdir(parents=True)
+        for clip in ("a", "b", "c"):
+            (root / name / f"{clip}.avi").write_bytes(b"")
+    splits = root / "testTrainMulti_7030_splits"
+    splits.mkdir()
+    # 1: train, 2: test, 0: unused.
+    (splits / "brush_hair_test_split1.txt").write_text("a.avi 1\nb.avi 2\n")
+    (splits / "cartwheel_test_split1.txt").write_text("a.avi 0\nc.avi 1\n")
+    train = video_source(f"video_folder:{root}", "train")
+    test = video_source(f"video_folder:{root}", "test")
+    assert [p.split("hmdb/")[1] for p in train.paths] == [
+        "brush_hair/a.avi",
+        "cartwheel/c.avi",
+    ]
+    assert list(train.labels) == [0, 1] and len(test.paths) == 1
