@@ -321,8 +321,8 @@ def _split_members(path, split, entries):
     ucf = _find(path, f"{split}list01.txt")
     if ucf is not None:
         with open(ucf) as file:
-            listed = {line.split()[0] for line in file if line.strip()}
-        return [e for e in entries if _stem(e[0]) in {_stem(n) for n in listed}]
+            listed = {_stem(line.split()[0]) for line in file if line.strip()}
+        return [e for e in entries if _stem(e[0]) in listed]
     hmdb = _found(path, lambda n: n.endswith("_test_split1.txt"))
     if hmdb:
         wanted = "1" if split == "train" else "2"
