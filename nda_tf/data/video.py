@@ -148,16 +148,31 @@ class TfdsVideos:
                 "--file_format=array_record"
             ) from None
         features = builder.info.features
-        self.labels = np.array(
-            [int(self.data[i]["label"]) for i in range(len(self.data))],
-            np.int32,
-        )
+        # Read when asked: each record holds a whole video.
+        self.labels = _RecordLabels(self.data)
         self.info = DatasetInfo(
             name, features["label"].num_classes, None, len(self.data)
         )
 
     def frames(self, index):
         return np.asarray(self.data[index]["video"], np.uint8)
+
+
+class _RecordLabels:
+    """The labels of a tfds data source, read one record at a time."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return np.array(
+                [self[i] for i in range(*index.indices(len(self)))], np.int32
+            )
+        return np.int32(self.data[int(index)]["label"])
 
 
 def read_video(path):
