@@ -10,8 +10,9 @@ without NDA; days on GPUs):
         --pretrained=runs/dpc_ucf101_stitch \
         --dataset=video_folder:/data/UCF-101 --logdir=runs/ft_ucf101_stitch
 
-Small run on built-in moving shapes, any machine (about 2.5 minutes on 2
-shared CPU cores; see experiments/RESULTS.md for what it reaches):
+Small run on built-in moving shapes, any machine (minutes: 200-step runs
+of this size took 1.5 to 12 minutes on 2 shared CPU cores; see
+experiments/RESULTS.md for what such runs reach):
 
     python -m nda_tf.experiments.dpc \
         --dataset="moving_shapes(videos=400,size=32,frames=24)" \

@@ -13,7 +13,7 @@ is the top-1 of the softmax averaged over each test video's clips:
 The clip settings (blocks, frames, stride, encoder) come from the
 pretrained run; `--linear_probe` trains only the head; without
 `--pretrained` the encoder starts from random weights (the baseline).
-Small run (a minute on 2 CPU cores):
+Small run (minutes on a CPU):
 
     python -m nda_tf.experiments.video_finetune --pretrained=runs/dpc_shapes \
         --dataset="moving_shapes(videos=400,size=32,frames=24)" \
