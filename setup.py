@@ -48,6 +48,9 @@ setup(
         # PredictionLog protos for TF Serving warm-up files, and the gRPC
         # client; it pins the matching tensorflow minor version.
         "tensorflow-serving-api>=2.16,<3",
+        # Video decoding for video_folder: sources (FFmpeg's libraries,
+        # bundled in the wheels).
+        "av>=12",
     ],
     extras_require={
         "test": [

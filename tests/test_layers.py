@@ -26,6 +26,7 @@ UPPER = (
     "nda_tf.gan",
     "nda_tf.training",
     "nda_tf.translation",
+    "nda_tf.video",
 )
 COMMANDS = "nda_tf.experiments"
 FLAGS = "absl.flags"
@@ -105,7 +106,12 @@ def test_lower_layers_import_no_algorithm_training_or_command():
     assert found == [], "imports that run up the layers:\n" + "\n".join(found)
 
 
-ALGORITHMS = ("nda_tf.contrastive", "nda_tf.gan", "nda_tf.translation")
+ALGORITHMS = (
+    "nda_tf.contrastive",
+    "nda_tf.gan",
+    "nda_tf.translation",
+    "nda_tf.video",
+)
 
 
 def test_the_loop_imports_no_algorithm_and_algorithms_only_their_recipe():

@@ -11,7 +11,8 @@ generator). The run's configuration and its latest evaluation metrics go
 into each model's `assets/metadata.json`. Serve them with the files in
 `export/` (see export/README.md). Runtime: under a minute for a CIFAR-10
 BigGAN on a CPU (1000 calibration images). A MoCo run exports its encoder
-(`--what=encoder`, the default there) to `serving/<version>/`.
+(`--what=encoder`, the default there) to `serving/<version>/`, a DPC run
+its clip encoder (uint8 clips -> embedding, `--what=clip_encoder`).
 """
 
 import glob
@@ -127,6 +128,13 @@ def export_run(logdir, out, what=None, checkpoint="latest", **options):
     model, config = training.load_run(recipe, logdir, checkpoint)
     # A diverged run is refused before any calibration or writing.
     export.checks.require_finite_weights(model, f"the {recipe.name} model")
+    if "clip_encoder" in what:
+        from nda_tf.video.export import export_clip_encoder
+
+        path = export_clip_encoder(
+            model, out, config["resolution"], options.get("version")
+        )
+        return {"clip_encoder": path}
     if "encoder" in what:
         from nda_tf.contrastive import export_encoder
 
@@ -214,7 +222,7 @@ def _check_targets(out, what, options):
         "translator": options.get("translator_name", "nda_pix2pix"),
     }
     for part in what:
-        if part == "encoder":
+        if part in ("encoder", "clip_encoder"):
             if version is None:
                 continue  # written into `out` itself
             folder = os.path.join(out, str(version))

@@ -1,5 +1,6 @@
 r"""Gathers GAN runs into the paper's tables, ours beside the paper's, and
-Pix2Pix runs into one beside Table 4 (per-pixel / per-class acc., mIoU).
+Pix2Pix runs into one beside Table 4 (per-pixel / per-class acc., mIoU),
+video fine-tuning runs into one beside Table 7 (top-1).
 
     python -m nda_tf.experiments.gather --runs=runs --out=results.md
 
@@ -479,6 +480,9 @@ def report(root, metric="fid"):
     if translation:
         rows = [pix2pix_row(r) for r in translation]
         parts.append("## Pix2Pix, Table 4\n\n" + pix2pix_markdown(rows))
+    video, _ = video_table(find_runs(root, ("video_finetune",)))
+    if video:
+        parts.append("## Video (DPC), Table 7\n\n" + video)
     return "\n".join(parts)
 
 
@@ -563,13 +567,81 @@ def _triple(values):
     return " / ".join(_text(v, "{:.2f}") for v in values)
 
 
+VIDEO_HEADER = (
+    "| run | fine-tuned on | pretraining NDA | mode | steps | best step "
+    "| top-1 % (ours) | top-1 % (paper, Table 7) |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- |"
+)
+
+
+def video_table(runs):
+    """`(markdown, other runs)`: the video fine-tuning runs beside Table 7
+    (clip-averaged top-1); DPC pretraining runs are left out of both."""
+    rows, others = [], []
+    for logdir in runs:
+        with open(os.path.join(logdir, "config.json")) as file:
+            config = json.load(file)
+        recipe = config.get("recipe")
+        if recipe == "video_finetune":
+            rows.append(_video_row(logdir, config))
+        elif recipe != "dpc":
+            others.append(logdir)
+    if not rows:
+        return "", others
+    return "\n".join([VIDEO_HEADER, *rows]) + "\n", others
+
+
+def _video_row(logdir, config):
+    row = _best(logdir, "top1")
+    nda = "none (random init)"
+    if config.get("pretrained"):
+        try:
+            with open(os.path.join(config["pretrained"], "config.json")) as f:
+                nda = paper.transform_name(json.load(f).get("nda"))
+        except OSError:
+            nda = "? (pretrained run not found)"
+    top1 = None if row["value"] is None else 100 * row["value"]
+    cells = [
+        row["run"],
+        config["dataset"],
+        nda,
+        "linear" if config.get("linear_probe") else "fine-tune",
+        f"{row['steps']}/{config['steps']}",
+        _text(row["best_step"]),
+        _text(top1, "{:.2f}"),
+        _text(paper.paper_video_top1(config["dataset"], nda), "{:.2f}"),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _best(logdir, metric):
+    """The run's name, last step, and best (step, value) of `metric`."""
+    row = {"run": os.path.basename(os.path.normpath(logdir))}
+    row["best_step"], row["value"] = None, None
+    for kind in ("best", "checkpoints"):
+        scored = [
+            e
+            for e in _manifest(os.path.join(logdir, kind))
+            if metric in e.get("metrics", {})
+        ]
+        if scored:
+            row["best_step"] = scored[-1]["step"]
+            row["value"] = scored[-1]["metrics"][metric]
+            break
+    latest = _manifest(os.path.join(logdir, "checkpoints"))
+    row["steps"] = latest[-1]["step"] if latest else 0
+    return row
+
+
 def main(fv):
     """Tabulates the runs as the parsed flags `fv` say."""
     if fv.out:
         cli.check_output_file("out", fv.out)
-    runs = find_runs(fv.runs, ("gan", "pix2pix"))
+    runs = find_runs(fv.runs, ("gan", "pix2pix", "video_finetune"))
     if not runs:
-        raise ValueError(f"no GAN or Pix2Pix runs under {fv.runs!r}")
+        raise ValueError(
+            f"no GAN, Pix2Pix or video fine-tuning runs under {fv.runs!r}"
+        )
     text = report(fv.runs, fv.metric)
     if fv.out:
         with open(fv.out, "w") as file:

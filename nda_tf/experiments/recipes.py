@@ -4,8 +4,12 @@ from nda_tf.contrastive.recipe import MOCO
 from nda_tf.gan.recipe import GAN
 from nda_tf.training import read_config
 from nda_tf.translation.recipe import PIX2PIX
+from nda_tf.video.recipe import DPC_RECIPE, VIDEO_FINETUNE
 
-RECIPES = {recipe.name: recipe for recipe in (GAN, MOCO, PIX2PIX)}
+RECIPES = {
+    recipe.name: recipe
+    for recipe in (GAN, MOCO, PIX2PIX, DPC_RECIPE, VIDEO_FINETUNE)
+}
 
 
 def of_run(logdir):

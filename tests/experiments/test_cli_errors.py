@@ -18,6 +18,7 @@ import pytest
 import tensorflow as tf
 from absl import logging as absl_logging
 
+from nda_tf import training
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.experiments import cli, export, gather, numerosity
 from nda_tf.gan.recipe import GAN
@@ -152,7 +153,9 @@ def test_export_checks_before_calibration(command_line, tmp_path):
     # A run directory with no checkpoint: getting past the checks would
     # fail differently (at the load, before the calibration).
     config = GAN.resolve({"dataset": "dots", "ch": 4, "steps": 2})
-    config.update(recipe="gan", layout=1, resolution=32, num_classes=1)
+    config.update(
+        recipe="gan", layout=training.LAYOUT, resolution=32, num_classes=1
+    )
     (run / "config.json").write_text(json.dumps(config))
     out = tmp_path / "serving"
     (out / "nda_ood" / "1").mkdir(parents=True)

@@ -19,7 +19,10 @@ def restore_download_setting():
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_no_download_is_applied_before_the_work(
-    name, command_line, tmp_path, restore_download_setting  # noqa: F811
+    name,
+    command_line,  # noqa: F811
+    tmp_path,
+    restore_download_setting,
 ):
     module = importlib.import_module(f"nda_tf.experiments.{name}")
     downloads.set_allowed(True)

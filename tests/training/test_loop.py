@@ -13,6 +13,7 @@ from nda_tf import training
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.gan.recipe import GAN
 from nda_tf.translation.recipe import PIX2PIX
+from nda_tf.video.recipe import DPC_RECIPE
 
 GAN_TINY = {
     "dataset": "dots(counts=(2,))",
@@ -55,10 +56,25 @@ PIX2PIX_TINY = {
     "eval_images": 4,
     "num_grid_images": 2,
 }
+DPC_TINY = {
+    "dataset": "moving_shapes(videos=16,size=16,frames=8)",
+    "arch": "small",
+    "width": 2,
+    "num_blocks": 3,
+    "block_frames": 2,
+    "pred_steps": 1,
+    "stride": 1,
+    "nda": "cutout",
+    "batch_size": 4,
+    "steps": 4,
+    "eval_every": 2,
+    "probe_videos": 0,  # the probe is tested on its own
+}
 CASES = {
     "gan": (GAN, GAN_TINY),
     "moco": (MOCO, MOCO_TINY),
     "pix2pix": (PIX2PIX, PIX2PIX_TINY),
+    "dpc": (DPC_RECIPE, DPC_TINY),
 }
 
 
@@ -86,7 +102,7 @@ def send_sigterm_at(stop_step):
     return training.Evaluator(fn, 1)
 
 
-@pytest.mark.parametrize("name", ["gan", "moco", "pix2pix"])
+@pytest.mark.parametrize("name", ["gan", "moco", "pix2pix", "dpc"])
 def test_a_signalled_run_resumes_to_the_uninterrupted_result(tmp_path, name):
     recipe, config = CASES[name]
     whole, summary = training.train(
