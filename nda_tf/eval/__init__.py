@@ -33,7 +33,7 @@ import importlib
 
 _SUBMODULES = (
     "backbones batching callback fid numerosity ood ood_report ood_run "
-    "ood_sets pipeline pth reference scoring segmentation stats support "
+    "names ood_sets pipeline pth reference scoring segmentation stats support "
     "cifar10c"
 ).split()
 # Re-exported name -> the submodule that defines it.

@@ -13,17 +13,10 @@ from nda_tf import checks
 from nda_tf.eval import batching, fid, stats, support
 from nda_tf.eval.backbones import base
 
-# The metric registry: name -> the better direction ("min" or "max"), which
-# picks the best checkpoint. Command-line choices are read from here.
-METRICS = {
-    "fid": "min",
-    "kid": "min",
-    "is": "max",
-    "precision": "max",
-    "recall": "max",
-    "density": "max",
-    "coverage": "max",
-}
+# The metric registry (name -> the better direction, which picks the best
+# checkpoint), kept where commands read it without TensorFlow.
+from nda_tf.eval.names import METRICS
+
 # Metrics that need the features of both sets, not only their moments.
 FEATURE_METRICS = ("kid", *support.METRICS)
 

@@ -38,15 +38,15 @@ from nda_tf.training import (
 
 
 def _metric_names():
-    from nda_tf.eval import pipeline
+    from nda_tf.eval import names
 
-    return tuple(pipeline.METRICS)
+    return tuple(names.METRICS)
 
 
 def _backbone_names():
-    from nda_tf.eval import backbones
+    from nda_tf.eval import names
 
-    return tuple(backbones.BACKBONES)
+    return names.BACKBONES
 
 
 OPTIONS = (

@@ -11,7 +11,6 @@ See docs/architecture.md, "Adding an algorithm".
 import abc
 import math
 
-from nda_tf import data
 from nda_tf.training.options import DATA_ACCESS_OPTIONS, Option, fill
 from nda_tf.training.strategies import STRATEGIES
 
@@ -35,6 +34,10 @@ def apply_data_access(values):
     flags' values) the process settings of `nda_tf.data`, so that every
     reader of the command (training stream, evaluators, test sets) obeys
     them."""
+    # Here, not at import: `nda_tf.data` loads TensorFlow, and the options
+    # of this module are read by `--help`.
+    from nda_tf import data
+
     data.downloads.set_allowed(False if values.get("no_download") else None)
     data.set_bad_files(values.get("bad_files") or "stop")
 
@@ -136,6 +139,8 @@ class Recipe(abc.ABC):
     def stream(self, config):
         """The training source as a seekable `nda_tf.data.TrainingStream`
         of `examples_per_step` images per batch."""
+        from nda_tf import data
+
         return data.training_stream(
             config["dataset"],
             self.examples_per_step(config),

@@ -1,6 +1,8 @@
-"""tf.distribute strategies by name, for the experiments' --strategy flag."""
+"""tf.distribute strategies by name, for the experiments' --strategy flag.
 
-import tensorflow as tf
+TensorFlow is imported when a strategy is made, so that commands list the
+names in `--help` without loading it.
+"""
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 
@@ -19,6 +21,8 @@ def make_strategy(name, tpu=None):
         raise ValueError(
             f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}"
         )
+    import tensorflow as tf
+
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":

@@ -274,11 +274,25 @@ def _python(*args, **env):
     )
 
 
-def test_help_loads_no_tensorflow():
+@pytest.mark.parametrize(
+    "command, shown",
+    [
+        ("export", ["--calibration_data"]),
+        # Choices from the registries' names, listed without TensorFlow.
+        (
+            "evaluate",
+            [
+                "<inception|inception_v3_keras|efficientnet_lite0>",
+                "<default|mirrored|multiworker|tpu>",
+            ],
+        ),
+    ],
+)
+def test_help_loads_no_tensorflow(command, shown):
     done = _python(
-        "-X", "importtime", "-m", "nda_tf.experiments.export", "--help"
+        "-X", "importtime", "-m", f"nda_tf.experiments.{command}", "--help"
     )
-    assert "--calibration_data" in done.stdout
+    assert [s for s in shown if s in done.stdout] == shown
     imported = [line.split("|")[-1].strip() for line in done.stderr.split("\n")]
     assert "nda_tf.training.options" in imported
     assert not [m for m in imported if m.startswith(("tensorflow", "keras"))]

@@ -10,17 +10,22 @@
 
 import keras
 
+from nda_tf.eval import names
 from nda_tf.eval.backbones.base import FeatureExtractor
 from nda_tf.eval.backbones.efficientnet_lite import EfficientNetLite0
 from nda_tf.eval.backbones.inception_graph import InceptionGraph
 from nda_tf.eval.backbones.inception_keras import KerasInceptionV3
 from nda_tf.eval.backbones.keras_model import KerasFeatureExtractor
 
-BACKBONES = {
-    "inception": InceptionGraph,
-    "inception_v3_keras": KerasInceptionV3,
-    "efficientnet_lite0": EfficientNetLite0,
-}
+# The names live in `nda_tf.eval.names`, which commands read without
+# TensorFlow.
+BACKBONES = dict(
+    zip(
+        names.BACKBONES,
+        (InceptionGraph, KerasInceptionV3, EfficientNetLite0),
+        strict=True,
+    )
+)
 
 
 def get(backbone, **kwargs):
