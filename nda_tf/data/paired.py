@@ -21,6 +21,7 @@ with Pix2Pix's jitter (resize to `load_size`, random crop, random mirror).
 
 import ast
 import dataclasses
+import logging
 import os
 
 import numpy as np
@@ -229,10 +230,17 @@ def _read_folder_pairs(name, split, resolution):
         raise ValueError(
             f"expected paired:PATH or paired:A_DIR,B_DIR; received {name!r}"
         )
-    parts = [
-        os.path.join(p, split) if os.path.isdir(os.path.join(p, split)) else p
-        for p in parts
-    ]
+    missing = [p for p in parts if not os.path.isdir(os.path.join(p, split))]
+    if missing and split != "train":
+        # Evaluation would silently score the training pairs otherwise.
+        logging.getLogger(__name__).warning(
+            "%s has no %r folder: the %s split is all of its pairs, the "
+            "same as training's unless they are held out",
+            missing[0],
+            split,
+            split,
+        )
+    parts = [p if p in missing else os.path.join(p, split) for p in parts]
     if len(parts) == 1:
         paths = folder.list_images(parts[0])[0]
         whole = [_decode(p) for p in paths]

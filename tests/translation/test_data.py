@@ -44,6 +44,20 @@ def test_side_by_side_files_split_into_a_and_b_in_either_direction(tmp_path):
     np.testing.assert_array_equal(swapped.condition, sides[:, 1])
 
 
+def test_a_folder_without_the_split_says_its_pairs_are_trained_on(
+    tmp_path, caplog
+):
+    write_png(str(tmp_path / "0.png"), np.zeros([8, 16, 3], np.uint8))
+    with caplog.at_level("WARNING", "nda_tf.data.paired"):
+        paired.read_pairs(f"paired:{tmp_path}", split="train")
+    assert caplog.records == []
+    with caplog.at_level("WARNING", "nda_tf.data.paired"):
+        pairs = paired.read_pairs(f"paired:{tmp_path}", split="val")
+    assert len(pairs.condition) == 1
+    (record,) = caplog.records
+    assert f"{tmp_path} has no 'val' folder" in record.getMessage()
+
+
 def test_two_folders_pair_by_file_name(tmp_path):
     rng = np.random.default_rng(1)
     images = rng.integers(0, 256, [2, 2, 8, 8, 3], dtype=np.uint8)
