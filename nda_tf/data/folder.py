@@ -84,23 +84,7 @@ def check_files(paths, folder="", bad_files="stop"):
             f"{bad_files!r}"
         )
 
-    def size(path):
-        image = _decode(tf.io.read_file(path))
-        return path, tf.shape(image)[:2]
-
-    # ignore_errors drops the elements whose decoding fails: the paths that
-    # come out are the readable files, the others are bad.
-    readable = (
-        tf.data.Dataset.from_tensor_slices(list(paths))
-        .map(size, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
-        .ignore_errors()
-    )
-    sizes = {}
-    # Batches keep the Python side of 50,000 files to a few dozen steps.
-    for names, shapes in readable.batch(4096).as_numpy_iterator():
-        for name, (height, width) in zip(names, shapes.tolist(), strict=True):
-            if height > 0 and width > 0:
-                sizes[name.decode()] = (height, width)
+    sizes = _readable_sizes(paths)
     bad = sorted(p for p in paths if p not in sizes)
     if bad:
         listed = "; ".join(f"{p} ({_reason(p)})" for p in bad[:_LISTED])
@@ -121,6 +105,44 @@ def check_files(paths, folder="", bad_files="stop"):
             more,
         )
     return sizes, bad
+
+
+# A command reads a folder more than once (training stream, FID reference):
+# the files, as fingerprinted by their stat, are decoded once per process.
+_SIZES = {}
+
+
+def _readable_sizes(paths):
+    """`{path: (height, width)}` of the files of `paths` that decode."""
+    stats = [os.stat(p) for p in paths]
+    key = tuple(
+        (p, s.st_size, s.st_mtime_ns) for p, s in zip(paths, stats, strict=True)
+    )
+    if key not in _SIZES:
+        _SIZES.clear()  # one folder's worth is enough to keep
+        _SIZES[key] = _decode_sizes(paths)
+    return dict(_SIZES[key])
+
+
+def _decode_sizes(paths):
+    def size(path):
+        image = _decode(tf.io.read_file(path))
+        return path, tf.shape(image)[:2]
+
+    # ignore_errors drops the elements whose decoding fails: the paths that
+    # come out are the readable files, the others are bad.
+    readable = (
+        tf.data.Dataset.from_tensor_slices(list(paths))
+        .map(size, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+        .ignore_errors()
+    )
+    sizes = {}
+    # Batches keep the Python side of 50,000 files to a few dozen steps.
+    for names, shapes in readable.batch(4096).as_numpy_iterator():
+        for name, (height, width) in zip(names, shapes.tolist(), strict=True):
+            if height > 0 and width > 0:
+                sizes[name.decode()] = (height, width)
+    return sizes
 
 
 def records(path, resolution, bad_files="stop"):

@@ -66,6 +66,29 @@ def test_skipping_bad_files_warns_with_the_count(folder_with_bad_files, caplog):
     np.testing.assert_allclose(images[2:].mean(), 230, atol=3)
 
 
+def test_a_folder_is_decoded_once_until_a_file_changes(
+    folder_with_bad_files, monkeypatch
+):
+    root, bad = folder_with_bad_files
+    paths = data.folder.list_images(root)[0]
+    decoded = []
+    original = data.folder._decode_sizes
+
+    def counting(paths):
+        decoded.append(len(paths))
+        return original(paths)
+
+    monkeypatch.setattr(data.folder, "_decode_sizes", counting)
+    first = data.folder.check_files(paths, root, "skip")
+    assert data.folder.check_files(paths, root, "skip") == first
+    assert decoded == [6] and first[1] == bad
+    # A repaired file is seen: its size (and time) changed.
+    _write(bad[0], _jpeg(20))
+    sizes, still_bad = data.folder.check_files(paths, root, "skip")
+    assert decoded == [6, 6] and still_bad == [bad[1]]
+    assert sizes[bad[0]] == (8, 8)
+
+
 def test_the_process_setting_skips_for_every_reader(folder_with_bad_files):
     root, _ = folder_with_bad_files
     data.set_bad_files("skip")
