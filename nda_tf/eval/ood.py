@@ -350,6 +350,7 @@ def evaluate(
     seed=0,
     progress=False,
     cache_dir=None,
+    paired=None,
 ):
     """Scores in-distribution and OOD images and computes their AUROCs.
 
@@ -371,6 +372,11 @@ def evaluate(
             the `ood_sets.corrupted` set of the in-distribution images,
             computed once (or reused from an OOD set of the same name) and
             paired image by image.
+        paired: optional `{name: dataset}` of sets whose image i is a
+            corrupted copy of in-distribution image i, for transforms named
+            `cifar10_corrupted/<name>_<severity>` (tfds CIFAR-10-C, Figure
+            8) that are not among `ood_sets`; the labels must agree
+            (`ood_sets.check_pairing`).
 
     Returns:
         An `OODReport`.
@@ -397,7 +403,12 @@ def evaluate(
     for one in _transforms(transform):
         name = _name(one)
         _say(progress, f"D(x) - D(T(x)), T = {name}")
-        if isinstance(one, str) and one.startswith("corrupt:"):
+        if sets_lib.is_tfds_corruption(one):
+            differences[name] = in_scores - _paired_scores(
+                one, ood_sets, paired, ood_scores, scorer, in_data,
+                num_images, progress,
+            )  # fmt: skip
+        elif isinstance(one, str) and one.startswith("corrupt:"):
             differences[name] = in_scores - _corrupt_scores(
                 one, ood_scores, scorer, in_data, num_images, seed, cache_dir,
                 progress,
@@ -419,6 +430,27 @@ def _corrupt_scores(
         return ood_scores[name]
     corruption = sets_lib.parse_corruption(name[len("corrupt:") :])
     data = sets_lib.corrupted(in_data, *corruption, seed, cache_dir)
+    return scorer.score(data, num_images, progress)
+
+
+def _paired_scores(
+    name, ood_sets, paired, ood_scores, scorer, in_data, num_images, progress
+):
+    """D of the CIFAR-10-C copies of the in-distribution images, in their
+    order, after checking that the copies pair with them by label."""
+    sets = {s.name: s.data for s in ood_sets}
+    data = sets.get(name, (paired or {}).get(name))
+    if data is None:
+        raise ValueError(
+            f"transform {name}: load that set (pass it in paired=) or use "
+            f"corrupt:{name.partition('/')[2]} to compute it here"
+        )
+    in_labels = sets_lib.labels_of(in_data)
+    labels = sets_lib.labels_of(data)
+    count = len(in_labels) if num_images is None else num_images
+    sets_lib.check_pairing(in_labels[:count], labels[:count], name)
+    if name in ood_scores:  # the OOD set of the same name: same images
+        return ood_scores[name]
     return scorer.score(data, num_images, progress)
 
 

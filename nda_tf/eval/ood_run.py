@@ -39,6 +39,7 @@ def evaluate_discriminator(
     training_source=None,
     training_split=None,
     cache_dir=None,
+    corruptions=None,
 ):
     """Scores `in_name` against `ood_names` with `discriminator`; writes the
     report to `out_dir`.
@@ -70,6 +71,10 @@ def evaluate_discriminator(
             in-distribution set.
         cache_dir: optional cache folder of the corrupted sets (`corrupt:`
             OOD sets and transforms), computed once per image set.
+        corruptions: None (names as given), "tfds" (every corruption set
+            and transform from tfds CIFAR-10-C, `cifar10_corrupted`) or
+            "local" (computed here, `corrupt`); see
+            `ood_sets.choose_corruptions`. The choice is logged.
 
     Returns:
         `(report, paths)`: the `OODReport` and the written files.
@@ -97,6 +102,10 @@ def evaluate_discriminator(
         _count(info, num_images, seed, endless),
     )
     split = split or DEFAULT_SPLIT
+    if corruptions is not None:
+        ood_names, transform = _choose_corruptions(
+            ood_names, transform, corruptions
+        )
     sets, skipped = [], []
     for name in ood_sets.split_names(ood_names):
         try:
@@ -112,11 +121,29 @@ def evaluate_discriminator(
             )
         except data.DatasetUnavailable as error:
             if not skip_missing:
-                raise
+                raise _with_alternative(error, name) from None
             _LOG.warning("skipping %s: %s", name, error)
             skipped.append(name)
     if not sets:
         raise ValueError(f"no OOD set is available; skipped {skipped}")
+    # Figure 8's T from tfds: the CIFAR-10-C copies of the test images.
+    paired = {}
+    names = {s.name for s in sets}
+    for name in ood._transforms(transform):
+        if ood_sets.is_tfds_corruption(name) and name not in names:
+            try:
+                (found,) = ood_sets.resolve(
+                    name,
+                    in_data,
+                    info.resolution,
+                    split=split,
+                    data_dir=data_dir,
+                    num_images=num_images,
+                    seed=seed,
+                )
+            except data.DatasetUnavailable as error:
+                raise _with_alternative(error, name) from None
+            paired[name] = found.data
     report = ood.evaluate(
         discriminator,
         in_data,
@@ -129,6 +156,7 @@ def evaluate_discriminator(
         seed=seed,
         progress=progress,
         cache_dir=cache_dir,
+        paired=paired,
     )
     title = title or f"Anomaly detection: {in_name} against OOD sets"
     paths = ood_report.write(report, out_dir, step=step, title=title)
@@ -136,6 +164,41 @@ def evaluate_discriminator(
         with open(paths["markdown"], "a") as file:
             file.write(f"\nSkipped (not prepared): {', '.join(skipped)}\n")
     return report, paths
+
+
+def _choose_corruptions(ood_names, transform, source):
+    """`(ood_names, transform)` with their corruption sets from `source`;
+    logs the choice and every renamed set."""
+    ood_names, changed = ood_sets.choose_corruptions(ood_names, source)
+    transforms = ood._transforms(transform)
+    if transforms and all(isinstance(t, str) for t in transforms):
+        transform, more = ood_sets.choose_corruptions(transforms, source)
+        changed += more
+    what = {
+        "tfds": "CIFAR-10-C's own images from tfds (cifar10_corrupted)",
+        "local": "the 19 corruptions computed here with CIFAR-10-C's "
+        "parameters (another random stream: not CIFAR-10-C's images)",
+    }[source]
+    renamed = ", ".join(f"{old} -> {new}" for old, new in changed)
+    _LOG.info(
+        "corruptions: %s: %s%s",
+        source,
+        what,
+        f"; renamed {renamed}" if renamed else "",
+    )
+    return ood_names, transform
+
+
+def _with_alternative(error, name):
+    """A missing tfds CIFAR-10-C set's error, naming the offline way."""
+    from nda_tf import data
+
+    if not str(name).startswith("cifar10_corrupted"):
+        return error
+    return data.DatasetUnavailable(
+        f"{error}; offline alternative: --corruptions=local (the 19 "
+        "corruptions computed here with CIFAR-10-C's parameters)"
+    )
 
 
 def in_distribution(in_name, split, training_source, training_split=None):

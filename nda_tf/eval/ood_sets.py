@@ -22,6 +22,14 @@ Names (comma-separated in the command line):
   `nda_tf.transforms.get` takes), seeded by `(seed, batch index)`: how well
   D rejects the negatives it may have been trained on.
 
+CIFAR-10-C comes from tfds (`cifar10_corrupted`) or is computed here
+(`corrupt`); `choose_corruptions` rewrites names from one source to the
+other, so one command line serves both (the OOD command's
+`--corruptions=tfds|local`). As a transform T of D(x) - D(T(x)) (Figure 8),
+`cifar10_corrupted/<name>_<severity>` pairs each CIFAR-10 test image with
+its CIFAR-10-C copy by position (`check_pairing` verifies the labels) and
+`corrupt:<name>_<severity>` corrupts it here.
+
 Every set is an `OODSet(name, data, group)`: `data` is an unbatched
 `tf.data.Dataset` of `(image, label)`, and sets that belong together
 (the 19 corruptions) share a `group`, whose mean is reported.
@@ -78,6 +86,9 @@ _GROUPS = {
     "cifar10_corrupted": f"cifar10_corrupted/{{}}_{DEFAULT_SEVERITY}",
     "corrupt": f"corrupt:{{}}_{DEFAULT_SEVERITY}",
 }
+# Where corruption sets come from: tfds's CIFAR-10-C or computed here.
+CORRUPTION_SOURCES = ("tfds", "local")
+_PREFIXES = {"tfds": "cifar10_corrupted", "local": "corrupt"}
 # Images per step when corrupting a set.
 CORRUPTION_BATCH = 256
 # Synthetic noise sets have this many images unless told otherwise (the
@@ -159,6 +170,91 @@ def resolve(
                 )
             sets.append(OODSet(member, data, group))
     return sets
+
+
+def choose_corruptions(names, source):
+    """Names with every corruption set taken from `source`.
+
+    `"tfds"` turns `corrupt` into `cifar10_corrupted` and
+    `corrupt:<name>_<s>` into `cifar10_corrupted/<name>_<s>` (CIFAR-10-C's
+    own images); `"local"` does the reverse (computed here, for machines
+    without the tfds data). Other names pass unchanged.
+
+    Args:
+        names: comma-separated string or list of set or transform names.
+        source: "tfds" or "local".
+
+    Returns:
+        `(names, changed)`: the list of names, and `[(old, new), ...]`.
+
+    >>> choose_corruptions("dtd,corrupt,corrupt:snow_5", "tfds")[0]
+    ['dtd', 'cifar10_corrupted', 'cifar10_corrupted/snow_5']
+    """
+    checks.check_choice("corruptions", source, CORRUPTION_SOURCES)
+    other = _PREFIXES["local" if source == "tfds" else "tfds"]
+    separator = {"corrupt": ":", "cifar10_corrupted": "/"}
+    result, changed = [], []
+    for name in split_names(names):
+        new = name
+        if name == other:
+            new = _PREFIXES[source]
+        elif name.startswith(other + separator[other]):
+            corruption, severity = parse_corruption(name[len(other) + 1 :])
+            new = (
+                f"{_PREFIXES[source]}{separator[_PREFIXES[source]]}"
+                f"{corruption}_{severity}"
+            )
+        result.append(new)
+        if new != name:
+            changed.append((name, new))
+    return result, changed
+
+
+def is_tfds_corruption(name):
+    """True for `cifar10_corrupted/<name>_<severity>` (one tfds set)."""
+    return isinstance(name, str) and name.startswith("cifar10_corrupted/")
+
+
+def labels_of(data):
+    """The labels of an unbatched `(image, label, ...)` dataset, in order,
+    as an int64 array (one pass over the data)."""
+    if not isinstance(data, tf.data.Dataset):
+        raise ValueError(
+            "pairing with CIFAR-10-C needs labelled in-distribution data "
+            "(a dataset of (image, label)); received an array"
+        )
+    return np.fromiter(
+        data.map(lambda image, label, *rest: label).as_numpy_iterator(),
+        np.int64,
+    )
+
+
+def check_pairing(in_labels, labels, name):
+    """Raises a one-line ValueError unless image i of the CIFAR-10-C set
+    `name` can be the corrupted copy of in-distribution image i: same count
+    and the same label at every position.
+
+    tfds stores CIFAR-10's test split and each CIFAR-10-C config in the
+    same order (both keyed 0..9999 and shuffled by the same split salt),
+    so the labels agree exactly; a different in-distribution set or order
+    (another dataset, another tfds version) fails here instead of giving a
+    histogram of unrelated pairs.
+    """
+    in_labels, labels = np.asarray(in_labels), np.asarray(labels)
+    if len(in_labels) != len(labels):
+        raise ValueError(
+            f"cannot pair {name} with the in-distribution images: "
+            f"{len(labels)} images against {len(in_labels)}; pairing needs "
+            "--in=cifar10 (test split), or --corruptions=local"
+        )
+    mismatch = np.flatnonzero(in_labels != labels)
+    if mismatch.size:
+        raise ValueError(
+            f"cannot pair {name} with the in-distribution images: labels "
+            f"differ at {mismatch.size} of {len(labels)} positions (first "
+            f"{mismatch[0]}); pairing needs --in=cifar10 (test split, "
+            "prepared by the same tfds version), or --corruptions=local"
+        )
 
 
 def split_top_level(text):

@@ -14,26 +14,33 @@ CIFAR-10: average AUROC 0.57 without NDA, 0.63 with jigsaw NDA; CIFAR-10-C
 minutes, on 2 CPU cores with the paper's BigGAN D about an hour (use
 --num_images=1000 for a first look).
 
-Without the datasets (no network), built-in sets still work (`corrupt`:
-the 19 corruptions computed here, cached in --cache_dir; `nda:jigsaw`: the
-test images jigsawed):
+CIFAR-10-C comes from tfds by default (`--corruptions=tfds`: the
+`cifar10_corrupted` configs, about 2.5 GB). Without it (no network), pass
+`--corruptions=local`: the same names then mean the 19 corruptions
+computed here with CIFAR-10-C's parameters (another random stream, not
+CIFAR-10-C's images; cached in --cache_dir), and the log says so. Other
+built-in sets need no data (`nda:jigsaw`: the test images jigsawed):
 
     python -m nda_tf.experiments.ood --logdir=runs/dots --num_images=500 \
-        --ood=noise:gaussian,noise:uniform,corrupt,nda:jigsaw
+        --ood=noise:gaussian,noise:uniform,cifar10_corrupted,nda:jigsaw \
+        --corruptions=local
 
 Figure 8 (D(clean) - D(corrupt) of plain and NDA BigGAN, overlaid): score
-the plain run with the three corruptions as transforms, then the NDA run
-with `--compare` naming the plain run's output folder:
+the plain run with the three corruptions as transforms (each test image
+against its CIFAR-10-C copy, paired by position; the labels are checked),
+then the NDA run with `--compare` naming the plain run's output folder:
 
-    T=corrupt:gaussian_noise_5,corrupt:speckle_noise_5,corrupt:jpeg_compression_5
+    T=cifar10_corrupted/gaussian_noise_5,cifar10_corrupted/speckle_noise_5
+    T=$T,cifar10_corrupted/jpeg_compression_5
     python -m nda_tf.experiments.ood --logdir=runs/plain --transform=$T
     python -m nda_tf.experiments.ood --logdir=runs/jigsaw --transform=$T \
         --name=NDA --compare=BigGAN=runs/plain/ood/latest
 
 writes `figure8.png` and `figure8.json` (median, mean, share > 0 per run
-and corruption) beside the jigsaw run's report; every report also has
-`differences.json` with these statistics and `ood.json`, which `python -m
-nda_tf.experiments.gather` turns into Table 5.
+and corruption) beside the jigsaw run's report (with
+`--corruptions=local` the panels are `corrupt:...`, computed here); every
+report also has `differences.json` with these statistics and `ood.json`,
+which `python -m nda_tf.experiments.gather` turns into Table 5.
 
 Set names: see docs/anomaly_detection.md or `nda_tf.eval.ood_sets`.
 """
@@ -58,7 +65,8 @@ OPTIONS = (
         "transform",
         None,
         "T for the D(x) - D(T(x)) histograms, comma-separated: NDA "
-        "transforms (jigsaw, stitch, ...) or corrupt:<name>_<severity>.",
+        "transforms (jigsaw, stitch, ...), cifar10_corrupted/<name>_<s> "
+        "(the CIFAR-10-C copy) or corrupt:<name>_<s>.",
         kind="str",
     ),
     Option(
@@ -81,6 +89,14 @@ OPTIONS = (
         "Images per set (default: all): a seeded random subset, "
         "stratified by class where there are labels.",
         kind="int",
+    ),
+    Option(
+        "corruptions",
+        "tfds",
+        "Source of every corruption set and transform: tfds (CIFAR-10-C, "
+        "cifar10_corrupted) or local (computed here, CIFAR-10-C's "
+        "parameters; for machines without the tfds data).",
+        choices=("tfds", "local"),
     ),
     Option("checkpoint", "latest", "latest, best or a checkpoint folder."),
     Option(
@@ -129,6 +145,7 @@ def main(fv):
         skip_missing=fv.skip_missing,
         seed=fv.seed,
         cache_dir=fv.cache_dir or str(stats.default_cache_dir()),
+        corruptions=fv.corruptions,
     )
     if compare:
         label = fv.name or os.path.basename(os.path.normpath(fv.logdir))

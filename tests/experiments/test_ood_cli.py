@@ -130,6 +130,7 @@ def test_command_line_on_npz_and_folder_data(tmp_path):
         f"--in=npz:{npz}",
         f"--ood=folder:{folder},noise:gaussian,corrupt:fog_5,nda:jigsaw",
         "--transform=corrupt:fog_5,jigsaw(grid=2)",
+        "--corruptions=local",
         "--num_images=8",
         f"--out={out}",
         "--batch_size=3",
@@ -143,6 +144,10 @@ def test_command_line_on_npz_and_folder_data(tmp_path):
     assert "| average |" in result.stdout
     assert f"npz:{npz} is the discriminator's training data" in result.stderr
     assert "at most 8 images: a seeded random subset" in result.stderr
+    # Computed corruptions are an explicit choice, said in the log.
+    assert "corruptions: local: the 19 corruptions computed here" in (
+        result.stderr
+    )
     rows = _rows(out / "ood.csv")
     assert rows["(in-distribution)"]["num_images"] == "8"
     assert rows[f"folder:{folder}"]["num_images"] == "5"
@@ -177,3 +182,118 @@ def test_command_line_on_npz_and_folder_data(tmp_path):
     assert overlay["plain"]["corrupt:fog_5"]["mean"] == pytest.approx(
         overlay["NDA"]["corrupt:fog_5"]["mean"] + 1.0
     )
+
+
+def _mean_pixel_discriminator():
+    """D(x) = the mean pixel of x in [-1, 1] units."""
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(
+                1,
+                use_bias=False,
+                kernel_initializer=keras.initializers.Constant(1 / 3),
+            ),
+        ]
+    )
+
+
+def _mock_cifar10c(shift_labels=False):
+    """tfds as_dataset: CIFAR-10 test images of a distinct brightness each,
+    and every cifar10_corrupted config the same images inverted (255 - x),
+    in the same order with the same labels (or labels shifted by one)."""
+    count = 20
+    brightness = (np.arange(count) * 9 + 40).astype(np.uint8)
+    clean = np.broadcast_to(
+        brightness[:, None, None, None], (count, 32, 32, 3)
+    ).copy()
+    labels = np.arange(count) % 10
+
+    def as_dataset(self, split, **kwargs):
+        if self.name == "cifar10":
+            ids = [f"test_{i:05d}" for i in range(count)]
+            return tf.data.Dataset.from_tensor_slices(
+                {"id": ids, "image": clean, "label": labels}
+            )
+        moved = (labels + 1) % 10 if shift_labels else labels
+        return tf.data.Dataset.from_tensor_slices(
+            {"image": 255 - clean, "label": moved}
+        )
+
+    return as_dataset, brightness
+
+
+def test_figure8_pairs_each_test_image_with_its_tfds_cifar10c_copy(tmp_path):
+    from nda_tf.eval import ood_run
+
+    as_dataset, brightness = _mock_cifar10c()
+    with tfds.testing.mock_data(as_dataset_fn=as_dataset):
+        report, paths = ood_run.evaluate_discriminator(
+            _mean_pixel_discriminator(),
+            "cifar10",
+            "noise:uniform",
+            str(tmp_path / "out"),
+            num_images=20,
+            # The local name, rewritten to tfds CIFAR-10-C (the default).
+            transform="corrupt:gaussian_noise_5",
+            corruptions="tfds",
+            progress=False,
+        )
+    name = "cifar10_corrupted/gaussian_noise_5"
+    assert list(report.all_differences) == [name]
+    # D(x) - D(255 - x) = 2 * (x / 127.5 - 1), image by image in order.
+    expected = 2 * (brightness / 127.5 - 1)
+    np.testing.assert_allclose(
+        np.sort(report.all_differences[name]), np.sort(expected), atol=1e-4
+    )
+    np.testing.assert_allclose(
+        report.all_differences[name],
+        2 * report.in_scores,
+        atol=1e-5,
+    )
+    # Labels that do not line up are refused, naming the way out.
+    as_dataset, _ = _mock_cifar10c(shift_labels=True)
+    with tfds.testing.mock_data(as_dataset_fn=as_dataset):
+        with pytest.raises(
+            ValueError, match="cannot pair .*--corruptions=local"
+        ):
+            ood_run.evaluate_discriminator(
+                _mean_pixel_discriminator(),
+                "cifar10",
+                "cifar10_corrupted/gaussian_noise_5",
+                str(tmp_path / "bad"),
+                num_images=20,
+                transform="cifar10_corrupted/gaussian_noise_5",
+                progress=False,
+            )
+
+
+def test_unprepared_cifar10c_names_the_local_alternative(tmp_path, monkeypatch):
+    from nda_tf.eval import ood_run
+
+    monkeypatch.setenv("NDA_TF_NO_DOWNLOAD", "1")
+    pixels = np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3), np.uint8)
+    np.savez(tmp_path / "in.npz", images=pixels)
+    empty = tmp_path / "no_data"
+    empty.mkdir()
+    for ood_names, transform in (
+        ("corrupt", None),
+        ("noise:uniform", "corrupt:snow_5"),
+    ):
+        with pytest.raises(data.DatasetUnavailable) as error:
+            ood_run.evaluate_discriminator(
+                _mean_pixel_discriminator(),
+                f"npz:{tmp_path / 'in.npz'}",
+                ood_names,
+                str(tmp_path / "out"),
+                data_dir=str(empty),
+                transform=transform,
+                corruptions="tfds",
+                progress=False,
+            )
+        message = str(error.value)
+        assert "cifar10_corrupted/" in message and "\n" not in message
+        assert "offline alternative: --corruptions=local" in message
