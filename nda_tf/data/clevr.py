@@ -93,3 +93,72 @@ def records(name, split, data_dir, download):
         return example["image"], label
 
     return dataset.filter(keep).map(pair), counts
+
+
+def scenes_by_count(
+    counts=tuple(SCENE_COUNTS),
+    per_count=100,
+    split="validation",
+    resolution=DEFAULT_RESOLUTION,
+    data_dir=None,
+    download=None,
+):
+    """Real CLEVR scenes of known object count, up to `per_count` of each.
+
+    The split is read in its stored order until every count has
+    `per_count` scenes (or the split ends); the count of a scene is its
+    metadata's (`object_count`).
+
+    Args:
+        counts: object counts wanted, each within `SCENE_COUNTS` (3..10).
+        per_count: int >= 1, scenes kept per count.
+        split: tfds split of `clevr` ("validation": 15,000 scenes).
+        resolution: image size (centre crop and resize, as training sees
+            the scenes).
+        data_dir, download: see `nda_tf.data.load`.
+
+    Returns:
+        `(images, true_counts)`: uint8 `[N, resolution, resolution, 3]` and
+        int64 `[N]`, grouped by count in the order of `counts`.
+
+    Raises:
+        ValueError: a count outside 3..10 (CLEVR v1.0 has none; the
+            paper's 1- to 3-object renders are not in tfds), or a count of
+            which the split read has no scene (the message names it).
+        DatasetUnavailable: `clevr` is not prepared and cannot be
+            downloaded.
+    """
+    import numpy as np
+
+    from nda_tf import data
+
+    counts = parse(f"clevr(counts={tuple(counts)!r})")
+    checks.check_int("per_count", per_count, 1)
+    name = f"clevr(counts={counts!r})"
+    dataset, _ = data.load(
+        name,
+        split=split,
+        resolution=resolution,
+        data_dir=data_dir,
+        download=download,
+    )
+    kept = {c: [] for c in counts}
+    read = 0
+    for images, labels in dataset.batch(256).as_numpy_iterator():
+        read += len(labels)
+        for image, label in zip(images, labels, strict=True):
+            found = kept[counts[label]]
+            if len(found) < per_count:
+                found.append(np.round((image + 1.0) * 127.5).astype(np.uint8))
+        if all(len(v) >= per_count for v in kept.values()):
+            break
+    empty = [c for c in counts if not kept[c]]
+    if empty:
+        raise ValueError(
+            f"clevr {split} split: no scenes with {empty} objects among the "
+            f"{read} scenes with {list(counts)} objects read; ask for other "
+            "counts (--counts)"
+        )
+    images = np.stack([image for c in counts for image in kept[c]])
+    truth = np.concatenate([np.full(len(kept[c]), c) for c in counts])
+    return images, truth.astype(np.int64)

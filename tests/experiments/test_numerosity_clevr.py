@@ -6,6 +6,8 @@ Real CLEVR cannot be downloaded here: the mock scenes are random pixels
 with random object lists, so they test the metadata filtering, not the
 counter; the counter is tested on rendered scenes of known count."""
 
+import json
+
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
@@ -121,3 +123,91 @@ def test_study_configs_for_clevr_train_on_k_against_the_other_counts():
     )
     resolved = GAN.resolve(dict(nda, steps=2))
     assert resolved["loss"] == "wasserstein" and resolved["data_dir"] == "/data"
+
+
+# Mock validation scenes: (metadata count, discs drawn). Two scenes are
+# drawn with a disc too few, standing for the counter's misses.
+MOCK_SCENES = [(3, 3), (3, 2), (4, 4), (4, 4), (5, 5), (5, 4), (3, 3), (6, 6)]
+
+
+def _mock_clevr(self, split, **kwargs):
+    """tfds as_dataset: rendered scenes whose metadata lists `count`
+    objects."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(1)
+    scenes = [(count, _scene(drawn, rng)) for count, drawn in MOCK_SCENES]
+
+    def examples():
+        for count, image in scenes:
+            yield {"image": image, "objects": {"color": np.zeros(count)}}
+
+    return tf.data.Dataset.from_generator(
+        examples,
+        output_signature={
+            "image": tf.TensorSpec([64, 64, 3], tf.uint8),
+            "objects": {"color": tf.TensorSpec([None], tf.float64)},
+        },
+    )
+
+
+def _run_counter(monkeypatch, args):
+    """The clevr_counter command in this process; its exit code. The
+    logging set-up the command makes for its process is undone."""
+    import logging
+    import sys
+
+    from absl import logging as absl_logging
+
+    from nda_tf.experiments import clevr_counter, cli
+
+    ours = logging.getLogger("nda_tf")
+    saved = (list(ours.handlers), ours.level, ours.propagate)
+    verbosity = absl_logging.get_verbosity()
+    monkeypatch.setattr(sys, "argv", ["prog_counter", *args])
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            cli.run_command(
+                clevr_counter.OPTIONS, clevr_counter.main, "prog_counter"
+            )
+    finally:
+        for flag in cli.FLAGS.get_flags_for_module("prog_counter"):
+            delattr(cli.FLAGS, flag.name)
+        cli.FLAGS.unparse_flags()
+        ours.handlers[:], ours.level, ours.propagate = saved
+        absl_logging.set_verbosity(verbosity)
+        import keras
+
+        keras.config.enable_interactive_logging()
+    return stopped.value.code
+
+
+def test_counter_accuracy_on_mock_clevr_scenes_of_known_count(
+    tmp_path, monkeypatch, capsys
+):
+    with tfds.testing.mock_data(as_dataset_fn=_mock_clevr):
+        images, truth = clevr.scenes_by_count((3, 4, 5), per_count=2)
+        # Two of each count, the first found, grouped by count.
+        np.testing.assert_array_equal(truth, [3, 3, 4, 4, 5, 5])
+        result = numerosity.counter_accuracy(
+            truth, numerosity.count_objects(images)
+        )
+        assert result.confusion == {3: {2: 1, 3: 1}, 4: {4: 2}, 5: {4: 1, 5: 1}}
+        assert result.accuracy == pytest.approx(4 / 6)
+        assert result.within_one == 1.0
+        assert result.per_count == {3: 0.5, 4: 1.0, 5: 0.5}
+        # The command: all scenes of 3..6 objects, written to --out.
+        code = _run_counter(
+            monkeypatch, ["--counts=3,4,5,6", f"--out={tmp_path}"]
+        )
+        assert code in (0, None)
+        record = json.loads((tmp_path / "counter.json").read_text())
+        assert record["total"] == 8 and record["accuracy"] == 6 / 8
+        assert record["confusion"]["6"] == {"6": 1}
+        assert "| 3 | 1 | 2 | 0 | 0 | 0 | 0.6667 |" in capsys.readouterr().out
+        # A count of CLEVR v1.0 of which the split read has no scene.
+        with pytest.raises(ValueError, match=r"no scenes with \[7\] objects"):
+            clevr.scenes_by_count((3, 7))
+    # A count that CLEVR v1.0 never has, refused before any data is read.
+    code = _run_counter(monkeypatch, ["--counts=2"])
+    assert "prog_counter: error: CLEVR v1.0 has no scenes with [2]" in code
