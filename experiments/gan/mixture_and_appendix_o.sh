@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # CIFAR-10 unconditional, lam 0.25: the NDA variants of Section 5 and
 # Appendix O that are not a Table 2 cell.
-# - Mixture of policies (Section 5): each negative made by one of the five
-#   Table 2 transforms, chosen per image. Paper FID 16.24 (BigGAN 18.64,
-#   best single transform 12.61). The paper does not list the policies it
-#   mixed; this recipe mixes the five of Table 2, uniformly.
+# - Mixture of policies (Section 5): paper FID 16.24, better than BigGAN
+#   (18.64) but worse than any single transform (best: jigsaw, 12.61).
+#   What is known: the paper's one sentence, right after Table 2, reports
+#   "an experiment using a mixture of augmentation policy" and its FID;
+#   the policies of that section are the five of Table 2 (jigsaw, stitch,
+#   mixup, cutout, cutmix). The authors' code (ermongroup/NDA,
+#   train_fns_aug.py) has no mixture: it makes the negatives with one
+#   transform, picked by uncommenting one line (jigsaw_k(k=2), stitch(k=2),
+#   mixup(alpha=25), cutout, cut_mix). Our guesses: the five are mixed,
+#   each negative image gets one of them uniformly at random (RandomChoice;
+#   the paper does not say per image, per batch or with which weights), and
+#   each keeps the settings of its Table 2 cell (cifar10_uncond.sh).
 # - Appendix O(a), jigsaw with the identity permutation allowed (1 in 24
-#   negatives is the real image): paper FID 12.61, against 12.59 with the
-#   identity removed. nda_tf's jigsaw removes it by default, so the run
-#   c10_jigsaw of cifar10_uncond.sh is the 12.59 cell (its script prints
-#   Table 2's 12.61, which Appendix O gives to the identity-allowed run).
+#   negatives is the real image): paper FID 12.61 (Table 2's jigsaw cell),
+#   against 12.59 with the identity removed. nda_tf's jigsaw removes it by
+#   default, so the run c10_jigsaw of cifar10_uncond.sh is the 12.59 cell.
 # - Appendix O(b), noisy vs noise-free negatives: vertical flip with
 #   probability 0.5 (half the negatives are real images), paper FID 15.84,
 #   against always flipped, 14.74. Same run names as table1_pda_vs_nda.sh,
