@@ -17,7 +17,8 @@
 # --corruptions=local: the 19 corruptions computed here instead
 # (CIFAR-10-C's formulas and parameters, another random stream, so close
 # to but not CIFAR-10-C's images; computed once and cached), said in the
-# log; the gathered Table 5 then has no CIFAR-10-C row.
+# log; the gathered Table 5 then leaves its CIFAR-10-C rows empty (the
+# local sets are not CIFAR-10-C's images).
 # Scoring the ~190k images: minutes on a GPU, about an hour per run on
 # 2 CPU cores (the local corruptions add ~20 min the first time only).
 # Usage: bash experiments/ood/table5.sh [extra flags for every ood command]

@@ -183,3 +183,18 @@ def test_more_tables_join_through_the_builder_list(tmp_path, monkeypatch):
     extra = lambda records: f"## Pix2Pix\n\n{len(records)} runs\n"  # noqa: E731
     monkeypatch.setattr(gather, "TABLES", [*gather.TABLES, extra])
     assert "## Pix2Pix\n\n1 runs\n" in gather.report(str(tmp_path))
+
+
+def test_local_corruptions_are_not_tabulated_as_cifar10c():
+    # --corruptions=local names its group "corrupt": computed here, not
+    # CIFAR-10-C's images, so Table 5's CIFAR-10-C row stays empty.
+    local = _ood_report({"corrupt": 0.7, "dtd": 0.6})
+    values = gather.table_5_values(local)
+    assert "CIFAR-10-C" not in values
+    assert values["DTD"][0]["auroc"] == 0.6
+    tfds_report = _ood_report({"cifar10_corrupted": 0.7, "dtd": 0.6})
+    values = gather.table_5_values(tfds_report)
+    assert values["CIFAR-10-C"] == (
+        {"auroc": 0.7, "fpr95": 0.5, "aupr_in": 0.6, "aupr_out": 0.7},
+        100,
+    )
