@@ -231,15 +231,24 @@ def _frosted_glass_blur(x, change, rng):
     sigma, jump, passes = change
     height, width = x.shape[:2]
     pixels = np.uint8(filters.gaussian(x, sigma=sigma, channel_axis=-1) * 255)
+    if jump != 1:
+        raise ValueError(
+            f"glass blur jumps of {jump} pixels are not supported; "
+            "CIFAR-10-C's are all 1"
+        )
+    rows = np.arange(height - 1, 1, -1)[:, None]
+    cols = np.arange(width - 1, 1, -1)[None, :]
     for _ in range(passes):
         # From the bottom-right corner up and left, each pixel takes the
-        # value of a neighbour at most `jump` up or left (offsets drawn from
-        # [-jump, jump)). The script meant to swap the two pixels, but its
-        # tuple swap of NumPy views copies, so CIFAR-10-C's pixels copy.
-        for h in range(height - jump, jump, -1):
-            for w in range(width - jump, jump, -1):
-                dx, dy = rng.integers(-jump, jump, size=2)
-                pixels[h, w] = pixels[h + dy, w + dx]
+        # value of its neighbour one up and/or one left, or keeps its own
+        # (offsets drawn from {-1, 0}). The script meant to swap the two
+        # pixels, but its tuple swap of NumPy views copies, so CIFAR-10-C's
+        # pixels copy. The sources are pixels not yet visited, which still
+        # hold their values: the pass is one gather.
+        offsets = rng.integers(-1, 1, size=(rows.size, cols.size, 2))
+        pixels[rows, cols] = pixels[
+            rows + offsets[..., 1], cols + offsets[..., 0]
+        ]
     return filters.gaussian(pixels / 255.0, sigma=sigma, channel_axis=-1)
 
 
