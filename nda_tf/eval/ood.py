@@ -362,8 +362,10 @@ def evaluate(
         label, num_classes, batch_size: see `DiscriminatorScorer`.
         num_images: optional int, images scored per set (default: all).
         transform: optional `T` for the histogram of `D(x) - D(T(x))` over
-            the in-distribution images, e.g. "jigsaw" or "corrupt:snow_5"
-            (see `DiscriminatorScorer.score_difference`), or several: a
+            the in-distribution images, e.g. "jigsaw", "corrupt:snow_5"
+            (computed here) or "cifar10_corrupted/snow_5" (tfds CIFAR-10-C,
+            see `paired`; others: `DiscriminatorScorer.score_difference`),
+            or several: a
             list or a comma-separated string
             ("corrupt:gaussian_noise_5,corrupt:speckle_noise_5").
         seed: int, seed of `T`.

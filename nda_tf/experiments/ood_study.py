@@ -68,8 +68,10 @@ def overlay(runs, out_dir, transforms=None, name="figure8"):
             "runs/plain/ood/latest", "NDA": "runs/jigsaw/ood/latest"}`).
         out_dir: where `<name>.png` and `<name>.json` go.
         transforms: the panels (default: every T of the first run), e.g.
-            the paper's `corrupt:gaussian_noise_5`, `corrupt:speckle_noise_5`,
-            `corrupt:jpeg_compression_5`.
+            the paper's three corruptions,
+            `cifar10_corrupted/gaussian_noise_5`, `.../speckle_noise_5`,
+            `.../jpeg_compression_5` (tfds CIFAR-10-C; `corrupt:...` when
+            computed here).
 
     Returns:
         `{"figure": path, "statistics": path}`; the JSON holds median, mean
