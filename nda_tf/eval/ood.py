@@ -402,13 +402,14 @@ def evaluate(
             ood_set.data, num_images, progress
         )
     differences = {}
+    in_labels = []  # read once, for every paired T
     for one in _transforms(transform):
         name = _name(one)
         _say(progress, f"D(x) - D(T(x)), T = {name}")
         if sets_lib.is_tfds_corruption(one):
             differences[name] = in_scores - _paired_scores(
                 one, ood_sets, paired, ood_scores, scorer, in_data,
-                num_images, progress,
+                in_labels, num_images, progress,
             )  # fmt: skip
         elif isinstance(one, str) and one.startswith("corrupt:"):
             differences[name] = in_scores - _corrupt_scores(
@@ -436,10 +437,19 @@ def _corrupt_scores(
 
 
 def _paired_scores(
-    name, ood_sets, paired, ood_scores, scorer, in_data, num_images, progress
+    name,
+    ood_sets,
+    paired,
+    ood_scores,
+    scorer,
+    in_data,
+    in_labels,
+    num_images,
+    progress,
 ):
     """D of the CIFAR-10-C copies of the in-distribution images, in their
-    order, after checking that the copies pair with them by label."""
+    order, after checking that the copies pair with them by label.
+    `in_labels` is a list holding the in-distribution labels once read."""
     sets = {s.name: s.data for s in ood_sets}
     data = sets.get(name, (paired or {}).get(name))
     if data is None:
@@ -447,10 +457,11 @@ def _paired_scores(
             f"transform {name}: load that set (pass it in paired=) or use "
             f"corrupt:{name.partition('/')[2]} to compute it here"
         )
-    in_labels = sets_lib.labels_of(in_data)
+    if not in_labels:
+        in_labels.append(sets_lib.labels_of(in_data))
     labels = sets_lib.labels_of(data)
-    count = len(in_labels) if num_images is None else num_images
-    sets_lib.check_pairing(in_labels[:count], labels[:count], name)
+    count = len(in_labels[0]) if num_images is None else num_images
+    sets_lib.check_pairing(in_labels[0][:count], labels[:count], name)
     if name in ood_scores:  # the OOD set of the same name: same images
         return ood_scores[name]
     return scorer.score(data, num_images, progress)

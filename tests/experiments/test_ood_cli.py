@@ -237,23 +237,24 @@ def test_figure8_pairs_each_test_image_with_its_tfds_cifar10c_copy(tmp_path):
             "noise:uniform",
             str(tmp_path / "out"),
             num_images=20,
-            # The local name, rewritten to tfds CIFAR-10-C (the default).
-            transform="corrupt:gaussian_noise_5",
+            # A local name, rewritten to tfds CIFAR-10-C (the command's
+            # default), and
+            # a tfds one.
+            transform="corrupt:gaussian_noise_5,cifar10_corrupted/snow_5",
             corruptions="tfds",
             progress=False,
         )
-    name = "cifar10_corrupted/gaussian_noise_5"
-    assert list(report.all_differences) == [name]
+    names = ["cifar10_corrupted/gaussian_noise_5", "cifar10_corrupted/snow_5"]
+    assert list(report.all_differences) == names
     # D(x) - D(255 - x) = 2 * (x / 127.5 - 1), image by image in order.
     expected = 2 * (brightness / 127.5 - 1)
-    np.testing.assert_allclose(
-        np.sort(report.all_differences[name]), np.sort(expected), atol=1e-4
-    )
-    np.testing.assert_allclose(
-        report.all_differences[name],
-        2 * report.in_scores,
-        atol=1e-5,
-    )
+    for name in names:
+        np.testing.assert_allclose(
+            np.sort(report.all_differences[name]), np.sort(expected), atol=1e-4
+        )
+        np.testing.assert_allclose(
+            report.all_differences[name], 2 * report.in_scores, atol=1e-5
+        )
     # Labels that do not line up are refused, naming the way out.
     as_dataset, _ = _mock_cifar10c(shift_labels=True)
     with tfds.testing.mock_data(as_dataset_fn=as_dataset):
