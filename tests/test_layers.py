@@ -114,9 +114,15 @@ ALGORITHMS = (
 )
 
 
+# What an algorithm's option table (`options.py`, read by `--help` without
+# TensorFlow) may import of the loop: the settings only.
+SETTINGS = ("nda_tf.training.options", "nda_tf.training.recipe")
+
+
 def test_the_loop_imports_no_algorithm_and_algorithms_only_their_recipe():
     """The loop knows algorithms only through the Recipe interface; in an
-    algorithm package only `recipe.py` imports the loop."""
+    algorithm package only `recipe.py` imports the loop, and `options.py`
+    its settings."""
     found = _check(
         lambda name: _under(name, "nda_tf.training"),
         ALGORITHMS + (COMMANDS, "nda_tf.export"),
@@ -124,10 +130,22 @@ def test_the_loop_imports_no_algorithm_and_algorithms_only_their_recipe():
     found += _check(
         lambda name: (
             any(_under(name, p) for p in ALGORITHMS)
-            and not name.endswith(".recipe")
+            and not name.endswith((".recipe", ".options"))
         ),
         ("nda_tf.training", COMMANDS, "nda_tf.export"),
     )
+    settings = _check(
+        lambda name: (
+            any(_under(name, p) for p in ALGORITHMS)
+            and name.endswith(".options")
+        ),
+        ("nda_tf.training", COMMANDS, "nda_tf.export"),
+    )
+    found += [
+        line
+        for line in settings
+        if not any(f"from {module} import" in line for module in SETTINGS)
+    ]
     assert found == [], "imports that run up the layers:\n" + "\n".join(found)
 
 

@@ -7,15 +7,12 @@
 TensorShape([1024, 128])
 >>> moco(np.zeros([2, 32, 32, 3], "float32")).shape  # the representation
 TensorShape([2, 32])
+
+The names load on first use (`nda_tf.lazy`), so that MoCo's option table
+(`nda_tf.contrastive.options`) is read without TensorFlow.
 """
 
-from nda_tf.contrastive.export import export_encoder
-from nda_tf.contrastive.losses import (
-    contrastive_logits,
-    contrastive_loss,
-    positive_accuracy,
-)
-from nda_tf.contrastive.moco import MoCo
+from nda_tf.lazy import lazy_names
 
 __all__ = [
     "MoCo",
@@ -24,3 +21,16 @@ __all__ = [
     "contrastive_loss",
     "positive_accuracy",
 ]
+
+__getattr__, __dir__ = lazy_names(
+    __name__,
+    globals(),
+    {
+        "MoCo": ".moco",
+        "contrastive_logits": ".losses",
+        "contrastive_loss": ".losses",
+        "export_encoder": ".export",
+        "positive_accuracy": ".losses",
+    },
+    submodules=("augment distributed evaluation export losses moco".split()),
+)

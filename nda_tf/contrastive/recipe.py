@@ -14,71 +14,9 @@ import keras
 from nda_tf.contrastive import evaluation
 from nda_tf.contrastive.augment import MoCoV2Augment, two_views
 from nda_tf.contrastive.moco import MoCo
+from nda_tf.contrastive.options import OPTIONS
 from nda_tf.models import resnet
-from nda_tf.training import Evaluator, Option, Recipe, learning_rate
-from nda_tf.training.recipe import data_options, watch_option
-
-_POSITIVE = {"low": 0.0, "low_open": True}
-_OPTIONS = (
-    *data_options(
-        "cifar10",
-        "tfds name (cifar10, cifar100, stl10, ...), folder:PATH, npz:PATH "
-        "or dots(counts=(2,4,6)).",
-    ),
-    Option(
-        "test_dataset",
-        None,
-        "kNN / linear-eval test set (default: --dataset).",
-        kind="str",
-    ),  # fmt: skip
-    Option("test_split", "test", "Split of the test set."),
-    Option("arch", "resnet18", "Encoder.", choices=resnet.BACKBONES),
-    Option(
-        "width", None, "First-stage channels (default: arch's).", kind="int"
-    ),
-    Option(
-        "stem",
-        None,
-        "Encoder stem (default: cifar below 64 pixels, else imagenet).",
-        kind="str",
-        choices=("cifar", "imagenet"),
-    ),  # fmt: skip
-    Option(
-        "nda",
-        "none",
-        "NDA transform (jigsaw, stitch, cutout, ...) or none.",
-        kind="transform",
-    ),  # fmt: skip
-    Option("queue_size", 65536, "Queued negative keys."),
-    Option("temperature", 0.07, "Softmax temperature.", **_POSITIVE),
-    Option("momentum", 0.999, "Key-network momentum.", low=0.0, high=1.0),
-    Option("projection_dim", 128, "Embedding size of the head."),
-    Option("hidden_dim", 2048, "Hidden width of the MLP head."),
-    Option(
-        "bn_splits",
-        None,
-        "Batch-norm groups per replica (default: 8 in all).",
-        kind="int",
-    ),  # fmt: skip
-    Option("batch_size", 256, "Images per step (global)."),
-    Option("epochs", 1000, "Training length when --steps is unset."),
-    Option("steps", None, "Steps (default: from --epochs).", kind="int"),
-    Option("lr", 0.3, "SGD learning rate (cosine decay to 0).", **_POSITIVE),
-    Option("sgd_momentum", 0.9, "SGD momentum.", low=0.0, high=1.0),
-    Option("weight_decay", 5e-4, "Decoupled weight decay.", low=0.0),
-    Option(
-        "blur",
-        None,
-        "Gaussian blur in the views (default: from 64 "
-        "pixels on, MoCo-v2's ImageNet recipe).",
-        kind="bool",
-    ),  # fmt: skip
-    # How the run is watched: not in config.json.
-    watch_option("eval_every", 5000, "Steps between kNN evaluations."),
-    watch_option("knn_k", 200, "Neighbours of the kNN monitor."),
-    watch_option("knn_examples", 10000, "kNN monitor's bank and test images."),
-)
-
+from nda_tf.training import Evaluator, Recipe, learning_rate
 
 # The options that are `MoCo`'s constructor arguments of the same name.
 _MOCO_ARGUMENTS = (
@@ -92,7 +30,7 @@ class MoCoRecipe(Recipe):
 
     name = "moco"
     exports = ("encoder",)
-    options = _OPTIONS
+    options = OPTIONS
     # Everything that changes what is learned, `steps` too: the cosine
     # learning-rate schedule runs over them. The test set only watches.
     resume_keys = (

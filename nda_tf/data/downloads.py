@@ -15,6 +15,7 @@ seconds by a TCP probe of the server, never left to hang.
     nda_tf.data.downloads.DownloadError: cannot reach 127.0.0.1:9 ...
 """
 
+import contextlib
 import hashlib
 import os
 import pathlib
@@ -62,7 +63,7 @@ def check_reachable(url, timeout=None):
     """Raises `DownloadError` unless a TCP connection to `url`'s server
     opens within `timeout` seconds (default `CONNECT_TIMEOUT`)."""
     parts = urllib.parse.urlsplit(url)
-    default_port = 443 if parts.scheme == "https" else 80
+    default_port = _PORTS.get(parts.scheme, 80)
     host, port = parts.hostname, parts.port or default_port
     timeout = timeout or CONNECT_TIMEOUT
     try:
@@ -74,6 +75,42 @@ def check_reachable(url, timeout=None):
             f"cannot reach {host}:{port} ({error.__class__.__name__}: "
             f"{error}); no network?"
         ) from None
+
+
+_PORTS = {"http": 80, "https": 443, "ftp": 21}
+
+
+@contextlib.contextmanager
+def probing_tfds_urls(timeout=None):
+    """While active, each URL that tfds' downloader opens is probed first
+    (`check_reachable`): an unreachable server is a `DownloadError` within
+    `timeout` seconds instead of minutes of retries (tfds retries a refused
+    connection 10 times with back-off, about 200 s). This covers builders
+    that register no URL (no checksums file), whose servers are known only
+    when their code asks for them.
+
+    tfds 4.9 opens every URL through `downloader._open_url` (module level,
+    looked up at each call); without that function (another tfds) this
+    does nothing and the probe of registered URLs remains.
+    """
+    try:
+        from tensorflow_datasets.core.download import downloader
+    except ImportError:
+        downloader = None
+    opener = getattr(downloader, "_open_url", None)
+    if opener is None:
+        yield
+        return
+
+    def probed(url, **kwargs):
+        check_reachable(url, timeout)
+        return opener(url, **kwargs)
+
+    downloader._open_url = probed
+    try:
+        yield
+    finally:
+        downloader._open_url = opener
 
 
 def _resolve(host, port, timeout):

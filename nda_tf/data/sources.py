@@ -270,9 +270,11 @@ def _tfds_load(builder, name, split, data_dir, download):
                     f"cannot be downloaded ({error}): {how_to}"
                 ) from None
     try:
-        dataset = tfds.load(
-            name, split=split, data_dir=data_dir, download=download
-        )
+        # Every URL tfds opens is probed too (a builder may register none).
+        with downloads.probing_tfds_urls():
+            dataset = tfds.load(
+                name, split=split, data_dir=data_dir, download=download
+            )
     except (AssertionError, tfds.core.DatasetNotFoundError) as error:
         raise DatasetUnavailable(
             f"dataset {name!r} is not prepared in {where} and downloads are "

@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import errno
 import functools
+import importlib
 import logging
 import os
 import re
@@ -63,7 +64,7 @@ _STARTUP_NOISE = re.compile(
 
 
 def _run_option_fields():
-    from nda_tf.training import RunOptions
+    from nda_tf.training.run_options import RunOptions
 
     return [f for f in dataclasses.fields(RunOptions) if "help" in f.metadata]
 
@@ -91,7 +92,12 @@ def command_options():
             kind="str",
         ),
         *(
-            Option(f.name, f.default, f.metadata["help"])
+            Option(
+                f.name,
+                f.default,
+                f.metadata["help"],
+                choices=f.metadata["choices"],
+            )
             for f in _run_option_fields()
         ),
     )
@@ -194,15 +200,23 @@ def check_output_file(name, path):
 
 
 def run_command(
-    options, command, prog, required=(), positional=False, tensorflow=True
+    options,
+    command,
+    prog,
+    required=(),
+    positional=False,
+    tensorflow=True,
+    check=None,
 ):
     """Runs `command(FLAGS)`, or `command(FLAGS, args)` with the positional
     arguments if `positional`, as the program `prog` with one flag per
     option (plus `--verbose`); the flags named in `required` must be given.
 
-    Every value is checked first (`check_values`); TensorFlow is started
-    quietly unless `tensorflow=False`; any error ends the program with one
-    line naming it (`error_line`) and exit status 1 (130 on Ctrl-C).
+    Every value is checked first (`check_values`), then `check(FLAGS)` if
+    given (checks across values, or of outputs, that need no TensorFlow);
+    TensorFlow is started quietly unless `tensorflow=False`; any error ends
+    the program with one line naming it (`error_line`) and exit status 1
+    (130 on Ctrl-C).
     """
     if not any(o.name == VERBOSE.name for o in options):
         options = (*options, VERBOSE)
@@ -220,6 +234,8 @@ def run_command(
                 )
             with _quietly(verbose):
                 check_values(options)
+            if check is not None:
+                check(FLAGS)
             if tensorflow:
                 start_tensorflow(verbose)
             quiet_logs()
@@ -418,26 +434,51 @@ def quiet_logs():
     ours.propagate = False
 
 
-def run(recipe, prog):
-    """The training command of `recipe` (a `Recipe`, or "module:NAME" to
-    import it after the flags are parsed): its flags, the loop's and
-    `command_options()`."""
-    with _quietly(_asks_verbose()):
-        if isinstance(recipe, str):
-            module, name = recipe.split(":")
-            recipe = getattr(__import__(module, fromlist=[name]), name)
-        options = (*recipe.all_options(), *command_options())
-    if not _asks_help():
-        # Now, while the noise filter can catch the CUDA probing.
-        start_tensorflow(_asks_verbose())
-    run_command(options, functools.partial(_train, recipe), prog)
+def run(recipe, prog, options=None):
+    """The training command of `recipe`: its flags, the loop's and
+    `command_options()`.
+
+    Args:
+        recipe: a `Recipe`, or "module:NAME" to import it when the command
+            runs (after its flags are checked, TensorFlow started quietly).
+        prog: the program's name in error lines.
+        options: the recipe's own `Option`s (its `options`, from a module
+            without TensorFlow such as `nda_tf.gan.options`), so that
+            `--help` and a bad value need no import of the recipe; default:
+            read from the recipe.
+    """
+    from nda_tf.training.recipe import with_common
+
+    if options is None:
+        with _quietly(_asks_verbose()):
+            recipe = _recipe(recipe)
+            options = recipe.options
+    all_options = with_common(options)
+    run_command(
+        (*all_options, *command_options()),
+        functools.partial(_train, recipe, all_options),
+        prog,
+    )
 
 
-def _train(recipe, fv):
-    """Trains (or resumes) a run as the parsed flags say."""
+def _recipe(recipe):
+    if isinstance(recipe, str):
+        module, name = recipe.split(":")
+        recipe = getattr(importlib.import_module(module), name)
+    return recipe
+
+
+def _train(recipe, options, fv):
+    """Trains (or resumes) a run as the parsed flags say; `options` are
+    the recipe's, with the common ones."""
     from nda_tf import training
 
-    config = values(recipe.all_options(), fv)
+    with _quietly(_verbose()):
+        recipe = _recipe(recipe)
+    if tuple(recipe.all_options()) != tuple(options):
+        # The command's table is not the recipe's: a bug, not a user error.
+        raise TypeError(f"the options given for {recipe.name} are not its own")
+    config = values(options, fv)
     # Downloads and bad files: the same for the evaluators' data.
     training.apply_data_access(config)
     logdir = fv.logdir or _safe(recipe.default_logdir(config))

@@ -28,8 +28,12 @@ clips -> embedding) at the end.
 """
 
 from nda_tf.experiments import cli
+from nda_tf.video import options
 
 if __name__ == "__main__":
-    from nda_tf.video.recipe import DPC_RECIPE
-
-    cli.run(DPC_RECIPE, "nda_tf.experiments.dpc")
+    # The recipe is imported when the command runs (see `cli.run`).
+    cli.run(
+        "nda_tf.video.recipe:DPC_RECIPE",
+        "nda_tf.experiments.dpc",
+        options.DPC_OPTIONS,
+    )

@@ -25,7 +25,10 @@ Ctrl-C or SIGTERM saves a checkpoint and stops.
 """
 
 from nda_tf.experiments import cli
+from nda_tf.gan import options
 
 if __name__ == "__main__":
-    # Imported by `cli.run`, with TensorFlow's start-up noise filtered.
-    cli.run("nda_tf.gan.recipe:GAN", "nda_tf.experiments.gan")
+    # The recipe (and TensorFlow) is imported by `cli.run` when the command
+    # runs, with TensorFlow's start-up noise filtered; `--help` reads the
+    # options only.
+    cli.run("nda_tf.gan.recipe:GAN", "nda_tf.experiments.gan", options.OPTIONS)

@@ -23,8 +23,13 @@ saves a checkpoint and stops. `--export_dir` writes the encoder as a
 SavedModel (uint8 images -> embedding) at the end.
 """
 
+from nda_tf.contrastive import options
 from nda_tf.experiments import cli
 
 if __name__ == "__main__":
-    # Imported by `cli.run`, with TensorFlow's start-up noise filtered.
-    cli.run("nda_tf.contrastive.recipe:MOCO", "nda_tf.experiments.moco")
+    # The recipe is imported when the command runs (see `cli.run`).
+    cli.run(
+        "nda_tf.contrastive.recipe:MOCO",
+        "nda_tf.experiments.moco",
+        options.OPTIONS,
+    )

@@ -36,9 +36,9 @@ away (measured there too); --use_ema counts the EMA's.
 
 import os
 
-from nda_tf import models
 from nda_tf.experiments import cli
-from nda_tf.gan import losses
+from nda_tf.gan import names as gan_names
+from nda_tf.models import names as model_names
 from nda_tf.training import DATA_ACCESS_OPTIONS, Option
 
 OPTIONS = (
@@ -56,12 +56,14 @@ OPTIONS = (
         "loss",
         "hinge",
         "GAN loss; the paper's numerosity runs used WGAN-GP (wasserstein).",
-        choices=losses.LOSSES,
+        choices=gan_names.LOSSES,
     ),
     Option("resolution", None, "Image size (dots 32, clevr 64).", kind="int"),
     Option("data_dir", None, "tfds data directory (clevr).", kind="str"),
     Option("radius", 3, "Dot radius in pixels (32x32 images)."),
-    Option("arch", "biggan", "Architecture.", choices=models.ARCHITECTURES),
+    Option(
+        "arch", "biggan", "Architecture.", choices=model_names.ARCHITECTURES
+    ),
     Option("ch", 16, "Channel multiplier."),
     Option("steps", 1000, "G steps of each run."),
     Option("batch_size", 32, "Images per D step."),
@@ -106,20 +108,42 @@ def base_config(fv):
     return config
 
 
-def main(fv):
-    """Runs the study as the parsed flags `fv` say; prints its table."""
-    from nda_tf import training
-    from nda_tf.experiments import numerosity_study
-
-    training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
-
+def negative_counts(fv):
+    """The NDA dot counts of the parsed flags `fv`: integers, at least one,
+    none equal to `--k`; else a ValueError naming the flag."""
     try:
         negatives = [int(c) for c in fv.negative_counts]
     except ValueError:
         raise ValueError(
             f"--negative_counts must be integers, received {fv.negative_counts}"
         ) from None
-    logdir = fv.logdir or os.path.join("runs", f"num_k{fv.k}")
+    if not negatives or fv.k in negatives:
+        raise ValueError(
+            f"--negative_counts must be non-empty and exclude --k={fv.k}; "
+            f"received {fv.negative_counts}"
+        )
+    return negatives
+
+
+def _logdir(fv):
+    return fv.logdir or os.path.join("runs", f"num_k{fv.k}")
+
+
+def check(fv):
+    """The checks of several flags and of the output folder, run before
+    TensorFlow starts (so that their one-line answers come at once)."""
+    negative_counts(fv)
+    cli.check_output_dir("logdir", _logdir(fv))
+
+
+def main(fv):
+    """Runs the study as the parsed flags `fv` say; prints its table."""
+    from nda_tf import training
+    from nda_tf.experiments import numerosity_study
+
+    training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
+    negatives = negative_counts(fv)
+    logdir = _logdir(fv)
     cli.check_output_dir("logdir", logdir)
     summaries = numerosity_study.run_study(
         fv.k,
@@ -141,4 +165,4 @@ def main(fv):
 
 
 if __name__ == "__main__":
-    cli.run_command(OPTIONS, main, "nda_tf.experiments.numerosity")
+    cli.run_command(OPTIONS, main, "nda_tf.experiments.numerosity", check=check)

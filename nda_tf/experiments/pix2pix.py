@@ -28,7 +28,12 @@ command resumes a stopped run. `--export_dir=DIR` exports the generator
 """
 
 from nda_tf.experiments import cli
+from nda_tf.translation import options
 
 if __name__ == "__main__":
-    # Imported by `cli.run`, with TensorFlow's start-up noise filtered.
-    cli.run("nda_tf.translation.recipe:PIX2PIX", "nda_tf.experiments.pix2pix")
+    # The recipe is imported when the command runs (see `cli.run`).
+    cli.run(
+        "nda_tf.translation.recipe:PIX2PIX",
+        "nda_tf.experiments.pix2pix",
+        options.OPTIONS,
+    )

@@ -22,8 +22,12 @@ Small run (minutes on a CPU):
 """
 
 from nda_tf.experiments import cli
+from nda_tf.video import options
 
 if __name__ == "__main__":
-    from nda_tf.video.recipe import VIDEO_FINETUNE
-
-    cli.run(VIDEO_FINETUNE, "nda_tf.experiments.video_finetune")
+    # The recipe is imported when the command runs (see `cli.run`).
+    cli.run(
+        "nda_tf.video.recipe:VIDEO_FINETUNE",
+        "nda_tf.experiments.video_finetune",
+        options.FINETUNE_OPTIONS,
+    )

@@ -1,6 +1,16 @@
-"""NDA-GAN training: the lambda-mixed discriminator loss and EMA generator."""
+"""NDA-GAN training: the lambda-mixed discriminator loss and EMA generator.
 
-from nda_tf.gan import losses
-from nda_tf.gan.nda_gan import NDAGAN
+The names load on first use (`nda_tf.lazy`), so that the GAN's option
+table (`nda_tf.gan.options`) is read without TensorFlow.
+"""
+
+from nda_tf.lazy import lazy_names
 
 __all__ = ["NDAGAN", "losses"]
+
+__getattr__, __dir__ = lazy_names(
+    __name__,
+    globals(),
+    {"NDAGAN": ".nda_gan"},
+    submodules=("augment ema losses monitoring names nda_gan".split()),
+)

@@ -8,8 +8,10 @@ negatives weighted by `1 - lam`. The generator's loss has no NDA term.
 import tensorflow as tf
 
 from nda_tf import random as nda_random
+from nda_tf.gan import names
 
-LOSSES = ("hinge", "non_saturating", "wasserstein")
+# The losses' names live in a module without TensorFlow (flag choices).
+LOSSES = names.LOSSES
 
 
 def _real_term(loss, logits):

@@ -19,146 +19,11 @@ import tensorflow as tf
 
 from nda_tf import models, transforms
 from nda_tf import random as nda_random
-from nda_tf.gan import losses, monitoring
+from nda_tf.gan import monitoring
 from nda_tf.gan.nda_gan import NDAGAN
+from nda_tf.gan.options import OPTIONS
 from nda_tf.models.biggan import Discriminator
-from nda_tf.training import Evaluator, Option, Recipe, learning_rate
-from nda_tf.training.recipe import data_options, watch_option
-
-
-def _metric_names():
-    from nda_tf.eval import pipeline
-
-    return (*pipeline.METRICS, "none")
-
-
-def _backbone_names():
-    from nda_tf.eval import backbones
-
-    return tuple(backbones.BACKBONES)
-
-
-_OPTIONS = (
-    *data_options(
-        "cifar10",
-        "tfds name (cifar10, cifar100, celeb_a, stl10, svhn_cropped), "
-        "folder:PATH, npz:PATH, dots or dots(counts=(6,), radius=3).",
-    ),
-    Option("conditional", False, "Class-conditional GAN."),
-    Option(
-        "classes",
-        [],
-        "Train on these class ids only (default: all); with "
-        "--nda=other_classes the other classes are the negatives.",
-        kind="list",
-    ),
-    Option("arch", "biggan", "Architecture.", choices=models.ARCHITECTURES),
-    Option("ch", 64, "Channel multiplier (64: the paper's nets)."),
-    Option("z_dim", 128, "Latent size."),
-    Option(
-        "nda",
-        "jigsaw",
-        "NDA transform (e.g. jigsaw, 'jigsaw|stitch') or none.",
-        kind="transform",
-    ),
-    Option(
-        "pda",
-        "none",
-        "Transform applied to real images as augmentation.",
-        kind="transform",
-    ),
-    Option(
-        "pda_probability",
-        0.5,
-        "Chance that --pda changes a real image.",
-        low=0.0,
-        high=1.0,
-    ),  # fmt: skip
-    Option(
-        "lam",
-        0.25,
-        "Weight of G in the fake mixture, (0, 1].",
-        low=0.0,
-        high=1.0,
-        low_open=True,
-    ),  # fmt: skip
-    Option("d_steps", 4, "D steps per G step."),
-    Option("batch_size", 64, "Images per D step (global)."),
-    Option("epochs", 500, "Training length when --steps is unset."),
-    Option("steps", None, "G steps (default: from --epochs).", kind="int"),
-    Option("lr_g", 2e-4, "Generator learning rate.", low=0.0, low_open=True),
-    Option(
-        "lr_d", 2e-4, "Discriminator learning rate.", low=0.0, low_open=True
-    ),
-    Option("beta_1", 0.0, "Adam beta_1 of both nets.", low=0.0, high=1.0),
-    Option("beta_2", 0.999, "Adam beta_2 of both nets.", low=0.0, high=1.0),
-    Option("epsilon", 1e-8, "Adam epsilon.", low=0.0, low_open=True),
-    Option(
-        "ema_decay",
-        0.9999,
-        "EMA decay of the generator.",
-        low=0.0,
-        high=1.0,
-        high_open=True,
-    ),  # fmt: skip
-    Option("ema_start", 1000, "G steps before EMA averaging.", low=0),
-    Option("loss", "hinge", "GAN loss.", choices=losses.LOSSES),
-    Option(
-        "cr_weight",
-        0.0,
-        "Consistency regularisation on reals (CR-BigGAN: 10), 0 = off.",
-        low=0.0,
-    ),
-    Option(
-        "cr_fake_weight",
-        0.0,
-        "CR on generated images too (balanced CR: 10), 0 = off.",
-        low=0.0,
-    ),
-    Option(
-        "diffaugment",
-        "none",
-        "DiffAugment policy, e.g. color,translation,cutout, or none.",
-        kind="str",
-    ),
-    # How the run is watched, not what it learns: not in config.json.
-    watch_option("eval_every", 5000, "Steps between evaluations."),
-    watch_option("num_grid_samples", 64, "Images in each sample grid."),
-    watch_option(
-        "eval_metrics",
-        ["fid", "kid"],
-        "Any of fid, kid, is, or none; the first (fid if given) picks best/.",
-        kind="list",
-        choices=_metric_names,
-    ),
-    watch_option(
-        "eval_backbone",
-        "inception",
-        "inception (the TF graph; the only one comparable with published "
-        "FIDs), inception_v3_keras or efficientnet_lite0 (works offline).",
-        choices=_backbone_names,
-    ),
-    watch_option(
-        "eval_weights", None, "Backbone weights file.", kind="str"
-    ),  # fmt: skip
-    watch_option(
-        "eval_download",
-        True,
-        "Download missing backbone weights once (--no_download: never).",
-    ),
-    watch_option(
-        "eval_cache_dir", None, "Cache of weights and stats.", kind="str"
-    ),  # fmt: skip
-    watch_option("eval_split", "test", "Split of the reference images."),
-    watch_option(
-        "eval_num_samples",
-        None,
-        "Generated and reference images per FID/KID evaluation (default: "
-        "Appendix J's: 19962 for celeb_a, 8000 for stl10, else 10000).",
-        kind="int",
-    ),
-)
-
+from nda_tf.training import Evaluator, Recipe, learning_rate
 
 # The options that are `NDAGAN`'s constructor arguments of the same name.
 _NDAGAN_ARGUMENTS = (
@@ -182,7 +47,7 @@ class GANRecipe(Recipe):
     """NDA-GAN (`nda_tf.gan.NDAGAN`) on the run loop."""
 
     name = "gan"
-    options = _OPTIONS
+    options = OPTIONS
     # Everything that changes what is learned; a longer run (steps,
     # epochs) is the same run, its learning rates being constant.
     resume_keys = (

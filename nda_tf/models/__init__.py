@@ -11,15 +11,29 @@ logits `[B, 1]`. `num_classes=1` builds the unconditional pair.
     (TensorShape([2, 32, 32, 3]), True)
     >>> D(images).shape
     TensorShape([2, 1])
+
+The names load on first use (`nda_tf.lazy`): the registries' names
+(`nda_tf.models.names`, the commands' flag choices) are read without
+TensorFlow.
 """
 
-from nda_tf import checks
-from nda_tf.models import biggan, sngan
+import importlib
 
-ARCHITECTURES = {"biggan": biggan, "sngan": sngan}
+from nda_tf import checks
+from nda_tf.lazy import lazy_names
+from nda_tf.models import names
 
 # Constructor arguments that only one of the two networks takes.
 _G_ONLY = ("z_dim", "sync_batch_norm")
+
+
+def _architectures():
+    """The GAN registry: name -> the module of its `Generator` and
+    `Discriminator`."""
+    return {
+        name: importlib.import_module(f"{__name__}.{name}")
+        for name in names.ARCHITECTURES
+    }
 
 
 def build_gan(arch, resolution, ch=64, num_classes=1, **kwargs):
@@ -37,8 +51,8 @@ def build_gan(arch, resolution, ch=64, num_classes=1, **kwargs):
     Returns:
         `(Generator, Discriminator)` instances.
     """
-    checks.check_choice("arch", arch, ARCHITECTURES)
-    module = ARCHITECTURES[arch]
+    checks.check_choice("arch", arch, names.ARCHITECTURES)
+    module = importlib.import_module(f"{__name__}.{arch}")
     d_kwargs = {k: v for k, v in kwargs.items() if k not in _G_ONLY}
     generator = module.Generator(
         resolution, ch=ch, num_classes=num_classes, **kwargs
@@ -55,3 +69,23 @@ __all__ = [
     "build_gan",
     "sngan",
 ]
+
+_getattr, _dir = lazy_names(
+    __name__,
+    globals(),
+    submodules=(
+        "biggan biggan_import common layers names pix2pix resnet sngan "
+        "spectral_norm video".split()
+    ),
+)
+
+
+def __dir__():
+    return sorted({*_dir(), "ARCHITECTURES"})
+
+
+def __getattr__(name):
+    if name == "ARCHITECTURES":
+        globals()[name] = _architectures()
+        return globals()[name]
+    return _getattr(name)

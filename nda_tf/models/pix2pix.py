@@ -17,8 +17,8 @@ import tensorflow as tf
 from nda_tf import checks
 from nda_tf import random as nda_random
 from nda_tf.keras_config import KeepArguments
+from nda_tf.models.names import NORMS
 
-NORMS = ("batch", "instance", "none")
 # Pix2Pix initialises every convolution (and the norms' gains) from
 # N(0, 0.02) (resp. N(1, 0.02)).
 _INIT = keras.initializers.RandomNormal(0.0, 0.02)

@@ -20,7 +20,7 @@ _EXPORTS = {
     "DivergenceError": "divergence",
     "Evaluator": "loop",
     "RunContext": "loop",
-    "RunOptions": "loop",
+    "RunOptions": "run_options",
     "learning_rate": "loop",
     "train": "loop",
     "Option": "options",

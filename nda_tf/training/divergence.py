@@ -11,7 +11,10 @@ before the step and goes on.
 import numpy as np
 import tensorflow as tf
 
-ACTIONS = ("stop", "skip")
+from nda_tf.training import run_options
+
+# Read by `RunOptions`, which the command lines load without TensorFlow.
+ACTIONS = run_options.NONFINITE_ACTIONS
 
 
 class DivergenceError(RuntimeError):

@@ -27,6 +27,11 @@ COMMON_OPTIONS = (
 )
 
 
+def with_common(options):
+    """A recipe's options and the common ones: `Recipe.all_options`."""
+    return (*options, *COMMON_OPTIONS)
+
+
 # How data and weights are reached, in every command that reads them: not
 # what a run learns, so not recorded.
 def apply_data_access(values):
@@ -92,7 +97,7 @@ class Recipe(abc.ABC):
     resume_may_change = ("steps", "epochs", "data_dir", "jit", "strategy")
 
     def all_options(self):
-        return (*self.options, *COMMON_OPTIONS)
+        return with_common(self.options)
 
     def resolve(self, config, info=None, replicas=1):
         """Fills the defaults, checks every value, derives what the data

@@ -9,8 +9,10 @@ NDA mixture in the discriminator's fake term, and L1.
 import tensorflow as tf
 
 from nda_tf import checks
+from nda_tf.translation import names
 
-LOSSES = ("cgan", "l1_cgan")
+# The losses' names live in a module without TensorFlow (flag choices).
+LOSSES = names.LOSSES
 
 
 def _mean_softplus(logits):

@@ -19,89 +19,9 @@ import tensorflow as tf
 
 from nda_tf.data import paired
 from nda_tf.models import pix2pix as nets
-from nda_tf.training import Evaluator, Option, Recipe, learning_rate
-from nda_tf.training.recipe import data_options, watch_option
-from nda_tf.translation import losses
+from nda_tf.training import Evaluator, Recipe, learning_rate
+from nda_tf.translation.options import OPTIONS
 from nda_tf.translation.pix2pix import NDAPix2Pix
-
-_POSITIVE = {"low": 0.0, "low_open": True}
-_OPTIONS = (
-    *data_options(
-        "cityscapes",
-        "cityscapes (tfds, manual download), paired:PATH (A|B side by "
-        "side), paired:A_DIR,B_DIR, shapes or shapes(count=1000, size=32).",
-    ),
-    Option(
-        "direction",
-        "AtoB",
-        "AtoB: condition A (left / first folder), target B.",
-        choices=("AtoB", "BtoA"),
-    ),
-    Option(
-        "load_size",
-        None,
-        "Jitter: resize to this, random crop back (default: resolution "
-        "x 286/256; = resolution: no crop).",
-        kind="int",
-    ),
-    Option("mirror", True, "Jitter: random horizontal mirror."),
-    Option(
-        "depth",
-        None,
-        "U-Net levels (default: the most, up to 8, the size allows).",
-        kind="int",
-    ),
-    Option("filters", 64, "U-Net first-level channels."),
-    Option("d_filters", 64, "PatchGAN first-layer channels."),
-    Option("d_layers", 3, "PatchGAN stride-2 layers (3: 70x70 patches)."),
-    Option("norm", "batch", "Normalisation.", choices=nets.NORMS),
-    Option("dropout", 0.5, "Decoder dropout rate.", low=0.0, high=1.0),
-    Option(
-        "inference_dropout",
-        True,
-        "Keep dropout on when translating (as the original).",
-    ),
-    Option(
-        "nda",
-        "jigsaw",
-        "NDA transform of the target (jigsaw, stitch, ...) or none.",
-        kind="transform",
-    ),
-    Option(
-        "joint_nda", False, "Transform condition and target together."
-    ),  # fmt: skip
-    Option(
-        "lam",
-        0.25,
-        "Weight of G in the fake mixture, (0, 1].",
-        low=0.0,
-        high=1.0,
-        low_open=True,
-    ),  # fmt: skip
-    Option("loss", "cgan", "cgan or l1_cgan.", choices=losses.LOSSES),
-    Option("l1_weight", 100.0, "L1 weight of l1_cgan.", low=0.0),
-    Option("batch_size", 1, "Pairs per step (global)."),
-    Option("epochs", 200, "Training length when --steps is unset."),
-    Option(
-        "decay_epochs",
-        100,
-        "Last epochs with a linear LR decay to 0.",
-        low=0,
-    ),  # fmt: skip
-    Option("steps", None, "Steps (default: from --epochs).", kind="int"),
-    Option("lr", 2e-4, "Adam learning rate of both nets.", **_POSITIVE),
-    Option("beta_1", 0.5, "Adam beta_1.", low=0.0, high=1.0),
-    Option("beta_2", 0.999, "Adam beta_2.", low=0.0, high=1.0),
-    # How the run is watched: not in config.json.
-    watch_option("eval_every", 5000, "Steps between label-map scores."),
-    watch_option(
-        "eval_split",
-        "val",
-        "Split scored (paired:PATH reads PATH/val, else PATH itself).",
-    ),
-    watch_option("eval_images", 500, "Pairs scored per evaluation."),
-    watch_option("num_grid_images", 8, "Pairs in each sample grid."),
-)
 
 _RESUME_KEYS = (
     "dataset", "split", "direction", "resolution", "load_size", "mirror",
@@ -119,7 +39,7 @@ class Pix2PixRecipe(Recipe):
     """NDA-Pix2Pix (`nda_tf.translation.NDAPix2Pix`) on the run loop."""
 
     name = "pix2pix"
-    options = _OPTIONS
+    options = OPTIONS
     resume_keys = _RESUME_KEYS
     # inference_dropout acts only when the generator is used, not trained.
     resume_may_change = ("data_dir", "jit", "strategy", "inference_dropout")

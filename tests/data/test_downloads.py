@@ -150,6 +150,44 @@ def test_an_unreachable_tfds_server_fails_within_seconds(tmp_path):
     assert "tfds build nda_tiny_download" in message and "\n" not in message
 
 
+class NdaTinyNoUrls(NdaTinyDownload):
+    """The same dataset from a builder that registers no URL (no checksums
+    file): its server is known only when its code asks tfds for the file."""
+
+    @property
+    def url_infos(self):
+        return {}
+
+
+def test_a_builder_without_registered_urls_fails_within_seconds(tmp_path):
+    # Without the probe of each URL tfds opens, tfds retries the refused
+    # connection for minutes (about 200 s measured).
+    NdaTinyNoUrls.URL = refused_url("/tiny.npz")
+    start = time.monotonic()
+    with pytest.raises(data.DatasetUnavailable) as caught:
+        data.load("nda_tiny_no_urls", data_dir=str(tmp_path), download=True)
+    assert time.monotonic() - start < 5
+    message = str(caught.value)
+    assert "downloading it failed (cannot reach 127.0.0.1" in message
+    assert "tfds build nda_tiny_no_urls" in message and "\n" not in message
+
+
+def test_a_builder_without_registered_urls_still_downloads(tmp_path):
+    with FileServer({"/tiny.npz": _npz_bytes()}) as server:
+        NdaTinyNoUrls.URL = server.url("/tiny.npz")
+        _, labels, info = data.read_arrays(
+            "nda_tiny_no_urls", data_dir=str(tmp_path), download=True
+        )
+        # The probe opens a connection but asks for nothing.
+        assert server.requests == ["/tiny.npz"]
+    assert info.num_examples == 3
+    np.testing.assert_array_equal(np.sort(labels), [0, 1, 1])
+    # The patch lasts only while tfds loads.
+    from tensorflow_datasets.core.download import downloader
+
+    assert downloader._open_url.__module__ == downloader.__name__
+
+
 def test_no_download_never_asks_the_server(tmp_path):
     with FileServer({"/tiny.npz": _npz_bytes()}) as server:
         NdaTinyDownload.URL = server.url("/tiny.npz")

@@ -10,6 +10,7 @@ import errno
 import json
 import logging
 import os
+import runpy
 import subprocess
 import sys
 
@@ -41,7 +42,8 @@ TINY_GAN = [
 def command_line(monkeypatch):
     """`run(target, args)` runs a command as `prog` on its own flags and
     returns its exit code (an int, or the message it exited with).
-    `target` is a recipe (the training command) or `(options, fn)`."""
+    `target` is a recipe (the training command), `(options, fn)` or a
+    command module's name (run as `__main__`)."""
     ours = logging.getLogger("nda_tf")
     saved = (list(ours.handlers), ours.level, ours.propagate)
     verbosity = absl_logging.get_verbosity()
@@ -52,6 +54,10 @@ def command_line(monkeypatch):
             with pytest.raises(SystemExit) as stopped:
                 if isinstance(target, tuple):
                     cli.run_command(*target, "prog", **kwargs)
+                elif isinstance(target, str):
+                    runpy.run_module(target, run_name="__main__")
+                elif callable(target):
+                    target()
                 else:
                     cli.run(target, "prog")
         finally:
@@ -110,6 +116,37 @@ def test_outputs_are_checked_before_training(command_line, tmp_path):
     )
     assert cli.check_output_dir("out", str(tmp_path / "new" / "folder")) is None
     assert not (tmp_path / "new").exists()  # checked, not created
+
+
+@pytest.mark.parametrize(
+    "command", ["gan", "moco", "pix2pix", "dpc", "video_finetune"]
+)
+def test_training_commands_import_their_recipe_when_they_run(
+    command_line, command
+):
+    # The command module names its recipe by a string and passes the
+    # recipe's options; both are used once the flags are checked: the
+    # logdir is checked after the recipe is imported and its options
+    # compared with the command's.
+    code = command_line(
+        f"nda_tf.experiments.{command}", ["--logdir=/proc/nda_tf_run"]
+    )
+    assert code.startswith(
+        f"nda_tf.experiments.{command}: error: --logdir=/proc/nda_tf_run is "
+        "not writable (in /proc)"
+    )
+
+
+def test_a_recipe_given_other_options_is_refused(command_line):
+    from nda_tf.contrastive import options as moco_options
+
+    code = command_line(
+        lambda: cli.run("nda_tf.gan.recipe:GAN", "prog", moco_options.OPTIONS),
+        ["--logdir=/proc/nda_tf_run"],
+    )
+    assert code.startswith(
+        "prog: error: TypeError: the options given for gan are not its own"
+    )
 
 
 def test_numerosity_refuses_zero_samples_before_training(
@@ -274,28 +311,105 @@ def _python(*args, **env):
     )
 
 
+# Every command of the package: a module of nda_tf.experiments that runs
+# as a program.
+COMMANDS = sorted(
+    name[: -len(".py")]
+    for name in os.listdir(os.path.join(ROOT, "nda_tf", "experiments"))
+    if name.endswith(".py")
+    and 'if __name__ == "__main__"'
+    in open(os.path.join(ROOT, "nda_tf", "experiments", name)).read()
+)
+# Flag choices that come from registries, listed without TensorFlow.
+SHOWN = {
+    "evaluate": [
+        "<inception|inception_v3_keras|efficientnet_lite0>",
+        "<default|mirrored|multiworker|tpu>",
+    ],
+    "export": ["--calibration_data"],
+    "gan": [
+        "--arch: <biggan|sngan>",
+        "--loss: <hinge|non_saturating|wasserstein>",
+        "<inception|inception_v3_keras|efficientnet_lite0>",
+        "--on_nonfinite: <stop|skip>",
+    ],
+    "moco": ["--arch: <resnet18|resnet50|small>"],
+    "pix2pix": ["--norm: <batch|instance|none>", "--loss: <cgan|l1_cgan>"],
+    "dpc": ["--arch: <r2d3d18|r2d3d34|small>"],
+    "video_finetune": ["--arch: <r2d3d18|r2d3d34|small>"],
+    "numerosity": ["--arch: <biggan|sngan>"],
+}
+# Runs a command (its module, then its arguments) in this fresh
+# interpreter, then lists what it imported of TensorFlow and Keras.
+_RUN_THEN_MODULES = """
+import runpy, sys
+sys.argv = sys.argv[1:]
+try:
+    runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+except SystemExit as stop:
+    if isinstance(stop.code, str):  # printed as the interpreter would
+        print(stop.code, file=sys.stderr)
+loaded = [m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras")]
+print("loaded:", ",".join(sorted(loaded)), file=sys.stderr)
+"""
+
+
+def test_every_command_is_listed():
+    # A broken listing would make the test below vacuous.
+    assert len(COMMANDS) >= 15
+    assert {"gan", "moco", "numerosity", "export", "score"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_loads_no_tensorflow(command):
+    """`--help` answers without importing TensorFlow or Keras (issue 14:
+    it took 4-5 s of CPU for the training commands); each command in a
+    fresh interpreter."""
+    done = _python(
+        "-c", _RUN_THEN_MODULES, f"nda_tf.experiments.{command}", "--help"
+    )
+    assert "--[no]verbose" in done.stdout, done.stderr[-2000:]
+    shown = SHOWN.get(command, [])
+    assert [s for s in shown if s in done.stdout] == shown
+    assert done.stderr.splitlines()[-1] == "loaded: "
+
+
 @pytest.mark.parametrize(
-    "command, shown",
+    "args, error",
     [
-        ("export", ["--calibration_data"]),
-        # Choices from the registries' names, listed without TensorFlow.
         (
-            "evaluate",
-            [
-                "<inception|inception_v3_keras|efficientnet_lite0>",
-                "<default|mirrored|multiworker|tpu>",
-            ],
+            ["--k=4", "--negative_counts=3,4"],
+            "--negative_counts must be non-empty and exclude --k=4; "
+            "received ['3', '4']",
+        ),
+        (
+            ["--negative_counts=a,b"],
+            "--negative_counts must be integers, received ['a', 'b']",
+        ),
+        (["--k=0"], "k must be an int >= 1, received 0"),
+        (
+            ["--logdir=/proc/nda_tf_run"],
+            "--logdir=/proc/nda_tf_run is not writable (in /proc): "
+            "No such file or directory",
         ),
     ],
 )
-def test_help_loads_no_tensorflow(command, shown):
+def test_numerosity_checks_before_tensorflow_starts(args, error):
+    """Its one-line answers come before TensorFlow is imported, so no
+    start-up line of TensorFlow's precedes them (benchmarks/bad_inputs.py
+    --subprocess)."""
     done = _python(
-        "-X", "importtime", "-m", f"nda_tf.experiments.{command}", "--help"
+        "-c",
+        _RUN_THEN_MODULES,
+        "nda_tf.experiments.numerosity",
+        "--quick",
+        *args,
+        TF_CPP_MIN_LOG_LEVEL="0",
     )
-    assert [s for s in shown if s in done.stdout] == shown
-    imported = [line.split("|")[-1].strip() for line in done.stderr.split("\n")]
-    assert "nda_tf.training.options" in imported
-    assert not [m for m in imported if m.startswith(("tensorflow", "keras"))]
+    assert done.stderr.splitlines() == [
+        f"nda_tf.experiments.numerosity: error: {error}",
+        "loaded: ",
+    ]
 
 
 def test_no_cuda_probing_lines_whatever_the_log_level(tmp_path):

@@ -1,0 +1,98 @@
+"""The settings of DPC and of video fine-tuning
+(`nda_tf.video.recipe.DPC_RECIPE`, `VIDEO_FINETUNE`), without TensorFlow.
+
+The command lines are generated from `DPC_OPTIONS` and `FINETUNE_OPTIONS`
+(`nda_tf.experiments.dpc`, `video_finetune`), and `--help` reads them
+without loading TensorFlow (the encoders' names from `nda_tf.models.names`).
+"""
+
+from nda_tf.models import names
+from nda_tf.training.options import Option
+from nda_tf.training.recipe import data_options, watch_option
+
+_POSITIVE = {"low": 0.0, "low_open": True}
+_UNIT = {"low": 0.0, "high": 1.0}
+_DATA_HELP = (
+    "ucf101 (tfds, prepared as array_record), video_folder:PATH (class "
+    "folders of videos or frame folders; split-1 files honoured) or "
+    "moving_shapes(videos=1000, frames=48, size=32)."
+)
+
+
+def _clip_options(num_blocks):
+    return (
+        Option("num_blocks", num_blocks, "Blocks per clip (DPC: 8)."),
+        Option("block_frames", 5, "Frames per block (DPC: 5)."),
+        Option("stride", 3, "Take every stride-th frame (DPC: 3).", low=1),
+        Option(
+            "arch",
+            "r2d3d18",
+            "Encoder (r2d3d18 as DPC; small for CPUs).",
+            choices=names.VIDEO_ENCODERS,
+        ),
+        Option(
+            "width", None, "First-stage channels (default: arch's).", kind="int"
+        ),
+    )
+
+
+def _augment_options(jitter_p, gray_p, flip_help):
+    return (
+        Option("crop", 0.875, "Crop side / frame (DPC: 224/256).", **_POSITIVE),
+        Option("flip", None, flip_help, kind="bool"),
+        Option("jitter_p", jitter_p, "Colour jitter probability.", **_UNIT),
+        Option("gray_p", gray_p, "Grayscale probability.", **_UNIT),
+    )  # fmt: skip
+
+
+_FLIP_HELP = "Random flips (default: on, off for moving_shapes' left/right)."
+
+DPC_OPTIONS = (
+    *data_options("ucf101", _DATA_HELP),
+    *_clip_options(8),
+    Option("pred_steps", 3, "Blocks predicted (DPC: 3).", low=1),
+    Option(
+        "nda",
+        "none",
+        "NDA transform of clips (jigsaw, stitch, cutout, cutmix, mixup) or "
+        "none (DPC).",
+        kind="transform",
+    ),  # fmt: skip
+    Option("batch_size", 128, "Clips per step (global)."),
+    Option("epochs", 200, "Training length when --steps is unset."),
+    Option("steps", None, "Steps (default: from --epochs).", kind="int"),
+    Option("lr", 1e-3, "Adam learning rate.", **_POSITIVE),
+    Option("weight_decay", 1e-5, "L2 weight decay (as PyTorch Adam).", low=0.0),
+    *_augment_options(1.0, 0.5, _FLIP_HELP),
+    watch_option("eval_every", 1000, "Steps between linear probes."),
+    watch_option(
+        "probe_videos", 400, "Videos per probe split (0: no probe).", low=0
+    ),
+    watch_option("probe_clips", 2, "Clips averaged per probe video."),
+)
+
+
+FINETUNE_OPTIONS = (
+    Option(
+        "pretrained",
+        None,
+        "DPC run directory whose encoder and GRU start the classifier "
+        "(default: random weights).",
+        kind="str",
+    ),  # fmt: skip
+    *data_options("ucf101", _DATA_HELP),
+    Option("test_split", "test", "Split of the clip-averaged test."),
+    *_clip_options(8),
+    Option("linear_probe", False, "Train only the linear head."),
+    Option("dropout", 0.5, "Dropout before the head.", low=0.0, high=0.99),
+    Option("batch_size", 128, "Clips per step (global)."),
+    Option("epochs", 200, "Training length when --steps is unset."),
+    Option("steps", None, "Steps (default: from --epochs).", kind="int"),
+    Option("lr", 1e-3, "Adam learning rate of the head.", **_POSITIVE),
+    Option("backbone_lr_factor", 0.1, "Backbone lr / lr.", **_POSITIVE),
+    Option("weight_decay", 1e-3, "L2 weight decay (DPC: 1e-3).", low=0.0),
+    *_augment_options(0.3, 0.0, _FLIP_HELP),
+    watch_option("eval_every", 1000, "Steps between test evaluations."),
+    watch_option("test_videos", None, "Test videos (default all).", kind="int"),
+    watch_option("test_clips", 10, "Clips averaged per test video."),
+)  # fmt: skip
