@@ -1,18 +1,32 @@
-"""Does NDA help on real images at CPU scale? A study over training (#18).
+r"""Does NDA help on real images at CPU scale? A study over training (#18).
 
-Plain and NDA GANs are trained from the same configuration and seeds on the
-training part of a seeded, class-stratified split of an image folder
-(CIFAR-10's training JPEGs); every kept checkpoint is then scored on the
-held-out part only: the discriminator as an anomaly detector (paper Table
-5: AUROC against the local severity-5 corruptions, noise sets and NDA-made
-sets), D(x) - D(T(x)) per transform (Figure 4), and the EMA generator's FD
-and precision / recall against the held-out images on the offline
-backbone. Scores are cached per checkpoint as JSON, so scoring again only
-scores the new checkpoints; `curves` and `table` turn the cache into PNGs
-and a markdown table.
+Plain and NDA GANs are trained with one configuration (`CONFIG`) and the
+same seeds on the training part of a seeded, class-stratified split of an
+image folder (CIFAR-10's training JPEGs); every kept checkpoint is then
+scored on the held-out part only: the discriminator as an anomaly detector
+(paper Table 5: AUROC against the local severity-5 corruptions, noise sets
+and NDA-made sets), D(x) - D(T(x)) per transform (Figure 4), and the EMA
+generator's FD and precision / recall against the held-out images on the
+offline backbone. Scores are cached per checkpoint as JSON, so scoring
+again only scores the new checkpoints; `write_report` turns the cache into
+curves (PNGs, plain vs NDA with the seeds' range) and a markdown table.
 
-`python -m nda_tf.experiments.real_study` is the command (see its --help);
-this module holds the study.
+    python -m nda_tf.experiments.real_study --action=split \
+        --source=cifar10_all --data_dir=study/data --held_out=5000
+    python -m nda_tf.experiments.real_study --action=train \
+        --data_dir=study/data --runs_dir=study/runs --arms=plain,jigsaw \
+        --seeds=0,1 --steps=20000 --save_every=1000
+    python -m nda_tf.experiments.real_study --action=score,report \
+        --data_dir=study/data --runs_dir=study/runs --arms=plain,jigsaw \
+        --seeds=0,1 --save_every=1000
+
+Training again resumes every run exactly (a larger --steps continues it);
+scoring again scores only checkpoints without a score under the same
+settings (a change of the local corruptions' code counts as a change).
+Writes RUNS_DIR/<arm>_s<seed>/real_study/ (a report per checkpoint and
+scores/ckpt-<step>.json) and RUNS_DIR/report/ (auroc.png, gap.png,
+generation.png, curves.json, table.md). Measured numbers and runtimes:
+experiments/RESULTS.md.
 """
 
 import json
@@ -20,8 +34,6 @@ import os
 import shutil
 
 import numpy as np
-
-from nda_tf.data import folder as folder_lib
 
 SPLIT_FILE = "split.json"
 PARTS = ("train", "val")
@@ -108,6 +120,8 @@ def split_folder(source, out_dir, held_out, seed=0):
         # then --dataset=folder:cifar10_split/train and
         # --in=folder:cifar10_split/val
     """
+    from nda_tf.data import folder as folder_lib
+
     source = os.path.abspath(source)
     paths, labels, classes = folder_lib.list_images(source)
     parts = plan_split(paths, labels, int(held_out), int(seed))
@@ -231,12 +245,16 @@ def train_runs(
     overrides=None,
     log_every=100,
     progress=True,
+    turn=None,
 ):
-    """Trains, or resumes, every (arm, seed) run up to `steps`, one after
-    the other, keeping a checkpoint every `save_every` steps (all of them).
+    """Trains, or resumes, every (arm, seed) run up to `steps`, keeping a
+    checkpoint every `save_every` steps (all of them).
 
-    A stopped run resumes exactly (`nda_tf.training.train`); a run already
-    at `steps` returns at once; a longer `steps` continues it.
+    The runs take turns of `turn` steps (default: all `steps` at once):
+    every run reaches `turn`, then `2 * turn`, ..., so that the arms'
+    curves grow together and a study stopped at any time has comparable
+    points. A stopped run resumes exactly (`nda_tf.training.train`); a run
+    already at a target returns at once; a larger `steps` continues it.
 
     Returns:
         `{run directory: final step}`.
@@ -251,15 +269,18 @@ def train_runs(
         log_every=int(log_every),
         progress=progress,
     )
+    turn = int(turn or steps)
+    targets = list(range(turn, int(steps), turn)) + [int(steps)]
     done = {}
-    for arm, nda in arms.items():
-        for seed in seeds:
-            logdir = run_dir(runs_dir, arm, seed)
-            config = run_config(data_dir, nda, seed, steps, overrides)
-            _, summary = training.train(GAN, config, logdir, options)
-            done[logdir] = summary["step"]
-            if summary.get("interrupted"):
-                return done  # Ctrl-C / SIGTERM: the next runs wait too
+    for target in targets:
+        for arm, nda in arms.items():
+            for seed in seeds:
+                logdir = run_dir(runs_dir, arm, seed)
+                config = run_config(data_dir, nda, seed, target, overrides)
+                _, summary = training.train(GAN, config, logdir, options)
+                done[logdir] = summary["step"]
+                if summary.get("interrupted"):
+                    return done  # Ctrl-C / SIGTERM: the other runs wait too
     return done
 
 
@@ -753,6 +774,13 @@ def _options():
         ),
         Option("log_every", 100, "Steps between logged losses.", low=1),
         Option(
+            "turn",
+            None,
+            "Runs take turns of this many steps (default: one run after "
+            "the other to --steps).",
+            kind="int",
+        ),
+        Option(
             "set",
             [],
             "KEY=VALUE GAN options over the study's CONFIG (every run), "
@@ -832,7 +860,7 @@ def main(fv):
     if "train" in actions:
         done = train_runs(
             fv.data_dir, fv.runs_dir, arms, seeds, fv.steps, fv.save_every,
-            overrides, fv.log_every, fv.progress,
+            overrides, fv.log_every, fv.progress, fv.turn,
         )  # fmt: skip
         for logdir, step in done.items():
             print(f"trained: {logdir} at step {step}")

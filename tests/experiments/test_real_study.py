@@ -85,9 +85,10 @@ def test_checkpoints_are_scored_once_and_make_curves(tmp_path):
     real_study.split_folder(source, data_dir, held_out=8, seed=0)
     runs = str(tmp_path / "runs")
     arms = {"plain": "none", "jigsaw": "jigsaw"}
+    # Turns of one step: both runs reach step 1, then step 2.
     done = real_study.train_runs(
         data_dir, runs, arms, [0], steps=2, save_every=1, overrides=TINY,
-        progress=False,
+        progress=False, turn=1,
     )  # fmt: skip
     assert sorted(done.values()) == [2, 2]
     plain = real_study.run_dir(runs, "plain", 0)
