@@ -178,8 +178,8 @@ def _link_or_copy(source, target):
 # experiments/RESULTS.md, "NDA on real CIFAR-10 over training"). Every run
 # of every arm and seed uses it; only `nda` and `seed` differ.
 CONFIG = {
-    "arch": "biggan",
-    "ch": 16,
+    "arch": "sngan",
+    "ch": 32,
     "batch_size": 32,
     "d_steps": 2,
     "lam": 0.25,
