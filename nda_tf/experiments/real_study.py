@@ -312,7 +312,7 @@ SCORES = "real_study"  # LOGDIR/real_study/ckpt-<step>/ and scores/
 
 def scoring_settings(
     num_images=None,
-    num_generated=5000,
+    num_generated=2000,
     backbone="efficientnet_lite0",
     ood_sets=OOD_SETS,
     transforms=TRANSFORMS,
@@ -793,7 +793,7 @@ def _options():
             "Held-out images scored per set (default: all).",
             kind="int",
         ),
-        Option("num_generated", 5000, "Generated images for FD, P/R.", low=2),
+        Option("num_generated", 2000, "Generated images for FD, P/R.", low=2),
         Option(
             "backbone",
             "efficientnet_lite0",
