@@ -52,7 +52,7 @@ case "${1:-}" in
   score)
     study --action=score,report --data_dir="$DATA" --runs_dir="$RUNS" \
       --arms="$ARMS" --seeds="${SEEDS// /,}" --save_every="$SAVE_EVERY" \
-      --no_progress 2>&1 | tee -a "$STUDY/logs/score.log"
+      --noprogress 2>&1 | tee -a "$STUDY/logs/score.log"
     ;;
   *)
     echo "usage: $0 split|train|score" >&2
