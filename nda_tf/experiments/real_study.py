@@ -276,6 +276,11 @@ def train_runs(
         for arm, nda in arms.items():
             for seed in seeds:
                 logdir = run_dir(runs_dir, arm, seed)
+                reached = checkpoint_steps(logdir)
+                if reached and reached[-1] >= target:
+                    # Past this turn: skip the model's build and restore.
+                    done[logdir] = reached[-1]
+                    continue
                 config = run_config(data_dir, nda, seed, target, overrides)
                 _, summary = training.train(GAN, config, logdir, options)
                 done[logdir] = summary["step"]

@@ -92,6 +92,14 @@ def test_checkpoints_are_scored_once_and_make_curves(tmp_path):
     )  # fmt: skip
     assert sorted(done.values()) == [2, 2]
     plain = real_study.run_dir(runs, "plain", 0)
+    # Again: every run is past every turn; nothing is built or trained.
+    saved_at = os.path.getmtime(os.path.join(plain, "checkpoints"))
+    again = real_study.train_runs(
+        data_dir, runs, arms, [0], steps=2, save_every=1, overrides=TINY,
+        progress=False, turn=1,
+    )  # fmt: skip
+    assert again == done
+    assert os.path.getmtime(os.path.join(plain, "checkpoints")) == saved_at
     assert real_study.checkpoint_steps(plain) == [1, 2]
     with open(os.path.join(plain, "config.json")) as file:
         config = json.load(file)
