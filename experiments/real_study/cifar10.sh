@@ -1,0 +1,61 @@
+#!/bin/bash
+# Issue 18: does NDA help on real CIFAR-10 at CPU scale? Plain vs jigsaw NDA,
+# 2 seeds each, scored over training on a held-out 5k part of the CIFAR-10
+# training JPEGs (results: experiments/RESULTS.md, "NDA on real CIFAR-10 over
+# training"). Data, runs and logs live outside the git tree, in $STUDY.
+#
+#   bash experiments/real_study/cifar10.sh split   # once: 45k / 5k, seed 0
+#   bash experiments/real_study/cifar10.sh train   # 2 background processes
+#   bash experiments/real_study/cifar10.sh score   # score new checkpoints, plot
+#
+# `train` starts one niced background process per seed (each trains its
+# seed's arms in turns of $TURN steps) and returns; running it again
+# resumes every run exactly where it stopped (a larger $STEPS continues
+# them). Stop them with `kill <pid>` (SIGTERM saves a checkpoint). `score`
+# scores only checkpoints not scored yet and redraws the curves.
+set -eu
+cd "$(dirname "$0")/../.."
+STUDY=${STUDY:-/work/study18}
+DATA=$STUDY/data/cifar10_split_s0
+RUNS=$STUDY/runs
+STEPS=${STEPS:-100000}
+SAVE_EVERY=${SAVE_EVERY:-2500}
+TURN=${TURN:-2500}
+ARMS=${ARMS:-plain,jigsaw}
+SEEDS=${SEEDS:-0 1}
+PYTHON=${PYTHON:-/work/venv/bin/python}
+export PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=2
+study() { nice -n 19 "$PYTHON" -m nda_tf.experiments.real_study "$@"; }
+mkdir -p "$STUDY/logs"
+
+case "${1:-}" in
+  split)
+    if [ ! -d "$STUDY/data/cifar10_all" ]; then
+      mkdir -p "$STUDY/data"
+      tar -xzf ../shared/data/cifar10-train-jpeg.tar.gz -C "$STUDY/data"
+      mv "$STUDY/data/train" "$STUDY/data/cifar10_all"
+    fi
+    study --action=split --source="$STUDY/data/cifar10_all" \
+      --data_dir="$DATA" --held_out=5000 --split_seed=0
+    ;;
+  train)
+    for seed in $SEEDS; do
+      log=$STUDY/logs/train_s$seed.log
+      nohup nice -n 19 "$PYTHON" -m nda_tf.experiments.real_study \
+        --action=train --data_dir="$DATA" --runs_dir="$RUNS" \
+        --arms="$ARMS" --seeds="$seed" --steps="$STEPS" \
+        --save_every="$SAVE_EVERY" --turn="$TURN" --log_every=100 \
+        >> "$log" 2>&1 &
+      echo "seed $seed: pid $! log $log"
+    done
+    ;;
+  score)
+    study --action=score,report --data_dir="$DATA" --runs_dir="$RUNS" \
+      --arms="$ARMS" --seeds="${SEEDS// /,}" --save_every="$SAVE_EVERY" \
+      --noprogress 2>&1 | tee -a "$STUDY/logs/score.log"
+    ;;
+  *)
+    echo "usage: $0 split|train|score" >&2
+    exit 2
+    ;;
+esac
