@@ -16,9 +16,26 @@
 # Needs the prepared tfds dataset: tfds build clevr (about 18 GB), then
 # pass --data_dir if it is not tfds' default (and DATA_DIR for the counter
 # check).
+# The paper's own setting needs scenes rendered with one, two and three
+# objects by the official CLEVR generator into a CLEVR-layout folder
+# (experiments/README.md, "CLEVR with one, two and three objects"):
+#   CLEVR_FOLDER=DIR bash experiments/numerosity/clevr.sh
+# trains on two objects with one and three as NDA, then measures the
+# counter on the folder's scenes of one to three objects.
 # Usage: bash experiments/numerosity/clevr.sh [extra flags]
 set -euo pipefail
 RUNS=${RUNS:-runs}
+if [[ -n "${CLEVR_FOLDER:-}" ]]; then
+  python -m nda_tf.experiments.numerosity --source=clevr \
+    --clevr_folder="${CLEVR_FOLDER}" --k=2 --negative_counts=1,3 \
+    --loss=wasserstein --resolution=64 --arch=biggan --ch=32 --d_steps=5 \
+    --batch_size=64 --lr=1e-4 --beta_1=0.0 --steps=20000 --num_samples=2000 \
+    --use_ema --logdir="${RUNS}/numerosity_clevr_k2" "$@"
+  python -m nda_tf.experiments.clevr_counter --folder="${CLEVR_FOLDER}" \
+    --split=train --counts=1,2,3 --per_count=500 --resolution=64 \
+    --out="${RUNS}/numerosity_clevr_k2/counter"
+  exit 0
+fi
 python -m nda_tf.experiments.numerosity --source=clevr --k=4 \
   --negative_counts=3,5 --loss=wasserstein --resolution=64 --arch=biggan \
   --ch=32 --d_steps=5 --batch_size=64 --lr=1e-4 --beta_1=0.0 \
