@@ -370,7 +370,11 @@ class OtherClevr(OtherSamples):
 
     def sample(self, batch_size, height, width, seed):
         if self._bank is None:
-            self._bank = _as_bank(self._read_bank())
+            # The first use is usually inside the traced training step:
+            # the bank is read eagerly all the same (a graph tensor has no
+            # numpy value), once, and kept as a constant.
+            with tf.init_scope():
+                self._bank = _as_bank(self._read_bank())
             self.source = None
         return super().sample(batch_size, height, width, seed)
 

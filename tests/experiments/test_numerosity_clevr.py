@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 import pytest
+import tensorflow as tf
 import tensorflow_datasets as tfds
 
 import nda_tf.transforms as T
@@ -133,8 +134,6 @@ MOCK_SCENES = [(3, 3), (3, 2), (4, 4), (4, 4), (5, 5), (5, 4), (3, 3), (6, 6)]
 def _mock_clevr(self, split, **kwargs):
     """tfds as_dataset: rendered scenes whose metadata lists `count`
     objects."""
-    import tensorflow as tf
-
     rng = np.random.default_rng(1)
     scenes = [(count, _scene(drawn, rng)) for count, drawn in MOCK_SCENES]
 
@@ -303,6 +302,13 @@ def test_the_paper_setting_from_a_folder_two_against_one_and_three(tmp_path):
     again = T.OtherClevr.from_config(layer.get_config())
     np.testing.assert_array_equal(
         again(np.zeros([8, 48, 48, 3], np.float32)), negatives
+    )
+    # First used inside a traced step, as in training: the bank is read
+    # all the same.
+    traced = T.OtherClevr.from_config(layer.get_config())
+    step = tf.function(lambda images: traced(images))
+    np.testing.assert_array_equal(
+        step(np.zeros([8, 48, 48, 3], np.float32)), negatives
     )
     with pytest.raises(ValueError, match="needs source='clevr'"):
         numerosity_study.study_configs(2, [1, 3], {}, clevr_folder=folder)
