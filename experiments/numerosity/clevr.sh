@@ -8,8 +8,9 @@
 # Real scenes are selected by their metadata; generated ones are counted by
 # nda_tf.eval.numerosity.count_objects, whose accuracy on real validation
 # scenes of 3 to 5 objects this script measures at the end (the
-# clevr_counter command; no number is recorded in the repository: the
-# data could not be downloaded where it was written).
+# clevr_counter command; no number on released CLEVR images is recorded:
+# they could not be downloaded where it was written; experiments/RESULTS.md
+# has it on one- to three-object scenes rendered with the generator).
 # The paper gives no architecture or length for this run: BigGAN-64 at
 # ch=32, 5 critic steps of 64 per G step (WGAN-GP's), Adam(1e-4, 0, 0.999),
 # 20,000 G steps are our choice; about half a day on one GPU.

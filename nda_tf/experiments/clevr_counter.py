@@ -11,9 +11,11 @@ sees them:
 
 prints (and with --out writes `counter.md`, `counter.json`) the confusion
 table by true count, the exact accuracy and the within-one accuracy. It
-needs the prepared tfds `clevr` dataset (`tfds build clevr`, about 18 GB);
-no number is recorded in this repository until it has been run on a
-machine with the data.
+needs the prepared tfds `clevr` dataset (`tfds build clevr`, about 18 GB)
+or a CLEVR folder (--folder, below). No number on the released CLEVR
+images is recorded in this repository (they could not be downloaded where
+it was written); the numbers on scenes rendered there with the official
+generator are in experiments/RESULTS.md.
 
 CLEVR v1.0 scenes hold 3 to 10 objects (--counts picks among them; the
 default is all eight). A count outside 3..10 is refused at once (the
