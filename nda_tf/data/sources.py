@@ -5,7 +5,8 @@ A name is one of
     places365_small | cifar10_corrupted/<corruption>_<severity> |
     any other tfds name with an "image" feature |
     folder:PATH | npz:PATH | dots | dots(counts=(4, 5, 7), radius=3) |
-    clevr(counts=(4,)) (CLEVR scenes with that many objects)
+    clevr(counts=(4,)) (CLEVR scenes with that many objects) |
+    clevr(counts=(2,), folder="PATH") (the same from a CLEVR-layout folder)
 """
 
 import ast

@@ -20,6 +20,14 @@ renders, so its nearest analogue trains on 4 objects against 3 and 5
     python -m nda_tf.experiments.numerosity --source=clevr --k=4 \
         --negative_counts=3,5 --loss=wasserstein --logdir=runs/clevr_k4
 
+The paper's own setting, two objects against one and three, from scenes
+rendered with the official CLEVR generator into a CLEVR-layout folder
+(experiments/README.md says how):
+
+    python -m nda_tf.experiments.numerosity --source=clevr \
+        --clevr_folder=DIR --k=2 --negative_counts=1,3 --loss=wasserstein \
+        --logdir=runs/clevr_k2
+
 Writes `counts.png`, `results.md` and `results.json` into --logdir (and a
 TensorBoard image). Expected (paper): without NDA the counts spread around
 k; with NDA they concentrate on k. Measured numbers are in
@@ -60,6 +68,13 @@ OPTIONS = (
     ),
     Option("resolution", None, "Image size (dots 32, clevr 64).", kind="int"),
     Option("data_dir", None, "tfds data directory (clevr).", kind="str"),
+    Option(
+        "clevr_folder",
+        None,
+        "CLEVR folder (images/<split>/, scenes/CLEVR_<split>_scenes.json) "
+        "read instead of tfds by --source=clevr; any counts.",
+        kind="str",
+    ),
     Option("radius", 3, "Dot radius in pixels (32x32 images)."),
     Option(
         "arch", "biggan", "Architecture.", choices=model_names.ARCHITECTURES
@@ -156,6 +171,7 @@ def main(fv):
         use_ema=fv.use_ema,
         source=fv.source,
         data_dir=fv.data_dir,
+        clevr_folder=fv.clevr_folder,
     )
     if summaries is None:
         print("Stopped by a signal; run the same command to resume.")

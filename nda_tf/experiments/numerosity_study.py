@@ -25,7 +25,13 @@ SOURCES = ("dots", "clevr")
 
 
 def study_configs(
-    k, negative_counts, base, radius=3, source="dots", data_dir=None
+    k,
+    negative_counts,
+    base,
+    radius=3,
+    source="dots",
+    data_dir=None,
+    clevr_folder=None,
 ):
     """The two run configurations: `{"without NDA": ..., "with NDA": ...}`.
 
@@ -37,6 +43,10 @@ def study_configs(
         source: "dots" (generated, 32x32) or "clevr" (tfds CLEVR scenes
             with that many objects, 64x64 by default; counts 3 to 10).
         data_dir: tfds data directory (clevr).
+        clevr_folder: optional CLEVR folder (`nda_tf.data.clevr`: the
+            CLEVR_v1.0 layout, as the official generator writes it) read
+            instead of tfds, with any counts: the paper's k = 2 against
+            1 and 3 from rendered scenes.
     """
     negative_counts = tuple(int(c) for c in negative_counts)
     if not negative_counts or k in negative_counts:
@@ -44,12 +54,19 @@ def study_configs(
             f"negative_counts must be non-empty and exclude k={k}; received "
             f"{negative_counts}"
         )
+    if clevr_folder is not None and source != "clevr":
+        raise ValueError(
+            f"clevr_folder={clevr_folder!r} needs source='clevr', received "
+            f"source={source!r}"
+        )
     if source == "clevr":
+        from nda_tf.data import clevr
+
         size = base.get("resolution") or 64
-        dataset = f"clevr(counts=({k},))"
+        dataset = clevr.source_name((k,), clevr_folder)
         nda = (
             f"clevr(counts={negative_counts!r}, resolution={size}, "
-            f"data_dir={data_dir!r})"
+            f"data_dir={data_dir!r}, folder={clevr_folder!r})"
         )
         common = dict(base, dataset=dataset, resolution=size)
         common["data_dir"] = data_dir
@@ -82,6 +99,7 @@ def run_study(
     use_ema=False,
     source="dots",
     data_dir=None,
+    clevr_folder=None,
 ):
     """Trains (or resumes) both runs, counts their samples, writes reports.
 
@@ -92,7 +110,8 @@ def run_study(
     Args:
         use_ema: count the EMA generator's samples; False counts G's (the
             better choice for short runs, whose EMA lags far behind).
-        source, data_dir: as for `study_configs`; generated CLEVR scenes
+        source, data_dir, clevr_folder: as for `study_configs`;
+            generated CLEVR scenes
             are counted with `nda_tf.eval.numerosity.count_objects`.
 
     Returns:
@@ -100,7 +119,13 @@ def run_study(
         run (it saved a checkpoint; the same call resumes the study).
     """
     configs = study_configs(
-        k, negative_counts, base, radius, source=source, data_dir=data_dir
+        k,
+        negative_counts,
+        base,
+        radius,
+        source=source,
+        data_dir=data_dir,
+        clevr_folder=clevr_folder,
     )
     count = (
         numerosity.count_objects if source == "clevr" else numerosity.count_dots

@@ -312,18 +312,22 @@ def _not_loaded(batch_size, seed):
 class OtherClevr(OtherSamples):
     """Negatives for the CLEVR numerosity run: scenes with other counts.
 
-    Each negative is a CLEVR scene (tfds `clevr`, see `nda_tf.data.clevr`)
-    whose metadata lists one of `counts` objects, drawn from a bank of up
-    to `bank_size` scenes. The bank is read on first use, not at
-    construction, so that naming the transform (a flag being checked)
-    reads no data. Paper Appendix A: training on scenes with k objects,
-    negatives with k - 1 and k + 1.
+    Each negative is a CLEVR scene (tfds `clevr`, or a CLEVR folder, see
+    `nda_tf.data.clevr`) whose metadata lists one of `counts` objects,
+    drawn from a bank of up to `bank_size` scenes. The bank is read on
+    first use, not at construction, so that naming the transform (a flag
+    being checked) reads no data. Paper Appendix A: training on scenes
+    with k objects, negatives with k - 1 and k + 1.
 
     Args:
-        counts: ints in 3..10 (CLEVR v1.0 has no other counts), the object
-            counts of the negatives.
+        counts: the object counts of the negatives: ints in 3..10 for
+            tfds (CLEVR v1.0 has no other counts), any ints >= 1 with
+            `folder`.
         resolution: image size (the training resolution).
         split, data_dir: as for `nda_tf.data.read_arrays`.
+        folder: optional CLEVR folder (the CLEVR_v1.0 zip's layout, as the
+            official generator writes it) read instead of tfds, e.g.
+            scenes rendered with one and three objects.
         bank_size: int, most scenes in the bank (the first ones found).
         seed: optional int for the draws from the bank.
 
@@ -331,6 +335,8 @@ class OtherClevr(OtherSamples):
 
     >>> OtherClevr(counts=(3, 5)).counts
     [3, 5]
+    >>> OtherClevr(counts=(1, 3), folder="/data/clevr_1to3").counts
+    [1, 3]
 
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021,
     Appendix A; Zhao et al., "Bias and Generalization in Deep Generative
@@ -345,28 +351,37 @@ class OtherClevr(OtherSamples):
         data_dir=None,
         bank_size=2048,
         seed=None,
+        folder=None,
         **kwargs,
     ):
         from nda_tf.data import clevr
 
-        kwargs.pop("source", None)  # read again from tfds, never stored
-        counts = list(clevr.parse(f"clevr(counts={tuple(counts)!r})"))
+        kwargs.pop("source", None)  # read again from the data, never stored
+        counts = list(clevr.parse(clevr.source_name(counts, folder)))
         checks.check_int("resolution", resolution, 1)
         super().__init__(_not_loaded, bank_size=bank_size, seed=seed, **kwargs)
         self.keep_arguments(
-            counts=counts, resolution=resolution, split=split, data_dir=data_dir
+            counts=counts,
+            resolution=resolution,
+            split=split,
+            data_dir=data_dir,
+            folder=folder,
         )
 
     def sample(self, batch_size, height, width, seed):
         if self._bank is None:
-            self._bank = _as_bank(self._read_bank())
+            # The first use is usually inside the traced training step:
+            # the bank is read eagerly all the same (a graph tensor has no
+            # numpy value), once, and kept as a constant.
+            with tf.init_scope():
+                self._bank = _as_bank(self._read_bank())
             self.source = None
         return super().sample(batch_size, height, width, seed)
 
     def _read_bank(self):
-        from nda_tf.data import sources
+        from nda_tf.data import clevr, sources
 
-        name = f"clevr(counts={tuple(self.counts)!r})"
+        name = clevr.source_name(self.counts, self.folder)
         dataset, _ = sources.load(
             name, self.split, self.resolution, self.data_dir
         )

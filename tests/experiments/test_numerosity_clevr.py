@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 import pytest
+import tensorflow as tf
 import tensorflow_datasets as tfds
 
 import nda_tf.transforms as T
@@ -133,8 +134,6 @@ MOCK_SCENES = [(3, 3), (3, 2), (4, 4), (4, 4), (5, 5), (5, 4), (3, 3), (6, 6)]
 def _mock_clevr(self, split, **kwargs):
     """tfds as_dataset: rendered scenes whose metadata lists `count`
     objects."""
-    import tensorflow as tf
-
     rng = np.random.default_rng(1)
     scenes = [(count, _scene(drawn, rng)) for count, drawn in MOCK_SCENES]
 
@@ -211,3 +210,129 @@ def test_counter_accuracy_on_mock_clevr_scenes_of_known_count(
     # A count that CLEVR v1.0 never has, refused before any data is read.
     code = _run_counter(monkeypatch, ["--counts=2"])
     assert "prog_counter: error: CLEVR v1.0 has no scenes with [2]" in code
+
+
+# A made-up CLEVR folder (the CLEVR_v1.0 zip's layout): (object count in
+# the scenes file, discs drawn). One three-object scene is drawn with a
+# disc too few, standing for a counter's miss.
+FOLDER_SCENES = [(2, 2), (1, 1), (3, 3), (2, 2), (3, 2), (1, 1), (2, 2)]
+
+
+def _clevr_folder(root, split="train", scenes=FOLDER_SCENES):
+    """Writes `root/images/<split>/*.png` (RGBA, as the generator writes
+    them) and `root/scenes/CLEVR_<split>_scenes.json`; returns the drawn
+    images."""
+    from PIL import Image
+
+    rng = np.random.default_rng(2)
+    (root / "images" / split).mkdir(parents=True)
+    (root / "scenes").mkdir()
+    records, drawn = [], []
+    for index, (count, discs) in enumerate(scenes):
+        image = _scene(discs, rng, size=48)
+        name = f"CLEVR_{split}_{index:06d}.png"
+        Image.fromarray(image).convert("RGBA").save(
+            root / "images" / split / name
+        )
+        objects = [{"shape": "sphere", "color": "red"}] * count
+        records.append({"image_filename": name, "objects": objects})
+        drawn.append(image)
+    scenes_file = root / "scenes" / f"CLEVR_{split}_scenes.json"
+    scenes_file.write_text(json.dumps({"info": {}, "scenes": records}))
+    return np.stack(drawn)
+
+
+def test_a_clevr_folder_gives_the_scenes_of_the_counts_asked(tmp_path):
+    drawn = _clevr_folder(tmp_path)
+    name = f"clevr(counts=(2, 3), folder={str(tmp_path)!r})"
+    images, labels, info = data.read_arrays(name, "train", 48)
+    # Scenes 0, 2, 3, 4, 6 in file order; 2 objects is label 0, 3 is 1.
+    np.testing.assert_array_equal(images, drawn[[0, 2, 3, 4, 6]])
+    np.testing.assert_array_equal(labels, [0, 1, 0, 1, 0])
+    assert info.num_classes == 2 and info.num_examples == 5
+    # Counts that tfds' CLEVR v1.0 lacks are fine in a folder.
+    assert clevr.parse_options(name) == ((2, 3), str(tmp_path))
+    ones, _, _ = data.read_arrays(
+        clevr.source_name((1,), str(tmp_path)), "train", 24
+    )
+    assert ones.shape == (2, 24, 24, 3)
+
+
+def test_the_validation_split_of_a_clevr_folder_is_the_zips_val(tmp_path):
+    drawn = _clevr_folder(tmp_path, split="val")
+    images, truth = clevr.scenes_by_count(
+        (3, 1), per_count=1, resolution=48, folder=str(tmp_path)
+    )
+    np.testing.assert_array_equal(truth, [3, 1])
+    np.testing.assert_array_equal(images, drawn[[2, 1]])
+
+
+def test_bad_clevr_folders_are_named(tmp_path):
+    missing = tmp_path / "nowhere"
+    with pytest.raises(ValueError, match="CLEVR folder not found"):
+        data.read_arrays(clevr.source_name((2,), str(missing)), "train", 8)
+    _clevr_folder(tmp_path)
+    with pytest.raises(ValueError, match="CLEVR_test_scenes.json"):
+        clevr.folder_scenes(str(tmp_path), "test")
+    with pytest.raises(ValueError, match=r"no scenes with \[5\] objects"):
+        data.read_arrays(clevr.source_name((5,), str(tmp_path)), "train", 8)
+    (tmp_path / "images" / "train" / "CLEVR_train_000004.png").unlink()
+    with pytest.raises(ValueError, match="CLEVR_train_000004.png'.* not exist"):
+        clevr.folder_scenes(str(tmp_path), "train")
+    with pytest.raises(ValueError, match="cannot parse dataset"):
+        clevr.parse("clevr(counts=(2,), folder=3)")
+
+
+def test_the_paper_setting_from_a_folder_two_against_one_and_three(tmp_path):
+    drawn = _clevr_folder(tmp_path)
+    folder = str(tmp_path)
+    configs = numerosity_study.study_configs(
+        2, [1, 3], {"loss": "wasserstein"}, source="clevr", clevr_folder=folder
+    )
+    plain, nda = configs["without NDA"], configs["with NDA"]
+    assert plain["dataset"] == nda["dataset"] == clevr.source_name((2,), folder)
+    layer = T.get(nda["nda"])
+    assert (layer.counts, layer.folder) == ([1, 3], folder)
+    # The negatives are the one- and three-object scenes, at 48 x 48.
+    layer = T.OtherClevr(counts=(1, 3), resolution=48, folder=folder, seed=0)
+    negatives = layer(np.zeros([8, 48, 48, 3], np.float32)).numpy()
+    bank = drawn[[1, 2, 4, 5]].astype(np.float32) / 127.5 - 1.0
+    for negative in negatives:
+        assert np.abs(bank - negative).max(axis=(1, 2, 3)).min() < 1e-6
+    again = T.OtherClevr.from_config(layer.get_config())
+    np.testing.assert_array_equal(
+        again(np.zeros([8, 48, 48, 3], np.float32)), negatives
+    )
+    # First used inside a traced step, as in training: the bank is read
+    # all the same.
+    traced = T.OtherClevr.from_config(layer.get_config())
+    step = tf.function(lambda images: traced(images))
+    np.testing.assert_array_equal(
+        step(np.zeros([8, 48, 48, 3], np.float32)), negatives
+    )
+    with pytest.raises(ValueError, match="needs source='clevr'"):
+        numerosity_study.study_configs(2, [1, 3], {}, clevr_folder=folder)
+
+
+def test_counter_accuracy_on_a_clevr_folder(tmp_path, monkeypatch, capsys):
+    _clevr_folder(tmp_path / "clevr")
+    code = _run_counter(
+        monkeypatch,
+        [
+            f"--folder={tmp_path / 'clevr'}",
+            "--split=train",
+            "--counts=1,2,3",
+            "--resolution=48",
+            f"--out={tmp_path / 'out'}",
+        ],
+    )
+    assert code in (0, None)
+    record = json.loads((tmp_path / "out" / "counter.json").read_text())
+    assert record["confusion"] == {
+        "1": {"1": 2},
+        "2": {"2": 3},
+        "3": {"2": 1, "3": 1},
+    }
+    assert record["accuracy"] == 6 / 7 and record["within_one"] == 1.0
+    assert record["folder"] == str(tmp_path / "clevr")
+    assert "in " + str(tmp_path / "clevr") in capsys.readouterr().out
