@@ -25,6 +25,19 @@ TINY = {
 }
 
 
+# Fine-tuning from random weights on the same tiny clips.
+TINY_FINETUNE = {
+    "dataset": SHAPES,
+    "arch": "small",
+    "width": 2,
+    "num_blocks": 3,
+    "block_frames": 2,
+    "stride": 1,
+    "batch_size": 4,
+    "steps": 1,
+}
+
+
 def _options():
     return training.RunOptions(progress=False, log_every=1)
 
@@ -173,3 +186,90 @@ def test_short_pretraining_learns_to_predict_held_out_clips(tmp_path):
     # 16 clips x 1 step x 16 positions: chance is 1/256.
     assert accuracy["trained"] > 3 * accuracy["untrained"], accuracy
     assert accuracy["trained"] > 8 / 256, accuracy
+
+
+def test_fine_tuning_steps_both_learning_rates_down_at_the_given_epochs():
+    # 16 training videos in batches of 4: an epoch is 4 steps, so steps
+    # after 1 and 2.5 epochs come after 4 and 10 updates (rounded up).
+    config = VIDEO_FINETUNE.resolve(
+        dict(
+            TINY_FINETUNE,
+            lr=0.5,
+            backbone_lr_factor=0.5,
+            lr_steps=["1", "2.5"],
+            lr_decay=0.5,
+        ),
+        VIDEO_FINETUNE.stream(VIDEO_FINETUNE.resolve(TINY_FINETUNE)).info,
+    )
+    model = VIDEO_FINETUNE.build(config)
+    # Powers of two: the float32 rates are exact.
+    expected = {0: 0.5, 3: 0.5, 4: 0.25, 9: 0.25, 10: 0.125, 99: 0.125}
+    for step, lr in expected.items():
+        for optimizer, factor in (
+            (model.optimizer, 1.0),
+            (model.backbone_optimizer, 0.5),
+        ):
+            optimizer.iterations.assign(step)
+            assert training.learning_rate(optimizer) == lr * factor, step
+    # DPC's UCF-101 (128 px) schedule is the default; "none" is constant.
+    assert VIDEO_FINETUNE.resolve({})["lr_steps"] == ["60", "80"]
+    constant = VIDEO_FINETUNE.build(dict(config, lr_steps=["none"]))
+    constant.optimizer.iterations.assign(99)
+    assert training.learning_rate(constant.optimizer) == 0.5
+    with pytest.raises(ValueError, match=r"lr_steps .*\['2', '1'\]"):
+        VIDEO_FINETUNE.resolve(dict(TINY_FINETUNE, lr_steps=["2", "1"]))
+
+
+def test_ucf101_from_tfds_feeds_pretraining_and_fine_tuning(
+    tmp_path, monkeypatch
+):
+    import tensorflow_datasets as tfds
+
+    from nda_tf.data.video import ClipStream, square
+
+    # mock_data serves records by index but nothing is on disk, so the
+    # builder still says unprepared (the fast error of test_data.py).
+    monkeypatch.setattr(
+        tfds.core.DatasetBuilder, "is_prepared", lambda self: True
+    )
+    with tfds.testing.mock_data(num_examples=4):
+        stream = ClipStream("ucf101", 2, frames=6, stride=3, resolution=16)
+        assert stream.info.num_classes == 101
+        assert stream.info.num_examples == 4
+        clips, labels = next(iter(stream.batches(0)))
+        assert clips.shape == (2, 6, 16, 16, 3)
+        assert set(labels.numpy()) <= set(range(101))
+        # A test clip is the record's frames 0, 3, ..., squared to 16 px.
+        record = tfds.builder("ucf101").as_data_source("train")[1]
+        test_clips, test_labels = stream.test_clips(count=2)
+        np.testing.assert_array_equal(
+            test_clips[1, 0], square(np.asarray(record["video"])[:16:3], 16)
+        )
+        assert test_labels[1] == record["label"]
+        config = dict(
+            TINY,
+            dataset="ucf101",
+            resolution=16,
+            num_blocks=2,
+            block_frames=3,
+            stride=3,
+            batch_size=2,
+            steps=1,
+        )
+        logdir = str(tmp_path / "dpc")
+        training.train(DPC_RECIPE, config, logdir, _options())
+        _, summary = training.train(
+            VIDEO_FINETUNE,
+            {
+                "pretrained": logdir,
+                "dataset": "ucf101",
+                "batch_size": 2,
+                "steps": 1,
+                "test_clips": 1,
+            },
+            str(tmp_path / "ft"),
+            _options(),
+        )
+    saved = training.read_config(str(tmp_path / "ft"))
+    assert (saved["num_classes"], saved["resolution"]) == (101, 16)
+    assert 0.0 <= summary["logs"]["top1"] <= 1.0
