@@ -57,16 +57,46 @@ def _clip_options(num_blocks):
     )
 
 
-def _augment_options(jitter_p, gray_p, flip_help):
+def _augment_options(jitter_p, gray_p):
+    shapes = "0 for moving_shapes, whose clips it would tell apart"
     return (
         Option("crop", 0.875, "Crop side / frame (DPC: 224/256).", **_POSITIVE),
-        Option("flip", None, flip_help, kind="bool"),
-        Option("jitter_p", jitter_p, "Colour jitter probability.", **_UNIT),
-        Option("gray_p", gray_p, "Grayscale probability.", **_UNIT),
-    )  # fmt: skip
+        Option(
+            "flip",
+            None,
+            "Random flips (default: on, off for moving_shapes' left/right).",
+            kind="bool",
+        ),
+        Option(
+            "jitter_p",
+            None,
+            f"Colour jitter probability (default: {jitter_p}; {shapes}).",
+            kind="float",
+            **_UNIT,
+        ),
+        Option(
+            "gray_p",
+            None,
+            f"Grayscale probability (default: {gray_p}; {shapes}).",
+            kind="float",
+            **_UNIT,
+        ),
+    )
 
 
-_FLIP_HELP = "Random flips (default: on, off for moving_shapes' left/right)."
+def _resolve_augment(c, jitter_p, gray_p):
+    """Defaults that depend on the data. moving_shapes' labels include
+    left and right (no flips), and its videos are white bars on black, so
+    a clip's colour jitter would be a colour of its own that tells it from
+    the batch's other clips without any motion (experiments/RESULTS.md)."""
+    shapes = c["dataset"].startswith("moving_shapes")
+    if c["flip"] is None:
+        c["flip"] = not shapes
+    if c["jitter_p"] is None:
+        c["jitter_p"] = 0.0 if shapes else jitter_p
+    if c["gray_p"] is None:
+        c["gray_p"] = 0.0 if shapes else gray_p
+
 
 _DPC_OPTIONS = (
     *data_options("ucf101", _DATA_HELP),
@@ -84,18 +114,13 @@ _DPC_OPTIONS = (
     Option("steps", None, "Steps (default: from --epochs).", kind="int"),
     Option("lr", 1e-3, "Adam learning rate.", **_POSITIVE),
     Option("weight_decay", 1e-5, "L2 weight decay (as PyTorch Adam).", low=0.0),
-    *_augment_options(1.0, 0.5, _FLIP_HELP),
+    *_augment_options(1.0, 0.5),
     watch_option("eval_every", 1000, "Steps between linear probes."),
     watch_option(
         "probe_videos", 400, "Videos per probe split (0: no probe).", low=0
     ),
     watch_option("probe_clips", 2, "Clips averaged per probe video."),
 )
-
-
-def _resolve_flip(c):
-    if c["flip"] is None:
-        c["flip"] = not c["dataset"].startswith("moving_shapes")
 
 
 def _stream(c):
@@ -146,7 +171,7 @@ class DPCRecipe(Recipe):
                 f"batch_size {c['batch_size']} must split evenly over "
                 f"{replicas} replicas"
             )
-        _resolve_flip(c)
+        _resolve_augment(c, 1.0, 0.5)
 
     def stream(self, c):
         return _stream(c)
@@ -252,7 +277,7 @@ _FINETUNE_OPTIONS = (
         high=1.0,
     ),
     Option("weight_decay", 1e-3, "L2 weight decay (DPC: 1e-3).", low=0.0),
-    *_augment_options(0.3, 0.0, _FLIP_HELP),
+    *_augment_options(0.3, 0.0),
     watch_option("eval_every", 1000, "Steps between test evaluations."),
     watch_option("test_videos", None, "Test videos (default all).", kind="int"),
     watch_option("test_clips", 10, "Clips averaged per test video."),
@@ -290,7 +315,7 @@ class VideoFinetuneRecipe(Recipe):
                 c[key] = saved.get(key, defaults[key])
             if c["resolution"] is None:
                 c["resolution"] = saved.get("resolution")
-        _resolve_flip(c)
+        _resolve_augment(c, 0.3, 0.0)
 
     def derive(self, c, info):
         if c["num_classes"] < 2:

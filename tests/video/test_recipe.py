@@ -1,13 +1,15 @@
 """The DPC and fine-tuning recipes: a pretrained run's clip encoder
 exported for serving, fine-tuning from it, settings, and learning."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from nda_tf import training
 from nda_tf.experiments import export
-from nda_tf.video.recipe import DPC_RECIPE, VIDEO_FINETUNE
+from nda_tf.video import dense_accuracy, evaluation
+from nda_tf.video.recipe import DPC_RECIPE, VIDEO_FINETUNE, probe_sets
 
 SHAPES = "moving_shapes(videos=16,size=16,frames=8)"
 TINY = {
@@ -92,6 +94,8 @@ def test_fine_tuning_starts_from_the_pretrained_encoder(pretrained, tmp_path):
     assert (saved["num_blocks"], saved["block_frames"]) == (3, 2)
     assert 0.0 <= summary["logs"]["top1"] <= 1.0
     assert saved["flip"] is False  # left/right are labels here
+    # A clip's jitter would tell it from the others, white bars all.
+    assert (saved["jitter_p"], saved["gray_p"]) == (0.0, 0.0)
 
 
 def test_defaults_are_dpcs_ucf101_setting_and_bad_values_are_named():
@@ -99,6 +103,7 @@ def test_defaults_are_dpcs_ucf101_setting_and_bad_values_are_named():
     assert (c["num_blocks"], c["block_frames"], c["pred_steps"]) == (8, 5, 3)
     assert (c["stride"], c["arch"], c["lr"]) == (3, "r2d3d18", 1e-3)
     assert c["dataset"] == "ucf101" and c["nda"] == "none"
+    assert (c["flip"], c["jitter_p"], c["gray_p"]) == (True, 1.0, 0.5)
     with pytest.raises(ValueError, match="pred_steps 8 must be below"):
         DPC_RECIPE.resolve({"pred_steps": 8})
     with pytest.raises(ValueError, match="not a dpc run"):
@@ -150,42 +155,49 @@ def test_the_gatherer_puts_fine_tuning_runs_beside_table_7(tmp_path):
     )
 
 
-def test_short_pretraining_learns_to_predict_held_out_clips(tmp_path):
-    """A short DPC run on moving shapes picks the true future feature of
-    unseen test clips far more often than the same network untrained.
+def test_short_pretraining_makes_motion_linearly_readable(tmp_path):
+    """150 DPC steps on moving shapes: a linear probe reads the motion of
+    held-out videos from the clip embedding far better than from the same
+    network untrained (its initial weights), and the dense task itself is
+    learned.
 
-    (A linear probe of motion on the GRU state is the study's measure,
-    experiments/RESULTS.md; at CPU scale it did not beat random weights.)
+    Pilots of this setting (CPU, seeds 0 / 1 / 2): probe 0.65 / 0.66 /
+    0.65 after pretraining vs 0.36 / 0.30 / 0.26 untrained (100 test
+    videos, 8 motions: chance 0.125); the margin asked is half the least
+    gap seen.
     """
     config = dict(
         TINY,
-        dataset="moving_shapes(videos=64,size=16,frames=12)",
-        width=4,
-        num_blocks=3,
-        block_frames=3,
+        dataset="moving_shapes(videos=400,size=32,frames=16)",
+        width=8,
+        num_blocks=4,
+        block_frames=4,
+        pred_steps=2,
         nda="none",
-        batch_size=8,
-        steps=60,
-        lr=3e-3,
+        batch_size=16,
+        steps=150,
     )
     trained, _ = training.train(
         DPC_RECIPE, config, str(tmp_path / "run"), _options()
     )
-    resolved = training.read_config(str(tmp_path / "run"))
-    untrained = DPC_RECIPE.build(DPC_RECIPE.resolve(resolved), compile=False)
-    stream = DPC_RECIPE.stream(dict(resolved, split="test"))
-    clips, _ = stream.test_clips(count=16)
-    clips = tf.constant(clips[:, 0], tf.float32) / 127.5 - 1.0
-    from nda_tf.video import dense_accuracy
-
-    # Batch statistics in both (60 steps leave the moving averages young).
+    resolved = DPC_RECIPE.resolve(training.read_config(str(tmp_path / "run")))
+    keras.utils.set_random_seed(resolved["seed"])  # as the run loop did
+    untrained = DPC_RECIPE.build(resolved, compile=False)
+    train, test = probe_sets(resolved, count=400, clips=1).values()
+    assert len(test[1]) == 100  # held out: the test split's videos
+    probe = {
+        name: evaluation.linear_probe(model, train, test)
+        for name, model in (("trained", trained), ("untrained", untrained))
+    }
+    assert probe["trained"] > probe["untrained"] + 0.15, probe
+    # The dense task on 16 held-out clips (chance 1 / (2 * 64) per clip).
+    clips = tf.constant(test[0][:16, 0], tf.float32) / 127.5 - 1.0
+    # Batch statistics in both (150 steps leave the moving averages young).
     accuracy = {
         name: float(dense_accuracy(model.dense_logits(clips, training=True)))
         for name, model in (("trained", trained), ("untrained", untrained))
     }
-    # 16 clips x 1 step x 16 positions: chance is 1/256.
     assert accuracy["trained"] > 3 * accuracy["untrained"], accuracy
-    assert accuracy["trained"] > 8 / 256, accuracy
 
 
 def test_fine_tuning_steps_both_learning_rates_down_at_the_given_epochs():
