@@ -7,7 +7,8 @@
 # Each pretraining: R2D3D-18, 8 blocks of 5 frames (every 3rd frame) at
 # 128 x 128, predicting 3 blocks, batch 128, Adam lr 1e-3 (weight decay
 # 1e-5), 200 epochs (9,537 videos: 14,902 steps). Fine-tuning: dropout
-# 0.5, Adam lr 1e-3 (backbone 1e-4), weight decay 1e-3, 200 epochs, the
+# 0.5, Adam lr 1e-3 (backbone 1e-4; both x0.1 after epochs 60 and 80,
+# DPC's steps at 128 px), weight decay 1e-3, 200 epochs, the
 # test's softmax averaged over 10 clips per video.
 # Hardware: GPUs. DPC's authors trained R2D3D-18 on Kinetics-400 for over
 # a week on 4 P40s; UCF-101 is about 1/25 of its size. We have not timed a

@@ -1,16 +1,23 @@
 """Built-in `moving_shapes` videos: bars that move with one of 8 motions.
 
-Every video shows `shapes` bars (each of random length, thickness, angle,
-colour and start position, on a random dark background) that all move the
-same way in every frame: right, left, up or down by one pixel per frame
-(at 32 pixels), right or left twice as fast, or each turning clockwise or
-anticlockwise about its centre. The motion is the label. Any single frame
-is bars at random places and angles whatever the label, so only the
-frames' order and displacement tell the classes apart: a model must look
-at time. Several bars spread the motion over the frame, so most positions
-of a feature map see some. The canvas wraps around, so a bar never leaves
-it. Videos are functions of `(data seed, split, index)`, so a dataset is
-the same on every machine.
+Every video shows `shapes` white bars on black (each of random length,
+thickness, angle and start position) that all move the same way in every
+frame: right, left, up or down by one pixel per frame (at 32 pixels),
+right or left twice as fast, or each turning clockwise or anticlockwise
+about its centre. The motion is the label. Any single frame is bars at
+random places and angles whatever the label, so only the frames' order
+and displacement tell the classes apart: a model must look at time.
+Several bars spread the motion over the frame, so most positions of a
+feature map see some. The canvas wraps around, so a bar never leaves it.
+Videos are functions of `(data seed, split, index)`, so a dataset is the
+same on every machine.
+
+All videos look alike on purpose: with `colours=True` each bar has a
+random bright colour on a random dark background (the same bars, the same
+motions), and then a clip's colours alone tell it from the other clips of
+a batch, which lets DPC's dense task be solved by colour and position
+without modelling motion (experiments/RESULTS.md measured it: a linear
+probe of motion fell to chance after pretraining on coloured videos).
 
     >>> videos = render(seed=0, split="train", indices=[0, 1], frames=6,
     ...                 size=16)
@@ -53,10 +60,14 @@ def labels(seed, split, indices):
     )
 
 
-def render(seed, split, indices, frames, size=32, shapes=4):
-    """uint8 videos `[len(indices), frames, size, size, 3]`."""
+def render(seed, split, indices, frames, size=32, shapes=4, colours=False):
+    """uint8 videos `[len(indices), frames, size, size, 3]`; white bars on
+    black, or coloured ones when `colours`."""
     return np.stack(
-        [_video(_rng(seed, split, i), frames, size, shapes) for i in indices]
+        [
+            _video(_rng(seed, split, i), frames, size, shapes, colours)
+            for i in indices
+        ]
     )
 
 
@@ -68,14 +79,18 @@ def _rng(seed, split, index):
     return np.random.default_rng([int(seed), _SPLITS[split], int(index)])
 
 
-def _video(rng, frames, size, shapes):
+def _video(rng, frames, size, shapes, colours):
     # The label is drawn first so that `labels` reads it from the same rng.
     motion = MOTIONS[rng.integers(len(MOTIONS))]
+    # Colours are drawn either way, so both looks show the same bars.
     background = rng.uniform(0, 60, 3)
+    if not colours:
+        background = np.zeros(3)
     video = np.broadcast_to(background, (frames, size, size, 3)).copy()
     for _ in range(shapes):
         inside = _bar(rng, motion, frames, size)
-        video[inside] = rng.uniform(150, 255, 3)
+        colour = rng.uniform(150, 255, 3)
+        video[inside] = colour if colours else 255.0
     return np.round(video).astype(np.uint8)
 
 

@@ -2,7 +2,8 @@
 
 A source name is one of
     moving_shapes |
-    moving_shapes(videos=1000, frames=48, size=32, shapes=4, seed=0) |
+    moving_shapes(videos=1000, frames=48, size=32, shapes=4, seed=0,
+                  colours=False) |
     video_folder:PATH | ucf101 (tfds; any tfds video set with "video" and
     "label" features, prepared in array_record format)
 
@@ -48,7 +49,8 @@ class MovingShapes:
 
     def __init__(self, name, split):
         options = {} if name == "moving_shapes" else parse_dots(name)
-        unknown = set(options) - {"videos", "frames", "size", "shapes", "seed"}
+        known = {"videos", "frames", "size", "shapes", "seed", "colours"}
+        unknown = set(options) - known
         if unknown:
             raise ValueError(
                 f"unknown moving_shapes options {sorted(unknown)} in {name!r}"
@@ -60,6 +62,12 @@ class MovingShapes:
         self.size = checks.check_int("size", options.get("size", 32), 4)
         self.seed = checks.check_int("seed", options.get("seed", 0), 0)
         self.shapes = checks.check_int("shapes", options.get("shapes", 4), 1)
+        self.colours = options.get("colours", False)
+        if not isinstance(self.colours, bool):
+            raise ValueError(
+                f"moving_shapes colours must be True or False; received "
+                f"{self.colours!r}"
+            )
         self.split = split
         count = videos if split == "train" else max(1, videos // 4)
         self.labels = moving_shapes.labels(self.seed, split, range(count))
@@ -75,6 +83,7 @@ class MovingShapes:
             self.frames_per_video,
             self.size,
             self.shapes,
+            self.colours,
         )[0]
 
 

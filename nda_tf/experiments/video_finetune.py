@@ -3,7 +3,10 @@ r"""Fine-tunes (or linearly probes) a DPC encoder on action labels:
 
 Paper setting (Table 7; DPC's evaluation): encoder and ConvGRU from the DPC
 run, batch norm, dropout 0.5 and a linear layer; Adam lr 1e-3 for the
-head and 1e-4 for the backbone, weight decay 1e-3, 200 epochs; the test
+head and 1e-4 for the backbone, both multiplied by 0.1 after 60 and
+again after 80 epochs (DPC's UCF-101 schedule at 128 px; its code lists
+steps 60, 80, 100, but its multiplier stays at 0.01 from epoch 80 on;
+HMDB-51: `--lr_steps=150,250`), weight decay 1e-3, 200 epochs; the test
 is the top-1 of the softmax averaged over each test video's clips:
 
     python -m nda_tf.experiments.video_finetune \

@@ -11,6 +11,8 @@ frame, 128 x 128, 3 predicted blocks, Adam lr 1e-3 with weight decay 1e-5,
     (8, 5, 3, 'r2d3d18')
 """
 
+import math
+
 import keras
 
 from nda_tf.data.video import ClipStream
@@ -29,9 +31,18 @@ from nda_tf.video.dpc import DPC
 from nda_tf.video.options import DPC_OPTIONS, FINETUNE_OPTIONS
 
 
-def _resolve_flip(c):
+def _resolve_augment(c, jitter_p, gray_p):
+    """Defaults that depend on the data. moving_shapes' labels include
+    left and right (no flips), and its videos are white bars on black, so
+    a clip's colour jitter would be a colour of its own that tells it from
+    the batch's other clips without any motion (experiments/RESULTS.md)."""
+    shapes = c["dataset"].startswith("moving_shapes")
     if c["flip"] is None:
-        c["flip"] = not c["dataset"].startswith("moving_shapes")
+        c["flip"] = not shapes
+    if c["jitter_p"] is None:
+        c["jitter_p"] = 0.0 if shapes else jitter_p
+    if c["gray_p"] is None:
+        c["gray_p"] = 0.0 if shapes else gray_p
 
 
 def _stream(c):
@@ -82,7 +93,7 @@ class DPCRecipe(Recipe):
                 f"batch_size {c['batch_size']} must split evenly over "
                 f"{replicas} replicas"
             )
-        _resolve_flip(c)
+        _resolve_augment(c, 1.0, 0.5)
 
     def stream(self, c):
         return _stream(c)
@@ -166,13 +177,15 @@ class VideoFinetuneRecipe(Recipe):
     resume_keys = (
         "pretrained", "dataset", "split", "resolution", "linear_probe",
         "batch_size", "seed", *_SHARED, "mixed_precision", "lr",
-        "backbone_lr_factor", "weight_decay", "dropout", "crop", "flip",
-        "jitter_p", "gray_p", "num_classes", "num_examples",
+        "backbone_lr_factor", "lr_steps", "lr_decay", "weight_decay",
+        "dropout", "crop", "flip", "jitter_p", "gray_p", "num_classes",
+        "num_examples",
     )  # fmt: skip
     # The test split is only read by the final evaluation.
     resume_may_change = (*Recipe.resume_may_change, "test_split")
 
     def validate(self, c, replicas):
+        lr_step_epochs(c["lr_steps"])  # names a bad entry before any work
         if c["pretrained"]:
             saved = read_config(c["pretrained"])
             if saved.get("recipe") != DPC_RECIPE.name:
@@ -184,7 +197,7 @@ class VideoFinetuneRecipe(Recipe):
                 c[key] = saved.get(key, defaults[key])
             if c["resolution"] is None:
                 c["resolution"] = saved.get("resolution")
-        _resolve_flip(c)
+        _resolve_augment(c, 0.3, 0.0)
 
     def derive(self, c, info):
         if c["num_classes"] < 2:
@@ -212,12 +225,17 @@ class VideoFinetuneRecipe(Recipe):
             model.encoder.set_weights(dpc.encoder.get_weights())
             model.aggregator.set_weights(dpc.aggregator.get_weights())
         if compile:
+            steps = lr_boundaries(c)
             backbone = None
             if not c["linear_probe"]:
                 backbone_lr = c["lr"] * c["backbone_lr_factor"]
-                backbone = keras.optimizers.Adam(backbone_lr)
+                backbone = keras.optimizers.Adam(
+                    step_schedule(backbone_lr, steps, c["lr_decay"])
+                )
             model.compile(
-                optimizer=keras.optimizers.Adam(c["lr"]),
+                optimizer=keras.optimizers.Adam(
+                    step_schedule(c["lr"], steps, c["lr_decay"])
+                ),
                 backbone_optimizer=backbone,
             )
         return model
@@ -265,3 +283,45 @@ class VideoFinetuneRecipe(Recipe):
 
 
 VIDEO_FINETUNE = VideoFinetuneRecipe()
+
+
+def lr_step_epochs(values):
+    """The epochs of `--lr_steps` as floats, checked: positive, rising;
+    "none" (or nothing) is no step."""
+    if list(values) in ([], ["none"]):
+        return []
+    try:
+        epochs = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"lr_steps must be rising positive epochs; received {values!r}"
+        ) from None
+    rising = all(a < b for a, b in zip(epochs, epochs[1:], strict=False))
+    if min(epochs) <= 0 or not rising:
+        raise ValueError(
+            f"lr_steps must be rising positive epochs; received {values!r}"
+        )
+    return epochs
+
+
+def lr_boundaries(c):
+    """The training steps after which the lr steps down: `--lr_steps`
+    epochs of `num_examples` clips in batches of `batch_size`, rounded up
+    as the run's length is."""
+    per_epoch = c["num_examples"] / c["batch_size"]
+    return [math.ceil(e * per_epoch) for e in lr_step_epochs(c["lr_steps"])]
+
+
+def step_schedule(lr, boundaries, decay):
+    """`lr` multiplied by `decay` once per boundary passed: the update
+    after `boundaries[i]` updates (0-based step `boundaries[i]`) is the
+    first at `lr * decay ** (i + 1)`, as DPC's fine-tuning steps its lr
+    down by epochs. A constant `lr` without boundaries."""
+    if not boundaries:
+        return lr
+    # PiecewiseConstantDecay keeps a value up to and including its
+    # boundary; the optimizer's step count at update k is k.
+    return keras.optimizers.schedules.PiecewiseConstantDecay(
+        [b - 1 for b in boundaries],
+        [lr * decay**i for i in range(len(boundaries) + 1)],
+    )

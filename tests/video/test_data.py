@@ -23,6 +23,16 @@ def test_moving_shapes_are_seeded_and_labelled_by_their_motion():
     index = int(np.flatnonzero(labels == right)[0])
     video = moving_shapes.render(0, "train", [index], frames=2)[0]
     np.testing.assert_array_equal(np.roll(video[0], 1, axis=1), video[1])
+    # White bars on black: no colour tells one video from another; with
+    # colours, the same bars in colour on a dark background.
+    assert set(np.unique(videos)) == {0, 255}
+    coloured = moving_shapes.render(
+        0, "train", range(8), frames=5, size=16, colours=True
+    )
+    np.testing.assert_array_equal(
+        coloured.max(-1) >= 150, videos.max(-1) == 255
+    )
+    assert len(np.unique(coloured.reshape(-1, 3), axis=0)) > 8
 
 
 def _write_video(path, frames):
@@ -103,6 +113,8 @@ def test_an_unprepared_tfds_video_set_fails_fast(tmp_path):
 def test_bad_sources_name_the_value(tmp_path):
     with pytest.raises(ValueError, match="unknown moving_shapes options"):
         video_source("moving_shapes(speed=2)")
+    with pytest.raises(ValueError, match="colours must be True or False"):
+        video_source("moving_shapes(colours=2)")
     with pytest.raises(ValueError, match="is not a directory"):
         video_source(f"video_folder:{tmp_path / 'missing'}")
 
