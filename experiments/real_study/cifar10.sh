@@ -41,11 +41,15 @@ case "${1:-}" in
   train)
     for seed in $SEEDS; do
       log=$STUDY/logs/train_s$seed.log
-      nohup nice -n 19 "$PYTHON" -m nda_tf.experiments.real_study \
+      # A session of its own (setsid) survives the shell that started it;
+      # where the kernel groups CPU time by session (autogroup), nice alone
+      # does not yield to other sessions, so the group is niced too.
+      setsid nohup sh -c 'echo 19 > /proc/self/autogroup 2>/dev/null; \
+        exec nice -n 19 "$@"' sh "$PYTHON" -m nda_tf.experiments.real_study \
         --action=train --data_dir="$DATA" --runs_dir="$RUNS" \
         --arms="$ARMS" --seeds="$seed" --steps="$STEPS" \
         --save_every="$SAVE_EVERY" --turn="$TURN" --log_every=100 \
-        >> "$log" 2>&1 &
+        >> "$log" 2>&1 < /dev/null &
       echo "seed $seed: pid $! log $log"
     done
     ;;
