@@ -8,8 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from nda_tf.data import split
 from nda_tf.eval.backbones import KerasFeatureExtractor
-from nda_tf.experiments import real_study
+from nda_tf.experiments import (
+    real_study,
+    real_study_report,
+    real_study_scores,
+)
 
 # Tiny runs: 2 G steps, a checkpoint at each.
 TINY = {"arch": "sngan", "ch": 4, "z_dim": 8, "batch_size": 4, "d_steps": 1,
@@ -28,18 +33,18 @@ def make_folder(root, counts, size=32, seed=0):
 
 
 def test_split_counts_are_proportional_and_exact():
-    assert real_study.split_counts([5000] * 10, 5000) == [500] * 10
+    assert split.split_counts([5000] * 10, 5000) == [500] * 10
     # 10 * 5/25 = 2, 10 * 5/25 = 2, 5 * 5/25 = 1
-    assert real_study.split_counts([10, 10, 5], 5) == [2, 2, 1]
+    assert split.split_counts([10, 10, 5], 5) == [2, 2, 1]
     # Exact shares 1.5, 1.5: the remainder goes to the first class.
-    assert real_study.split_counts([3, 3], 3) == [2, 1]
+    assert split.split_counts([3, 3], 3) == [2, 1]
     with pytest.raises(ValueError, match="received 6"):
-        real_study.split_counts([3, 3], 6)
+        split.split_counts([3, 3], 6)
 
 
 def test_the_split_is_stratified_seeded_and_refuses_another(tmp_path):
     source = make_folder(tmp_path / "all", {"a": 10, "b": 10, "c": 5})
-    record = real_study.split_folder(source, tmp_path / "s", 5, seed=0)
+    record = split.split_folder(source, tmp_path / "s", 5, seed=0)
     val, train = record["files"]["val"], record["files"]["train"]
     assert [sum(f.startswith(c + "/") for f in val) for c in "abc"] == [2, 2, 1]
     assert not set(val) & set(train) and len(val) + len(train) == 25
@@ -51,14 +56,14 @@ def test_the_split_is_stratified_seeded_and_refuses_another(tmp_path):
         )
         assert on_disk == sorted(files)
     # The same seed, another folder: the same split; another seed: another.
-    again = real_study.split_folder(source, tmp_path / "t", 5, seed=0)
+    again = split.split_folder(source, tmp_path / "t", 5, seed=0)
     assert again["files"] == record["files"]
-    other = real_study.split_folder(source, tmp_path / "u", 5, seed=1)
+    other = split.split_folder(source, tmp_path / "u", 5, seed=1)
     assert other["files"]["val"] != val
     # Splitting again into the same folder: found, nothing changes.
-    assert real_study.split_folder(source, tmp_path / "s", 5, 0) == record
+    assert split.split_folder(source, tmp_path / "s", 5, 0) == record
     with pytest.raises(ValueError, match="holds another split"):
-        real_study.split_folder(source, tmp_path / "s", 5, seed=1)
+        split.split_folder(source, tmp_path / "s", 5, seed=1)
 
 
 def test_arms_and_overrides_are_parsed_and_checked():
@@ -82,7 +87,7 @@ def test_arms_and_overrides_are_parsed_and_checked():
 def test_checkpoints_are_scored_once_and_make_curves(tmp_path):
     source = make_folder(tmp_path / "all", {"a": 14, "b": 14})
     data_dir = tmp_path / "split"
-    real_study.split_folder(source, data_dir, held_out=8, seed=0)
+    split.split_folder(source, data_dir, held_out=8, seed=0)
     runs = str(tmp_path / "runs")
     arms = {"plain": "none", "jigsaw": "jigsaw"}
     # Turns of one step: both runs reach step 1, then step 2.
@@ -91,7 +96,7 @@ def test_checkpoints_are_scored_once_and_make_curves(tmp_path):
         progress=False, turn=1,
     )  # fmt: skip
     assert sorted(done.values()) == [2, 2]
-    plain = real_study.run_dir(runs, "plain", 0)
+    plain = real_study_scores.run_dir(runs, "plain", 0)
     # Again: every run is past every turn; nothing is built or trained.
     saved_at = os.path.getmtime(os.path.join(plain, "checkpoints"))
     again = real_study.train_runs(
@@ -100,7 +105,7 @@ def test_checkpoints_are_scored_once_and_make_curves(tmp_path):
     )  # fmt: skip
     assert again == done
     assert os.path.getmtime(os.path.join(plain, "checkpoints")) == saved_at
-    assert real_study.checkpoint_steps(plain) == [1, 2]
+    assert real_study_scores.checkpoint_steps(plain) == [1, 2]
     with open(os.path.join(plain, "config.json")) as file:
         config = json.load(file)
     assert config["dataset"].endswith(os.path.join("split", "train"))
@@ -110,37 +115,40 @@ def test_checkpoints_are_scored_once_and_make_curves(tmp_path):
         [keras.layers.Conv2D(6, 3, strides=4), keras.layers.Flatten()]
     )
     extractor = KerasFeatureExtractor(encoder, name="tiny")
-    settings = real_study.scoring_settings(
+    settings = real_study_scores.scoring_settings(
         num_generated=8,
         backbone="tiny",
         ood_sets=["corrupt:contrast_5", "noise:uniform", "nda:jigsaw"],
         transforms=["jigsaw"],
     )
-    scorer = real_study.Scorer(
+    scorer = real_study_scores.Scorer(
         data_dir, settings, str(tmp_path / "cache"), extractor=extractor
     )
     assert scorer.score_run(plain) == [1, 2]
     assert scorer.score_run(plain) == []  # cached: nothing new
-    record = real_study.read_score(plain, 2, settings)
+    record = real_study_scores.read_score(plain, 2, settings)
     assert record["step"] == 2 and record["nda"] == "none"
     assert record["ood"]["in_distribution"]["num_images"] == 8  # held out
-    assert set(record["generation"]) == set(real_study.GENERATION_METRICS)
+    assert set(record["generation"]) == set(
+        real_study_scores.GENERATION_METRICS
+    )
     # Other settings: the cached scores do not count.
-    assert scorer.score_run(real_study.run_dir(runs, "jigsaw", 0)) == [1, 2]
+    jigsaw = real_study_scores.run_dir(runs, "jigsaw", 0)
+    assert scorer.score_run(jigsaw) == [1, 2]
     changed = dict(settings, seed=1)
-    assert real_study.Scorer(
+    assert real_study_scores.Scorer(
         data_dir, changed, str(tmp_path / "cache"), extractor=extractor
     ).pending(plain) == [1, 2]
 
-    curves, paths = real_study.write_report(
+    curves, paths = real_study_report.write_report(
         runs, arms, [0], str(tmp_path / "report"), settings
     )
     for name in ("auroc/noise:uniform", "gap_median/jigsaw", "fid"):
         for arm in arms:
             assert curves[name][arm]["steps"] == [1, 2]
             assert curves[name][arm]["seeds"] == [1, 1]
-    value = real_study.point_values(record)["auroc/nda:jigsaw"]
+    value = real_study_report.point_values(record)["auroc/nda:jigsaw"]
     assert curves["auroc/nda:jigsaw"]["plain"]["mean"][1] == value
     for path in paths:
         assert os.path.getsize(path) > 0, path
-    assert "Step 2;" in real_study.table(curves)
+    assert "Step 2;" in real_study_report.table(curves)
