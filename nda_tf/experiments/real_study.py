@@ -25,8 +25,8 @@ scoring again scores only checkpoints without a score under the same
 settings (a change of the local corruptions' code counts as a change).
 Writes RUNS_DIR/<arm>_s<seed>/real_study/ (a report per checkpoint and
 scores/ckpt-<step>.json) and RUNS_DIR/report/ (auroc.png, gap.png,
-generation.png, curves.json, table.md). Measured numbers and runtimes:
-experiments/RESULTS.md.
+generation.png, samples.png, curves.json, table.md). Measured numbers and
+runtimes: experiments/RESULTS.md.
 """
 
 import os

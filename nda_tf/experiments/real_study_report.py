@@ -185,11 +185,70 @@ def table(curves, step=None):
     return "\n".join(lines) + "\n"
 
 
+def sample_grids(runs_dir, arms, seeds):
+    """`{run name: (step, path)}`: each run's sample grid (written by the
+    GAN recipe at the end of every turn, `samples/step_<step>.png`) at the
+    latest step that every run has, so that the grids compare like with
+    like; each run's latest when they share none. Runs without grids are
+    left out."""
+    found = {}
+    for arm in arms:
+        for seed in seeds:
+            folder = os.path.join(run_dir(runs_dir, arm, seed), "samples")
+            names = os.listdir(folder) if os.path.isdir(folder) else []
+            steps = sorted(
+                int(n[len("step_") : -len(".png")])
+                for n in names
+                if n.startswith("step_") and n.endswith(".png")
+            )
+            if steps:
+                found[f"{arm}_s{int(seed)}"] = (folder, steps)
+    shared = (
+        set.intersection(*(set(s) for _, s in found.values()))
+        if found
+        else set()
+    )
+    grids = {}
+    for name, (folder, steps) in found.items():
+        step = max(shared) if shared else steps[-1]
+        grids[name] = (step, os.path.join(folder, f"step_{step:07d}.png"))
+    return grids
+
+
+def write_samples(grids, out_dir):
+    """`samples.png`: the grids of `sample_grids` side by side, each
+    titled with its run and step. Returns its path, or None without
+    grids."""
+    if not grids:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    figure, axes = plt.subplots(
+        1, len(grids), figsize=(3.2 * len(grids), 3.5), squeeze=False
+    )
+    runs = sorted(grids.items())
+    for axis, (name, (step, path)) in zip(axes.flat, runs, strict=True):
+        axis.imshow(plt.imread(path))
+        axis.set_title(f"{name}, step {step}", fontsize=9)
+        axis.axis("off")
+    figure.tight_layout()
+    out = os.path.join(out_dir, "samples.png")
+    figure.savefig(out, dpi=90)
+    plt.close(figure)
+    return out
+
+
 def write_report(runs_dir, arms, seeds, out_dir, settings=None):
-    """Curves (PNGs), `curves.json` and `table.md` into `out_dir`."""
+    """Curves (PNGs), the runs' sample grids (`samples.png`),
+    `curves.json` and `table.md` into `out_dir`."""
     curves = curve_data(runs_dir, arms, seeds, settings)
     os.makedirs(out_dir, exist_ok=True)
     paths = write_curves(curves, out_dir)
+    samples = write_samples(sample_grids(runs_dir, arms, seeds), out_dir)
+    paths += [samples] if samples else []
     with open(os.path.join(out_dir, "curves.json"), "w") as file:
         json.dump(curves, file, indent=1)
     text = table(curves)

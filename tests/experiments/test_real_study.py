@@ -152,3 +152,8 @@ def test_checkpoints_are_scored_once_and_make_curves(tmp_path):
     for path in paths:
         assert os.path.getsize(path) > 0, path
     assert "Step 2;" in real_study_report.table(curves)
+    # The sample grids of the last turn, the same step for every run.
+    grids = real_study_report.sample_grids(runs, arms, [0])
+    assert {step for step, _ in grids.values()} == {2}
+    assert sorted(grids) == sorted(f"{arm}_s0" for arm in arms)
+    assert str(tmp_path / "report" / "samples.png") in paths
