@@ -106,15 +106,7 @@ def count_dots(
     from scipy import ndimage  # slow to import; only needed here
 
     _check_options(threshold, min_area, connectivity, median_size)
-    images = np.asarray(images)
-    single = images.ndim == 3
-    if single:
-        images = images[None]
-    if images.ndim != 4 or images.shape[1] < 3 or images.shape[2] < 3:
-        raise ValueError(
-            "count_dots expects images [N, H, W, C] (H, W >= 3) or one "
-            f"image [H, W, C]; received shape {images.shape}"
-        )
+    images, single = _as_batch(images, "count_dots")
     pixels = _to_levels(images)
     level = background(pixels)[:, None, None, :]
     difference = np.max(np.abs(pixels - level), axis=-1)
@@ -180,15 +172,7 @@ def count_objects(
         "background_fraction", background_fraction, 0, 1, low_open=True
     )
     _check_options(threshold, 1, 8, median_size)
-    images = np.asarray(images)
-    single = images.ndim == 3
-    if single:
-        images = images[None]
-    if images.ndim != 4 or images.shape[1] < 3 or images.shape[2] < 3:
-        raise ValueError(
-            "count_objects expects images [N, H, W, C] (H, W >= 3) or one "
-            f"image [H, W, C]; received shape {images.shape}"
-        )
+    images, single = _as_batch(images, "count_objects")
     pixels = _to_levels(images)
     height, width = pixels.shape[1:3]
     # The floor varies slowly: filtered at about 16 x 16 and blown back
@@ -279,6 +263,21 @@ def plot_counts(summaries, path, title="Dot counts"):
     axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
+
+
+def _as_batch(images, caller):
+    """`(images [N, H, W, C], single)`: one image becomes a batch of one;
+    anything else that is not a batch of at least 3 x 3 is refused."""
+    images = np.asarray(images)
+    single = images.ndim == 3
+    if single:
+        images = images[None]
+    if images.ndim != 4 or images.shape[1] < 3 or images.shape[2] < 3:
+        raise ValueError(
+            f"{caller} expects images [N, H, W, C] (H, W >= 3) or one "
+            f"image [H, W, C]; received shape {images.shape}"
+        )
+    return images, single
 
 
 def _to_levels(images):
