@@ -41,6 +41,24 @@ def point_values(record):
     return values
 
 
+def seed_values(runs_dir, arms, seeds, settings=None):
+    """`{curve: {arm: {seed: {step: value}}}}`: every cached score (under
+    `settings`, when given), one value per run and checkpoint."""
+    values = {}
+    for arm in arms:
+        for seed in seeds:
+            logdir = run_dir(runs_dir, arm, seed)
+            steps = checkpoint_steps(logdir) if os.path.isdir(logdir) else []
+            for step in steps:
+                record = read_score(logdir, step, settings)
+                if record is None:
+                    continue
+                for name, value in point_values(record).items():
+                    runs = values.setdefault(name, {}).setdefault(arm, {})
+                    runs.setdefault(int(seed), {})[step] = float(value)
+    return values
+
+
 def curve_data(runs_dir, arms, seeds, settings=None):
     """`{curve: {arm: {"steps", "mean", "low", "high", "seeds"}}}` from the
     cached scores (under `settings`, when given).
@@ -49,20 +67,18 @@ def curve_data(runs_dir, arms, seeds, settings=None):
     there; `seeds` counts them. Arms and curves without any score are
     left out.
     """
+    return curves_of(seed_values(runs_dir, arms, seeds, settings))
+
+
+def curves_of(values):
+    """`curve_data` from `seed_values`' output."""
     curves = {}
-    for arm in arms:
-        by_step = {}
-        for seed in seeds:
-            logdir = run_dir(runs_dir, arm, seed)
-            for step in checkpoint_steps(logdir) if os.path.isdir(logdir) \
-                    else []:  # fmt: skip
-                record = read_score(logdir, step, settings)
-                if record is None:
-                    continue
-                for name, value in point_values(record).items():
-                    by_step.setdefault(name, {}).setdefault(step, [])
-                    by_step[name][step].append(float(value))
-        for name, points in by_step.items():
+    for name, by_arm in values.items():
+        for arm, by_seed in by_arm.items():
+            points = {}
+            for by_step in by_seed.values():
+                for step, value in by_step.items():
+                    points.setdefault(step, []).append(value)
             steps = sorted(points)
             curves.setdefault(name, {})[arm] = {
                 "steps": steps,
@@ -150,20 +166,115 @@ def write_curves(curves, out_dir):
     return paths
 
 
+def corruption_names(curves):
+    """The corruptions with a curve, sorted by name."""
+    prefix = "corruption/"
+    return sorted(c[len(prefix) :] for c in curves if c.startswith(prefix))
+
+
+def write_corruptions(curves, out_dir, step=None):
+    """`corruptions.png`: each corruption's AUROC per arm at `step`
+    (default: `last_shared_step`), bars at the seeds' mean with their
+    range; `corruption_curves.png`: each corruption's AUROC over training.
+    Returns the paths written (none without corruption curves)."""
+    names = corruption_names(curves)
+    step = last_shared_step(curves) if step is None else step
+    if not names:
+        return []
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    paths = []
+    arms = list(
+        dict.fromkeys(a for n in names for a in curves[f"corruption/{n}"])
+    )
+    if step is not None:
+        figure, axis = plt.subplots(figsize=(7, 0.32 * len(names) + 1.2))
+        height = 0.8 / len(arms)
+        for k, arm in enumerate(arms):
+            mean, low, high = [], [], []
+            for name in names:
+                line = curves[f"corruption/{name}"].get(arm)
+                i = line["steps"].index(step) if line and step in line[
+                    "steps"] else None  # fmt: skip
+                mean.append(line["mean"][i] if i is not None else np.nan)
+                low.append(line["low"][i] if i is not None else np.nan)
+                high.append(line["high"][i] if i is not None else np.nan)
+            rows = np.arange(len(names)) + k * height
+            mean = np.asarray(mean)
+            errors = [mean - np.asarray(low), np.asarray(high) - mean]
+            axis.barh(rows, mean, height, xerr=errors, label=arm)
+        axis.axvline(0.5, color="gray", linewidth=0.8, linestyle="--")
+        axis.set_yticks(np.arange(len(names)) + 0.4 - height / 2)
+        axis.set_yticklabels(names, fontsize=8)
+        axis.invert_yaxis()
+        axis.set_xlim(0, 1)
+        axis.set_xlabel("AUROC (held-out vs corrupted; < 0.5: D prefers "
+                        "the corrupted image)")  # fmt: skip
+        axis.set_title(f"step {step}; bars: mean over seeds, whiskers: "
+                       "range", fontsize=9)  # fmt: skip
+        axis.legend(fontsize=8)
+        figure.tight_layout()
+        paths.append(os.path.join(out_dir, "corruptions.png"))
+        figure.savefig(paths[-1], dpi=90)
+        plt.close(figure)
+    columns = 5
+    rows = -(-len(names) // columns)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(3.0 * columns, 2.3 * rows), squeeze=False
+    )
+    for axis, name in zip(axes.flat, names, strict=False):
+        for arm, line in curves[f"corruption/{name}"].items():
+            (drawn,) = axis.plot(line["steps"], line["mean"], label=arm)
+            axis.fill_between(line["steps"], line["low"], line["high"],
+                              color=drawn.get_color(), alpha=0.2)  # fmt: skip
+        axis.axhline(0.5, color="gray", linewidth=0.8, linestyle="--")
+        axis.set_ylim(0, 1)
+        axis.set_title(name, fontsize=8)
+        axis.tick_params(labelsize=7)
+    for axis in list(axes.flat)[len(names) :]:
+        axis.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    figure.suptitle("AUROC per corruption over G steps; shaded: range over "
+                    "seeds", fontsize=10)  # fmt: skip
+    figure.tight_layout()
+    paths.append(os.path.join(out_dir, "corruption_curves.png"))
+    figure.savefig(paths[-1], dpi=80)
+    plt.close(figure)
+    return paths
+
+
+def last_shared_step(curves, curve="auroc/average"):
+    """The last step at which every arm has `curve` from as many seeds as
+    any arm has anywhere (a full point), or None."""
+    lines = list(curves.get(curve, {}).values())
+    if not lines:
+        return None
+    full = max(max(line["seeds"]) for line in lines)
+    shared = set.intersection(
+        *(
+            {
+                s
+                for s, n in zip(line["steps"], line["seeds"], strict=True)
+                if n == full
+            }  # fmt: skip
+            for line in lines
+        )
+    )
+    return max(shared) if shared else None
+
+
 def table(curves, step=None):
-    """Markdown: each curve's value per arm at `step` (default: the last
-    step that every arm has scored), mean over seeds and range."""
+    """Markdown: each curve's value per arm at `step` (default:
+    `last_shared_step`), mean over seeds and range."""
     arms = list(dict.fromkeys(a for c in curves.values() for a in c))
     if not arms:
         return "No checkpoint scored yet.\n"
+    step = last_shared_step(curves) if step is None else step
     if step is None:
-        shared = None
-        for line in curves.get("auroc/average", {}).values():
-            shared = set(line["steps"]) if shared is None else (
-                shared & set(line["steps"]))  # fmt: skip
-        if not shared:
-            return "No step is scored for every arm yet.\n"
-        step = max(shared)
+        return "No step is scored for every arm yet.\n"
     lines = [
         f"Step {step}; mean over seeds [lowest, highest] (seeds).\n",
         "| curve | " + " | ".join(arms) + " |",
@@ -183,6 +294,73 @@ def table(curves, step=None):
             )
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+# The curves `comparison` pairs, by seed, against the baseline arm.
+COMPARED = (
+    "auroc/corrupt",
+    "auroc/noise:gaussian",
+    "auroc/noise:uniform",
+    "auroc/nda:jigsaw",
+    "auroc/nda:stitch",
+    "auroc/nda:cutout",
+    "gap_median/jigsaw",
+    "gap_median/mixup",
+    "fid",
+    "precision",
+    "recall",
+)
+
+
+def paired_differences(values, curve, arm, baseline):
+    """`{step: [arm - baseline, per seed]}`: `values` (`seed_values`) of
+    `curve`, paired by seed and step; pairs missing a side are left out."""
+    by_seed = values.get(curve, {})
+    differences = {}
+    for seed, steps in sorted(by_seed.get(arm, {}).items()):
+        base = by_seed.get(baseline, {}).get(seed, {})
+        for step, value in steps.items():
+            if step in base:
+                differences.setdefault(step, []).append(value - base[step])
+    return dict(sorted(differences.items()))
+
+
+def comparison(values, baseline="plain", curves=COMPARED):
+    """Markdown: for each other arm and each of `curves`, the paired
+    difference arm - `baseline` at every step (mean over seeds and its
+    range) and how many (step, seed) pairs it is above zero."""
+    arms = list(dict.fromkeys(a for c in values.values() for a in c))
+    if baseline not in arms:
+        return f"No run of the baseline arm {baseline!r} is scored yet.\n"
+    if len(arms) < 2:
+        return f"Only the baseline arm {baseline!r} is scored yet.\n"
+    lines = []
+    for arm in (a for a in arms if a != baseline):
+        lines += [
+            f"{arm} - {baseline}, paired by seed: mean [lowest, highest] "
+            "of the difference at each step; last column: pairs where "
+            f"{arm} is higher.\n",
+            "| curve | "
+            + " | ".join(["steps", "differences", "higher"])
+            + " |",
+            "| --- | --- | --- | ---: |",
+        ]
+        for curve in curves:
+            differences = paired_differences(values, curve, arm, baseline)
+            if not differences:
+                continue
+            cells = "; ".join(
+                f"{step}: {np.mean(d):+.3f} [{min(d):+.3f}, {max(d):+.3f}]"
+                for step, d in differences.items()
+            )
+            pairs = [x for d in differences.values() for x in d]
+            higher = sum(x > 0 for x in pairs)
+            span = f"{min(differences)}-{max(differences)}"
+            lines.append(
+                f"| {curve} | {span} | {cells} | {higher} of {len(pairs)} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
 
 
 def sample_grids(runs_dir, arms, seeds):
@@ -242,11 +420,13 @@ def write_samples(grids, out_dir):
 
 
 def write_report(runs_dir, arms, seeds, out_dir, settings=None):
-    """Curves (PNGs), the runs' sample grids (`samples.png`),
-    `curves.json` and `table.md` into `out_dir`."""
-    curves = curve_data(runs_dir, arms, seeds, settings)
+    """Curves (PNGs, per corruption too), the runs' sample grids
+    (`samples.png`), `curves.json`, `table.md` and the paired
+    `comparison.md` into `out_dir`."""
+    values = seed_values(runs_dir, arms, seeds, settings)
+    curves = curves_of(values)
     os.makedirs(out_dir, exist_ok=True)
-    paths = write_curves(curves, out_dir)
+    paths = write_curves(curves, out_dir) + write_corruptions(curves, out_dir)
     samples = write_samples(sample_grids(runs_dir, arms, seeds), out_dir)
     paths += [samples] if samples else []
     with open(os.path.join(out_dir, "curves.json"), "w") as file:
@@ -254,5 +434,16 @@ def write_report(runs_dir, arms, seeds, out_dir, settings=None):
     text = table(curves)
     with open(os.path.join(out_dir, "table.md"), "w") as file:
         file.write(text)
-    return curves, paths + [os.path.join(out_dir, n)
-                            for n in ("curves.json", "table.md")]  # fmt: skip
+    with open(os.path.join(out_dir, "comparison.md"), "w") as file:
+        file.write(comparison(values, baseline=baseline_arm(arms)))
+    return curves, paths + [
+        os.path.join(out_dir, n)
+        for n in ("curves.json", "table.md", "comparison.md")
+    ]
+
+
+def baseline_arm(arms):
+    """The arm the others are compared with: `plain` if there is one,
+    else the first."""
+    arms = list(arms)
+    return "plain" if "plain" in arms else arms[0]

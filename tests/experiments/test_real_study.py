@@ -152,8 +152,60 @@ def test_checkpoints_are_scored_once_and_make_curves(tmp_path):
     for path in paths:
         assert os.path.getsize(path) > 0, path
     assert "Step 2;" in real_study_report.table(curves)
+    comparison = (tmp_path / "report" / "comparison.md").read_text()
+    assert "jigsaw - plain, paired by seed" in comparison
+    assert "| auroc/nda:jigsaw | 1-2 |" in comparison
     # The sample grids of the last turn, the same step for every run.
     grids = real_study_report.sample_grids(runs, arms, [0])
     assert {step for step, _ in grids.values()} == {2}
     assert sorted(grids) == sorted(f"{arm}_s0" for arm in arms)
     assert str(tmp_path / "report" / "samples.png") in paths
+
+
+def synthetic_values():
+    """`seed_values`-shaped scores: plain seeds 0, 1 at steps 10, 20;
+    jigsaw seed 0 at 10, 20 and seed 1 at 10 only (still training)."""
+    return {
+        "auroc/corrupt": {
+            "plain": {0: {10: 0.8, 20: 0.7}, 1: {10: 0.6, 20: 0.9}},
+            "jigsaw": {0: {10: 0.5, 20: 0.75}, 1: {10: 0.7}},
+        },
+        "corruption/fog_5": {
+            "plain": {0: {10: 0.9, 20: 0.8}, 1: {10: 0.7, 20: 0.6}},
+            "jigsaw": {0: {10: 0.4, 20: 0.3}, 1: {10: 0.2}},
+        },
+    }
+
+
+def test_paired_differences_pair_by_seed_and_step():
+    values = synthetic_values()
+    differences = real_study_report.paired_differences(
+        values, "auroc/corrupt", "jigsaw", "plain"
+    )
+    assert differences.keys() == {10, 20}
+    assert np.allclose(differences[10], [0.5 - 0.8, 0.7 - 0.6])
+    assert np.allclose(differences[20], [0.75 - 0.7])  # seed 1 unpaired
+    text = real_study_report.comparison(values, curves=["auroc/corrupt"])
+    # -0.3 and +0.1 at step 10 (mean -0.1), +0.05 at 20: 2 of 3 higher.
+    assert "| auroc/corrupt | 10-20 | 10: -0.100 [-0.300, +0.100]; " in text
+    assert "20: +0.050 [+0.050, +0.050] | 2 of 3 |" in text
+    assert "baseline arm 'none'" in real_study_report.comparison(
+        values, baseline="none"
+    )
+    alone = {"fid": {"plain": values["auroc/corrupt"]["plain"]}}
+    assert "Only the baseline" in real_study_report.comparison(alone)
+
+
+def test_last_shared_step_needs_every_seed_of_every_arm(tmp_path):
+    curves = real_study_report.curves_of(synthetic_values())
+    assert curves["auroc/corrupt"]["jigsaw"]["seeds"] == [2, 1]
+    # Step 20 has one jigsaw seed of two: not a full point.
+    assert real_study_report.last_shared_step(curves, "auroc/corrupt") == 10
+    assert real_study_report.corruption_names(curves) == ["fog_5"]
+    paths = real_study_report.write_corruptions(curves, str(tmp_path), step=10)
+    assert [os.path.basename(p) for p in paths] == [
+        "corruptions.png",
+        "corruption_curves.png",
+    ]
+    for path in paths:
+        assert Image.open(path).size[0] > 100
