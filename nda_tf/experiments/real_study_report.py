@@ -355,7 +355,8 @@ def comparison(values, baseline="plain", curves=COMPARED):
             )
             pairs = [x for d in differences.values() for x in d]
             higher = sum(x > 0 for x in pairs)
-            span = f"{min(differences)}-{max(differences)}"
+            first, last = min(differences), max(differences)
+            span = f"{first}-{last}" if last > first else f"{first}"
             lines.append(
                 f"| {curve} | {span} | {cells} | {higher} of {len(pairs)} |"
             )

@@ -155,6 +155,10 @@ def test_checkpoints_are_scored_once_and_make_curves(tmp_path):
     comparison = (tmp_path / "report" / "comparison.md").read_text()
     assert "jigsaw - plain, paired by seed" in comparison
     assert "| auroc/nda:jigsaw | 1-2 |" in comparison
+    one = real_study_report.comparison(
+        {"fid": {"plain": {0: {5: 1.0}}, "mix": {0: {5: 3.0}}}}
+    )
+    assert "| fid | 5 | 5: +2.000 [+2.000, +2.000] | 1 of 1 |" in one
     # The sample grids of the last turn, the same step for every run.
     grids = real_study_report.sample_grids(runs, arms, [0])
     assert {step for step, _ in grids.values()} == {2}
