@@ -121,6 +121,20 @@ FIGURES = (
 )
 
 
+def draw_arms(axis, lines):
+    """One line per arm (`{arm: curve_data line}`): the mean over seeds,
+    the seeds' range shaded in the line's colour."""
+    for arm, line in lines.items():
+        (drawn,) = axis.plot(line["steps"], line["mean"], marker=".", label=arm)
+        axis.fill_between(
+            line["steps"],
+            line["low"],
+            line["high"],
+            color=drawn.get_color(),
+            alpha=0.2,
+        )
+
+
 def write_curves(curves, out_dir):
     """One PNG per entry of `FIGURES`: a panel per curve, a line per arm
     (mean over seeds) with the seeds' range shaded. Returns the paths."""
@@ -141,17 +155,7 @@ def write_curves(curves, out_dir):
             rows, columns, figsize=(4.2 * columns, 3.2 * rows), squeeze=False
         )
         for axis, (curve, label) in zip(axes.flat, panels, strict=False):
-            for arm, line in curves[curve].items():
-                (drawn,) = axis.plot(
-                    line["steps"], line["mean"], marker=".", label=arm
-                )
-                axis.fill_between(
-                    line["steps"],
-                    line["low"],
-                    line["high"],
-                    color=drawn.get_color(),
-                    alpha=0.2,
-                )
+            draw_arms(axis, curves[curve])
             axis.set_title(label, fontsize=9)
             axis.set_xlabel("G step")
             axis.legend(fontsize=8)
@@ -174,11 +178,11 @@ def corruption_names(curves):
 
 def write_corruptions(curves, out_dir, step=None):
     """`corruptions.png`: each corruption's AUROC per arm at `step`
-    (default: `last_shared_step`), bars at the seeds' mean with their
-    range; `corruption_curves.png`: each corruption's AUROC over training.
-    Returns the paths written (none without corruption curves)."""
+    (default: `last_shared_step`; not drawn without one), bars at the
+    seeds' mean with their range; `corruption_curves.png`: each
+    corruption's AUROC over training. Returns the paths written (none
+    without corruption curves)."""
     names = corruption_names(curves)
-    step = last_shared_step(curves) if step is None else step
     if not names:
         return []
     import matplotlib
@@ -186,64 +190,78 @@ def write_corruptions(curves, out_dir, step=None):
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    paths = []
-    arms = list(
-        dict.fromkeys(a for n in names for a in curves[f"corruption/{n}"])
-    )
+    lines = {name: curves[f"corruption/{name}"] for name in names}
+    step = last_shared_step(curves) if step is None else step
+    figures = []
     if step is not None:
-        figure, axis = plt.subplots(figsize=(7, 0.32 * len(names) + 1.2))
-        height = 0.8 / len(arms)
-        for k, arm in enumerate(arms):
-            mean, low, high = [], [], []
-            for name in names:
-                line = curves[f"corruption/{name}"].get(arm)
-                i = line["steps"].index(step) if line and step in line[
-                    "steps"] else None  # fmt: skip
-                mean.append(line["mean"][i] if i is not None else np.nan)
-                low.append(line["low"][i] if i is not None else np.nan)
-                high.append(line["high"][i] if i is not None else np.nan)
-            rows = np.arange(len(names)) + k * height
-            mean = np.asarray(mean)
-            errors = [mean - np.asarray(low), np.asarray(high) - mean]
-            axis.barh(rows, mean, height, xerr=errors, label=arm)
-        axis.axvline(0.5, color="gray", linewidth=0.8, linestyle="--")
-        axis.set_yticks(np.arange(len(names)) + 0.4 - height / 2)
-        axis.set_yticklabels(names, fontsize=8)
-        axis.invert_yaxis()
-        axis.set_xlim(0, 1)
-        axis.set_xlabel("AUROC (held-out vs corrupted; < 0.5: D prefers "
-                        "the corrupted image)")  # fmt: skip
-        axis.set_title(f"step {step}; bars: mean over seeds, whiskers: "
-                       "range", fontsize=9)  # fmt: skip
-        axis.legend(fontsize=8)
-        figure.tight_layout()
-        paths.append(os.path.join(out_dir, "corruptions.png"))
+        figures.append(("corruptions.png", _corruption_bars(plt, lines, step)))
+    figures.append(("corruption_curves.png", _corruption_curves(plt, lines)))
+    paths = []
+    for file_name, figure in figures:
+        paths.append(os.path.join(out_dir, file_name))
         figure.savefig(paths[-1], dpi=90)
         plt.close(figure)
-    columns = 5
-    rows = -(-len(names) // columns)
+    return paths
+
+
+def _at(line, step, key):
+    """`line[key]` at `step`, NaN where the line has no point there."""
+    if line is None or step not in line["steps"]:
+        return np.nan
+    return line[key][line["steps"].index(step)]
+
+
+def _corruption_bars(plt, lines, step):
+    """Horizontal bars per corruption (`{name: {arm: line}}`), one per arm,
+    at `step`; whiskers span the seeds."""
+    names = list(lines)
+    arms = list(dict.fromkeys(a for by_arm in lines.values() for a in by_arm))
+    figure, axis = plt.subplots(figsize=(7, 0.32 * len(names) + 1.2))
+    height = 0.8 / len(arms)
+    for k, arm in enumerate(arms):
+        mean, low, high = (
+            np.array([_at(lines[n].get(arm), step, key) for n in names])
+            for key in ("mean", "low", "high")
+        )
+        rows = np.arange(len(names)) + k * height
+        axis.barh(rows, mean, height, xerr=[mean - low, high - mean], label=arm)
+    axis.axvline(0.5, color="gray", linewidth=0.8, linestyle="--")
+    axis.set_yticks(np.arange(len(names)) + 0.4 - height / 2)
+    axis.set_yticklabels(names, fontsize=8)
+    axis.invert_yaxis()
+    axis.set_xlim(0, 1)
+    axis.set_xlabel(
+        "AUROC (held-out vs corrupted; < 0.5: D prefers the corrupted image)"
+    )
+    axis.set_title(
+        f"step {step}; bars: mean over seeds, whiskers: range", fontsize=9
+    )
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def _corruption_curves(plt, lines, columns=5):
+    """A panel per corruption (`{name: {arm: line}}`) over training."""
+    rows = -(-len(lines) // columns)
     figure, axes = plt.subplots(
         rows, columns, figsize=(3.0 * columns, 2.3 * rows), squeeze=False
     )
-    for axis, name in zip(axes.flat, names, strict=False):
-        for arm, line in curves[f"corruption/{name}"].items():
-            (drawn,) = axis.plot(line["steps"], line["mean"], label=arm)
-            axis.fill_between(line["steps"], line["low"], line["high"],
-                              color=drawn.get_color(), alpha=0.2)  # fmt: skip
+    for axis, (name, by_arm) in zip(axes.flat, lines.items(), strict=False):
+        draw_arms(axis, by_arm)
         axis.axhline(0.5, color="gray", linewidth=0.8, linestyle="--")
         axis.set_ylim(0, 1)
         axis.set_title(name, fontsize=8)
         axis.tick_params(labelsize=7)
-    for axis in list(axes.flat)[len(names) :]:
+    for axis in list(axes.flat)[len(lines) :]:
         axis.axis("off")
     axes.flat[0].legend(fontsize=7)
-    figure.suptitle("AUROC per corruption over G steps; shaded: range over "
-                    "seeds", fontsize=10)  # fmt: skip
+    figure.suptitle(
+        "AUROC per corruption over G steps; shaded: range over seeds",
+        fontsize=10,
+    )
     figure.tight_layout()
-    paths.append(os.path.join(out_dir, "corruption_curves.png"))
-    figure.savefig(paths[-1], dpi=80)
-    plt.close(figure)
-    return paths
+    return figure
 
 
 def last_shared_step(curves, curve="auroc/average"):
@@ -253,16 +271,12 @@ def last_shared_step(curves, curve="auroc/average"):
     if not lines:
         return None
     full = max(max(line["seeds"]) for line in lines)
-    shared = set.intersection(
-        *(
-            {
-                s
-                for s, n in zip(line["steps"], line["seeds"], strict=True)
-                if n == full
-            }  # fmt: skip
-            for line in lines
-        )
-    )
+
+    def full_steps(line):
+        pairs = zip(line["steps"], line["seeds"], strict=True)
+        return {step for step, count in pairs if count == full}
+
+    shared = set.intersection(*(full_steps(line) for line in lines))
     return max(shared) if shared else None
 
 
@@ -340,9 +354,7 @@ def comparison(values, baseline="plain", curves=COMPARED):
             f"{arm} - {baseline}, paired by seed: mean [lowest, highest] "
             "of the difference at each step; last column: pairs where "
             f"{arm} is higher.\n",
-            "| curve | "
-            + " | ".join(["steps", "differences", "higher"])
-            + " |",
+            "| curve | steps | differences | higher |",
             "| --- | --- | --- | ---: |",
         ]
         for curve in curves:
