@@ -8,9 +8,12 @@ from nda_tf import checks, loss_scaling, transforms
 from nda_tf import random as nda_random
 from nda_tf.gan import augment, ema, losses
 from nda_tf.keras_config import KeepArguments
+from nda_tf.models import spectral_norm
 
 _METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
 _NDA_METRICS = ("d_nda", "d_gap")
+# Discriminator calls per D step (`NDAGAN(d_calls=...)`).
+D_CALLS = (1, 2)
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")
@@ -56,6 +59,18 @@ class NDAGAN(KeepArguments, keras.Model):
         diffaugment: DiffAugment policy such as "color,translation,cutout"
             (Zhao et al., 2020), or None / "none": every image D sees (real,
             generated, NDA; D and G steps) is augmented differentiably.
+        d_calls: 1 or 2, discriminator calls per D step. 1: one call
+            scores reals, fakes and negatives together, so each of D's
+            spectral-norm estimates (`nda_tf.models.SNDense`, ...) takes
+            one power-iteration step per D step, as Miyato et al. define
+            it, and a D with batch statistics sees one batch. 2: the
+            authors' BigGAN step, with which the paper's models were
+            trained: a first call on [reals, fakes] and a second on the
+            negatives, so every estimate takes two steps per D step and the
+            negatives are scored with the second one. Without negatives
+            (`lam=1`, `nda=None`) their second call still runs and only
+            moves the estimates: here one power-iteration step of every
+            spectral-norm layer of D, without the call, does exactly that.
 
     Example, one `fit` batch of 8 real images with `d_steps=2`: two D steps
     on 4 images each, then a G step (the paper: BigGAN, 4 D steps of 64).
@@ -94,6 +109,7 @@ class NDAGAN(KeepArguments, keras.Model):
         cr_fake_weight=0.0,
         cr_translation=0.125,
         diffaugment=None,
+        d_calls=1,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -128,6 +144,7 @@ class NDAGAN(KeepArguments, keras.Model):
             cr_fake_weight=float(cr_fake_weight),
             cr_translation=float(cr_translation),
             diffaugment=",".join(policy) or None,
+            d_calls=int(checks.check_choice("d_calls", d_calls, D_CALLS)),
         )
         # Built only when used: with both off the step is the plain one,
         # drawing no extra random numbers.
@@ -254,7 +271,7 @@ class NDAGAN(KeepArguments, keras.Model):
             inputs, tf.concat(batch_labels, 0), batch
         )
         with tf.GradientTape() as tape:
-            logits = self._discriminate(inputs, input_labels)
+            logits = self._score(inputs, input_labels, batch)
             parts = tf.split(logits, count + self._consistency_parts, axis=0)
             nda_logits = parts[2] if self.uses_nda else None
             # Without negatives the fakes carry the whole fake term.
@@ -270,6 +287,29 @@ class NDAGAN(KeepArguments, keras.Model):
         grads = tape.gradient(scaled, variables)
         self.d_optimizer.apply(grads, variables)
         self._record_discriminator(loss, parts, nda_logits)
+
+    def _score(self, inputs, labels, batch):
+        """D's logits on the step's batch, in its order: reals, fakes,
+        negatives (if any), CR pairs (if any)."""
+        if self.d_calls == 1:
+            return self._discriminate(inputs, labels)
+        if not self.uses_nda:
+            logits = self._discriminate(inputs, labels)
+            # The authors' second call, on negatives of weight 0, changes
+            # nothing but D's spectral-norm estimates: one more step each.
+            spectral_norm.power_iteration_step(self.discriminator)
+            return logits
+        # The authors' step: [reals, fakes] (and CR pairs) first, the
+        # negatives second, each call moving the spectral-norm estimates
+        # one power-iteration step; the second call's sigma scores them.
+        negatives = slice(2 * batch, 3 * batch)
+        first = tf.concat([inputs[: 2 * batch], inputs[3 * batch :]], 0)
+        first_labels = tf.concat([labels[: 2 * batch], labels[3 * batch :]], 0)
+        scored = self._discriminate(first, first_labels)
+        nda_logits = self._discriminate(inputs[negatives], labels[negatives])
+        return tf.concat(
+            [scored[: 2 * batch], nda_logits, scored[2 * batch :]], 0
+        )
 
     @property
     def _consistency_parts(self):

@@ -64,6 +64,18 @@ OPTIONS = (
         low_open=True,
     ),  # fmt: skip
     Option("d_steps", 4, "D steps per G step."),
+    Option(
+        "d_calls",
+        None,
+        "D calls per D step. 2: the authors' BigGAN step, with which the "
+        "paper's models were trained (negatives scored in a second call; "
+        "every spectral-norm estimate of D takes two power-iteration steps "
+        "per D step, also with --lam=1). 1: one call on reals, fakes and "
+        "negatives (one step, as spectral normalisation is defined). "
+        "Default: 2 for --arch=biggan, 1 otherwise.",
+        kind="int",
+        choices=(1, 2),
+    ),
     Option("batch_size", 64, "Images per D step (global)."),
     Option("epochs", 500, "Training length when --steps is unset."),
     Option("steps", None, "G steps (default: from --epochs).", kind="int"),

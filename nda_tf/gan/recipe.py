@@ -29,6 +29,7 @@ from nda_tf.training import Evaluator, Recipe, learning_rate
 _NDAGAN_ARGUMENTS = (
     "nda", "lam", "d_steps", "z_dim", "num_classes", "loss", "ema_decay",
     "ema_start", "seed", "cr_weight", "cr_fake_weight", "diffaugment",
+    "d_calls",
 )  # fmt: skip
 
 # Appendix J: FID of N generated vs N test images, N per dataset.
@@ -55,12 +56,18 @@ class GANRecipe(Recipe):
         "conditional", "arch", "ch", "z_dim", "nda", "pda", "pda_probability",
         "lam", "d_steps", "batch_size", "lr_g", "lr_d", "beta_1", "beta_2",
         "epsilon", "ema_decay", "ema_start", "loss", "seed", "mixed_precision",
-        "cr_weight", "cr_fake_weight", "diffaugment", "classes",
+        "cr_weight", "cr_fake_weight", "diffaugment", "classes", "d_calls",
     )  # fmt: skip
+    # Runs recorded before --d_calls existed took one D call per D step.
+    legacy_defaults = {"d_calls": 1}
     exports = ("discriminator", "generator")
 
     def resolve(self, config, info=None, replicas=1):
         c = super().resolve(config, info, replicas)
+        if c["d_calls"] is None:
+            # The authors' step for their architecture (DESIGN.md 2): the
+            # paper's BigGANs were trained with two D calls per D step.
+            c["d_calls"] = 2 if c["arch"] == "biggan" else 1
         if info is not None:  # once per run, when its length is known
             warn_if_ema_cannot_warm_up(c)
         return c

@@ -124,6 +124,26 @@ class SpectralNormLayer(KeepArguments, keras.layers.Layer):
         return ops.cast(self.normalized_kernel(training), self.compute_dtype)
 
 
+def power_iteration_step(model):
+    """Moves every spectral-norm estimate inside `model` one step.
+
+    Each `SpectralNormLayer` (at any depth) takes the power-iteration
+    step(s) a training call would take, from its current kernel, without
+    the call: what a call whose output is unused does to the layer's state
+    (a model with other training-time state, batch statistics say, would
+    also change that in a call; this leaves it alone). Returns the number
+    of layers moved.
+    """
+    layers = [
+        layer
+        for layer in model._flatten_layers(include_self=True)
+        if isinstance(layer, SpectralNormLayer)
+    ]
+    for layer in layers:
+        layer.normalized_kernel(training=True)
+    return len(layers)
+
+
 @keras.saving.register_keras_serializable(package="nda_tf")
 class SNDense(SpectralNormLayer):
     """Dense layer with a spectrally normalized kernel (BigGAN `SNLinear`).

@@ -89,11 +89,16 @@ class Recipe(abc.ABC):
             run may change (how long it runs, where its data lives, how it
             computes). Each recorded setting and each derived one is in
             exactly one of the two (tests/training/test_resume.py).
+        legacy_defaults: settings that older versions did not record,
+            with the value their runs were trained with: a `config.json`
+            without one is compared and loaded with that value, so that
+            a new default does not silently change a resumed run.
     """
 
     name = None
     options = ()
     resume_keys = ()
+    legacy_defaults = {}
     resume_may_change = ("steps", "epochs", "data_dir", "jit", "strategy")
 
     def all_options(self):

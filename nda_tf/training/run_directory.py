@@ -62,7 +62,7 @@ def write_config(logdir, config, recipe, recorded, private=False, write=True):
     checkpoints."""
     path = os.path.join(logdir, "config.json")
     if os.path.isfile(path):
-        saved = read_config(logdir)
+        saved = {**recipe.legacy_defaults, **read_config(logdir)}
         layout = layout_of(saved, recipe, logdir)
         _check_same_run(saved, config, recipe.resume_keys, logdir)
         return layout
@@ -106,7 +106,7 @@ def load_run(recipe, logdir, checkpoint="latest"):
         in the float32 policy; `config["step"]` is the restored step and
         `config["layout"]` the directory's layout.
     """
-    saved = read_config(logdir)
+    saved = {**recipe.legacy_defaults, **read_config(logdir)}
     layout = layout_of(saved, recipe, logdir)
     config = recipe.resolve(saved)
     keras.mixed_precision.set_global_policy("float32")

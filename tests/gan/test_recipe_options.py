@@ -102,3 +102,26 @@ def test_an_other_classes_placeholder_says_what_it_needs():
 
     with pytest.raises(ValueError, match="other_classes needs its dataset"):
         transforms.get("other_classes")(np.zeros([2, 8, 8, 3], np.float32))
+
+
+@pytest.mark.parametrize(
+    "arch, given, expected",
+    [
+        ("biggan", None, 2),
+        ("sngan", None, 1),
+        ("biggan", 1, 1),
+        ("sngan", 2, 2),
+    ],
+)
+def test_d_calls_defaults_to_the_authors_step_for_biggan(arch, given, expected):
+    """The paper's BigGANs were trained with two D calls per D step; the
+    default follows the architecture, an explicit value wins, and the
+    model gets it."""
+    c = GAN.resolve({"arch": arch, "d_calls": given, "ch": 4})
+    assert c["d_calls"] == expected
+
+
+@pytest.mark.parametrize("bad", [0, 3])
+def test_d_calls_other_than_one_or_two_is_refused(bad):
+    with pytest.raises(ValueError, match=f"d_calls.*{bad}"):
+        GAN.resolve({"d_calls": bad})

@@ -47,3 +47,35 @@ def test_every_recorded_setting_is_compared_or_may_change(name):
     compared, free = set(recipe.resume_keys), set(recipe.resume_may_change)
     assert not compared & free
     assert compared | free == recorded | set(DERIVED)
+
+
+def test_d_calls_is_recorded_compared_and_an_older_run_counts_as_one(
+    tmp_path,
+):
+    """--d_calls changes what is learned: resume refuses a change; a run
+    recorded before the option existed was trained with one call, so the
+    BigGAN default (two) does not resume it silently."""
+    import json
+
+    logdir = str(tmp_path / "run")
+    training.train(GAN, dict(GAN_TINY, steps=1, d_calls=2), logdir, options())
+    path = os.path.join(logdir, "config.json")
+    with open(path) as file:
+        saved = json.load(file)
+    assert saved["d_calls"] == 2
+    with pytest.raises(ValueError, match="d_calls saved 2, now 1"):
+        training.train(GAN, dict(GAN_TINY, steps=2), logdir, options())
+    # As an older nda_tf wrote it: no d_calls key.
+    del saved["d_calls"]
+    with open(path, "w") as file:
+        json.dump(saved, file)
+    with pytest.raises(ValueError, match="d_calls saved 1, now 2"):
+        training.train(
+            GAN, dict(GAN_TINY, steps=2, d_calls=2), logdir, options()
+        )
+    gan, summary = training.train(
+        GAN, dict(GAN_TINY, steps=2), logdir, options()
+    )
+    assert summary["step"] == 2 and gan.d_calls == 1
+    loaded, config = training.load_run(GAN, logdir)
+    assert loaded.d_calls == 1 and config["d_calls"] == 1
