@@ -8,6 +8,9 @@ from nda_tf import random as nda_random
 from nda_tf.transforms import registry
 from nda_tf.transforms.base import NDATransform
 
+# How tiles are put back (`Jigsaw(reassembly=...)`).
+REASSEMBLIES = ("row_major", "column_major")
+
 
 @registry.register("jigsaw")
 @keras.saving.register_keras_serializable(package="nda_tf")
@@ -23,6 +26,14 @@ class Jigsaw(NDATransform):
         grid: int in [2, 4], tiles per side. Height and width must be
             divisible by it.
         exclude_identity: bool, never return the original layout.
+        reassembly: "row_major" (the paper's jigsaw) or "column_major",
+            the authors' code: tiles are cut row-major but put back
+            column-major, so the drawn permutation `p` shows tile
+            `p[col * grid + row]` at (row, col); excluding the identity
+            `p` then excludes the transposed layout instead, and the
+            original image comes back once in `(grid**2)! - 1` draws (1
+            in 23 at grid 2). Only for feeding both codes the same
+            negatives in a comparison (`tools/biggan_training_parity.py`).
         seed: optional int for reproducible draws.
 
     Call arguments:
@@ -44,7 +55,14 @@ class Jigsaw(NDATransform):
     Reference: Sinha et al., "Negative Data Augmentation", ICLR 2021.
     """
 
-    def __init__(self, grid=2, exclude_identity=True, seed=None, **kwargs):
+    def __init__(
+        self,
+        grid=2,
+        exclude_identity=True,
+        reassembly="row_major",
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, **kwargs)
         max_grid = int(nda_random.MAX_PERMUTATION_SIZE**0.5)
         grid = checks.check_int("grid", grid, 2, max_grid)
@@ -53,7 +71,13 @@ class Jigsaw(NDATransform):
                 "exclude_identity must be a bool, received "
                 f"{exclude_identity!r}"
             )
-        self.keep_arguments(grid=grid, exclude_identity=exclude_identity)
+        self.keep_arguments(
+            grid=grid,
+            exclude_identity=exclude_identity,
+            reassembly=checks.check_choice(
+                "reassembly", reassembly, REASSEMBLIES
+            ),
+        )
 
     def sample(self, batch_size, height, width, seed):
         self._check_divisible(height, width)
@@ -63,7 +87,8 @@ class Jigsaw(NDATransform):
         return {"permutation": permutation}
 
     def apply(self, images, transformation):
-        """`permutation[b, j]` is the source tile shown at position `j`."""
+        """`permutation[b, j]` is the source tile shown at position `j`
+        (row-major; column-major positions with `reassembly`)."""
         height, width = self._spatial_size(images)
         self._check_divisible(height, width)
         grid = self.grid
@@ -77,12 +102,23 @@ class Jigsaw(NDATransform):
         tiles = tf.reshape(
             tiles, tf.stack([batch, grid * grid, tile_h, tile_w, channels])
         )
-        tiles = tf.gather(tiles, transformation["permutation"], batch_dims=1)
+        tiles = tf.gather(tiles, self._shown(transformation), batch_dims=1)
         tiles = tf.reshape(
             tiles, tf.stack([batch, grid, grid, tile_h, tile_w, channels])
         )
         tiles = tf.transpose(tiles, [0, 1, 3, 2, 4, 5])
         return tf.reshape(tiles, tf.shape(images))
+
+    def _shown(self, transformation):
+        """The source tile shown at each row-major position."""
+        permutation = transformation["permutation"]
+        if self.reassembly == "row_major":
+            return permutation
+        grid = self.grid
+        # Row-major position row * grid + col reads column-major entry
+        # col * grid + row of the drawn permutation.
+        column_major = [c * grid + r for r in range(grid) for c in range(grid)]
+        return tf.gather(permutation, column_major, axis=1)
 
     def _check_divisible(self, height, width):
         for axis, size in (("height", height), ("width", width)):

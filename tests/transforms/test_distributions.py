@@ -147,3 +147,17 @@ def test_random_crop_offsets_cover_the_padding_range():
     offset = T.RandomCrop(padding=4).get_random_transformation(IMAGES, seed=1)
     offset = offset["offset"].numpy()
     assert set(offset.ravel()) == set(range(9))
+
+
+def test_jigsaw_column_major_returns_the_image_once_in_23():
+    """The authors' reassembly: the drawn permutations are the same 23,
+    and the one that is the transpose gives back the original image."""
+    rng = np.random.default_rng(2)
+    images = rng.uniform(size=[DRAWS, 4, 4, 1]).astype("float32")
+    layer = T.Jigsaw(grid=2, reassembly="column_major")
+    transformation = layer.get_random_transformation(images, seed=0)
+    output = layer.transform_images(images, transformation).numpy()
+    same = np.all(output == images, axis=(1, 2, 3))
+    drawn = [tuple(p) for p in transformation["permutation"].numpy()]
+    assert same.tolist() == [p == (0, 2, 1, 3) for p in drawn]
+    assert stats.binomtest(int(same.sum()), DRAWS, 1 / 23).pvalue > 1e-4

@@ -210,3 +210,38 @@ def test_other_samples_from_a_dataset_and_a_callable():
 
     output = T.OtherSamples(constant_source)(np.zeros([3, 4, 4, 1]))
     np.testing.assert_array_equal(output, np.full([3, 4, 4, 1], 7.0))
+
+
+def _authors_reassembly(image, permutation, grid):
+    """The authors' jigsaw as their code does it, in NumPy: tiles cut
+    row-major, listed in the drawn order, stacked into columns."""
+    height, width = image.shape[0] // grid, image.shape[1] // grid
+    tiles = [
+        image[r * height : (r + 1) * height, c * width : (c + 1) * width]
+        for r in range(grid)
+        for c in range(grid)
+    ]
+    drawn = [tiles[p] for p in permutation]
+    columns = [
+        np.concatenate(drawn[i * grid : (i + 1) * grid], axis=0)
+        for i in range(grid)
+    ]
+    return np.concatenate(columns, axis=1)
+
+
+def test_jigsaw_column_major_reassembly_is_the_authors_layout():
+    images = _ramp(batch=3, height=6, width=6, channels=2)
+    permutations = [[1, 0, 2, 3], [0, 2, 1, 3], [8, 3, 0, 5, 1, 7, 2, 6, 4]]
+    for grid, permutation in zip((2, 2, 3), permutations, strict=True):
+        layer = T.Jigsaw(grid=grid, reassembly="column_major")
+        transformation = {"permutation": tf.constant([permutation] * 3)}
+        output = layer.transform_images(images, transformation).numpy()
+        for image, result in zip(images, output, strict=True):
+            expected = _authors_reassembly(image, permutation, grid)
+            np.testing.assert_array_equal(result, expected)
+    # Their identity layout is the transpose; their transpose the image.
+    layer = T.Jigsaw(grid=2, reassembly="column_major")
+    transposed = {"permutation": tf.constant([[0, 2, 1, 3]] * 3)}
+    np.testing.assert_array_equal(
+        layer.transform_images(images, transposed), images
+    )

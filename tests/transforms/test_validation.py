@@ -17,6 +17,7 @@ import nda_tf.transforms as T
         (lambda: T.Jigsaw(grid=5), "received 5"),
         (lambda: T.Jigsaw(grid=2.0), "received 2.0"),
         (lambda: T.Jigsaw(exclude_identity="yes"), "received 'yes'"),
+        (lambda: T.Jigsaw(reassembly="columns"), "received 'columns'"),
         (
             lambda: T.Mixup(alpha=0),
             "alpha must be > 0, received 0",
