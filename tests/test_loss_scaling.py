@@ -1,6 +1,7 @@
 """Loss scaling and per-replica division, with hand values."""
 
 import keras
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -72,3 +73,37 @@ def test_two_replicas_step_by_the_mean_gradient(mirrored, wrap):
     scale = 2.0**15 if wrap else 1.0
     assert grads == [0.5 * scale, 1.0 * scale]
     assert w == -1.5
+
+
+def _adam_on_a_table(labels, dense):
+    """One Adam step on a 3 x 2 table looked up at `labels`; returns how
+    far each entry moved."""
+    table = keras.Variable(tf.zeros([3, 2]))
+    optimizer = keras.optimizers.Adam(0.1, beta_1=0.0, epsilon=1e-8)
+    optimizer.build([table])
+    with tf.GradientTape() as tape:
+        rows = tf.gather(table, labels)
+        loss = tf.reduce_sum(rows * [[1.0, -2.0]])
+    gradients = tape.gradient(loss, [table])
+    assert isinstance(gradients[0], tf.IndexedSlices)
+    if dense:
+        gradients = loss_scaling.dense_gradients(gradients)
+    optimizer.apply(gradients, [table])
+    return table.numpy()
+
+
+def test_dense_gradients_give_adam_the_summed_gradient_of_a_repeated_row():
+    """Row 0 is looked up three times. Adam's first step moves every entry
+    with a gradient by lr (= 0.1) against its sign, whatever its size, as
+    PyTorch's Adam does; with the slices squared one by one (Keras 3 on an
+    IndexedSlices gradient) row 0 moves sqrt(3) times as far."""
+    labels = [0, 0, 2, 0]
+    expected = [[-0.1, 0.1], [0.0, 0.0], [-0.1, 0.1]]
+    np.testing.assert_allclose(
+        _adam_on_a_table(labels, dense=True), expected, rtol=1e-5
+    )
+    sparse = _adam_on_a_table(labels, dense=False)
+    np.testing.assert_allclose(sparse[0], [-0.1 * 3**0.5, 0.1 * 3**0.5], 1e-5)
+    others = [tf.zeros([2]), tf.constant([[1.0]])]
+    kept = loss_scaling.dense_gradients(others)
+    assert all(a is b for a, b in zip(kept, others, strict=True))

@@ -284,7 +284,7 @@ class NDAGAN(KeepArguments, keras.Model):
             loss += self._consistency_loss(parts, count)
             scaled = loss_scaling.loss_to_differentiate(self.d_optimizer, loss)
         variables = self.discriminator.trainable_variables
-        grads = tape.gradient(scaled, variables)
+        grads = loss_scaling.dense_gradients(tape.gradient(scaled, variables))
         self.d_optimizer.apply(grads, variables)
         self._record_discriminator(loss, parts, nda_logits)
 
@@ -380,7 +380,7 @@ class NDAGAN(KeepArguments, keras.Model):
             logits = self._discriminate(fakes, labels)
             loss = losses.generator_loss(self.loss_name, logits)
             scaled = loss_scaling.loss_to_differentiate(self.g_optimizer, loss)
-        grads = tape.gradient(scaled, variables)
+        grads = loss_scaling.dense_gradients(tape.gradient(scaled, variables))
         self.g_optimizer.apply(grads, variables)
         self.trackers["g_loss"].update_state(loss)
 

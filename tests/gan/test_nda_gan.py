@@ -438,3 +438,35 @@ def test_each_d_step_scores_its_own_slice_fakes_and_labelled_negatives():
         assert set(scored_labels[4:8]) <= {0, 1, 2}
     fakes, fake_labels = discriminator.calls[2]
     assert fakes.shape[0] == 4 and set(fake_labels) <= {0, 1, 2}
+
+
+def test_adam_moves_no_class_table_entry_further_than_lr():
+    """Adam's first step moves every weight by at most lr (with beta_1 =
+    0: lr * g / (|g| + eps)). The conditional BigGAN's class-conditional
+    BN tables are looked up once per image, so a class seen k times gets
+    k gradient slices; summed before Adam sees them, no entry moves
+    further (Keras 3 alone moves them up to sqrt(k) * lr)."""
+    from nda_tf.models import build_gan
+
+    lr = 1e-3
+    gan = NDAGAN(
+        *build_gan("biggan", 32, ch=2, num_classes=3, z_dim=8),
+        nda="jigsaw",
+        d_steps=1,
+        z_dim=8,
+        num_classes=3,
+        seed=0,
+    )
+    adam = keras.optimizers.Adam(lr, beta_1=0.0, beta_2=0.999)
+    gan.compile(d_optimizer=_adam(), g_optimizer=adam)
+    before = [w.numpy() for w in gan.generator.trainable_weights]
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, [8, 32, 32, 3]).astype("float32")
+    gan.train_on_batch(images, np.zeros(8, "int32"))
+    tables = 0
+    weights = gan.generator.trainable_weights
+    for weight, old in zip(weights, before, strict=True):
+        moved = np.abs(weight.numpy() - old).max()
+        assert moved <= lr * (1 + 1e-4), (weight.path, moved)
+        tables += weight.path.endswith(("/gain", "/bias")) and old.ndim == 2
+    assert tables > 0
