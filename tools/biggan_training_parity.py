@@ -1,48 +1,61 @@
-"""A few BigGAN training steps, ours vs the authors' code, from one init.
+"""BigGAN training steps, ours vs the authors' code, from one init.
 
-Three stages, two Python environments (theirs needs torch, ours
-TensorFlow); all files go to --work:
+Their step is their own function (`train_fns_aug.GAN_training_function`
+of ermongroup/NDA, unchanged) fed with prepared draws: the noise and
+labels through its `z_` / `y_` and the jigsaw permutations through its
+`get_perm`, so that both codes see the same real batches, z, labels and
+negatives. Ours is `NDAGAN.train_step` with `d_calls=2` (and, to show the
+difference, 1) and the authors' jigsaw layout
+(`Jigsaw(reassembly="column_major")`) fed the same permutations. Three
+stages, two Python environments (theirs needs torch, ours TensorFlow);
+every file goes to --work:
 
-    # 1. ours (TF venv): real images, and every step's z and labels
+    # 1. ours (TF venv): real images, every step's z, labels, permutations
     python tools/biggan_training_parity.py prepare \
         --images=FOLDER_OF_JPEGS --work=/tmp/parity
-    # 2. theirs (torch venv, their checkout on the path): random N02 init
-    #    saved as G.pth / D.pth, then their steps on the same inputs
+    # 2. theirs (torch venv, their checkout on the path): a random N02
+    #    init saved as G.pth / D.pth, then their steps on the inputs
     /tmp/torchvenv/bin/python tools/biggan_training_parity.py theirs \
         --authors=/tmp/nda_authors --work=/tmp/parity
     # 3. ours (TF venv): the init converted by nda_tf.models.biggan_import,
-    #    NDAGAN.train_step on the same inputs; prints the comparison
+    #    the same steps; prints the comparison table
     python tools/biggan_training_parity.py ours --work=/tmp/parity
 
-Add `--classes=10` to the last two for the conditional nets (real labels
-from the class folders, fake labels drawn in `prepare`).
-
-Their step is transcribed from `train_fns_aug.GAN_training_function` (the
-module itself imports torchvision, h5py and tqdm, which this comparison
-does not need) with lam = 1 (their alpha = 1, beta = 0): per D step, G's
-images under no_grad, one D call on [fakes, reals], a second D call on the
-negatives (weight 0 in the loss, but the call advances D's spectral-norm
-vectors in training mode, so it is kept, on the reals: its input does not
-matter), Adam; then one G step. `theirs` also runs once without that
-second call (`theirs_one_pass`), which isolates its effect. The EMA is
-left out: it does not enter the losses.
+`--classes=10` (all three stages) gives the conditional nets; `--lam`,
+`--ch`, `--batch`, `--d_steps`, `--iterations` and `--dim_z` (prepare and
+theirs) set the run. `theirs` also saves both nets after every iteration
+(`G_after_<i>.pth`, `D_after_<i>.pth`), which `ours` compares;
+`theirs --float64` runs their steps again in float64 and `ours
+--perturb=1e-6` ours from a slightly moved init, which show how far
+float32 rounding alone carries each code. The CI fixture
+(tests/fixtures/biggan_training/) is the work folder of a small run of
+`prepare` and `theirs` (`tests/gan/test_training_parity.py` replays it).
 """
 
 import argparse
+import itertools
 import json
 import os
 import sys
 
 import numpy as np
 
-ITERATIONS, D_STEPS, BATCH, CH, DIM_Z = 5, 4, 16, 16, 128
+# The D loss's parts: mean relu(1 - D(x)), relu(1 + D(G(z))), relu(1 +
+# D(nda(x))), before their weights 1, lam and 1 - lam.
+_PARTS = ("real", "fake", "nda")
+
+
+def _settings(work):
+    with open(os.path.join(work, "settings.json")) as file:
+        return json.load(file)
 
 
 def prepare(args):
     import tensorflow as tf
 
     files = sorted(tf.io.gfile.glob(os.path.join(args.images, "*", "*.jpg")))
-    needed = ITERATIONS * D_STEPS * BATCH
+    steps = args.iterations * args.d_steps
+    needed = steps * args.batch
     if len(files) < needed:
         raise SystemExit(f"need {needed} images under {args.images}")
     rng = np.random.default_rng(0)
@@ -50,26 +63,40 @@ def prepare(args):
     images = np.stack(
         [tf.io.decode_jpeg(tf.io.read_file(files[i])).numpy() for i in chosen]
     )
-    images = images.astype("float32") / 127.5 - 1.0
     classes = sorted({os.path.basename(os.path.dirname(f)) for f in files})
     labels = np.array(
         [classes.index(os.path.basename(os.path.dirname(files[i])))
          for i in chosen]
     )  # fmt: skip
+    shape = (args.iterations, args.d_steps, args.batch)
+    # Their get_perm draws until the permutation is not the identity: a
+    # uniform draw from the 23 others.
+    layouts = [p for p in itertools.permutations(range(4)) if p != (0, 1, 2, 3)]
+    permutations = np.array(layouts)[rng.integers(0, 23, shape)]
+    latent_shape = (args.iterations, args.d_steps + 1, args.batch)
     os.makedirs(args.work, exist_ok=True)
-    np.savez(
+    np.savez_compressed(
         os.path.join(args.work, "inputs.npz"),
-        images=images.reshape(ITERATIONS, D_STEPS, BATCH, 32, 32, 3),
-        labels=labels.reshape(ITERATIONS, D_STEPS, BATCH),
-        # z first: the unconditional record in experiments/RESULTS.md was
-        # measured before fake labels were drawn here.
-        z=rng.normal(size=(ITERATIONS, D_STEPS + 1, BATCH, DIM_Z)).astype(
-            "float32"
-        ),
-        fake_labels=rng.integers(
-            0, len(classes), (ITERATIONS, D_STEPS + 1, BATCH)
-        ),
+        # uint8 pixels: both codes scale them to [-1, 1] the same way.
+        images=images.reshape(*shape, 32, 32, 3),
+        labels=labels.reshape(shape),
+        z=rng.normal(size=(*latent_shape, args.dim_z)).astype("float32"),
+        fake_labels=rng.integers(0, args.classes, latent_shape),
+        permutations=permutations,
     )
+    settings = {
+        k: getattr(args, k)
+        for k in ("iterations", "d_steps", "batch", "ch", "dim_z", "lam")
+    }
+    settings["classes"] = args.classes
+    with open(os.path.join(args.work, "settings.json"), "w") as file:
+        json.dump(settings, file, indent=1)
+
+
+def scaled(images):
+    """uint8 pixels -> [-1, 1], as both codes' loaders do (x / 127.5 - 1
+    equals their ToTensor + Normalize(0.5, 0.5) to float32 rounding)."""
+    return images.astype("float32") / 127.5 - 1.0
 
 
 def theirs(args):
@@ -77,84 +104,99 @@ def theirs(args):
     import BigGAN_new as model
     import losses
     import torch
+    import train_fns_aug
 
+    s = _settings(args.work)
     inputs = np.load(os.path.join(args.work, "inputs.npz"))
-    results = {}
-    for second_pass in (True, False):
-        torch.manual_seed(0)
-        kwargs = {"resolution": 32, "n_classes": args.classes, "G_lr": 2e-4}
-        # G_shared=False: their CIFAR scripts do not pass --G_shared (the
-        # constructor's default is True).
-        G = model.Generator(
-            G_ch=CH, dim_z=DIM_Z, G_attn="0", G_init="N02", G_shared=False,
-            **kwargs,
-        )  # fmt: skip
-        D = model.Discriminator(D_ch=CH, D_attn="0", D_init="N02", **kwargs)
-        if second_pass:
-            torch.save(G.state_dict(), os.path.join(args.work, "G.pth"))
-            torch.save(D.state_dict(), os.path.join(args.work, "D.pth"))
-        else:
-            G.load_state_dict(torch.load(os.path.join(args.work, "G.pth")))
-            D.load_state_dict(torch.load(os.path.join(args.work, "D.pth")))
-        G.train()
-        D.train()
-        steps = []
+    torch.manual_seed(0)
+    kwargs = {"resolution": 32, "n_classes": s["classes"], "G_lr": 2e-4}
+    # G_shared=False: their CIFAR scripts do not pass --G_shared (the
+    # constructor's default is True).
+    G = model.Generator(
+        G_ch=s["ch"], dim_z=s["dim_z"], G_attn="0", G_init="N02",
+        G_shared=False, **kwargs,
+    )  # fmt: skip
+    D = model.Discriminator(D_ch=s["ch"], D_attn="0", D_init="N02", **kwargs)
+    if args.float64:
+        # The same init (saved by the float32 run), every step in float64:
+        # how far float32 rounding alone carries their own run.
+        G.load_state_dict(torch.load(os.path.join(args.work, "G.pth")))
+        D.load_state_dict(torch.load(os.path.join(args.work, "D.pth")))
+        G.double()
+        D.double()
+        torch.set_default_dtype(torch.float64)
+    else:
+        torch.save(G.state_dict(), os.path.join(args.work, "G.pth"))
+        torch.save(D.state_dict(), os.path.join(args.work, "D.pth"))
+    conditional = s["classes"] > 1
+    GD = model.G_D(G, D, conditional)
+    z_, y_ = _fed_latents(torch, inputs, s)
+    permutations = iter(inputs["permutations"].reshape(-1, 4))
+    train_fns_aug.get_perm = lambda size: torch.from_numpy(
+        next(permutations).copy()
+    )
+    steps = []
 
-        def labels(key, it, d):
-            if args.classes == 1:
-                return torch.zeros(BATCH, dtype=torch.long)
-            return torch.from_numpy(inputs[key][it, d]).long()
+    def recording_loss(dis_fake, dis_real, dis_real_fake):
+        parts = _hinge(dis_fake, dis_real, dis_real_fake)
+        steps.append(
+            {k: float(v.item()) for k, v in zip(_PARTS, parts, strict=True)}
+        )
+        return parts
 
-        for it in range(ITERATIONS):
-            for p in D.parameters():
-                p.requires_grad_(True)
-            for p in G.parameters():
-                p.requires_grad_(False)
-            for d in range(D_STEPS):
-                D.optim.zero_grad()
-                x = torch.from_numpy(
-                    inputs["images"][it, d].transpose(0, 3, 1, 2).copy()
-                )
-                z = torch.from_numpy(inputs["z"][it, d])
-                y, y_real = (
-                    labels("fake_labels", it, d),
-                    labels("labels", it, d),
-                )
-                with torch.no_grad():
-                    fakes = G(z, G.shared(y))
-                out = D(torch.cat([fakes, x], 0), torch.cat([y, y_real], 0))
-                d_fake, d_real = torch.split(out, [BATCH, BATCH])
-                negatives = D(x, y_real) if second_pass else d_real
-                real, fake, nda = losses.loss_hinge_dis_new(
-                    d_fake, d_real, negatives
-                )
-                loss = real + 1.0 * fake + 0.0 * nda
-                loss.backward()
-                D.optim.step()
-                steps.append({"d_real": real.item(), "d_fake": fake.item()})
-            for p in D.parameters():
-                p.requires_grad_(False)
-            for p in G.parameters():
-                p.requires_grad_(True)
-            G.optim.zero_grad()
-            z = torch.from_numpy(inputs["z"][it, D_STEPS])
-            y = labels("fake_labels", it, D_STEPS)
-            g_loss = losses.loss_hinge_gen(D(G(z, G.shared(y)), y))
-            g_loss.backward()
-            G.optim.step()
-            steps[-1]["g"] = g_loss.item()
-            if it == 0 and not second_pass:
-                # Weights after one whole iteration, for `ours` to compare.
-                for net, name in ((G, "G"), (D, "D")):
-                    path = os.path.join(args.work, f"{name}_after_1.pth")
-                    torch.save(net.state_dict(), path)
-        name = "theirs" if second_pass else "theirs_one_pass"
-        results[name] = steps
-    with open(os.path.join(args.work, "theirs.json"), "w") as file:
-        json.dump(results, file, indent=1)
+    _hinge = losses.loss_hinge_dis_new
+    losses.loss_hinge_dis_new = recording_loss
+    config = {
+        "loss_type": "hinge", "batch_size": s["batch"], "toggle_grads": True,
+        "num_D_steps": s["d_steps"], "num_D_accumulations": 1,
+        "conditional": conditional, "split_D": False,
+        "curriculum_baseline": False, "alpha": s["lam"],
+        "beta": 1.0 - s["lam"], "D_ortho": 0.0, "num_G_accumulations": 1,
+        "G_ortho": 0.0, "ema": False,
+    }  # fmt: skip
+    train = train_fns_aug.GAN_training_function(
+        G, D, GD, z_, y_, None, {"itr": 0, "epoch": 0}, config
+    )
+    G.train()
+    D.train()
+    for it in range(s["iterations"]):
+        x = torch.from_numpy(
+            scaled(inputs["images"][it]).reshape(-1, 32, 32, 3)
+        ).permute(0, 3, 1, 2)
+        y = torch.from_numpy(inputs["labels"][it].reshape(-1)).long()
+        x = x.contiguous().to(torch.get_default_dtype())
+        metrics = train(x, y if conditional else y * 0)
+        steps[-1]["g"] = metrics["G_loss"]
+        if args.float64:
+            continue
+        for net, name in ((G, "G"), (D, "D")):
+            path = os.path.join(args.work, f"{name}_after_{it + 1}.pth")
+            torch.save(net.state_dict(), path)
+    name = "theirs_float64.json" if args.float64 else "theirs.json"
+    with open(os.path.join(args.work, name), "w") as file:
+        json.dump(steps, file, indent=1)
 
 
-def ours(args):
+def _fed_latents(torch, inputs, s):
+    """Their `z_` and `y_`, whose `sample_()` copies in the prepared draws
+    in the order their step asks for them (each D step, then G)."""
+    z_ = torch.zeros(s["batch"], s["dim_z"], dtype=torch.get_default_dtype())
+    y_ = torch.zeros(s["batch"], dtype=torch.long)
+    zs = iter(inputs["z"].reshape(-1, s["batch"], s["dim_z"]))
+    ys = iter(inputs["fake_labels"].reshape(-1, s["batch"]))
+    z_.sample_ = lambda: z_.copy_(torch.from_numpy(next(zs)).to(z_.dtype))
+    if s["classes"] > 1:
+        y_.sample_ = lambda: y_.copy_(torch.from_numpy(next(ys)))
+    else:
+        # Unconditional: they sample y_ in the G step, then zero it.
+        y_.sample_ = lambda: y_
+    return z_, y_
+
+
+def run_ours(work, d_calls, adam="keras", perturb=0.0):
+    """Our steps on the prepared inputs; returns (losses, gan, weights
+    after each iteration). `adam="torch"`: Adam with torch's epsilon;
+    `perturb`: every initial weight times (1 + perturb * N(0, 1))."""
     import keras
     import tensorflow as tf
 
@@ -162,94 +204,159 @@ def ours(args):
     from nda_tf.eval import pth
     from nda_tf.gan.nda_gan import NDAGAN
     from nda_tf.models import biggan_import
+    from nda_tf.transforms import Jigsaw
 
-    inputs = np.load(os.path.join(args.work, "inputs.npz"))
+    s = _settings(work)
+    inputs = np.load(os.path.join(work, "inputs.npz"))
     generator = biggan_import.convert_generator(
-        pth.load_state_dict(os.path.join(args.work, "G.pth"))
+        pth.load_state_dict(os.path.join(work, "G.pth"))
     )
     discriminator = biggan_import.convert_discriminator(
-        pth.load_state_dict(os.path.join(args.work, "D.pth"))
+        pth.load_state_dict(os.path.join(work, "D.pth"))
     )
+    if perturb:
+        rng = np.random.default_rng(0)
+        for weight in generator.weights + discriminator.weights:
+            value = np.asarray(weight)
+            noise = 1 + perturb * rng.standard_normal(value.shape)
+            weight.assign((value * noise).astype(value.dtype))
     gan = NDAGAN(
         generator,
         discriminator,
-        lam=1.0,
-        d_steps=D_STEPS,
-        z_dim=DIM_Z,
-        num_classes=args.classes,
+        nda=Jigsaw(reassembly="column_major"),
+        lam=s["lam"],
+        d_steps=s["d_steps"],
+        z_dim=s["dim_z"],
+        num_classes=s["classes"],
+        d_calls=d_calls,
     )
 
     def adam():
-        return keras.optimizers.Adam(2e-4, beta_1=0.0, beta_2=0.999)
+        kind = _torch_adam(keras) if adam == "torch" else keras.optimizers.Adam
+        return kind(2e-4, beta_1=0.0, beta_2=0.999)
 
     gan.compile(d_optimizer=adam(), g_optimizer=adam())
-    zs = iter(inputs["z"].reshape(-1, BATCH, DIM_Z))
-    fake_labels = iter(inputs["fake_labels"].reshape(-1, BATCH))
-    # Feed their draws: our step asks for z once per D step, then for G.
+    conditional = s["classes"] > 1
+    zs = iter(inputs["z"].reshape(-1, s["batch"], s["dim_z"]))
+    fake_labels = iter(inputs["fake_labels"].reshape(-1, s["batch"]))
+    # Their draws, in the order our step asks: z and labels per D step,
+    # then for G; the permutations per D step.
     gan.sample_latents = lambda size, seed: (
         tf.constant(next(zs)),
-        tf.constant(next(fake_labels) * (args.classes > 1), tf.int32),
+        tf.constant(next(fake_labels) * conditional, tf.int32),
+    )
+    permutations = iter(inputs["permutations"].reshape(-1, s["batch"], 4))
+    gan._negatives = lambda images: gan.nda.transform_images(
+        images, {"permutation": tf.constant(next(permutations), tf.int32)}
     )
     steps = []
 
     def record(loss, parts, nda_logits):
+        terms = (1 - parts[0], 1 + parts[1], 1 + nda_logits)
         steps.append(
             {
-                "d_real": float(tf.reduce_mean(tf.nn.relu(1 - parts[0]))),
-                "d_fake": float(tf.reduce_mean(tf.nn.relu(1 + parts[1]))),
+                name: float(tf.reduce_mean(tf.nn.relu(term)))
+                for name, term in zip(_PARTS, terms, strict=True)
             }
         )
 
     gan._record_discriminator = record
-    for it in range(ITERATIONS):
+    weights = []
+    for it in range(s["iterations"]):
         gan.trackers["g_loss"].reset_state()
-        images = inputs["images"][it].reshape(-1, 32, 32, 3)
-        labels = inputs["labels"][it].reshape(-1) * (args.classes > 1)
+        images = scaled(inputs["images"][it]).reshape(-1, 32, 32, 3)
+        labels = inputs["labels"][it].reshape(-1) * conditional
         gan.train_step((tf.constant(images), tf.constant(labels, tf.int32)))
         steps[-1]["g"] = float(gan.trackers["g_loss"].result())
-        if it == 0:
-            _compare_weights(args, gan, pth, biggan_import)
+        weights.append(
+            {
+                name: [np.asarray(w) for w in net.weights]
+                for name, net in (
+                    ("G", gan.generator),
+                    ("D", gan.discriminator),
+                )
+            }
+        )
+    return steps, gan, weights
+
+
+def _torch_adam(keras):
+    """Keras' Adam with torch's epsilon: added to the bias-corrected root
+    of v (Keras adds it to the uncorrected one)."""
+    from keras import ops
+
+    class TorchAdam(keras.optimizers.Adam):
+        def update_step(self, gradient, variable, learning_rate):
+            lr = ops.cast(learning_rate, variable.dtype)
+            gradient = ops.cast(gradient, variable.dtype)
+            step = ops.cast(self.iterations + 1, variable.dtype)
+            correction_1 = 1 - ops.power(self.beta_1, step)
+            correction_2 = 1 - ops.power(self.beta_2, step)
+            index = self._get_variable_index(variable)
+            m, v = self._momentums[index], self._velocities[index]
+            self.assign_add(m, (gradient - m) * (1 - self.beta_1))
+            self.assign_add(v, (ops.square(gradient) - v) * (1 - self.beta_2))
+            denominator = ops.sqrt(v) / ops.sqrt(correction_2) + self.epsilon
+            self.assign_sub(variable, lr / correction_1 * m / denominator)
+
+    return TorchAdam
+
+
+def their_weights(work, iteration, gan):
+    """Their nets after `iteration`, converted, in `gan`'s weight order."""
+    from nda_tf.eval import pth
+    from nda_tf.models import biggan_import
+
+    found = {}
+    for name, convert in (
+        ("G", biggan_import.convert_generator),
+        ("D", biggan_import.convert_discriminator),
+    ):
+        path = os.path.join(work, f"{name}_after_{iteration}.pth")
+        found[name] = [
+            np.asarray(w) for w in convert(pth.load_state_dict(path)).weights
+        ]
+    return found
+
+
+def ours(args):
     with open(os.path.join(args.work, "theirs.json")) as file:
         reference = json.load(file)
-    print("| D step | loss | ours | theirs | theirs, one D pass |")
-    print("| --- | --- | --- | --- | --- |")
-    for i, step in enumerate(steps):
-        for key in ("d_real", "d_fake", "g"):
+    path = os.path.join(args.work, "theirs_float64.json")
+    exact = json.load(open(path)) if os.path.exists(path) else None
+    runs = {d: run_ours(args.work, d, args.adam) for d in (2, 1)}
+    others = {f"ours, d_calls={d}": runs[d][0] for d in (2, 1)}
+    if exact:
+        others["theirs in float64"] = exact
+    if args.perturb:
+        nudged = run_ours(args.work, 2, args.adam, args.perturb)[0]
+        others[f"ours, d_calls=2, init x (1 + {args.perturb:g} N)"] = nudged
+    print(f"| D step | loss | theirs | {' | '.join(others)} |")
+    print("|" + " --- |" * (len(others) + 3))
+    for i, step in enumerate(reference):
+        for key in ("real", "fake", "nda", "g"):
             if key in step:
-                a = reference["theirs"][i][key]
-                b = reference["theirs_one_pass"][i][key]
-                print(
-                    f"| {i + 1} | {key} | {step[key]:.6f} | {a:.6f} | {b:.6f} |"
-                )
-    worst = {
-        name: max(
-            abs(step[key] - reference[name][i][key])
+                values = [step[key]] + [o[i][key] for o in others.values()]
+                row = " | ".join(f"{v:.6f}" for v in values)
+                print(f"| {i + 1} | {key} | {row} |")
+    for name, steps in others.items():
+        differences = [
+            abs(step[key] - reference[i][key])
             for i, step in enumerate(steps)
             for key in step
-        )
-        for name in reference
-    }
-    print("max |ours - theirs|:", json.dumps(worst))
-
-
-def _compare_weights(args, gan, pth, biggan_import):
-    """Ours after one iteration vs their one-pass weights, converted."""
-    for name, ours_net, convert in (
-        ("G", gan.generator, biggan_import.convert_generator),
-        ("D", gan.discriminator, biggan_import.convert_discriminator),
-    ):
-        path = os.path.join(args.work, f"{name}_after_1.pth")
-        theirs_net = convert(pth.load_state_dict(path))
-        trainable, state = [], []
-        for a, b in zip(ours_net.weights, theirs_net.weights, strict=True):
-            difference = float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
-            kind = trainable if a.trainable else state
-            kind.append((difference, a.path))
-        print(
-            f"{name} after 1 iteration, max |ours - theirs one-pass|: "
-            f"trainable {max(trainable)}, other (SN u, BN statistics) "
-            f"{max(state)}"
-        )
+        ]
+        print(f"max |{name} - theirs| over every loss: {max(differences):.3g}")
+    s = _settings(args.work)
+    _, gan, weights = runs[2]
+    for it in range(s["iterations"]):
+        theirs_now = their_weights(args.work, it + 1, gan)
+        for name in ("G", "D"):
+            pairs = zip(weights[it][name], theirs_now[name], strict=True)
+            worst = max(float(np.max(np.abs(a - b))) for a, b in pairs)
+            print(
+                f"{name} after iteration {it + 1}: max |ours - theirs| "
+                f"{worst:.3g}"
+            )
 
 
 def main():
@@ -258,8 +365,31 @@ def main():
     parser.add_argument("--work", required=True)
     parser.add_argument("--images", help="prepare: a folder of class folders")
     parser.add_argument("--authors", help="theirs: their checkout")
+    parser.add_argument("--classes", type=int, default=1, help="1 or 10")
+    parser.add_argument("--lam", type=float, default=0.25)
+    parser.add_argument("--iterations", type=int, default=5)
+    parser.add_argument("--d_steps", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--ch", type=int, default=16)
+    parser.add_argument("--dim_z", type=int, default=128)
     parser.add_argument(
-        "--classes", type=int, default=1, help="1 or 10 (conditional)"
+        "--adam",
+        choices=("keras", "torch"),
+        default="keras",
+        help="ours: Keras' Adam, or one with torch's epsilon placement",
+    )
+    parser.add_argument(
+        "--perturb",
+        type=float,
+        default=0.0,
+        help="ours: also a run from the init times (1 + PERTURB * N(0, 1)), "
+        "to see how far float-level differences carry",
+    )
+    parser.add_argument(
+        "--float64",
+        action="store_true",
+        help="theirs: run their steps again in float64 (after the float32 "
+        "run, from its init)",
     )
     args = parser.parse_args()
     {"prepare": prepare, "theirs": theirs, "ours": ours}[args.stage](args)
