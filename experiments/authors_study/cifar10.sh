@@ -1,0 +1,98 @@
+#!/bin/bash
+# Issue 24: the authors' code and ours, side by side at the same scale.
+# BigGAN-32 at ch=16 (64 channels), batch 16, 2 D steps, unconditional,
+# lam 1 (plain) and 0.25 (jigsaw), seeds 0 and 1, 5,000 G steps each, on
+# the 45k training part of the CIFAR-10 JPEG split; every 500 steps scored
+# on the held-out 5k by nda_tf.experiments.real_study (their checkpoints
+# converted by nda_tf.models.biggan_import). Results: experiments/
+# RESULTS.md, "The authors' code and ours at the same scale".
+#
+#   bash experiments/authors_study/cifar10.sh prepare  # split, their code
+#   bash experiments/authors_study/cifar10.sh train    # 2 background queues
+#   bash experiments/authors_study/cifar10.sh score    # convert, score, plot
+#
+# Environment: STUDY (default ~/nda_tf_study24), JPEGS (the CIFAR-10 JPEG
+# archive), AUTHORS (a checkout of github.com/ermongroup/NDA; never
+# committed here), PYTHON (with nda_tf's requirements), TORCH_PYTHON (with
+# torch and torchvision: `pip install torch torchvision tqdm scipy h5py`),
+# STEPS, SAVE_EVERY. `train` starts two niced queues, one thread per run:
+# ours (plain s0, jigsaw s0, plain s1, jigsaw s1, then their plain s1) and
+# theirs (jigsaw s0, plain s0, jigsaw s1); running it again skips what is
+# done and resumes what is not (ours exactly; theirs from its last save).
+set -eu
+cd "$(dirname "$0")/../.."
+STUDY=${STUDY:-$HOME/nda_tf_study24}
+JPEGS=${JPEGS:-../shared/data/cifar10-train-jpeg.tar.gz}
+AUTHORS=${AUTHORS:-/tmp/nda_authors}
+PYTHON=${PYTHON:-$(command -v python || command -v python3)}
+TORCH_PYTHON=${TORCH_PYTHON:-/tmp/torchvenv/bin/python}
+STEPS=${STEPS:-5000}
+SAVE_EVERY=${SAVE_EVERY:-500}
+DATA=$STUDY/data
+RUNS=$STUDY/runs
+TOOL=tools/authors_biggan_study.py
+# The same configuration as the tool's SETTINGS (their flags).
+OURS=--set=arch=biggan,ch=16,batch_size=16,d_steps=2,ema_decay=0.999,ema_start=1000,d_calls=2
+export PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=2
+# One thread per run: two runs share the 2 cores.
+export OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
+mkdir -p "$STUDY/logs"
+
+ours() {  # ours ARM SEED
+  echo "$PYTHON -m nda_tf.experiments.real_study --action=train" \
+    "--data_dir=$DATA --runs_dir=$RUNS --arms=$1 --seeds=$2" \
+    "--steps=$STEPS --save_every=$SAVE_EVERY --log_every=100" \
+    "--noprogress $OURS"
+}
+theirs() {  # theirs ARM LAM SEED
+  echo "$TORCH_PYTHON $TOOL train --code=$STUDY/authors_code" \
+    "--data=$STUDY/authors_data --out=$STUDY/authors/$1_s$3 --lam=$2" \
+    "--seed=$3 --steps=$STEPS --save_every=$SAVE_EVERY"
+}
+queue() {  # queue NAME COMMAND...: the commands one after the other
+  local name=$1 log=$STUDY/logs/queue_$1.log
+  shift
+  local script=""
+  for command in "$@"; do script="$script$command && "; done
+  # A session of its own survives this shell; the autogroup is niced too
+  # (nice alone does not yield to other sessions where the kernel groups
+  # CPU time by session).
+  setsid nohup sh -c "echo 19 > /proc/self/autogroup 2>/dev/null; \
+    nice -n 19 sh -c '${script}true'" >> "$log" 2>&1 < /dev/null &
+  echo "queue $name: pid $! log $log"
+}
+
+case "${1:-}" in
+  prepare)
+    if [ ! -d "$DATA/train" ]; then
+      mkdir -p "$STUDY/jpegs"
+      tar -xzf "$JPEGS" -C "$STUDY/jpegs"
+      "$PYTHON" -m nda_tf.experiments.real_study --action=split \
+        --source="$STUDY/jpegs/train" --data_dir="$DATA" --held_out=5000
+    fi
+    "$PYTHON" $TOOL code --authors="$AUTHORS" --out="$STUDY/authors_code"
+    "$PYTHON" $TOOL data --split="$DATA" --out="$STUDY/authors_data"
+    ;;
+  train)
+    queue ours "$(ours plain 0)" "$(ours jigsaw 0)" "$(ours plain 1)" \
+      "$(ours jigsaw 1)" "$(theirs plain 1.0 1)"
+    queue theirs "$(theirs jigsaw 0.25 0)" "$(theirs plain 1.0 0)" \
+      "$(theirs jigsaw 0.25 1)"
+    ;;
+  score)
+    for run in "$STUDY"/authors/*_s*; do
+      [ -d "$run/weights/run" ] || continue
+      "$PYTHON" $TOOL convert --run="$run" --split="$DATA" \
+        --out="$RUNS/authors_$(basename "$run")"
+    done
+    nice -n 19 "$PYTHON" -m nda_tf.experiments.real_study \
+      --action=score,report --data_dir="$DATA" --runs_dir="$RUNS" \
+      --arms=plain,jigsaw,authors_plain=none,authors_jigsaw=jigsaw \
+      --seeds=0,1 --save_every="$SAVE_EVERY" --num_images=2000 \
+      --noprogress 2>&1 | tee -a "$STUDY/logs/score.log"
+    ;;
+  *)
+    echo "usage: $0 prepare|train|score" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,313 @@
+"""The authors' BigGAN training on this machine's CIFAR-10 split (issue 24).
+
+Runs their own training loop (ermongroup/NDA, `train_aug.py`) beside ours
+on the same images, and turns their checkpoints into run directories that
+`nda_tf.experiments.real_study` scores exactly as ours. Their code is not
+part of this project: `code` copies a checkout of it (fetched anywhere,
+e.g. a temporary folder) and makes only the changes listed in `CHANGES`
+(running on a CPU, reading the split, loading their own checkpoints with
+current torch); nothing of it is committed.
+
+    # 1. their code, changed for the CPU (any Python)
+    python tools/authors_biggan_study.py code --authors=/tmp/nda_authors \
+        --out=/tmp/authors_cpu
+    # 2. the split's training part as CIFAR-10 batches (TF venv: decodes
+    #    the JPEGs with TensorFlow, as our folder source does)
+    python tools/authors_biggan_study.py data --split=STUDY/data \
+        --out=STUDY/authors_data
+    # 3. one of their runs (torch venv)
+    /tmp/torchvenv/bin/python tools/authors_biggan_study.py train \
+        --code=/tmp/authors_cpu --data=STUDY/authors_data \
+        --out=STUDY/authors/jigsaw_s0 --lam=0.25 --seed=0 --steps=6000
+    # 4. their saved copies as one run directory (TF venv)
+    python tools/authors_biggan_study.py convert \
+        --run=STUDY/authors/jigsaw_s0 --split=STUDY/data \
+        --out=STUDY/runs/authors_jigsaw_s0
+
+The settings shared with our runs (width, batch, D steps, EMA) are
+`SETTINGS`; `experiments/authors_study/cifar10.sh` runs the whole study.
+"""
+
+import argparse
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+# What both codes train with (their flag: value); every run of the study
+# uses these, with --alpha / --beta from lam and --seed per run.
+SETTINGS = {
+    "G_ch": 16,
+    "D_ch": 16,
+    "batch_size": 16,
+    "num_D_steps": 2,
+    "G_lr": 2e-4,
+    "D_lr": 2e-4,
+    "ema_decay": 0.999,
+    "ema_start": 1000,
+}
+# Saved copies kept per run (their --num_save_copies): one per save.
+COPIES = 20
+
+# (file, text in their code, replacement, why). Each text must occur.
+CHANGES = (
+    ("train_aug.py", "device = 'cuda'", "device = 'cpu'", "no GPU here"),
+    (
+        "train_aug.py",
+        "get_inception_metrics = inception_utils.prepare_inception_metrics(",
+        "get_inception_metrics = None and (",
+        "their FID needs Inception weights from the network and their "
+        "CIFAR-10 moments; the study never runs it (--test_every beyond "
+        "the run) and scores every checkpoint with our code instead",
+    ),
+    ("utils.py", "'cuda'", "'cpu'", "no GPU here (sample sheets, z and y)"),
+    (
+        "utils.py",
+        "class Distribution(torch.Tensor):\n",
+        "class Distribution(torch.Tensor):\n"
+        "    __torch_function__ = torch._C._disabled_torch_function_impl\n",
+        "torch >= 1.7 makes every op on this tensor subclass return one "
+        "(their .to() override then fails when the sample grid is saved); "
+        "this gives plain tensors back, as the torch they used did",
+    ),
+    ("train_fns_aug.py", "device='cuda'", "device='cpu'", "no GPU here"),
+    (
+        "utils.py",
+        "torch.load(",
+        "(lambda *a: torch.load(*a, weights_only=False))(",
+        "their --resume reads pickled configs, which torch >= 2.6 refuses "
+        "by default",
+    ),
+    (
+        "datasets.py",
+        "        if download:\n            self.download()\n\n"
+        "        if not self._check_integrity():",
+        "        if False:",
+        "the batches are the study's split, not the published files: no "
+        "download and no checksum",
+    ),
+    (
+        "datasets.py",
+        "(int(50e3 * (1.-self.val_split)), 3, 32, 32)",
+        "(-1, 3, 32, 32)",
+        "the split's training part has 45,000 images, not 50,000",
+    ),
+)
+
+
+def code(args):
+    """Copies their checkout to --out with `CHANGES` made."""
+    if os.path.exists(args.out):
+        shutil.rmtree(args.out)
+    shutil.copytree(
+        args.authors, args.out, ignore=shutil.ignore_patterns(".git")
+    )
+    for name, old, new, _ in CHANGES:
+        path = os.path.join(args.out, name)
+        with open(path) as file:
+            text = file.read()
+        if old not in text:
+            raise SystemExit(f"{name}: {old!r} not found; another version?")
+        with open(path, "w") as file:
+            file.write(text.replace(old, new))
+    print(f"{args.out}: their code with {len(CHANGES)} changes")
+
+
+def data(args):
+    """The split's train/ as CIFAR-10 python batches under --out/cifar."""
+    import tensorflow as tf
+
+    root = os.path.join(args.split, "train")
+    classes = sorted(os.listdir(root))
+    images, labels = [], []
+    for label, name in enumerate(classes):
+        for file in sorted(os.listdir(os.path.join(root, name))):
+            raw = tf.io.read_file(os.path.join(root, name, file))
+            images.append(tf.io.decode_image(raw, channels=3).numpy())
+            labels.append(label)
+    images = np.stack(images).transpose(0, 3, 1, 2).reshape(len(images), -1)
+    folder = os.path.join(args.out, "cifar", "cifar-10-batches-py")
+    os.makedirs(folder, exist_ok=True)
+    # Five batches, as their CIFAR10 class lists them; order is theirs to
+    # shuffle (--shuffle).
+    for index, part in enumerate(np.array_split(np.arange(len(labels)), 5)):
+        record = {
+            "data": images[part],
+            "labels": [labels[i] for i in part],
+        }
+        with open(os.path.join(folder, f"data_batch_{index + 1}"), "wb") as f:
+            pickle.dump(record, f)
+    print(f"{folder}: {len(labels)} images of {len(classes)} classes")
+
+
+def train_flags(args):
+    """Their train_aug.py flags for one run of the study."""
+    every = args.save_every
+    flags = {
+        **SETTINGS,
+        "dataset": "C10" if args.conditional else "C10U",
+        "base_root": os.path.abspath(args.out),
+        "alpha": args.lam,
+        "beta": 1.0 - args.lam,
+        "seed": args.seed,
+        "num_epochs": 1000,  # stopped at --steps
+        "save_every": every,
+        "num_save_copies": COPIES,
+        "test_every": 10**9,
+        "num_workers": 0,
+        "G_attn": "0",
+        "D_attn": "0",
+        "G_init": "N02",
+        "D_init": "N02",
+        "loss_type": "hinge",
+        "model": "BigGAN_new",
+        "experiment_name": "run",
+        "G_ortho": 0.0,
+        "num_G_accumulations": 1,
+        "num_D_accumulations": 1,
+    }
+    argv = [f"--{k}={v}" for k, v in flags.items()]
+    argv += ["--shuffle", "--ema", "--use_ema", "--no_pin_memory"]
+    if args.conditional:
+        argv.append("--conditional")
+    return argv
+
+
+def train(args):
+    """One of their runs, in their loop; resumes from its last save."""
+    os.makedirs(args.out, exist_ok=True)
+    for folder in ("data", "weights", "logs", "samples"):
+        os.makedirs(os.path.join(args.out, folder), exist_ok=True)
+    # --base_root pegs their data root to OUT/data: the batches go there.
+    link = os.path.join(args.out, "data", "cifar")
+    if not os.path.exists(link):
+        os.symlink(os.path.abspath(os.path.join(args.data, "cifar")), link)
+    argv = train_flags(args)
+    if os.path.exists(os.path.join(args.out, "weights", "run", "G.pth")):
+        argv.append("--resume")
+    with open(os.path.join(args.out, "command.json"), "w") as file:
+        json.dump({"argv": argv, "changes": [c[3] for c in CHANGES]}, file)
+    last = _copy_path(args.out, args.steps // args.save_every - 1)
+    if os.path.exists(last):
+        print(f"{args.out}: at step {args.steps} already")
+        return
+    command = [sys.executable, "train_aug.py", *argv]
+    print(" ".join(command), flush=True)
+    # Their loop runs whole epochs: it is stopped once the save of
+    # --steps is written (G_ema is the last file of a save).
+    process = subprocess.Popen(command, cwd=args.code)
+    size = -1
+    while process.poll() is None:
+        time.sleep(10)
+        if os.path.exists(last):
+            if os.path.getsize(last) == size:
+                process.terminate()
+                process.wait()
+                print(f"{args.out}: stopped after the save of {args.steps}")
+                return
+            size = os.path.getsize(last)
+    if process.returncode:
+        raise SystemExit(f"their train_aug.py exited {process.returncode}")
+
+
+def _copy_path(out, index):
+    return os.path.join(out, "weights", "run", f"G_ema_copy{index}.pth")
+
+
+def convert(args):
+    """Their saved copies as a GAN run directory, one checkpoint each."""
+    import keras
+    import tensorflow as tf
+
+    sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+    from nda_tf import training
+    from nda_tf.eval import pth
+    from nda_tf.gan.recipe import GAN
+    from nda_tf.models import biggan_import
+    from nda_tf.training import run_directory
+    from nda_tf.training.recipe import DERIVED
+
+    weights = os.path.join(args.run, "weights", "run")
+    command = json.load(open(os.path.join(args.run, "command.json")))
+    flags = dict(a[2:].split("=", 1) for a in command["argv"] if "=" in a)
+    # Their k-th save (k = 1, 2, ...) at itr k * save_every writes copy
+    # (k - 1) % COPIES; a run saves at most COPIES times.
+    every = int(flags["save_every"])
+    copies = {
+        (index + 1) * every: index
+        for index in range(COPIES)
+        if os.path.exists(os.path.join(weights, f"G_ema_copy{index}.pth"))
+    }
+    config = GAN.resolve(
+        {
+            "dataset": "folder:"
+            + os.path.join(os.path.abspath(args.split), "train"),
+            "arch": "biggan",
+            "ch": int(flags["G_ch"]),
+            "conditional": "--conditional" in command["argv"],
+            "num_classes": 10 if "--conditional" in command["argv"] else 1,
+            "resolution": 32,
+            "nda": "jigsaw(reassembly='column_major')",
+            "lam": float(flags["alpha"]),
+            "seed": int(flags["seed"]),
+            "batch_size": int(flags["batch_size"]),
+            "d_steps": int(flags["num_D_steps"]),
+            "ema_decay": float(flags["ema_decay"]),
+            "ema_start": int(flags["ema_start"]),
+            "d_calls": 2,
+            "eval_metrics": ["none"],
+        }
+    )
+    keras.mixed_precision.set_global_policy("float32")
+    gan = GAN.build(config, compile=False)
+    recorded = {o.name for o in GAN.all_options() if o.recorded}
+    recorded |= set(DERIVED)
+    run_directory.write_config(args.out, config, GAN, recorded)
+    state = tf.train.Checkpoint(**GAN.checkpoint_items(gan, 2))
+    keeper = training.CheckpointKeeper(
+        os.path.join(args.out, "checkpoints"), state, max_to_keep=10**6
+    )
+    done = {e["step"] for e in keeper.entries()}
+    for step, index in sorted(copies.items()):
+        if step in done:
+            continue
+
+        def load(name, index=index):
+            path = os.path.join(weights, f"{name}_copy{index}.pth")
+            return pth.load_state_dict(path)
+
+        biggan_import.load_generator(load("G"), gan.generator)
+        biggan_import.load_generator(load("G_ema"), gan.ema_generator)
+        biggan_import.load_discriminator(load("D"), gan.discriminator)
+        gan.step.assign(step)
+        keeper.save(step)
+        print(f"{args.out}: step {step} from copy {index}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stage", choices=("code", "data", "train", "convert"))
+    parser.add_argument("--authors", help="code: their checkout")
+    parser.add_argument("--code", help="train: the changed copy")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--split", help="data, convert: the study's split")
+    parser.add_argument("--data", help="train: the batches of `data`")
+    parser.add_argument("--run", help="convert: a run of `train`")
+    parser.add_argument("--lam", type=float, default=0.25)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=5000)
+    parser.add_argument("--save_every", type=int, default=500)
+    parser.add_argument("--conditional", action="store_true")
+    args = parser.parse_args()
+    {"code": code, "data": data, "train": train, "convert": convert}[
+        args.stage
+    ](args)
+
+
+if __name__ == "__main__":
+    main()
