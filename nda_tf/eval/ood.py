@@ -38,6 +38,7 @@ import collections
 
 import numpy as np
 
+from nda_tf import extras
 from nda_tf.eval import ood_sets as sets_lib
 from nda_tf.eval import scoring
 
@@ -68,7 +69,8 @@ def auroc(in_scores, ood_scores):
         float in [0, 1]: the probability that a random in-distribution image
         scores higher than a random OOD image (ties count half).
     """
-    from sklearn import metrics  # slow to import; only needed here
+    with extras.needs("ood", __name__):
+        from sklearn import metrics  # slow to import; only needed here
 
     labels, scores = _labelled(in_scores, ood_scores)
     return float(metrics.roc_auc_score(labels, scores))
@@ -87,7 +89,8 @@ def aupr(in_scores, ood_scores, positive="in"):
     """Area under the precision-recall curve (average precision), with the
     in-distribution (`positive="in"`) or the OOD images (`"out"`, scores
     negated) as the positive class."""
-    from sklearn import metrics
+    with extras.needs("ood", __name__):
+        from sklearn import metrics
 
     labels, scores = _labelled(in_scores, ood_scores)
     if positive == "out":
@@ -112,7 +115,8 @@ def measures(in_scores, ood_scores):
 def roc_curve(in_scores, ood_scores):
     """`(false_positive_rate, true_positive_rate)` arrays of the ROC curve,
     where a positive is an in-distribution image."""
-    from sklearn import metrics
+    with extras.needs("ood", __name__):
+        from sklearn import metrics
 
     labels, scores = _labelled(in_scores, ood_scores)
     fpr, tpr, _ = metrics.roc_curve(labels, scores)

@@ -25,11 +25,14 @@ import json
 import os
 import re
 
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
 
+from nda_tf import extras
 from nda_tf.eval import ood as ood_lib
+
+with extras.needs("ood", __name__):
+    import matplotlib
+    from matplotlib.figure import Figure
 
 _BINS = 50
 

@@ -125,4 +125,6 @@ def main(fv):
 
 
 if __name__ == "__main__":
-    cli.run_command(OPTIONS, main, "nda_tf.experiments.clevr_counter")
+    cli.run_command(
+        OPTIONS, main, "nda_tf.experiments.clevr_counter", extras=("studies",)
+    )

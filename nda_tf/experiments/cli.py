@@ -23,6 +23,7 @@ import tempfile
 
 from absl import app, flags
 
+from nda_tf import extras as nda_extras
 from nda_tf.training.options import Option
 
 # TensorFlow reads this when it loads. Its C++ lines are not for users of
@@ -207,13 +208,16 @@ def run_command(
     positional=False,
     tensorflow=True,
     check=None,
+    extras=(),
 ):
     """Runs `command(FLAGS)`, or `command(FLAGS, args)` with the positional
     arguments if `positional`, as the program `prog` with one flag per
     option (plus `--verbose`); the flags named in `required` must be given.
 
-    Every value is checked first (`check_values`), then `check(FLAGS)` if
-    given (checks across values, or of outputs, that need no TensorFlow);
+    Every value is checked first (`check_values`), then that the `extras`
+    the command needs are installed (`nda_tf.extras.require`: a missing
+    one is one line naming it), then `check(FLAGS)` if given (checks
+    across values, or of outputs, that need no TensorFlow);
     TensorFlow is started quietly unless `tensorflow=False`; any error ends
     the program with one line naming it (`error_line`) and exit status 1
     (130 on Ctrl-C).
@@ -234,6 +238,7 @@ def run_command(
                 )
             with _quietly(verbose):
                 check_values(options)
+            nda_extras.require(extras, "this command")
             if check is not None:
                 check(FLAGS)
             if tensorflow:
@@ -434,7 +439,7 @@ def quiet_logs():
     ours.propagate = False
 
 
-def run(recipe, prog, options=None):
+def run(recipe, prog, options=None, extras=()):
     """The training command of `recipe`: its flags, the loop's and
     `command_options()`.
 
@@ -446,6 +451,8 @@ def run(recipe, prog, options=None):
             without TensorFlow such as `nda_tf.gan.options`), so that
             `--help` and a bad value need no import of the recipe; default:
             read from the recipe.
+        extras: the extras the command needs (`nda_tf.extras`), checked
+            before any work; `--export_dir` adds "serving".
     """
     from nda_tf.training.recipe import with_common
 
@@ -458,7 +465,16 @@ def run(recipe, prog, options=None):
         (*all_options, *command_options()),
         functools.partial(_train, recipe, all_options),
         prog,
+        check=_check_export_extra,
+        extras=extras,
     )
+
+
+def _check_export_extra(fv):
+    # The export at the end of a run needs TF Serving's protos: a missing
+    # extra stops the command before training, not after.
+    if fv.export_dir:
+        nda_extras.require(("serving",), "--export_dir")
 
 
 def _recipe(recipe):

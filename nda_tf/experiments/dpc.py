@@ -36,4 +36,5 @@ if __name__ == "__main__":
         "nda_tf.video.recipe:DPC_RECIPE",
         "nda_tf.experiments.dpc",
         options.DPC_OPTIONS,
+        extras=("video",),
     )

@@ -257,5 +257,9 @@ def main(fv):
 
 if __name__ == "__main__":
     cli.run_command(
-        OPTIONS, main, "nda_tf.experiments.export", required=["logdir", "out"]
+        OPTIONS,
+        main,
+        "nda_tf.experiments.export",
+        required=["logdir", "out"],
+        extras=("serving",),
     )

@@ -58,5 +58,9 @@ def main(fv):
 
 if __name__ == "__main__":
     cli.run_command(
-        OPTIONS, main, "nda_tf.experiments.nda_distance", required=["logdirs"]
+        OPTIONS,
+        main,
+        "nda_tf.experiments.nda_distance",
+        required=["logdirs"],
+        extras=("studies",),
     )

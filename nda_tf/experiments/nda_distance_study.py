@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from nda_tf import training
+from nda_tf import extras, training
 from nda_tf.contrastive import evaluation
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.data import images as image_ops
@@ -66,7 +66,8 @@ def plot(distances, path, nda="jigsaw"):
     """Overlaid histograms of the distances of each run, saved as a PNG."""
     # A bare Figure renders with Agg on savefig: no pyplot, so the user's
     # matplotlib backend is left as it was.
-    from matplotlib.figure import Figure
+    with extras.needs("studies", __name__):
+        from matplotlib.figure import Figure
 
     figure = Figure(figsize=(6, 4), dpi=120)
     axes = figure.subplots()

@@ -181,4 +181,10 @@ def main(fv):
 
 
 if __name__ == "__main__":
-    cli.run_command(OPTIONS, main, "nda_tf.experiments.numerosity", check=check)
+    cli.run_command(
+        OPTIONS,
+        main,
+        "nda_tf.experiments.numerosity",
+        check=check,
+        extras=("studies",),
+    )

@@ -185,5 +185,9 @@ def _label(text):
 
 if __name__ == "__main__":
     cli.run_command(
-        OPTIONS, main, "nda_tf.experiments.ood", required=["logdir"]
+        OPTIONS,
+        main,
+        "nda_tf.experiments.ood",
+        required=["logdir"],
+        extras=("ood",),
     )

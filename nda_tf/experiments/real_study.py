@@ -379,4 +379,9 @@ def _seeds(items):
 if __name__ == "__main__":
     from nda_tf.experiments import cli
 
-    cli.run_command(_options(), main, "nda_tf.experiments.real_study")
+    cli.run_command(
+        _options(),
+        main,
+        "nda_tf.experiments.real_study",
+        extras=("ood", "studies"),
+    )

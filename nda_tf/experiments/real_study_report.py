@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 
+from nda_tf import extras
 from nda_tf.experiments.real_study_scores import (
     TRANSFORMS,
     checkpoint_steps,
@@ -138,10 +139,11 @@ def draw_arms(axis, lines):
 def write_curves(curves, out_dir):
     """One PNG per entry of `FIGURES`: a panel per curve, a line per arm
     (mean over seeds) with the seeds' range shaded. Returns the paths."""
-    import matplotlib
+    with extras.needs("studies", __name__):
+        import matplotlib
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+        matplotlib.use("Agg")
+        from matplotlib import pyplot as plt
 
     os.makedirs(out_dir, exist_ok=True)
     paths = []
@@ -185,10 +187,11 @@ def write_corruptions(curves, out_dir, step=None):
     names = corruption_names(curves)
     if not names:
         return []
-    import matplotlib
+    with extras.needs("studies", __name__):
+        import matplotlib
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+        matplotlib.use("Agg")
+        from matplotlib import pyplot as plt
 
     lines = {name: curves[f"corruption/{name}"] for name in names}
     step = last_shared_step(curves) if step is None else step
@@ -412,10 +415,11 @@ def write_samples(grids, out_dir):
     grids."""
     if not grids:
         return None
-    import matplotlib
+    with extras.needs("studies", __name__):
+        import matplotlib
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+        matplotlib.use("Agg")
+        from matplotlib import pyplot as plt
 
     figure, axes = plt.subplots(
         1, len(grids), figsize=(3.2 * len(grids), 3.5), squeeze=False

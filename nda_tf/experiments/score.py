@@ -17,6 +17,7 @@ into one request per image size.
 import os
 import sys
 
+from nda_tf import extras
 from nda_tf.experiments import cli
 from nda_tf.training import Option
 
@@ -100,6 +101,12 @@ def format_line(path, *result):
     return f"{path}\tscore={score:.4f}\tp_in={probability:.3f}\t{verdict}"
 
 
+def check(fv):
+    """gRPC needs TF Serving's client packages; REST needs none."""
+    if fv.grpc:
+        extras.require(("serving",), "--grpc")
+
+
 def main(fv, paths):
     """Scores the image files `paths` with the server the parsed flags
     `fv` name; prints a line per file; exits 1 if any failed."""
@@ -110,15 +117,9 @@ def main(fv, paths):
     if (fv.url is None) == (fv.grpc is None):
         raise ValueError("give exactly one of --url and --grpc")
     if fv.grpc:
-        try:
-            client = clients.GrpcClient(
-                fv.grpc, fv.model_name, fv.version, fv.timeout
-            )
-        except ImportError as error:
-            raise ValueError(
-                f"--grpc needs the packages grpcio and tensorflow-serving-api "
-                f"({error}); or use --url"
-            ) from None
+        client = clients.GrpcClient(
+            fv.grpc, fv.model_name, fv.version, fv.timeout
+        )
     else:
         client = clients.RestClient(
             fv.url, fv.model_name, fv.version, fv.timeout
@@ -135,4 +136,6 @@ def main(fv, paths):
 
 
 if __name__ == "__main__":
-    cli.run_command(OPTIONS, main, "nda_tf.experiments.score", positional=True)
+    cli.run_command(
+        OPTIONS, main, "nda_tf.experiments.score", positional=True, check=check
+    )

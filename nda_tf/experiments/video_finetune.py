@@ -33,4 +33,5 @@ if __name__ == "__main__":
         "nda_tf.video.recipe:VIDEO_FINETUNE",
         "nda_tf.experiments.video_finetune",
         options.FINETUNE_OPTIONS,
+        extras=("video",),
     )

@@ -14,9 +14,11 @@ import tempfile
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
 
-from nda_tf import checks, training
+from nda_tf import checks, extras, training
+
+with extras.needs("serving", __name__):
+    from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
 
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 METADATA_FILE = "metadata.json"

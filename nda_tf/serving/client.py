@@ -13,7 +13,7 @@ import urllib.request
 
 import numpy as np
 
-from nda_tf import checks
+from nda_tf import checks, extras
 
 OUTPUTS = {
     "score": np.float32,
@@ -170,8 +170,9 @@ class GrpcClient(_Client):
     """
 
     def __init__(self, target, model_name, version=None, timeout=30.0):
-        import grpc
-        from tensorflow_serving.apis import prediction_service_pb2_grpc
+        with extras.needs("serving", __name__):
+            import grpc
+            from tensorflow_serving.apis import prediction_service_pb2_grpc
 
         if not model_name:
             raise ValueError("GrpcClient needs a model_name")
@@ -185,9 +186,11 @@ class GrpcClient(_Client):
         )
 
     def predict(self, inputs, signature_name="serving_default"):
-        import grpc
         import tensorflow as tf
-        from tensorflow_serving.apis import predict_pb2
+
+        with extras.needs("serving", __name__):
+            import grpc
+            from tensorflow_serving.apis import predict_pb2
 
         request = predict_pb2.PredictRequest()
         request.model_spec.name = self.model_name

@@ -9,11 +9,10 @@ few seconds on a CPU.
 
 import argparse
 
-import matplotlib
-import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
+from nda_tf import extras
 from nda_tf.transforms.registry import get
 
 SAMPLE_PHOTOS = (
@@ -39,7 +38,8 @@ DEFAULT_TRANSFORMS = (
 
 def sample_images(size=96):
     """scikit-image's bundled photos, centre-cropped and resized, in [0, 1]."""
-    from skimage import data
+    with extras.needs("studies", __name__):
+        from skimage import data
 
     images = []
     for name in SAMPLE_PHOTOS:
@@ -56,6 +56,9 @@ def sample_images(size=96):
 
 def draw(transforms=DEFAULT_TRANSFORMS, size=96, seed=0):
     """Returns a matplotlib figure: originals, then a row per transform."""
+    with extras.needs("studies", __name__):
+        import matplotlib.pyplot as plt
+
     images = sample_images(size)
     rows = [("original", images.numpy())]
     for spec in transforms:
@@ -92,9 +95,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.size < 6:
         parser.error(f"--size must be at least 6, received {args.size}")
+    try:
+        extras.require(("studies",), "nda_tf.transforms.demo")
+    except extras.MissingExtraError as error:
+        parser.exit(1, f"{parser.prog}: error: {error}\n")
     specs = DEFAULT_TRANSFORMS
     if args.transforms is not None:
         specs = tuple(s for s in args.transforms.split(";") if s.strip())
+    import matplotlib
+
     matplotlib.use("Agg")  # files only; no display is needed
     figure = draw(specs, args.size, args.seed)
     figure.savefig(args.out, dpi=100)

@@ -3,8 +3,12 @@ actions (the pretraining monitor and the CPU study's measure)."""
 
 import numpy as np
 import tensorflow as tf
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler
+
+from nda_tf import extras
+
+with extras.needs("video", __name__):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
 
 
 def embeddings(embed, clips, batch_size=32):
