@@ -1,4 +1,13 @@
-"""The base class of every NDA / PDA transform."""
+"""The base class of every NDA / PDA transform.
+
+The transforms compute with TensorFlow whatever Keras' backend is. Under
+JAX or PyTorch, as Keras' own preprocessing layers do, they run in a
+`tf.data` pipeline (or on TensorFlow tensors anywhere), and called on the
+backend's own arrays they compute on a host copy and give back an array
+of that backend; their seeds advance in a TensorFlow variable that
+starts as Keras' seed generator does under TensorFlow, so one seed gives
+the same negatives on every backend.
+"""
 
 import abc
 
@@ -46,6 +55,10 @@ def select(condition, chosen, other):
 _plain_python = tf.autograph.experimental.do_not_convert
 
 
+def _on_tensorflow():
+    return keras.config.backend() == "tensorflow"
+
+
 class NDATransform(KeepArguments, keras.layers.Layer, metaclass=abc.ABCMeta):
     """Base class of the transforms that turn real images into negatives.
 
@@ -85,16 +98,55 @@ class NDATransform(KeepArguments, keras.layers.Layer, metaclass=abc.ABCMeta):
         self.seed_generator = keras.random.SeedGenerator(
             self.seed, name=f"{self.name}_seed_generator"
         )
+        if not _on_tensorflow():
+            # Another backend's generator cannot advance inside tf.data:
+            # a TensorFlow copy of its state does, from the same start.
+            start = keras.ops.convert_to_numpy(self.seed_generator.state)
+            self._tensorflow_seed = tf.Variable(
+                start.astype("int64"), trainable=False, name="seed_state"
+            )
 
     def build(self, input_shape):
         # No weights: the seed generator's state is created in __init__.
         self.built = True
 
+    def __call__(self, images, *args, **kwargs):
+        if _on_tensorflow() or isinstance(images, keras.KerasTensor):
+            return super().__call__(images, *args, **kwargs)
+        return self._call_off_tensorflow(images, *args, **kwargs)
+
+    def _call_off_tensorflow(self, images, training=True):
+        """Under JAX or PyTorch: TensorFlow tensors (a `tf.data` map) in
+        and out; the backend's arrays computed on a host copy."""
+        if tf.is_tensor(images):
+            return self.call(images, training=training)
+        try:
+            array = keras.ops.convert_to_numpy(images)
+        except Exception as error:  # a traced value has no host copy
+            raise ValueError(
+                f"{self.name} computes with TensorFlow: under the "
+                f"{keras.config.backend()} backend call it in a tf.data "
+                "pipeline or on concrete arrays, not inside a compiled "
+                f"function ({type(error).__name__})"
+            ) from error
+        output = self.call(tf.convert_to_tensor(array), training=training)
+        return keras.ops.convert_to_tensor(output.numpy())
+
+    def _next_seed(self):
+        """The seed generator's next seed, from TensorFlow's copy of its
+        state under another backend."""
+        if _on_tensorflow():
+            return self.seed_generator.next()
+        seed = self._tensorflow_seed.read_value()
+        with tf.control_dependencies([seed]):
+            self._tensorflow_seed.assign_add(tf.constant([0, 1], tf.int64))
+        return seed
+
     @_plain_python
     def call(self, images, training=True):
         if not training:
             return images
-        return self.transform_with_seed(images, self.seed_generator.next())
+        return self.transform_with_seed(images, self._next_seed())
 
     @abc.abstractmethod
     def sample(self, batch_size, height, width, seed):
@@ -134,7 +186,7 @@ class NDATransform(KeepArguments, keras.layers.Layer, metaclass=abc.ABCMeta):
         """
         images = self._check_images(images)
         if seed is None:
-            seed = self.seed_generator.next()
+            seed = self._next_seed()
         seed = nda_random.replica_seed(nda_random.as_seed(seed))
         height, width = self._spatial_size(images)
         return self.sample(tf.shape(images)[0], height, width, seed)
