@@ -83,15 +83,17 @@ TOOLS = {
     ],
 }
 
-# extra -> the top-level modules whose absence means the extra is missing.
+# extra -> the top-level modules whose absence means the extra is missing
+# (imagecorruptions is read as a resource). Pillow and grpcio, which the
+# extras also use, come with the core (TensorBoard and TensorFlow need
+# them), so they are no sign of a missing extra.
 MODULES = {
-    "ood": ("sklearn", "matplotlib", "cv2", "scipy", "skimage", "PIL"),
-    "video": ("av", "PIL", "sklearn"),
-    "serving": ("tensorflow_serving", "grpc"),
+    "ood": ("sklearn", "matplotlib", "cv2", "scipy", "skimage")
+    + ("imagecorruptions",),
+    "video": ("av", "sklearn"),
+    "serving": ("tensorflow_serving",),
     "studies": ("scipy", "matplotlib", "sklearn", "skimage"),
 }
-# imagecorruptions is looked up as a resource, not imported by name.
-MODULES["ood"] += ("imagecorruptions",)
 
 
 def extras_require():

@@ -162,7 +162,7 @@ def test_library_code_names_the_extra_it_needs(tmp_path):
         "export": ("serving", "nda_tf.export.servable", "tensorflow_serving"),
         "video_probe": ("video", "nda_tf.video.evaluation", "sklearn"),
         "read_video": ("video", "nda_tf.data.video", "av"),
-        "grpc": ("serving", "nda_tf.serving.client", "grpc"),
+        "grpc": ("serving", "nda_tf.serving.client", "tensorflow_serving"),
     }
     assert found == {
         what: (
