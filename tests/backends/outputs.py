@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import nda_tf.transforms as T
 from tests.transforms.test_consistency import SPECS, _images
 
 TF_DATA_BATCHES = 3
@@ -40,11 +41,27 @@ def outputs():
     return results, kinds
 
 
+def traced_call_error():
+    """What a transform says when called inside `jax.jit` (traced values
+    have no host copy); "" on other backends."""
+    if keras.config.backend() != "jax":
+        return ""
+    import jax
+
+    layer = T.Jigsaw(seed=0, name="traced_jigsaw")
+    try:
+        jax.jit(layer)(keras.ops.convert_to_tensor(_images()))
+    except ValueError as error:
+        return str(error)
+    return "no error"
+
+
 def main(path):
     results, kinds = outputs()
     kinds = {f"kind/{name}": np.array(kind) for name, kind in kinds.items()}
     backend = {"backend": np.array(keras.config.backend())}
-    np.savez(path, **results, **kinds, **backend)
+    error = {"traced_call_error": np.array(traced_call_error())}
+    np.savez(path, **results, **kinds, **backend, **error)
 
 
 if __name__ == "__main__":
