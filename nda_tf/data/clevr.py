@@ -29,6 +29,7 @@ import os
 import tensorflow as tf
 
 from nda_tf import checks
+from nda_tf.data.downloads import DatasetUnavailable
 
 # CLEVR v1.0: every scene has between 3 and 10 objects.
 SCENE_COUNTS = range(3, 11)
@@ -174,8 +175,6 @@ def records(name, split, data_dir, download):
     """(dataset of (raw image, label), counts) of the scenes whose object
     count is in the name's counts; labels index the counts."""
     import tensorflow_datasets as tfds
-
-    from nda_tf.data.sources import DatasetUnavailable
 
     counts, folder = parse_options(name)
     if folder is not None:
