@@ -8,7 +8,6 @@ Generative quality (FID / KID / IS from pluggable backbones):
 - `stats`, `pipeline`, `reference`: streaming statistics of datasets and
   generators, cached reference statistics.
 - `EvaluationCallback`: FID / KID during GAN training.
-- `pth`: PyTorch state dicts read with NumPy (EfficientNet weights).
 
 Anomaly detection and dots:
 - `scoring`: the discriminator logit D(x) as an in-distribution score, and
@@ -33,7 +32,7 @@ import importlib
 
 _SUBMODULES = (
     "backbones batching callback fid numerosity ood ood_report ood_run "
-    "names ood_sets pipeline pth reference scoring segmentation stats support "
+    "names ood_sets pipeline reference scoring segmentation stats support "
     "cifar10c"
 ).split()
 # Re-exported name -> the submodule that defines it.

@@ -76,7 +76,7 @@ OPTIONS = (
 
 def read_state_dict(path, what):
     """The state dict in a `.pth` file, or one line saying why not."""
-    from nda_tf.eval import pth
+    from nda_tf.io import pth
 
     if not os.path.isfile(path):
         raise ValueError(f"--{what}: no file {path!r}")

@@ -16,7 +16,8 @@ import numpy as np
 import tensorflow as tf
 from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
 
-from nda_tf import checks, training
+from nda_tf import checks
+from nda_tf.io.files import make_folders, set_modes
 
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 METADATA_FILE = "metadata.json"
@@ -107,7 +108,7 @@ def save_servable(
             f"{final} already exists; pass overwrite=True or a new version"
         )
     parent = os.path.dirname(final)
-    training.make_folders(parent, private)
+    make_folders(parent, private)
     # Hidden, non-numeric name: TF Serving ignores it while it is written.
     staging = tempfile.mkdtemp(prefix=f".staging-{version}-", dir=parent)
     module.metadata_file = metadata_asset(metadata)
@@ -118,7 +119,7 @@ def save_servable(
             for log in warmup:
                 w.write(log.SerializeToString())
         # mkdtemp made the folder 0700: set the modes before it appears.
-        training.set_modes(staging, private)
+        set_modes(staging, private)
         if os.path.exists(final):
             shutil.rmtree(final)
         os.rename(staging, final)

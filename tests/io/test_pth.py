@@ -11,7 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from nda_tf.eval import pth
+from nda_tf.io import pth
 
 
 class _Storage:
