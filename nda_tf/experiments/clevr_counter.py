@@ -1,7 +1,7 @@
 r"""Accuracy of the CLEVR object counter on real scenes of known count.
 
 Appendix A's CLEVR run (Figure 6(b)) counts the objects of generated
-scenes with `nda_tf.eval.numerosity.count_objects`, a counter without
+scenes with `nda_tf.eval.counting.count_objects`, a counter without
 learned parts. This command measures it where the truth is known: tfds
 `clevr` scenes, counted from their metadata, at the resolution the GAN
 sees them:
@@ -33,7 +33,7 @@ scenes rendered by the official generator in that layout; see
 import json
 import os
 
-from nda_tf.eval import numerosity
+from nda_tf.eval import counting as numerosity
 from nda_tf.experiments import cli
 from nda_tf.training import DATA_ACCESS_OPTIONS, Option
 

@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import training
-from nda_tf.eval import numerosity
+from nda_tf.eval import counting as numerosity
 from nda_tf.gan import monitoring
 from nda_tf.gan.recipe import GAN
 
@@ -112,7 +112,7 @@ def run_study(
             better choice for short runs, whose EMA lags far behind).
         source, data_dir, clevr_folder: as for `study_configs`;
             generated CLEVR scenes
-            are counted with `nda_tf.eval.numerosity.count_objects`.
+            are counted with `nda_tf.eval.counting.count_objects`.
 
     Returns:
         dict run name -> `CountSummary`, or None when a signal stopped a

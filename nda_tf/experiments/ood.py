@@ -42,7 +42,7 @@ and corruption) beside the jigsaw run's report (with
 report also has `differences.json` with these statistics and `ood.json`,
 which `python -m nda_tf.experiments.gather` turns into Table 5.
 
-Set names: see docs/anomaly_detection.md or `nda_tf.eval.ood_sets`.
+Set names: see docs/anomaly_detection.md or `nda_tf.eval.ood.sets`.
 """
 
 import os

@@ -1,7 +1,7 @@
 """Anomaly detection over a trained GAN run (paper Table 5, Figure 4).
 
 `evaluate_run` restores a run's discriminator and hands it to
-`nda_tf.eval.ood_run.evaluate_discriminator`; `python -m
+`nda_tf.eval.ood.run.evaluate_discriminator`; `python -m
 nda_tf.experiments.ood` is the command. The study lives here, not in
 `nda_tf.eval`, because it reads GAN runs: evaluation stays free of
 algorithm packages.
@@ -13,7 +13,8 @@ import os
 import numpy as np
 
 from nda_tf import training
-from nda_tf.eval import ood_report, ood_run
+from nda_tf.eval.ood import report as ood_report
+from nda_tf.eval.ood import run as ood_run
 from nda_tf.experiments import paper
 from nda_tf.gan.recipe import GAN
 

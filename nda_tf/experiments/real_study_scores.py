@@ -50,10 +50,10 @@ def corruption_code():
     """A short digest of the modules that make the local corruptions."""
     import hashlib
 
-    from nda_tf.eval import cifar10c, ood_sets
+    from nda_tf.eval.ood import corruptions, sets
 
     digest = hashlib.sha1()
-    for module in (cifar10c, ood_sets):
+    for module in (corruptions, sets):
         with open(module.__file__, "rb") as file:
             digest.update(file.read())
     return digest.hexdigest()[:12]
@@ -151,7 +151,8 @@ class Scorer:
     def score(self, logdir, step):
         """Scores the checkpoint of `step`; writes and returns its record."""
         from nda_tf import training
-        from nda_tf.eval import ood_run, pipeline
+        from nda_tf.eval import pipeline
+        from nda_tf.eval.ood import run as ood_run
         from nda_tf.gan.recipe import GAN
         from nda_tf.training import write_json_atomic
 

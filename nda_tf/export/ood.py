@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from nda_tf import transforms
 from nda_tf.eval import batching
-from nda_tf.eval.ood import auroc
+from nda_tf.eval.ood.detection import auroc
 from nda_tf.export import calibration, checks, servable
 from nda_tf.export.detector import (
     FLOAT_SIGNATURE,

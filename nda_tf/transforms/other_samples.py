@@ -148,7 +148,7 @@ class OtherDots(OtherSamples):
 
     Example:
 
-    >>> from nda_tf.eval.numerosity import count_dots
+    >>> from nda_tf.eval.counting import count_dots
     >>> nda = OtherDots(counts=(4, 5, 7), size=32, bank_size=30)
     >>> negatives = nda(tf.zeros([8, 32, 32, 3]))
     >>> negatives.shape, set(count_dots(negatives.numpy())) <= {4, 5, 7}

@@ -175,7 +175,7 @@ def test_a_pickled_or_single_array_npz_is_refused(tmp_path):
 def test_ood_sets_and_export_calibration_name_bad_files(folder_with_bad_files):
     """`ood --ood=folder:` and `export --calibration_data=folder:` read
     folders through the data layer, so they stop the same way."""
-    from nda_tf.eval import ood_sets
+    from nda_tf.eval.ood import sets as ood_sets
     from nda_tf.experiments import export
 
     root, bad = folder_with_bad_files

@@ -16,7 +16,7 @@ import tensorflow_datasets as tfds
 import nda_tf.transforms as T
 from nda_tf import data
 from nda_tf.data import clevr
-from nda_tf.eval import numerosity
+from nda_tf.eval import counting as numerosity
 from nda_tf.experiments import numerosity_study
 from nda_tf.gan.recipe import GAN
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nda_tf import training
-from nda_tf.eval import numerosity as counting
+from nda_tf.eval import counting
 from nda_tf.experiments import numerosity_study
 
 QUICK = {

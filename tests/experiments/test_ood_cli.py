@@ -12,7 +12,10 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from nda_tf import data, training
-from nda_tf.eval import ood, ood_report, ood_sets, scoring
+from nda_tf.eval.ood import detection as ood
+from nda_tf.eval.ood import report as ood_report
+from nda_tf.eval.ood import scoring
+from nda_tf.eval.ood import sets as ood_sets
 from nda_tf.experiments import ood_study
 from nda_tf.gan.recipe import GAN
 
@@ -227,7 +230,7 @@ def _mock_cifar10c(shift_labels=False):
 
 
 def test_figure8_pairs_each_test_image_with_its_tfds_cifar10c_copy(tmp_path):
-    from nda_tf.eval import ood_run
+    from nda_tf.eval.ood import run as ood_run
 
     as_dataset, brightness = _mock_cifar10c()
     with tfds.testing.mock_data(as_dataset_fn=as_dataset):
@@ -273,7 +276,7 @@ def test_figure8_pairs_each_test_image_with_its_tfds_cifar10c_copy(tmp_path):
 
 
 def test_unprepared_cifar10c_names_the_local_alternative(tmp_path, monkeypatch):
-    from nda_tf.eval import ood_run
+    from nda_tf.eval.ood import run as ood_run
 
     monkeypatch.setenv("NDA_TF_NO_DOWNLOAD", "1")
     pixels = np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3), np.uint8)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nda_tf.eval import ood
+from nda_tf.eval.ood import detection as ood
 
 
 def test_perfectly_separated_is_one_and_reversed_is_zero():

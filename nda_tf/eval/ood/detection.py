@@ -38,8 +38,8 @@ import collections
 
 import numpy as np
 
-from nda_tf.eval import ood_sets as sets_lib
-from nda_tf.eval import scoring
+from nda_tf.eval.ood import scoring
+from nda_tf.eval.ood import sets as sets_lib
 
 Row = collections.namedtuple(
     "Row",

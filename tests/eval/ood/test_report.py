@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nda_tf.eval import ood, ood_report
-from nda_tf.eval import ood_sets as sets_lib
+from nda_tf.eval.ood import detection as ood
+from nda_tf.eval.ood import report as ood_report
+from nda_tf.eval.ood import sets as sets_lib
 from tests.gan import tiny
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -12,7 +12,7 @@ Names (comma-separated in the command line):
   here (severity 1..5; corruption names as in CIFAR-10-C or in the
   `imagecorruptions` package); `corrupt` alone is all 19 at severity 5.
   For machines without CIFAR-10-C. All 19 use CIFAR-10-C's own formulas
-  and parameters (`nda_tf.eval.cifar10c`), with another random stream, so
+  and parameters (`nda_tf.eval.ood.corruptions`), with another random stream, so
   they are distributed as CIFAR-10-C but are not its pixels. Computed once
   and cached (`corrupted`);
 - `noise:gaussian`: pixels i.i.d. N(0, 0.5^2) in [-1, 1] units, clipped;
@@ -44,7 +44,8 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks
-from nda_tf.eval import batching, cifar10c
+from nda_tf.eval import batching
+from nda_tf.eval.ood import corruptions
 
 OODSet = collections.namedtuple("OODSet", ["name", "data", "group"])
 
@@ -559,13 +560,13 @@ def corruption_function(corruption, severity=DEFAULT_SEVERITY):
 
 def _uint8_corruption(corruption, severity):
     """`f(uint8 image, seed) -> uint8 image` with CIFAR-10-C's parameters
-    (`cifar10c`), its randomness drawn from `seed` only."""
+    (`corruptions`), its randomness drawn from `seed` only."""
     corruption, severity = parse_corruption(f"{corruption}_{severity}")
 
     def apply(pixels, seed):
         seed = tuple(np.atleast_1d(seed).tolist())
         rng = np.random.default_rng(np.random.SeedSequence(seed))
-        return cifar10c.corrupt(pixels, corruption, severity, rng)
+        return corruptions.corrupt(pixels, corruption, severity, rng)
 
     return apply
 

@@ -29,7 +29,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from nda_tf.eval import ood as ood_lib
+from nda_tf.eval.ood import detection
 
 _BINS = 50
 
@@ -89,7 +89,7 @@ def roc_figure(report):
         style = {"lw": 0.7, "alpha": 0.6} if grouped else {}
         for index, name in enumerate(members):
             scores = report.ood_scores[name]
-            fpr, tpr = ood_lib.roc_curve(report.in_scores, scores)
+            fpr, tpr = detection.roc_curve(report.in_scores, scores)
             axes.plot(
                 fpr, tpr, color=colour, label=None if index else label, **style
             )

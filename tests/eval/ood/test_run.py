@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nda_tf.eval import ood_run
+from nda_tf.eval.ood import run as ood_run
 
 
 def test_default_is_the_test_split_of_a_tfds_training_set():
@@ -39,7 +39,7 @@ def test_split_is_refused_not_ignored_for_splitless_sources():
 
 
 def test_training_data_given_explicitly_is_said_in_the_log(caplog):
-    with caplog.at_level(logging.WARNING, "nda_tf.eval.ood_run"):
+    with caplog.at_level(logging.WARNING, "nda_tf.eval.ood.run"):
         ood_run.in_distribution("npz:/t.npz", None, "npz:/t.npz")
         ood_run.in_distribution(None, "train", "cifar10", "train")
     assert "npz:/t.npz is the discriminator's training data" in caplog.text
@@ -70,7 +70,7 @@ def test_num_images_draws_every_class_of_a_sorted_folder(tmp_path, caplog):
             keras.layers.Lambda(lambda x: keras.ops.mean(x, -1, keepdims=True)),
         ]
     )
-    with caplog.at_level(logging.INFO, "nda_tf.eval.ood_run"):
+    with caplog.at_level(logging.INFO, "nda_tf.eval.ood.run"):
         report, _ = ood_run.evaluate_discriminator(
             scores,
             f"folder:{tmp_path / 'in'}",

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nda_tf.eval import ood_sets
+from nda_tf.eval.ood import sets as ood_sets
 
 
 def _array(dataset):

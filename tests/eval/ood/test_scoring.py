@@ -6,7 +6,8 @@ import pytest
 import tensorflow as tf
 
 from nda_tf import transforms
-from nda_tf.eval import ood_sets, scoring
+from nda_tf.eval.ood import scoring
+from nda_tf.eval.ood import sets as ood_sets
 from tests.gan import tiny
 
 

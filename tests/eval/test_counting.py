@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nda_tf.data import dots
-from nda_tf.eval import numerosity
+from nda_tf.eval import counting as numerosity
 
 # Every count the default 32x32, radius-3 dots allow, 20 images each.
 COUNTS = np.repeat(np.arange(dots.max_dots(32, 3) + 1), 20)

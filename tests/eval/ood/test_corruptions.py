@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nda_tf.eval import cifar10c, ood_sets
+from nda_tf.eval.ood import corruptions as cifar10c
+from nda_tf.eval.ood import sets as ood_sets
 
 
 def _grey(value=128):

@@ -15,8 +15,8 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks, transforms
-from nda_tf.eval import ood_sets
 from nda_tf.eval.batching import batches, is_unbatched, to_float
+from nda_tf.eval.ood import sets as ood_sets
 
 LABEL_MAX = "max"
 

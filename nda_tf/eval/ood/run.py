@@ -8,7 +8,9 @@ calls it; `python -m nda_tf.experiments.ood` is the command.
 
 import logging
 
-from nda_tf.eval import ood, ood_report, ood_sets, scoring
+from nda_tf.eval.ood import detection, scoring
+from nda_tf.eval.ood import report as ood_report
+from nda_tf.eval.ood import sets as ood_sets
 
 _LOG = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ def evaluate_discriminator(
         in_name: in-distribution source, any `nda_tf.data.load` name; None
             for the test split of `training_source`.
         ood_names: OOD set names, comma-separated or a list (see
-            `nda_tf.eval.ood_sets`).
+            `nda_tf.eval.ood.sets`).
         out_dir: where the tables, PNGs and TensorBoard events go.
         resolution: image size; default: the discriminator's input size.
         split: split of every named tfds dataset (None: "test"); folders
@@ -129,7 +131,7 @@ def evaluate_discriminator(
     # Figure 8's T from tfds: the CIFAR-10-C copies of the test images.
     paired = {}
     names = {s.name for s in sets}
-    for name in ood._transforms(transform):
+    for name in detection._transforms(transform):
         if ood_sets.is_tfds_corruption(name) and name not in names:
             try:
                 (found,) = ood_sets.resolve(
@@ -144,7 +146,7 @@ def evaluate_discriminator(
             except data.DatasetUnavailable as error:
                 raise _with_alternative(error, name) from None
             paired[name] = found.data
-    report = ood.evaluate(
+    report = detection.evaluate(
         discriminator,
         in_data,
         sets,
@@ -170,7 +172,7 @@ def _choose_corruptions(ood_names, transform, source):
     """`(ood_names, transform)` with their corruption sets from `source`;
     logs the choice and every renamed set."""
     ood_names, changed = ood_sets.choose_corruptions(ood_names, source)
-    transforms = ood._transforms(transform)
+    transforms = detection._transforms(transform)
     if transforms and all(isinstance(t, str) for t in transforms):
         transform, more = ood_sets.choose_corruptions(transforms, source)
         changed += more
