@@ -1,9 +1,6 @@
-"""Files every reader of the machine may read: modes and atomic JSON.
-
-Checkpoints, `config.json` and exported SavedModels are written 0755 /
-0644 whatever the umask (a serving or evaluating user need not be the
-trainer), or 0700 / 0600 when private.
-"""
+"""Atomic JSON and the modes of what a run writes: 0755 / 0644 whatever
+the umask (a serving or evaluating user need not be the trainer), or
+0700 / 0600 when private."""
 
 import json
 import os

@@ -10,24 +10,4 @@
   parameters, computed here.
 - `report`: markdown / CSV tables, ROC and histogram PNGs, TensorBoard.
 - `run`: all of it from dataset names, for any discriminator.
-
-Names load on first use (`nda_tf.lazy`).
 """
-
-from nda_tf.lazy import lazy_names
-
-_DETECTION = (
-    "AVERAGE MEASURES OODReport aupr auroc check_scores evaluate "
-    "fpr_at_tpr measures roc_curve"
-).split()
-_SUBMODULES = ("corruptions", "detection", "report", "run", "scoring", "sets")
-__all__ = sorted((*_DETECTION, *_SUBMODULES, "evaluate_discriminator"))
-__getattr__, __dir__ = lazy_names(
-    __name__,
-    globals(),
-    {
-        **dict.fromkeys(_DETECTION, ".detection"),
-        "evaluate_discriminator": ".run",
-    },
-    _SUBMODULES,
-)

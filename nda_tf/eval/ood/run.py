@@ -2,7 +2,7 @@
 
 `evaluate_discriminator` loads the in-distribution test split and the OOD
 sets by name, scores them and writes the report. For a trained GAN run
-directory, `nda_tf.experiments.ood_study.evaluate_run` reads the run and
+directory, `nda_tf.studies.ood.study.evaluate_run` reads the run and
 calls it; `python -m nda_tf.experiments.ood` is the command.
 """
 
@@ -108,19 +108,17 @@ def evaluate_discriminator(
         ood_names, transform = _choose_corruptions(
             ood_names, transform, corruptions
         )
+
+    def resolve(name, **cache):
+        return ood_sets.resolve(
+            name, in_data, info.resolution, split=split, data_dir=data_dir,
+            num_images=num_images, seed=seed, **cache,
+        )  # fmt: skip
+
     sets, skipped = [], []
     for name in ood_sets.split_names(ood_names):
         try:
-            sets += ood_sets.resolve(
-                name,
-                in_data,
-                info.resolution,
-                split=split,
-                data_dir=data_dir,
-                num_images=num_images,
-                seed=seed,
-                cache_dir=cache_dir,
-            )
+            sets += resolve(name, cache_dir=cache_dir)
         except data.DatasetUnavailable as error:
             if not skip_missing:
                 raise _with_alternative(error, name) from None
@@ -134,15 +132,7 @@ def evaluate_discriminator(
     for name in detection._transforms(transform):
         if ood_sets.is_tfds_corruption(name) and name not in names:
             try:
-                (found,) = ood_sets.resolve(
-                    name,
-                    in_data,
-                    info.resolution,
-                    split=split,
-                    data_dir=data_dir,
-                    num_images=num_images,
-                    seed=seed,
-                )
+                (found,) = resolve(name)
             except data.DatasetUnavailable as error:
                 raise _with_alternative(error, name) from None
             paired[name] = found.data

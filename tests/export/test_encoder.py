@@ -1,11 +1,15 @@
-"""The encoder SavedModel: uint8 in, the Keras encoder's features out."""
+"""The encoder SavedModel: uint8 in, the Keras encoder's features out,
+with warm-up, metadata and the overwrite guard."""
+
+import os
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from nda_tf.contrastive import export
 from nda_tf.data import images as image_ops
+from nda_tf.export import encoder as export
+from nda_tf.export import servable
 from nda_tf.models import resnet
 
 
@@ -40,3 +44,22 @@ def test_bad_arguments_name_the_value(tmp_path):
         export.export_encoder(encoder, str(tmp_path), 16, version="a")
     with pytest.raises(ValueError, match="version .* received True"):
         export.export_encoder(encoder, str(tmp_path), 16, version=True)
+
+
+def test_the_export_has_warmup_metadata_and_an_overwrite_guard(tmp_path):
+    encoder = resnet.small_resnet(width=4, input_shape=(8, 8, 3))
+    path = export.export_encoder(
+        encoder, str(tmp_path), 8, version=1, metadata={"step": 3}
+    )
+    (warmup,) = servable.read_warmup_requests(path)
+    request = warmup.predict_log.request
+    assert tf.make_ndarray(request.inputs["images"]).shape == (1, 8, 8, 3)
+    metadata = servable.read_metadata(path)
+    assert metadata["kind"] == "nda_encoder" and metadata["run"] == {"step": 3}
+    assert metadata["signatures"]["serving_default"] == (
+        "images: uint8 [N, H, W, 3] -> embedding: float32 [N, D]"
+    )
+    with pytest.raises(ValueError, match="already exists"):
+        export.export_encoder(encoder, str(tmp_path), 8, version=1)
+    export.export_encoder(encoder, str(tmp_path), 8, version=1, overwrite=True)
+    assert sorted(os.listdir(tmp_path)) == ["1"]
