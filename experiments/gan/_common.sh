@@ -5,11 +5,13 @@
 set -euo pipefail
 RUNS=${RUNS:-runs}
 
-# cell NAME PAPER_FID FLAGS...: trains runs/NAME unless it is complete.
+# cell NAME FLAGS...: trains runs/NAME unless it is complete. The paper's
+# FID of each cell is in nda_tf/studies/paper/numbers.py (its one home);
+# `python -m nda_tf.experiments.gather` prints it beside the run's.
 cell() {
-  local name=$1 paper=$2
-  shift 2
-  echo "== ${name} (paper FID ${paper})"
+  local name=$1
+  shift
+  echo "== ${name}"
   python -m nda_tf.experiments.gan --logdir="${RUNS}/${name}" \
     --eval_metrics=fid,kid --eval_backbone=inception --eval_download "$@" \
     ${EXTRA_FLAGS:-}

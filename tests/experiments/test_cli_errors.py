@@ -23,6 +23,7 @@ from nda_tf import training
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.experiments import cli, export, gather, numerosity
 from nda_tf.gan.recipe import GAN
+from nda_tf.studies.paper import tables
 from nda_tf.training import CheckpointError, Option
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
@@ -290,7 +291,7 @@ def test_a_full_disk_is_one_line(command_line, tmp_path):
     (tmp_path / "runs" / "moco" / "config.json").write_text(
         json.dumps(moco_config)
     )
-    assert gather.find_runs(str(tmp_path / "runs"), ("gan",)) == [str(run)]
+    assert tables.find_runs(str(tmp_path / "runs"), ("gan",)) == [str(run)]
     target = (gather.OPTIONS, gather.main)
     # /dev/full answers every write with ENOSPC.
     code = command_line(

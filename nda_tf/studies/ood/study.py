@@ -1,11 +1,5 @@
-"""Anomaly detection over a trained GAN run (paper Table 5, Figure 4).
-
-`evaluate_run` restores a run's discriminator and hands it to
-`nda_tf.eval.ood.run.evaluate_discriminator`; `python -m
-nda_tf.experiments.ood` is the command. The study lives here, not in
-`nda_tf.eval`, because it reads GAN runs: evaluation stays free of
-algorithm packages.
-"""
+"""A GAN run's discriminator scored as an anomaly detector
+(`evaluate_run`) and several runs' D(x) - D(T(x)) overlaid (`overlay`)."""
 
 import json
 import os
@@ -15,8 +9,8 @@ import numpy as np
 from nda_tf import training
 from nda_tf.eval.ood import report as ood_report
 from nda_tf.eval.ood import run as ood_run
-from nda_tf.experiments import paper
 from nda_tf.gan.recipe import GAN
+from nda_tf.studies.paper import numbers as paper
 
 
 def evaluate_run(

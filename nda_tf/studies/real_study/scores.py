@@ -1,5 +1,5 @@
 """Scores of the real-image study's checkpoints on the held-out part
-(`nda_tf.experiments.real_study`): the discriminator as an anomaly detector
+(`nda_tf.studies.real_study`): the discriminator as an anomaly detector
 (OOD sets, D(x) - D(T(x)) per transform) and the EMA generator's FD and
 support metrics, cached as JSON per checkpoint (`Scorer`, `read_score`).
 """

@@ -1,5 +1,5 @@
 """Curves and tables of the real-image study
-(`nda_tf.experiments.real_study`) from its cached checkpoint scores:
+(`nda_tf.studies.real_study`) from its cached checkpoint scores:
 plain vs NDA over training, with the seeds' range (`write_report`).
 """
 
@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from nda_tf.experiments.real_study_scores import (
+from nda_tf.studies.real_study.scores import (
     TRANSFORMS,
     checkpoint_steps,
     read_score,
@@ -121,6 +121,15 @@ FIGURES = (
 )
 
 
+def _figure(rows, columns, size):
+    """A figure and its `[rows, columns]` axes. A bare `Figure` renders
+    with Agg when saved: the user's matplotlib backend stays as it was."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size)
+    return figure, figure.subplots(rows, columns, squeeze=False)
+
+
 def draw_arms(axis, lines):
     """One line per arm (`{arm: curve_data line}`): the mean over seeds,
     the seeds' range shaded in the line's colour."""
@@ -138,11 +147,6 @@ def draw_arms(axis, lines):
 def write_curves(curves, out_dir):
     """One PNG per entry of `FIGURES`: a panel per curve, a line per arm
     (mean over seeds) with the seeds' range shaded. Returns the paths."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
     os.makedirs(out_dir, exist_ok=True)
     paths = []
     for file_name, title, panels in FIGURES:
@@ -151,9 +155,7 @@ def write_curves(curves, out_dir):
             continue
         columns = min(3, len(panels))
         rows = -(-len(panels) // columns)
-        figure, axes = plt.subplots(
-            rows, columns, figsize=(4.2 * columns, 3.2 * rows), squeeze=False
-        )
+        figure, axes = _figure(rows, columns, (4.2 * columns, 3.2 * rows))
         for axis, (curve, label) in zip(axes.flat, panels, strict=False):
             draw_arms(axis, curves[curve])
             axis.set_title(label, fontsize=9)
@@ -165,7 +167,6 @@ def write_curves(curves, out_dir):
         figure.tight_layout()
         path = os.path.join(out_dir, file_name)
         figure.savefig(path, dpi=90)
-        plt.close(figure)
         paths.append(path)
     return paths
 
@@ -185,22 +186,16 @@ def write_corruptions(curves, out_dir, step=None):
     names = corruption_names(curves)
     if not names:
         return []
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
     lines = {name: curves[f"corruption/{name}"] for name in names}
     step = last_shared_step(curves) if step is None else step
     figures = []
     if step is not None:
-        figures.append(("corruptions.png", _corruption_bars(plt, lines, step)))
-    figures.append(("corruption_curves.png", _corruption_curves(plt, lines)))
+        figures.append(("corruptions.png", _corruption_bars(lines, step)))
+    figures.append(("corruption_curves.png", _corruption_curves(lines)))
     paths = []
     for file_name, figure in figures:
         paths.append(os.path.join(out_dir, file_name))
         figure.savefig(paths[-1], dpi=90)
-        plt.close(figure)
     return paths
 
 
@@ -211,12 +206,13 @@ def _at(line, step, key):
     return line[key][line["steps"].index(step)]
 
 
-def _corruption_bars(plt, lines, step):
+def _corruption_bars(lines, step):
     """Horizontal bars per corruption (`{name: {arm: line}}`), one per arm,
     at `step`; whiskers span the seeds."""
     names = list(lines)
     arms = list(dict.fromkeys(a for by_arm in lines.values() for a in by_arm))
-    figure, axis = plt.subplots(figsize=(7, 0.32 * len(names) + 1.2))
+    figure, axes = _figure(1, 1, (7, 0.32 * len(names) + 1.2))
+    axis = axes[0, 0]
     height = 0.8 / len(arms)
     for k, arm in enumerate(arms):
         mean, low, high = (
@@ -241,12 +237,10 @@ def _corruption_bars(plt, lines, step):
     return figure
 
 
-def _corruption_curves(plt, lines, columns=5):
+def _corruption_curves(lines, columns=5):
     """A panel per corruption (`{name: {arm: line}}`) over training."""
     rows = -(-len(lines) // columns)
-    figure, axes = plt.subplots(
-        rows, columns, figsize=(3.0 * columns, 2.3 * rows), squeeze=False
-    )
+    figure, axes = _figure(rows, columns, (3.0 * columns, 2.3 * rows))
     for axis, (name, by_arm) in zip(axes.flat, lines.items(), strict=False):
         draw_arms(axis, by_arm)
         axis.axhline(0.5, color="gray", linewidth=0.8, linestyle="--")
@@ -412,23 +406,17 @@ def write_samples(grids, out_dir):
     grids."""
     if not grids:
         return None
-    import matplotlib
+    from matplotlib.image import imread
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    figure, axes = plt.subplots(
-        1, len(grids), figsize=(3.2 * len(grids), 3.5), squeeze=False
-    )
+    figure, axes = _figure(1, len(grids), (3.2 * len(grids), 3.5))
     runs = sorted(grids.items())
     for axis, (name, (step, path)) in zip(axes.flat, runs, strict=True):
-        axis.imshow(plt.imread(path))
+        axis.imshow(imread(path))
         axis.set_title(f"{name}, step {step}", fontsize=9)
         axis.axis("off")
     figure.tight_layout()
     out = os.path.join(out_dir, "samples.png")
     figure.savefig(out, dpi=90)
-    plt.close(figure)
     return out
 
 

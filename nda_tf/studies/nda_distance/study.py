@@ -4,8 +4,6 @@ For each run, the cosine distance `1 - cos(h(x), h(nda(x)))` between the
 frozen encoder features of test images and of their jigsaw (or other NDA)
 versions; the same images and the same transformations for every run. An
 encoder trained with NDA should put the two further apart.
-`python -m nda_tf.experiments.nda_distance` is the command; this module
-holds the study so that it defines no flags.
 """
 
 import os

@@ -8,7 +8,7 @@ import pytest
 
 from nda_tf import training
 from nda_tf.eval import counting
-from nda_tf.experiments import numerosity_study
+from nda_tf.studies.numerosity import study as numerosity_study
 
 QUICK = {
     "arch": "sngan",

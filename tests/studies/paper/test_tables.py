@@ -3,8 +3,9 @@
 import json
 import os
 
-from nda_tf.experiments import gather, paper
 from nda_tf.gan.recipe import GAN
+from nda_tf.studies.paper import numbers as paper
+from nda_tf.studies.paper import tables as gather
 
 
 def _config(**kwargs):
@@ -26,6 +27,27 @@ def test_paper_fid_finds_each_table_cell():
     assert paper.paper_fid(_config(nda="none", pda="jigsaw")) == 98.09
     assert paper.paper_fid(_config(nda="horizontal_flip")) == 124.32
     assert paper.paper_fid(_config(dataset="dots")) is None
+    # Section 5's mixture and Appendix O's vertical flips.
+    mixture = "jigsaw | stitch|mixup|cutout|cutmix"
+    assert paper.paper_fid(_config(nda=mixture)) == 16.24
+    assert paper.paper_fid(_config(nda="vertical_flip")) == 15.84
+    always = "vertical_flip(probability=1.0)"
+    assert paper.paper_fid(_config(nda=always)) == 14.74
+    assert paper.paper_fid(_config(nda=always, lam=0.5)) is None
+    # A run on some classes is not a paper cell.
+    assert paper.paper_fid(_config(nda="none", classes=["3"])) is None
+
+
+def test_the_other_tables_numbers():
+    assert paper.paper_linear_top1("cifar10", "cutout") == 92.26
+    assert paper.paper_linear_top1("cifar100", "none") == 69.63
+    assert paper.paper_linear_top1("stl10", "none") is None
+    assert paper.paper_lam("cifar100") == 0.5 and paper.paper_lam("x") == 0.25
+    config = {"dataset": "cityscapes", "nda": "jigsaw", "lam": 0.25}
+    assert paper.pix2pix_paper({**config, "loss": "cgan"}) == (0.84, 0.34, 0.28)
+    assert (
+        paper.pix2pix_paper({**config, "nda": "stitch", "loss": "cgan"}) is None
+    )
 
 
 def test_paper_fid_of_consistency_regularised_runs():

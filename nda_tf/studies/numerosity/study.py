@@ -1,11 +1,4 @@
-"""The numerosity study (paper Appendix A): does NDA hold the dot count?
-
-Two GANs are trained from the same seed on images with exactly `k` dots:
-one plain, one whose NDA is images with other counts (`OtherDots`). Each
-then generates images whose dots are counted; the distributions are
-compared (the paper's Figure 6(a)). `python -m nda_tf.experiments.numerosity`
-is the command; this module holds the study so that it defines no flags.
-"""
+"""The two runs of the numerosity study, their counts and reports."""
 
 import json
 import os
@@ -14,7 +7,8 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import training
-from nda_tf.eval import counting as numerosity
+from nda_tf.data import clevr
+from nda_tf.eval import counting
 from nda_tf.gan import monitoring
 from nda_tf.gan.recipe import GAN
 
@@ -59,33 +53,25 @@ def study_configs(
             f"clevr_folder={clevr_folder!r} needs source='clevr', received "
             f"source={source!r}"
         )
+    if source not in SOURCES:
+        raise ValueError(
+            f"source must be one of {SOURCES}, received {source!r}"
+        )
+    common = dict(base)
     if source == "clevr":
-        from nda_tf.data import clevr
-
         size = base.get("resolution") or 64
         dataset = clevr.source_name((k,), clevr_folder)
         nda = (
             f"clevr(counts={negative_counts!r}, resolution={size}, "
             f"data_dir={data_dir!r}, folder={clevr_folder!r})"
         )
-        common = dict(base, dataset=dataset, resolution=size)
         common["data_dir"] = data_dir
-        return {
-            RUNS[0]: dict(common, nda="none"),
-            RUNS[1]: dict(common, nda=nda),
-        }
-    if source != "dots":
-        raise ValueError(
-            f"source must be one of {SOURCES}, received {source!r}"
-        )
-    size = base.get("resolution") or 32
-    dataset = f"dots(counts=({k},), size={size}, radius={radius})"
-    nda = f"dots(counts={negative_counts!r}, size={size}, radius={radius})"
-    common = dict(base, dataset=dataset, resolution=size)
-    return {
-        RUNS[0]: dict(common, nda="none"),
-        RUNS[1]: dict(common, nda=nda),
-    }
+    else:
+        size = base.get("resolution") or 32
+        dataset = f"dots(counts=({k},), size={size}, radius={radius})"
+        nda = f"dots(counts={negative_counts!r}, size={size}, radius={radius})"
+    common.update(dataset=dataset, resolution=size)
+    return {RUNS[0]: dict(common, nda="none"), RUNS[1]: dict(common, nda=nda)}
 
 
 def run_study(
@@ -127,9 +113,7 @@ def run_study(
         data_dir=data_dir,
         clevr_folder=clevr_folder,
     )
-    count = (
-        numerosity.count_objects if source == "clevr" else numerosity.count_dots
-    )
+    count = counting.count_objects if source == "clevr" else counting.count_dots
     summaries = {}
     for name, config in configs.items():
         run_dir = os.path.join(logdir, name.replace(" ", "_").lower())
@@ -140,7 +124,7 @@ def run_study(
             num_samples, seed=config.get("seed", 0) + 7, use_ema=use_ema
         )
         counts = count(images)
-        summaries[name] = numerosity.summarize_counts(
+        summaries[name] = counting.summarize_counts(
             counts, target=k, max_count=2 * k + 2
         )
         monitoring.save_png(
@@ -154,7 +138,7 @@ def run_study(
 def write_reports(summaries, k, negative_counts, configs, logdir):
     os.makedirs(logdir, exist_ok=True)
     plot = os.path.join(logdir, "counts.png")
-    numerosity.plot_counts(
+    counting.plot_counts(
         summaries,
         plot,
         title=f"Generated dot counts, trained on {k} "

@@ -1,14 +1,12 @@
-r"""Gathers GAN runs into the paper's tables, ours beside the paper's, and
-Pix2Pix runs into one beside Table 4 (per-pixel / per-class acc., mIoU),
-video fine-tuning runs into one beside Table 7 (top-1).
+"""The paper's tables from run directories, ours beside the paper's: GAN
+runs in Tables 1, 2, 3, 5 and 8, Pix2Pix runs beside Table 4 (per-pixel /
+per-class acc., mIoU), video fine-tuning runs beside Table 7 (top-1).
 
-    python -m nda_tf.experiments.gather --runs=runs --out=results.md
-
-Every folder under --runs that holds a `config.json` is a run. The output
-is one markdown table per paper table (`TABLES`: Tables 1, 2, 3, 5 and 8)
-and, last, a row per run. A cell of a paper table with no run is a row
-with the paper's number and empty measured cells; a cell with several runs
-has a row per run.
+Every folder under the root that holds a `config.json` is a run. The
+output is one markdown table per paper table (`TABLES`) and, last, a row
+per run. A cell of a paper table with no run is a row with the paper's
+number and empty measured cells; a cell with several runs has a row per
+run.
 
 Where the numbers come from:
 - FID (and the other generative metrics): `LOGDIR/eval/metrics_*.json`
@@ -21,22 +19,16 @@ Where the numbers come from:
 - AUROC, FPR at 95% TPR and AUPR (Table 5): `LOGDIR/ood/*/ood.json`
   written by `python -m nda_tf.experiments.ood`.
 
-More tables (Pix2Pix, video, ...) join by appending a builder
-`fn(records) -> markdown` to `TABLES`. Takes seconds.
+More tables join by appending a builder `fn(records) -> markdown` to
+`TABLES`.
 """
 
 import glob
 import json
 import os
 
-from nda_tf.experiments import cli, paper
-from nda_tf.training import Option
-
-OPTIONS = (
-    Option("runs", "runs", "Folder holding run directories."),
-    Option("out", None, "Markdown file to write (default: print).", kind="str"),
-    Option("metric", "fid", "Metric of the per-run table."),
-)
+from nda_tf.studies.paper import numbers as paper
+from nda_tf.training.recipe import recipe_of
 
 HEADER = (
     "| run | dataset | cond. | NDA | PDA | lam | steps | best step "
@@ -53,9 +45,6 @@ NDA_HEADINGS = {
     "cutmix": "Cutmix",
     "cr": "CR-BigGAN",
 }
-# The paper's lam for NDA runs of Tables 2 and 3, by dataset (Section 4).
-PAPER_LAM = {"cifar100": 0.5}
-DEFAULT_LAM = 0.25
 FID_COLUMNS = "FID (ours) | FID (paper) | run | backbone | images (gen. / ref.)"
 
 
@@ -72,13 +61,8 @@ def find_runs(root, recipes=None):
 
 def _recipe_of(folder):
     """The recipe name of the run in `folder`, or None if unreadable."""
-    try:
-        with open(os.path.join(folder, "config.json")) as file:
-            config = json.load(file)
-    except (OSError, ValueError):
-        return None
-    # Layout 0 recorded no recipe; its MoCo runs are told by their queue.
-    return config.get("recipe", "moco" if "queue_size" in config else "gan")
+    config = _json(os.path.join(folder, "config.json"))
+    return None if config is None else recipe_of(config)
 
 
 # ---------------------------------------------------------------- records
@@ -87,8 +71,7 @@ def _recipe_of(folder):
 def load_record(logdir, metric="fid"):
     """What the tables need of one run: its config, its best `metric` with
     backbone and counts, and its OOD reports."""
-    with open(os.path.join(logdir, "config.json")) as file:
-        config = json.load(file)
+    config = _json(os.path.join(logdir, "config.json"))
     latest = _manifest(os.path.join(logdir, "checkpoints"))
     return {
         "logdir": logdir,
@@ -189,7 +172,7 @@ def _nda_column(s):
         return "cr" if s["nda"] == "none" else None
     if _is_baseline(s):
         return "none"
-    if s["lam"] != PAPER_LAM.get(s["dataset"], DEFAULT_LAM):
+    if s["lam"] != paper.paper_lam(s["dataset"]):
         return None
     return s["nda"] if s["nda"] in paper.COLUMNS else None
 
@@ -200,8 +183,11 @@ def _nda_column(s):
 def _table(title, header, rows):
     columns = header.count("|") - 1
     lines = [f"## {title}", "", header, "|" + " --- |" * columns]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + [_row(row) for row in rows]) + "\n"
+
+
+def _row(cells):
+    return "| " + " | ".join(cells) + " |"
 
 
 def _number(value, fmt="{:.2f}"):
@@ -298,7 +284,7 @@ def table_1(records):
             key = ("none", "w/o augmentation")
         elif s["pda"] != "none" and _is_baseline(s):
             key = (s["pda"], "PDA")
-        elif s["pda"] == "none" and s["lam"] == DEFAULT_LAM:
+        elif s["pda"] == "none" and s["lam"] == paper.paper_lam("cifar10"):
             key = (s["nda"], "NDA")
         else:
             continue
@@ -380,7 +366,7 @@ def table_5(records):
             continue
         if _is_baseline(s):
             models["BigGAN"].append(record)
-        elif s["nda"] == "jigsaw" and s["lam"] == DEFAULT_LAM:
+        elif s["nda"] == "jigsaw" and s["lam"] == paper.paper_lam("cifar10"):
             models["Jigsaw"].append(record)
     rows = []
     for row, (plain, jigsaw, ebm) in paper.TABLE_5.items():
@@ -461,7 +447,7 @@ def markdown(rows, metric):
             _text(row["value"], "{:.2f}"),
             _text(row["paper"], "{:.2f}"),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append(_row(cells))
     return "\n".join(lines) + "\n"
 
 
@@ -487,14 +473,6 @@ def report(root, metric="fid"):
 
 
 # Pix2Pix runs: their own table (separate from the GAN table above).
-# Table 4, Cityscapes photos -> labels: (loss, NDA used) -> (per-pixel acc.,
-# per-class acc., mIoU).
-PIX2PIX_TABLE_4 = {
-    ("cgan", False): (0.80, 0.24, 0.27),
-    ("cgan", True): (0.84, 0.34, 0.28),
-    ("l1_cgan", False): (0.72, 0.23, 0.18),
-    ("l1_cgan", True): (0.75, 0.28, 0.22),
-}
 PIX2PIX_METRICS = ("pixel_accuracy", "class_accuracy", "miou")
 PIX2PIX_HEADER = (
     "| run | dataset | loss | NDA | lam | steps | best step "
@@ -503,43 +481,14 @@ PIX2PIX_HEADER = (
 )
 
 
-def pix2pix_paper(config):
-    """Table 4's numbers for a Cityscapes run (jigsaw NDA as the paper's
-    rows), or None."""
-    if config["dataset"].split("/")[0] != "cityscapes":
-        return None
-    nda = paper.transform_name(config["nda"])
-    uses_nda = nda != "none" and float(config["lam"]) < 1
-    if uses_nda and nda != "jigsaw":
-        return None
-    return PIX2PIX_TABLE_4.get((config["loss"], uses_nda))
-
-
 def pix2pix_row(logdir):
     """One Pix2Pix table row: the best checkpoint's scores (by mIoU)."""
-    with open(os.path.join(logdir, "config.json")) as file:
-        config = json.load(file)
-    best = None
-    for kind in ("best", "checkpoints"):
-        scored = [
-            e
-            for e in _manifest(os.path.join(logdir, kind))
-            if "miou" in e.get("metrics", {})
-        ]
-        if scored:
-            best = scored[-1]
-            break
-    latest = _manifest(os.path.join(logdir, "checkpoints"))
-    return {
-        "run": os.path.basename(os.path.normpath(logdir)),
-        "config": config,
-        "steps": latest[-1]["step"] if latest else 0,
-        "best_step": best["step"] if best else None,
-        "values": (
-            [best["metrics"].get(m) for m in PIX2PIX_METRICS] if best else None
-        ),
-        "paper": pix2pix_paper(config),
-    }
+    config = _json(os.path.join(logdir, "config.json"))
+    row = _best(logdir, "miou")
+    scores = row.pop("scores")
+    values = [scores.get(m) for m in PIX2PIX_METRICS] if scores else None
+    return {**row, "config": config, "values": values,
+            "paper": paper.pix2pix_paper(config)}  # fmt: skip
 
 
 def pix2pix_markdown(rows):
@@ -557,7 +506,7 @@ def pix2pix_markdown(rows):
             _triple(row["values"]),
             _triple(row["paper"]),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append(_row(cells))
     return "\n".join(lines) + "\n"
 
 
@@ -579,8 +528,7 @@ def video_table(runs):
     (clip-averaged top-1); DPC pretraining runs are left out of both."""
     rows, others = [], []
     for logdir in runs:
-        with open(os.path.join(logdir, "config.json")) as file:
-            config = json.load(file)
+        config = _json(os.path.join(logdir, "config.json"))
         recipe = config.get("recipe")
         if recipe == "video_finetune":
             rows.append(_video_row(logdir, config))
@@ -595,11 +543,10 @@ def _video_row(logdir, config):
     row = _best(logdir, "top1")
     nda = "none (random init)"
     if config.get("pretrained"):
-        try:
-            with open(os.path.join(config["pretrained"], "config.json")) as f:
-                nda = paper.transform_name(json.load(f).get("nda"))
-        except OSError:
-            nda = "? (pretrained run not found)"
+        saved = _json(os.path.join(config["pretrained"], "config.json"))
+        nda = "? (pretrained run not found)"
+        if saved is not None:
+            nda = paper.transform_name(saved.get("nda"))
     top1 = None if row["value"] is None else 100 * row["value"]
     cells = [
         row["run"],
@@ -611,13 +558,14 @@ def _video_row(logdir, config):
         _text(top1, "{:.2f}"),
         _text(paper.paper_video_top1(config["dataset"], nda), "{:.2f}"),
     ]
-    return "| " + " | ".join(cells) + " |"
+    return _row(cells)
 
 
 def _best(logdir, metric):
-    """The run's name, last step, and best (step, value) of `metric`."""
+    """The run's name, last step, and best step, value and scores (all the
+    metrics of that checkpoint) by `metric`."""
     row = {"run": os.path.basename(os.path.normpath(logdir))}
-    row["best_step"], row["value"] = None, None
+    row.update(best_step=None, value=None, scores=None)
     for kind in ("best", "checkpoints"):
         scored = [
             e
@@ -627,31 +575,8 @@ def _best(logdir, metric):
         if scored:
             row["best_step"] = scored[-1]["step"]
             row["value"] = scored[-1]["metrics"][metric]
+            row["scores"] = scored[-1]["metrics"]
             break
     latest = _manifest(os.path.join(logdir, "checkpoints"))
     row["steps"] = latest[-1]["step"] if latest else 0
     return row
-
-
-def main(fv):
-    """Tabulates the runs as the parsed flags `fv` say."""
-    if fv.out:
-        cli.check_output_file("out", fv.out)
-    runs = find_runs(fv.runs, ("gan", "pix2pix", "video_finetune"))
-    if not runs:
-        raise ValueError(
-            f"no GAN, Pix2Pix or video fine-tuning runs under {fv.runs!r}"
-        )
-    text = report(fv.runs, fv.metric)
-    if fv.out:
-        with open(fv.out, "w") as file:
-            file.write(text)
-        print(f"{len(runs)} runs -> {fv.out}")
-    else:
-        print(text, end="")
-
-
-if __name__ == "__main__":
-    cli.run_command(
-        OPTIONS, main, "nda_tf.experiments.gather", tensorflow=False
-    )

@@ -16,8 +16,8 @@ from nda_tf.eval.ood import detection as ood
 from nda_tf.eval.ood import report as ood_report
 from nda_tf.eval.ood import scoring
 from nda_tf.eval.ood import sets as ood_sets
-from nda_tf.experiments import ood_study
 from nda_tf.gan.recipe import GAN
+from nda_tf.studies.ood import study as ood_study
 
 TINY = {
     "arch": "sngan",
@@ -32,7 +32,9 @@ TINY = {
     "eval_metrics": ["none"],
 }
 OPTIONS = dict(save_every=2, log_every=1)
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+)
 
 
 def _train(config, logdir):

@@ -17,8 +17,9 @@ import nda_tf.transforms as T
 from nda_tf import data
 from nda_tf.data import clevr
 from nda_tf.eval import counting as numerosity
-from nda_tf.experiments import numerosity_study
 from nda_tf.gan.recipe import GAN
+from nda_tf.studies.numerosity import counter
+from nda_tf.studies.numerosity import study as numerosity_study
 
 MOCK = 40
 
@@ -185,7 +186,7 @@ def test_counter_accuracy_on_mock_clevr_scenes_of_known_count(
     tmp_path, monkeypatch, capsys
 ):
     with tfds.testing.mock_data(as_dataset_fn=_mock_clevr):
-        images, truth = clevr.scenes_by_count((3, 4, 5), per_count=2)
+        images, truth = counter.scenes_by_count((3, 4, 5), per_count=2)
         # Two of each count, the first found, grouped by count.
         np.testing.assert_array_equal(truth, [3, 3, 4, 4, 5, 5])
         result = numerosity.counter_accuracy(
@@ -206,7 +207,7 @@ def test_counter_accuracy_on_mock_clevr_scenes_of_known_count(
         assert "| 3 | 1 | 2 | 0 | 0 | 0 | 0.6667 |" in capsys.readouterr().out
         # A count of CLEVR v1.0 of which the split read has no scene.
         with pytest.raises(ValueError, match=r"no scenes with \[7\] objects"):
-            clevr.scenes_by_count((3, 7))
+            counter.scenes_by_count((3, 7))
     # A count that CLEVR v1.0 never has, refused before any data is read.
     code = _run_counter(monkeypatch, ["--counts=2"])
     assert "prog_counter: error: CLEVR v1.0 has no scenes with [2]" in code
@@ -260,7 +261,7 @@ def test_a_clevr_folder_gives_the_scenes_of_the_counts_asked(tmp_path):
 
 def test_the_validation_split_of_a_clevr_folder_is_the_zips_val(tmp_path):
     drawn = _clevr_folder(tmp_path, split="val")
-    images, truth = clevr.scenes_by_count(
+    images, truth = counter.scenes_by_count(
         (3, 1), per_count=1, resolution=48, folder=str(tmp_path)
     )
     np.testing.assert_array_equal(truth, [3, 1])

@@ -1,11 +1,14 @@
-"""The paper's GAN numbers, for result tables.
+"""The paper's numbers, their one home (result tables, the recipes'
+headers, the commands' comparisons).
 
 Sinha et al., ICLR 2021: Table 2 (unconditional) and Table 3 (conditional;
 both in `TABLE_2`, keyed by `conditional`), Table 1 (the same transform as
-PDA and as NDA, CIFAR-10) and Table 8 (the lambda sweep, Appendix H): FID,
-lower is better, 10k (CelebA: 19,962; STL-10: 8k) generated images against
-the test split and TF Inception features. Table 5: AUROC of the CIFAR-10
-discriminator's logit, CIFAR-10 test images against OOD sets.
+PDA and as NDA, CIFAR-10), Table 8 (the lambda sweep, Appendix H) and the
+variants of Section 5 and Appendix O: FID, lower is better, 10k (CelebA:
+19,962; STL-10: 8k) generated images against the test split and TF
+Inception features. Table 5: AUROC of the CIFAR-10 discriminator's logit,
+CIFAR-10 test images against OOD sets. Table 4 (Pix2Pix), Table 6 (MoCo
+linear top-1) and Table 7 (DPC fine-tuned top-1).
 """
 
 COLUMNS = ("none", "jigsaw", "stitch", "mixup", "cutout", "cutmix")
@@ -52,6 +55,20 @@ LAMBDA_SWEEP = {1.0: 18.64, 0.75: 16.61, 0.5: 14.95, 0.25: 12.61, 0.15: 13.01}
 # Appendix O(a): Table 2's jigsaw (12.61) allows the identity permutation;
 # nda_tf's default jigsaw excludes it, which the paper measured at 12.59.
 JIGSAW_WITHOUT_IDENTITY = 12.59
+# CIFAR-10 unconditional, lam 0.25, NDA spec -> FID: the mixture of the
+# five policies (Section 5) and Appendix O(b)'s vertical flips.
+VARIANTS = {
+    "jigsaw|stitch|mixup|cutout|cutmix": 16.24,
+    "vertical_flip": 15.84,
+    "vertical_flip(probability=1.0)": 14.74,
+}
+# The paper's lam for NDA runs of Tables 2 and 3, by dataset (Section 4).
+PAPER_LAM = {"cifar100": 0.5}
+
+
+def paper_lam(dataset):
+    """The lam of the paper's NDA cells for `dataset` (0.25 but CIFAR-100)."""
+    return PAPER_LAM.get(dataset, 0.25)
 
 
 def transform_name(spec):
@@ -72,6 +89,8 @@ def paper_fid(config):
     diffaugment = transform_name(config.get("diffaugment"))
     if diffaugment != "none" or config.get("cr_fake_weight"):
         return None  # bCR and DiffAugment are not in the paper
+    if config.get("classes"):
+        return None  # nor are runs on some classes of a dataset
     if config.get("cr_weight"):
         ok = nda == "none" or lam == 1.0
         return CR_BIGGAN.get((dataset, conditional)) if ok else None
@@ -80,16 +99,14 @@ def paper_fid(config):
         return TABLE_1[pda][0] if ok else None
     if lam == 1.0:
         nda = "none"
+    spec = str(config["nda"]).replace(" ", "").lower()
+    if cifar10_uncond and lam == 0.25 and spec in VARIANTS:
+        return VARIANTS[spec]
     if cifar10_uncond and nda == "jigsaw":
-        if (
-            lam == 0.25
-            and "exclude_identity=false"
-            not in str(config["nda"]).replace(" ", "").lower()
-        ):
+        if lam == 0.25 and "exclude_identity=false" not in spec:
             return JIGSAW_WITHOUT_IDENTITY
         return LAMBDA_SWEEP.get(lam)
-    paper_lam = 0.5 if dataset == "cifar100" else 0.25
-    if nda != "none" and lam != paper_lam:
+    if nda != "none" and lam != paper_lam(dataset):
         return None
     row = TABLE_2.get((dataset, conditional))
     if row is not None and nda in COLUMNS:
@@ -121,6 +138,44 @@ def paper_video_top1(dataset, nda):
     """Table 7's top-1 for a fine-tuning set and the pretraining NDA."""
     row = TABLE_7.get(video_dataset(dataset))
     nda = transform_name(nda)
+    if row is None or nda not in TABLE_7_COLUMNS:
+        return None
+    return row[TABLE_7_COLUMNS.index(nda)]
+
+
+# Table 4, Cityscapes photos -> labels: (loss, NDA used) -> (per-pixel acc.,
+# per-class acc., mIoU).
+PIX2PIX_TABLE_4 = {
+    ("cgan", False): (0.80, 0.24, 0.27),
+    ("cgan", True): (0.84, 0.34, 0.28),
+    ("l1_cgan", False): (0.72, 0.23, 0.18),
+    ("l1_cgan", True): (0.75, 0.28, 0.22),
+}
+
+
+def pix2pix_paper(config):
+    """Table 4's numbers for a Cityscapes run (jigsaw NDA as the paper's
+    rows), or None."""
+    if config["dataset"].split("/")[0] != "cityscapes":
+        return None
+    nda = transform_name(config["nda"])
+    uses_nda = nda != "none" and float(config["lam"]) < 1
+    if uses_nda and nda != "jigsaw":
+        return None
+    return PIX2PIX_TABLE_4.get((config["loss"], uses_nda))
+
+
+# Table 6, MoCo-v2 linear top-1 (%), by dataset and NDA transform (the
+# columns of Table 7: "none" is MoCo-v2).
+TABLE_6 = {
+    "cifar10": (91.20, 91.66, 91.59, 92.26, 91.51, 91.36),
+    "cifar100": (69.63, 70.17, 69.21, 69.81, 69.83, 69.99),
+}
+
+
+def paper_linear_top1(dataset, nda):
+    """Table 6's linear top-1 for a MoCo run, or None."""
+    row, nda = TABLE_6.get(dataset), transform_name(nda)
     if row is None or nda not in TABLE_7_COLUMNS:
         return None
     return row[TABLE_7_COLUMNS.index(nda)]
