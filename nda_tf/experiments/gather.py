@@ -1,0 +1,43 @@
+r"""Gathers runs into the paper's tables (`nda_tf.studies.paper.tables`).
+
+    python -m nda_tf.experiments.gather --runs=runs --out=results.md
+
+GAN runs into Tables 1, 2, 3, 5 and 8 and a row per run, Pix2Pix runs
+beside Table 4, video fine-tuning runs beside Table 7; ours beside the
+paper's numbers (`nda_tf.studies.paper.numbers`). Reads run directories
+only. Takes seconds.
+"""
+
+from nda_tf.experiments import cli
+from nda_tf.studies.paper import tables
+from nda_tf.training import Option
+
+OPTIONS = (
+    Option("runs", "runs", "Folder holding run directories."),
+    Option("out", None, "Markdown file to write (default: print).", kind="str"),
+    Option("metric", "fid", "Metric of the per-run table."),
+)
+
+
+def main(fv):
+    """Tabulates the runs as the parsed flags `fv` say."""
+    if fv.out:
+        cli.check_output_file("out", fv.out)
+    runs = tables.find_runs(fv.runs, ("gan", "pix2pix", "video_finetune"))
+    if not runs:
+        raise ValueError(
+            f"no GAN, Pix2Pix or video fine-tuning runs under {fv.runs!r}"
+        )
+    text = tables.report(fv.runs, fv.metric)
+    if fv.out:
+        with open(fv.out, "w") as file:
+            file.write(text)
+        print(f"{len(runs)} runs -> {fv.out}")
+    else:
+        print(text, end="")
+
+
+if __name__ == "__main__":
+    cli.run_command(
+        OPTIONS, main, "nda_tf.experiments.gather", tensorflow=False
+    )
