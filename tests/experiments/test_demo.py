@@ -1,13 +1,17 @@
 """The transforms picture is drawn from bundled photos."""
 
 import matplotlib.image
+from absl import flags
 
-from nda_tf.transforms import demo
+from nda_tf.experiments import cli, demo
 
 
 def test_demo_writes_a_grid_with_a_row_per_transform(tmp_path, capsys):
     out = tmp_path / "grid.png"
-    demo.main([f"--out={out}", "--size=24", "--transforms=jigsaw;cutout"])
+    fv = flags.FlagValues()
+    cli.define_flags(demo.OPTIONS, fv)
+    fv(["demo", f"--out={out}", "--size=24", "--transforms=jigsaw;cutout"])
+    demo.main(fv)
     assert f"wrote {out}" in capsys.readouterr().out
     picture = matplotlib.image.imread(out)
     # Three rows (original, jigsaw, cutout) of six photos: wider than tall.

@@ -1,20 +1,14 @@
 """Draws every transform on sample photos, like the paper's Figure 2.
 
-    python -m nda_tf.transforms.demo --out=transforms.png
+    python -m nda_tf.experiments.demo --out=transforms.png
 
 Rows: the original images, then one row per transform; columns: the same
 photos (scikit-image's bundled samples, so nothing is downloaded). Runs in a
 few seconds on a CPU.
 """
 
-import argparse
-
-import matplotlib
-import matplotlib.pyplot as plt
-import numpy as np
-import tensorflow as tf
-
-from nda_tf.transforms.registry import get
+from nda_tf.experiments import cli
+from nda_tf.training import Option, shared
 
 SAMPLE_PHOTOS = (
     "astronaut",
@@ -37,8 +31,23 @@ DEFAULT_TRANSFORMS = (
 )
 
 
+OPTIONS = (
+    Option("out", "transforms.png", "PNG path."),
+    Option("size", 96, "Pixels a side.", low=6),
+    shared("seed", "Seed of the transforms."),
+    Option(
+        "transforms",
+        None,
+        "';'-separated transforms, e.g. 'jigsaw(grid=3);stitch' (see "
+        "nda_tf.transforms.get); default: all of them.",
+        kind="str",
+    ),
+)
+
+
 def sample_images(size=96):
     """scikit-image's bundled photos, centre-cropped and resized, in [0, 1]."""
+    import tensorflow as tf
     from skimage import data
 
     images = []
@@ -56,14 +65,18 @@ def sample_images(size=96):
 
 def draw(transforms=DEFAULT_TRANSFORMS, size=96, seed=0):
     """Returns a matplotlib figure: originals, then a row per transform."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from nda_tf.transforms import get
+
     images = sample_images(size)
     rows = [("original", images.numpy())]
     for spec in transforms:
         rows.append((spec, get(spec).transform_with_seed(images, seed)))
     columns = images.shape[0]
-    figure, axes = plt.subplots(
-        len(rows), columns, figsize=(1.3 * columns + 1.6, 1.3 * len(rows))
-    )
+    figure = Figure(figsize=(1.3 * columns + 1.6, 1.3 * len(rows)))
+    axes = figure.subplots(len(rows), columns, squeeze=False)
     for row, (label, batch) in enumerate(rows):
         for column in range(columns):
             axis = axes[row, column]
@@ -78,28 +91,15 @@ def draw(transforms=DEFAULT_TRANSFORMS, size=96, seed=0):
     return figure
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="transforms.png", help="PNG path")
-    parser.add_argument("--size", type=int, default=96, help="pixels a side")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--transforms",
-        default=None,
-        help="';'-separated transforms, e.g. 'jigsaw(grid=3);stitch' "
-        "(see nda_tf.transforms.get); default: all of them",
-    )
-    args = parser.parse_args(argv)
-    if args.size < 6:
-        parser.error(f"--size must be at least 6, received {args.size}")
+def main(fv):
+    """Draws the picture as the parsed flags `fv` say."""
+    cli.check_output_file("out", fv.out)
     specs = DEFAULT_TRANSFORMS
-    if args.transforms is not None:
-        specs = tuple(s for s in args.transforms.split(";") if s.strip())
-    matplotlib.use("Agg")  # files only; no display is needed
-    figure = draw(specs, args.size, args.seed)
-    figure.savefig(args.out, dpi=100)
-    print(f"wrote {args.out}")
+    if fv.transforms is not None:
+        specs = tuple(s for s in fv.transforms.split(";") if s.strip())
+    draw(specs, fv.size, fv.seed).savefig(fv.out, dpi=100)
+    print(f"wrote {fv.out}")
 
 
 if __name__ == "__main__":
-    main()
+    cli.run_command(OPTIONS, main, "nda_tf.experiments.demo")
