@@ -42,8 +42,9 @@ OPTIONS = (
     Option(
         "action",
         ["train", "score", "report"],
-        f"What to do, in this order: any of {', '.join(ACTIONS)}.",
+        "What to do, in this order.",
         kind="list",
+        choices=ACTIONS,
     ),
     Option(
         "data_dir",
@@ -131,12 +132,8 @@ def main(fv):
 
     training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     actions = list(fv.action)
-    unknown = [a for a in actions if a not in ACTIONS]
-    if unknown or not actions:
-        raise ValueError(
-            f"--action must be some of {', '.join(ACTIONS)}; received "
-            f"{','.join(actions)}"
-        )
+    if not actions:
+        raise ValueError(f"--action must name some of {', '.join(ACTIONS)}")
     if not fv.data_dir:
         raise ValueError("--data_dir is required")
     arms = runs.parse_arms(fv.arms)

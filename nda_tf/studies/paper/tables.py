@@ -53,16 +53,13 @@ def find_runs(root, recipes=None):
     those of `recipes` (names, e.g. ("gan",)) when given."""
     found = []
     for folder, _, files in os.walk(root):
-        recipe = _recipe_of(folder) if "config.json" in files else None
-        if recipe is not None and (recipes is None or recipe in recipes):
+        path = os.path.join(folder, "config.json")
+        config = _json(path) if "config.json" in files else None
+        if config is not None and (
+            recipes is None or recipe_of(config) in recipes
+        ):
             found.append(folder)
     return sorted(found)
-
-
-def _recipe_of(folder):
-    """The recipe name of the run in `folder`, or None if unreadable."""
-    config = _json(os.path.join(folder, "config.json"))
-    return None if config is None else recipe_of(config)
 
 
 # ---------------------------------------------------------------- records
