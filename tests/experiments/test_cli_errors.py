@@ -198,22 +198,25 @@ def test_export_checks_before_calibration(command_line, tmp_path):
     out = tmp_path / "serving"
     (out / "nda_ood" / "1").mkdir(parents=True)
     target = (export.OPTIONS, export.main)
+    check = {"check": export.check}  # as the module runs it
     common = [f"--logdir={run}", f"--out={out}"]
-    assert command_line(target, [*common, "--tpr=1.5"]) == (
+    assert command_line(target, [*common, "--tpr=1.5"], **check) == (
         "prog: error: tpr must be in (0, 1], received 1.5"
     )
-    code = command_line(target, [*common, "--what=discriminator"])
+    code = command_line(target, [*common, "--what=discriminator"], **check)
     assert code == (
         f"prog: error: {out}/nda_ood/1 already exists: give another "
         "--version, or --overwrite to replace it"
     )
-    code = command_line(target, [*common, "--what=generator"])
+    code = command_line(target, [*common, "--what=generator"], **check)
     assert (
         code
         == f"prog: error: no latest checkpoint in {str(run / 'checkpoints')!r}"
     )
     assert "CheckpointError" not in code
-    code = command_line(target, [f"--logdir={run}", f"--out={run}/config.json"])
+    code = command_line(
+        target, [f"--logdir={run}", f"--out={run}/config.json"], **check
+    )
     assert code.endswith("config.json is a file, not a folder")
 
 
