@@ -231,11 +231,11 @@ def run_ours(work, d_calls, adam="keras", perturb=0.0):
         d_calls=d_calls,
     )
 
-    def adam():
-        kind = _torch_adam(keras) if adam == "torch" else keras.optimizers.Adam
-        return kind(2e-4, beta_1=0.0, beta_2=0.999)
-
-    gan.compile(d_optimizer=adam(), g_optimizer=adam())
+    kind = _torch_adam(keras) if adam == "torch" else keras.optimizers.Adam
+    gan.compile(
+        d_optimizer=kind(2e-4, beta_1=0.0, beta_2=0.999),
+        g_optimizer=kind(2e-4, beta_1=0.0, beta_2=0.999),
+    )
     conditional = s["classes"] > 1
     zs = iter(inputs["z"].reshape(-1, s["batch"], s["dim_z"]))
     fake_labels = iter(inputs["fake_labels"].reshape(-1, s["batch"]))
