@@ -63,6 +63,8 @@ def test_every_cell_is_a_valid_run(script, tmp_path):
         config = _config(argv)
         assert "paper FID" in header
         assert config["eval_backbone"] == "inception"
+        # The paper's BigGANs, trained with the authors' D step.
+        assert config["arch"] == "biggan" and config["d_calls"] == 2
 
 
 def test_cr_cells_and_appendix_j_counts(tmp_path):
