@@ -196,6 +196,13 @@ def train(args):
     if os.path.exists(last):
         print(f"{args.out}: at step {args.steps} already")
         return
+    lock = os.path.join(args.out, "train.pid")
+    if _running(lock):
+        # Another queue trains this run: leave it to that one.
+        print(f"{args.out}: trained by process {open(lock).read()} already")
+        return
+    with open(lock, "w") as file:
+        file.write(str(os.getpid()))
     command = [sys.executable, "train_aug.py", *argv]
     print(" ".join(command), flush=True)
     # Their loop runs whole epochs: it is stopped once the save of
@@ -213,6 +220,15 @@ def train(args):
             size = os.path.getsize(last)
     if process.returncode:
         raise SystemExit(f"their train_aug.py exited {process.returncode}")
+
+
+def _running(lock):
+    """Whether the process named in `lock` (a PID file) is alive."""
+    try:
+        os.kill(int(open(lock).read()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _copy_path(out, index):
