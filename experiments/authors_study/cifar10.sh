@@ -12,7 +12,7 @@
 #   bash experiments/authors_study/cifar10.sh score    # convert, score, plot
 #
 # `score` converts their saved copies (new ones only), scores every
-# checkpoint not scored yet (2,000 held-out images per set) and writes
+# checkpoint not scored yet (1,000 held-out images per set) and writes
 # STUDY/report: real_study's figures for the four arms, effects.png /
 # codes.png and effects.md (NDA's effect in each code, paired by seed;
 # each code's difference from the other).
@@ -95,7 +95,7 @@ case "${1:-}" in
     nice -n 19 "$PYTHON" -m nda_tf.experiments.real_study \
       --action=score --data_dir="$DATA" --runs_dir="$RUNS" \
       --arms=plain,jigsaw,authors_plain=none,authors_jigsaw=jigsaw \
-      --seeds=0,1 --save_every="$SAVE_EVERY" --num_images=2000 \
+      --seeds=0,1 --save_every="$SAVE_EVERY" --num_images=1000 \
       --noprogress 2>&1 | tee -a "$STUDY/logs/score.log"
     "$PYTHON" $TOOL report --runs="$RUNS" --seeds=0,1 \
       --out="$STUDY/report"
