@@ -33,13 +33,13 @@ import importlib.util
 # a feature; tool extras (`test`, and a `docs` one) are listed in TOOLS.
 REQUIREMENTS = {
     "ood": [
-        # AUROC, FPR at 95% TPR, AUPR (nda_tf.eval.ood).
+        # AUROC, FPR at 95% TPR, AUPR (nda_tf.eval.ood.detection).
         "scikit-learn>=1.3",
-        # ROC and histogram figures (nda_tf.eval.ood_report).
+        # ROC and histogram figures (nda_tf.eval.ood.report).
         "matplotlib>=3.7",
-        # The local CIFAR-10-C corruptions (nda_tf.eval.cifar10c): OpenCV,
-        # SciPy, scikit-image, Pillow, and the frost photographs of the
-        # maintained fork of imagecorruptions.
+        # The local CIFAR-10-C corruptions (nda_tf.eval.ood.corruptions):
+        # OpenCV, SciPy, scikit-image, Pillow, and the frost photographs
+        # of the maintained fork of imagecorruptions.
         "opencv-python>=4.5",
         "scipy>=1.10",
         "scikit-image>=0.22",
@@ -60,7 +60,7 @@ REQUIREMENTS = {
         "tensorflow-serving-api>=2.16,<3",
     ],
     "studies": [
-        # Connected components for counting dots (nda_tf.eval.numerosity).
+        # Connected components for counting dots (nda_tf.eval.counting).
         "scipy>=1.10",
         # Figures of the numerosity, real-image and distance studies.
         "matplotlib>=3.7",
@@ -128,7 +128,7 @@ def needs(extra, what):
     Args:
         extra: a key of `MODULES`.
         what: what needs it, the message's subject (a module or a
-            command: "nda_tf.eval.cifar10c").
+            command: "nda_tf.eval.ood.corruptions").
     """
     _check_extra(extra)
     try:

@@ -16,9 +16,14 @@ import Name` works as before.
     3
     >>> dir_()
     ['check_int']
+
+A module that moved keeps its old name with `moved`: importing the old
+name gives the new module, and running it (`python -m OLD`) runs the new.
 """
 
 import importlib
+import runpy
+import sys
 
 
 def lazy_names(package, namespace, names=None, submodules=()):
@@ -57,3 +62,12 @@ def lazy_names(package, namespace, names=None, submodules=()):
         return sorted(visible | set(names) | set(submodules))
 
     return __getattr__, __dir__
+
+
+def moved(name, target):
+    """Makes the module `name` (the old place, its `__name__`) the module
+    `target`; run as a program, `name` runs `target` as one."""
+    if name == "__main__":
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+    else:
+        sys.modules[name] = importlib.import_module(target)

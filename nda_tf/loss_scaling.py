@@ -1,7 +1,7 @@
 """Loss scaling for float16 and the per-replica loss of a custom train step.
 
 Every algorithm's `compile` passes its optimizers through
-`with_loss_scaling`, and every `train_step` differentiates
+`with_loss_scaling` (`prepared`), and every `train_step` differentiates
 `loss_to_differentiate(optimizer, loss)` instead of the loss itself; a
 step whose model looks rows up in a table (class embeddings) hands its
 gradients to the optimizer through `dense_gradients`.
@@ -25,6 +25,15 @@ def with_loss_scaling(optimizer, model=None):
         dtypes.add(model.compute_dtype)
     if "float16" in dtypes:
         return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+def prepared(optimizer, model, variables):
+    """`optimizer` through `with_loss_scaling` and built for `variables`:
+    an algorithm's `compile` calls it in the strategy's scope, so that no
+    replica builds it lazily."""
+    optimizer = with_loss_scaling(optimizer, model)
+    optimizer.build(variables)
     return optimizer
 
 

@@ -18,14 +18,28 @@ numbers.
   draws its own transformation on each replica.
 * `assert_train_steps_agree` and `assert_one_and_two_replicas_agree`: the
   same for a model's `train_step`.
+* `assert_resumes_exactly`: a run of the shared loop stopped by a signal
+  resumes to the uninterrupted run's state, bit for bit.
+* `check_algorithm`: an algorithm's whole case (`Algorithm`): config
+  round trip, one compiled step in every mode, two replicas, exact resume;
+  each algorithm's tests run it for every promise of `PROMISES`.
 
 The strategy is the session's one MirroredStrategy (the `mirrored` fixture
 of conftest.py): a second one in the process could mix up collectives.
 """
 
+import dataclasses
+import json
+import os
+import signal
+from collections.abc import Callable
+from typing import Any
+
 import keras
 import numpy as np
 import tensorflow as tf
+
+from nda_tf import training
 
 MODES = ("eager", "function", "xla")
 COMPILE_MODES = {
@@ -259,3 +273,149 @@ def assert_one_and_two_replicas_agree(make, dataset_for, strategy, atol):
     for model, replicas in ((one, 1), (two, 2)):
         model.fit(dataset_for(replicas), epochs=1, verbose=0)
     _assert_same_state(_state(two), _state(one), atol, "two replicas")
+
+
+def run_options(**kwargs):
+    """Quiet `RunOptions` of the tests' short runs."""
+    base = {"save_every": 100, "log_every": 1, "progress": False}
+    return training.RunOptions(**{**base, **kwargs})
+
+
+def run_state(model):
+    """Every variable a resumed run must restore, optimizers included."""
+    variables = list(model.weights)
+    for name in (
+        "optimizer",
+        "backbone_optimizer",
+        "d_optimizer",
+        "g_optimizer",
+    ):
+        optimizer = getattr(model, name, None)
+        if optimizer is not None:
+            variables += optimizer.variables
+    if getattr(model, "rng_state", None) is not None:
+        variables.append(model.rng_state)
+    return [np.asarray(v) for v in variables]
+
+
+def send_sigterm_at(stop_step):
+    """An evaluator that sends this process SIGTERM at `stop_step`."""
+
+    def fn(model, step):
+        if step == stop_step:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return training.Evaluator(fn, 1)
+
+
+def assert_resumes_exactly(recipe, config, tmp_path, steps=4):
+    """A run of `recipe` stopped by SIGTERM half way (a checkpoint is
+    saved) and resumed ends in the state of the run never stopped, bit for
+    bit; `load_run` restores it; `config.json` records the recipe and the
+    layout, not how the run is watched."""
+    whole, summary = training.train(
+        recipe, config, str(tmp_path / "a"), run_options()
+    )
+    assert summary == {
+        "step": steps,
+        "interrupted": None,
+        "logs": summary["logs"],
+    }
+    logdir = str(tmp_path / "b")
+    stopped, summary = training.train(
+        recipe, config, logdir, run_options(), [send_sigterm_at(steps // 2)]
+    )
+    assert summary["interrupted"] == "SIGTERM"
+    assert summary["step"] == steps // 2
+    assert sorted(os.listdir(os.path.join(logdir, "checkpoints"))) == [
+        f"ckpt-{steps // 2}",
+        "manifest.json",
+    ]
+    # The loop's handler is gone again: the test process keeps its own.
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert any(
+        not np.array_equal(a, b)
+        for a, b in zip(run_state(whole), run_state(stopped), strict=True)
+    )
+    resumed, summary = training.train(recipe, config, logdir, run_options())
+    assert summary["step"] == steps
+    for a, b in zip(run_state(whole), run_state(resumed), strict=True):
+        np.testing.assert_array_equal(a, b)
+    loaded, saved = training.load_run(recipe, logdir)
+    assert saved["step"] == steps and saved["layout"] == training.LAYOUT
+    for a, b in zip(loaded.weights, resumed.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    with open(os.path.join(logdir, "config.json")) as file:
+        recorded = json.load(file)
+    assert recorded["recipe"] == recipe.name
+    assert recorded["layout"] == training.LAYOUT
+    # Settings of how a run is watched are not part of the run.
+    assert "eval_every" not in recorded and "seed" in recorded
+
+
+PROMISES = ("config", "step", "replicas", "resume")
+
+
+@dataclasses.dataclass
+class Algorithm:
+    """One algorithm's case of the contract.
+
+    Attributes:
+        recipe, config: its recipe and a tiny configuration of it (four
+            steps), for exact resume through the loop.
+        make: `make(**compile_arguments)` builds a small model and
+            compiles it with plain SGD (Adam's first steps would hide
+            differences, DESIGN.md pitfall 16) and those arguments.
+        batches: `train_on_batch` argument tuples, run in order.
+        inputs, call: `call(model, inputs)` of the config round trip.
+        replicated: `make` for the two-replica check where it must differ
+            (randomness that is the same for any replica count); default
+            `make`.
+        dataset_for: `dataset_for(replicas)`, the global batches of the
+            two-replica check; default: the first batch for one device and
+            a copy of it for each of two replicas, so each replica steps on
+            what one device steps on (and two replicas must move the
+            weights as one device does).
+        atol: float tolerance of float results.
+        modes: the compile modes the step agrees in.
+    """
+
+    recipe: Any
+    config: dict
+    make: Callable
+    batches: list
+    inputs: Any = None
+    call: Callable = call_training
+    replicated: Callable | None = None
+    dataset_for: Callable | None = None
+    atol: float = 5e-5
+    modes: tuple = MODES
+
+
+def _copies(batch):
+    def dataset_for(replicas):
+        data = tuple(
+            tf.concat([tf.convert_to_tensor(x)] * replicas, 0) for x in batch
+        )
+        return tf.data.Dataset.from_tensors(data if len(data) > 1 else data[0])
+
+    return dataset_for
+
+
+def check_algorithm(case, promise, tmp_path, strategy):
+    """Checks one promise of `PROMISES` for the algorithm `case`."""
+    if promise == "config":
+        assert_config_round_trip(case.make, case.inputs, case.call)
+    elif promise == "step":
+        assert_train_steps_agree(case.make, case.batches, case.atol, case.modes)
+    elif promise == "replicas":
+        assert_one_and_two_replicas_agree(
+            case.replicated or case.make,
+            case.dataset_for or _copies(case.batches[0]),
+            strategy,
+            case.atol,
+        )
+    elif promise == "resume":
+        assert_resumes_exactly(case.recipe, case.config, tmp_path)
+    else:
+        raise ValueError(f"unknown promise {promise!r}")

@@ -54,6 +54,7 @@ COMMANDS = [
     ("numerosity", [], "studies"),
     ("clevr_counter", [], "studies"),
     ("nda_distance", ["--logdirs=runs/none"], "studies"),
+    ("demo", [], "studies"),
     ("export", ["--logdir=runs/none", "--out=serving"], "serving"),
     ("dpc", [], "video"),
     ("video_finetune", [], "video"),
@@ -87,13 +88,18 @@ def test_a_flag_that_needs_serving_stops_in_one_line(command, arguments, what):
     assert (status, lines, tensorflow) == (1, [line], False)
 
 
-def test_the_transforms_picture_without_its_extra(tmp_path):
-    prog = "nda_tf.transforms.demo"
+def test_the_transforms_picture_by_its_old_name_without_its_extra(tmp_path):
+    # The old name runs the command nda_tf.experiments.demo, which answers
+    # (after the TensorFlow start-up of nda_tf.transforms, the old name's
+    # package).
     status, lines, _ = _run(
-        extras.MODULES["studies"], prog, f"--out={tmp_path / 'x.png'}"
+        extras.MODULES["studies"],
+        "nda_tf.transforms.demo",
+        f"--out={tmp_path / 'x.png'}",
     )
     assert status == 1
-    assert lines[-1] == _line("demo.py", prog, "studies", "scipy")
+    prog = "nda_tf.experiments.demo"
+    assert lines[-1] == _line(prog, "this command", "studies", "scipy")
     assert not (tmp_path / "x.png").exists()
 
 
@@ -110,24 +116,24 @@ def attempt(what, call):
         print(f"{what}|{error}")
 
 def auroc():
-    from nda_tf.eval import ood
-    ood.auroc(np.ones(3), np.zeros(3))
+    from nda_tf.eval.ood import detection
+    detection.auroc(np.ones(3), np.zeros(3))
 
 def corrupt():
-    from nda_tf.eval import cifar10c
-    cifar10c.corrupt(np.zeros([32, 32, 3], np.uint8), "fog", 5,
-                     np.random.default_rng(0))
+    from nda_tf.eval.ood import corruptions
+    corruptions.corrupt(np.zeros([32, 32, 3], np.uint8), "fog", 5,
+                        np.random.default_rng(0))
 
 def count_dots():
-    from nda_tf.eval import numerosity
-    numerosity.count_dots(np.zeros([1, 32, 32, 3], np.uint8))
+    from nda_tf.eval import counting
+    counting.count_dots(np.zeros([1, 32, 32, 3], np.uint8))
 
 def video(path=VIDEO):
     from nda_tf.data import video
     video.read_video(path)
 
 attempt("auroc", auroc)
-attempt("ood_report", lambda: __import__("nda_tf.eval.ood_report"))
+attempt("ood_report", lambda: __import__("nda_tf.eval.ood.report"))
 attempt("corrupt", corrupt)
 attempt("count_dots", count_dots)
 attempt("export", lambda: __import__("nda_tf.export"))
@@ -155,10 +161,10 @@ def test_library_code_names_the_extra_it_needs(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     found = dict(line.split("|", 1) for line in done.stdout.splitlines())
     expected = {
-        "auroc": ("ood", "nda_tf.eval.ood", "sklearn"),
-        "ood_report": ("ood", "nda_tf.eval.ood_report", "matplotlib"),
-        "corrupt": ("ood", "nda_tf.eval.cifar10c", "sklearn"),
-        "count_dots": ("studies", "nda_tf.eval.numerosity", "scipy"),
+        "auroc": ("ood", "nda_tf.eval.ood.detection", "sklearn"),
+        "ood_report": ("ood", "nda_tf.eval.ood.report", "matplotlib"),
+        "corrupt": ("ood", "nda_tf.eval.ood.corruptions", "sklearn"),
+        "count_dots": ("studies", "nda_tf.eval.counting", "scipy"),
         "export": ("serving", "nda_tf.export.servable", "tensorflow_serving"),
         "video_probe": ("video", "nda_tf.video.evaluation", "sklearn"),
         "read_video": ("video", "nda_tf.data.video", "av"),

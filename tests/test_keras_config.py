@@ -144,6 +144,7 @@ def _gan():
         cr_fake_weight=1,
         cr_translation=0.25,
         diffaugment="color,cutout",
+        d_calls=2,
     )
     return gan, {
         "generator": keras.saving.serialize_keras_object(generator),
@@ -151,7 +152,13 @@ def _gan():
         "nda": _serialized_transform(
             "Jigsaw",
             "jigsaw",
-            {"name": "neg", "seed": None, "grid": 2, "exclude_identity": True},
+            {
+                "name": "neg",
+                "seed": None,
+                "grid": 2,
+                "exclude_identity": True,
+                "reassembly": "row_major",
+            },
             # The GAN builds its transform, so Keras records the build.
             build_config={"input_shape": None},
         ),
@@ -168,6 +175,7 @@ def _gan():
         "cr_fake_weight": 1.0,
         "cr_translation": 0.25,
         "diffaugment": "color,cutout",
+        "d_calls": 2,
     }
 
 
@@ -205,6 +213,7 @@ def _random_choice():
                     "seed": None,
                     "grid": 2,
                     "exclude_identity": True,
+                    "reassembly": "row_major",
                 },
             ),
             _serialized_transform(
@@ -218,8 +227,15 @@ def _random_choice():
 # The kept part of each config (after name, trainable, dtype), in order.
 CONFIGS = {
     "jigsaw": lambda: (
-        T.Jigsaw(grid=3, exclude_identity=False, seed=4),
-        {"seed": 4, "grid": 3, "exclude_identity": False},
+        T.Jigsaw(
+            grid=3, exclude_identity=False, reassembly="column_major", seed=4
+        ),
+        {
+            "seed": 4,
+            "grid": 3,
+            "exclude_identity": False,
+            "reassembly": "column_major",
+        },
     ),
     "mixup": lambda: (T.Mixup(alpha=3), {"seed": None, "alpha": 3.0}),
     "random_crop": lambda: (

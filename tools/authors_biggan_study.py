@@ -196,6 +196,13 @@ def train(args):
     if os.path.exists(last):
         print(f"{args.out}: at step {args.steps} already")
         return
+    lock = os.path.join(args.out, "train.pid")
+    if _running(lock):
+        # Another queue trains this run: leave it to that one.
+        print(f"{args.out}: trained by process {open(lock).read()} already")
+        return
+    with open(lock, "w") as file:
+        file.write(str(os.getpid()))
     command = [sys.executable, "train_aug.py", *argv]
     print(" ".join(command), flush=True)
     # Their loop runs whole epochs: it is stopped once the save of
@@ -215,6 +222,15 @@ def train(args):
         raise SystemExit(f"their train_aug.py exited {process.returncode}")
 
 
+def _running(lock):
+    """Whether the process named in `lock` (a PID file) is alive."""
+    try:
+        os.kill(int(open(lock).read()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def _copy_path(out, index):
     return os.path.join(out, "weights", "run", f"G_ema_copy{index}.pth")
 
@@ -227,6 +243,7 @@ def convert(args):
     sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
     from nda_tf import training
     from nda_tf.eval import pth
+    from nda_tf.gan import monitoring
     from nda_tf.gan.recipe import GAN
     from nda_tf.models import biggan_import
     from nda_tf.training import run_directory
@@ -286,12 +303,150 @@ def convert(args):
         biggan_import.load_discriminator(load("D"), gan.discriminator)
         gan.step.assign(step)
         keeper.save(step)
+        # The grid our runs write, from the same seed (real_study's
+        # samples.png compares them).
+        grid = monitoring.image_grid(gan.generate(64, seed=config["seed"]))
+        monitoring.save_png(
+            os.path.join(args.out, "samples", f"step_{step:07d}.png"), grid
+        )
         print(f"{args.out}: step {step} from copy {index}")
+
+
+# The study's runs: (arm, nda) in RUNS_DIR/<arm>_s<seed>; the NDA effect
+# is each code's jigsaw arm minus its plain arm, paired by seed.
+ARMS = {
+    "plain": "none",
+    "jigsaw": "jigsaw",
+    "authors_plain": "none",
+    "authors_jigsaw": "jigsaw",
+}
+EFFECTS = {
+    "ours: jigsaw - plain": ("jigsaw", "plain"),
+    "theirs: jigsaw - plain": ("authors_jigsaw", "authors_plain"),
+}
+CODES = {
+    "plain: theirs - ours": ("authors_plain", "plain"),
+    "jigsaw: theirs - ours": ("authors_jigsaw", "jigsaw"),
+}
+# The curves compared, with their panel titles.
+COMPARED = (
+    ("fid", "FD (efficientnet_lite0; lower is better)"),
+    ("precision", "precision (k=3)"),
+    ("recall", "recall (k=3)"),
+    ("auroc/corrupt", "AUROC, 19 corruptions (mean)"),
+    ("auroc/average", "AUROC, average of all OOD sets"),
+    ("auroc/nda:jigsaw", "AUROC, jigsaw(held-out)"),
+    ("gap_median/jigsaw", "median D(x) - D(jigsaw x)"),
+)
+
+
+def report(args):
+    """The four arms' curves (real_study's figures), the NDA effect in
+    each code and the codes' difference (paired by seed, `effects.png`,
+    `effects.md`), into --out."""
+    sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+    from nda_tf.experiments import real_study_report as rs
+
+    seeds = [int(s) for s in args.seeds.split(",")]
+    values = rs.seed_values(args.runs, list(ARMS), seeds)
+    curves = rs.curves_of(values)
+    os.makedirs(args.out, exist_ok=True)
+    rs.write_curves(curves, args.out)
+    rs.write_corruptions(curves, args.out)
+    rs.write_samples(rs.sample_grids(args.runs, list(ARMS), seeds), args.out)
+    with open(os.path.join(args.out, "table.md"), "w") as file:
+        file.write(rs.table(curves))
+    text = []
+    for title, pairs in (("NDA's effect", EFFECTS), ("Code", CODES)):
+        differences = {
+            name: {
+                curve: rs.paired_differences(values, curve, arm, base)
+                for curve, _ in COMPARED
+            }
+            for name, (arm, base) in pairs.items()
+        }
+        text.append(_difference_table(title, differences))
+        file_name = "effects.png" if pairs is EFFECTS else "codes.png"
+        _draw_differences(differences, os.path.join(args.out, file_name))
+    with open(os.path.join(args.out, "effects.md"), "w") as file:
+        file.write("\n".join(text))
+    print("\n".join(text))
+
+
+def _difference_table(title, differences):
+    """Markdown: per curve and pair, the paired difference at every
+    step (mean over seeds [lowest, highest]) and the share above 0."""
+    lines = [
+        f"### {title}, paired by seed\n",
+        "| curve | difference | per step: mean [lowest, highest] | > 0 |",
+        "| --- | --- | --- | ---: |",
+    ]
+    for curve, _ in COMPARED:
+        for name, by_curve in differences.items():
+            steps = by_curve[curve]
+            if not steps:
+                continue
+            cells = "; ".join(
+                f"{step}: {np.mean(d):+.3f} [{min(d):+.3f}, {max(d):+.3f}]"
+                for step, d in steps.items()
+            )
+            pairs = [x for d in steps.values() for x in d]
+            higher = sum(x > 0 for x in pairs)
+            lines.append(
+                f"| {curve} | {name} | {cells} | {higher} of {len(pairs)} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _draw_differences(differences, path):
+    """A panel per compared curve: each pair's paired difference over G
+    steps (mean over seeds, their range shaded), zero dashed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    columns = 4
+    rows = -(-len(COMPARED) // columns)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(3.6 * columns, 2.8 * rows), squeeze=False
+    )
+    for axis, (curve, title) in zip(axes.flat, COMPARED, strict=False):
+        for name, by_curve in differences.items():
+            steps = sorted(by_curve[curve])
+            if not steps:
+                continue
+            d = [by_curve[curve][s] for s in steps]
+            (line,) = axis.plot(
+                steps, [np.mean(x) for x in d], marker=".", label=name
+            )
+            axis.fill_between(
+                steps,
+                [min(x) for x in d],
+                [max(x) for x in d],
+                color=line.get_color(),
+                alpha=0.2,
+            )
+        axis.axhline(0, color="gray", linewidth=0.8, linestyle="--")
+        axis.set_title(title, fontsize=8)
+        axis.tick_params(labelsize=7)
+    for axis in list(axes.flat)[len(COMPARED) :]:
+        axis.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    figure.suptitle(
+        "paired differences over G steps; shaded: range over seeds",
+        fontsize=9,
+    )
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=("code", "data", "train", "convert"))
+    parser.add_argument(
+        "stage", choices=("code", "data", "train", "convert", "report")
+    )
     parser.add_argument("--authors", help="code: their checkout")
     parser.add_argument("--code", help="train: the changed copy")
     parser.add_argument("--out", required=True)
@@ -303,10 +458,17 @@ def main():
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--save_every", type=int, default=500)
     parser.add_argument("--conditional", action="store_true")
+    parser.add_argument("--runs", help="report: the study's run folder")
+    parser.add_argument("--seeds", default="0,1", help="report: seeds")
     args = parser.parse_args()
-    {"code": code, "data": data, "train": train, "convert": convert}[
-        args.stage
-    ](args)
+    stages = {
+        "code": code,
+        "data": data,
+        "train": train,
+        "convert": convert,
+        "report": report,
+    }
+    stages[args.stage](args)
 
 
 if __name__ == "__main__":

@@ -193,7 +193,7 @@ def _fed_latents(torch, inputs, s):
     return z_, y_
 
 
-def run_ours(work, d_calls, adam="keras", perturb=0.0):
+def run_ours(work, d_calls, adam="keras", perturb=0.0, perturb_seed=0):
     """Our steps on the prepared inputs; returns (losses, gan, weights
     after each iteration). `adam="torch"`: Adam with torch's epsilon;
     `perturb`: every initial weight times (1 + perturb * N(0, 1))."""
@@ -215,7 +215,7 @@ def run_ours(work, d_calls, adam="keras", perturb=0.0):
         pth.load_state_dict(os.path.join(work, "D.pth"))
     )
     if perturb:
-        rng = np.random.default_rng(0)
+        rng = np.random.default_rng(perturb_seed)
         for weight in generator.weights + discriminator.weights:
             value = np.asarray(weight)
             noise = 1 + perturb * rng.standard_normal(value.shape)
@@ -231,11 +231,11 @@ def run_ours(work, d_calls, adam="keras", perturb=0.0):
         d_calls=d_calls,
     )
 
-    def adam():
-        kind = _torch_adam(keras) if adam == "torch" else keras.optimizers.Adam
-        return kind(2e-4, beta_1=0.0, beta_2=0.999)
-
-    gan.compile(d_optimizer=adam(), g_optimizer=adam())
+    kind = _torch_adam(keras) if adam == "torch" else keras.optimizers.Adam
+    gan.compile(
+        d_optimizer=kind(2e-4, beta_1=0.0, beta_2=0.999),
+        g_optimizer=kind(2e-4, beta_1=0.0, beta_2=0.999),
+    )
     conditional = s["classes"] > 1
     zs = iter(inputs["z"].reshape(-1, s["batch"], s["dim_z"]))
     fake_labels = iter(inputs["fake_labels"].reshape(-1, s["batch"]))
@@ -329,7 +329,9 @@ def ours(args):
     if exact:
         others["theirs in float64"] = exact
     if args.perturb:
-        nudged = run_ours(args.work, 2, args.adam, args.perturb)[0]
+        nudged = run_ours(
+            args.work, 2, args.adam, args.perturb, args.perturb_seed
+        )[0]
         others[f"ours, d_calls=2, init x (1 + {args.perturb:g} N)"] = nudged
     print(f"| D step | loss | theirs | {' | '.join(others)} |")
     print("|" + " --- |" * (len(others) + 3))
@@ -385,6 +387,7 @@ def main():
         help="ours: also a run from the init times (1 + PERTURB * N(0, 1)), "
         "to see how far float-level differences carry",
     )
+    parser.add_argument("--perturb_seed", type=int, default=0)
     parser.add_argument(
         "--float64",
         action="store_true",

@@ -5,12 +5,17 @@
 set -euo pipefail
 RUNS=${RUNS:-runs}
 
-# cell NAME PAPER_FID FLAGS...: trains runs/NAME unless it is complete.
+# cell NAME FLAGS...: trains runs/NAME unless it is complete. The paper's
+# FID of each cell is in nda_tf/studies/paper/numbers.py (its one home);
+# `python -m nda_tf.experiments.gather` prints it beside the run's.
+# Every cell takes the authors' D step (--d_calls=2: two D calls, so two
+# spectral-norm power-iteration steps per D step), with which the paper's
+# BigGANs were trained (experiments/RESULTS.md, issue 24).
 cell() {
-  local name=$1 paper=$2
-  shift 2
-  echo "== ${name} (paper FID ${paper})"
+  local name=$1
+  shift
+  echo "== ${name}"
   python -m nda_tf.experiments.gan --logdir="${RUNS}/${name}" \
-    --eval_metrics=fid,kid --eval_backbone=inception --eval_download "$@" \
-    ${EXTRA_FLAGS:-}
+    --eval_metrics=fid,kid --eval_backbone=inception --eval_download \
+    --d_calls=2 "$@" ${EXTRA_FLAGS:-}
 }

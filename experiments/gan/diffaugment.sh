@@ -6,6 +6,6 @@
 # negatives are augmented like the real and generated images.
 source "$(dirname "$0")/_common.sh"
 COMMON=(--dataset=cifar10 --diffaugment=color,translation,cutout "$@")
-cell c10_diffaugment "none (not in the paper)" "${COMMON[@]}" --nda=none
-cell c10_diffaugment_jigsaw "none (not in the paper)" "${COMMON[@]}" \
+cell c10_diffaugment "${COMMON[@]}" --nda=none
+cell c10_diffaugment_jigsaw "${COMMON[@]}" \
   --nda=jigsaw --lam=0.25

@@ -8,6 +8,6 @@
 # (all ten classes), so it is only comparable between these two runs.
 source "$(dirname "$0")/_common.sh"
 COMMON=(--dataset=cifar10 --classes=3 --lam=0.25 "$@")
-cell c10_cats_plain "none (not in the paper)" "${COMMON[@]}" --nda=none
-cell c10_cats_other_classes "none (not in the paper)" "${COMMON[@]}" \
+cell c10_cats_plain "${COMMON[@]}" --nda=none
+cell c10_cats_other_classes "${COMMON[@]}" \
   --nda=other_classes

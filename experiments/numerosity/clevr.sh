@@ -6,7 +6,7 @@
 # tfds' CLEVR v1.0 has scenes of 3 to 10 objects only, so this recipe runs
 # the nearest analogue: train on 4 objects, negatives with 3 and 5.
 # Real scenes are selected by their metadata; generated ones are counted by
-# nda_tf.eval.numerosity.count_objects, whose accuracy on real validation
+# nda_tf.eval.counting.count_objects, whose accuracy on real validation
 # scenes of 3 to 5 objects this script measures at the end (the
 # clevr_counter command; no number on released CLEVR images is recorded:
 # they could not be downloaded where it was written; experiments/RESULTS.md

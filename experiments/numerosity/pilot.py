@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from nda_tf import training
-from nda_tf.eval import numerosity
+from nda_tf.eval import counting as numerosity
 from nda_tf.gan import monitoring
 from nda_tf.gan.recipe import GAN
 

@@ -12,7 +12,8 @@ import os
 import sys
 
 from nda_tf import data, training
-from nda_tf.eval import backbones, ood_sets, pipeline, reference
+from nda_tf.eval import backbones, pipeline, reference
+from nda_tf.eval.ood import sets as ood_sets
 from nda_tf.gan.recipe import GAN
 
 STUDY = os.environ.get("STUDY", "/work/study18")

@@ -29,8 +29,8 @@ __getattr__, __dir__ = lazy_names(
         "MoCo": ".moco",
         "contrastive_logits": ".losses",
         "contrastive_loss": ".losses",
-        "export_encoder": ".export",
+        "export_encoder": "nda_tf.export.encoder",
         "positive_accuracy": ".losses",
     },
-    submodules=("augment distributed evaluation export losses moco".split()),
+    submodules=("augment distributed evaluation losses moco".split()),
 )

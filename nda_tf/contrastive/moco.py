@@ -148,9 +148,10 @@ class MoCo(KeepArguments, keras.Model):
         """`optimizer` for the query network (paper: SGD, lr 0.3); other
         arguments go to `keras.Model.compile`. Call it in the strategy's
         scope. Under float16 it is wrapped for loss scaling."""
-        optimizer = loss_scaling.with_loss_scaling(optimizer, self.encoder)
+        optimizer = loss_scaling.prepared(
+            optimizer, self.encoder, self.query_variables
+        )
         super().compile(optimizer=optimizer, **kwargs)
-        optimizer.build(self.query_variables)
 
     @property
     def query_variables(self):

@@ -6,8 +6,8 @@ from `nda_tf.models.names`).
 """
 
 from nda_tf.models import names
-from nda_tf.training.options import Option
-from nda_tf.training.recipe import data_options, watch_option
+from nda_tf.training.options import Option, shared
+from nda_tf.training.recipe import data_options, length_options, watch_option
 
 _POSITIVE = {"low": 0.0, "low_open": True}
 OPTIONS = (
@@ -34,12 +34,7 @@ OPTIONS = (
         kind="str",
         choices=("cifar", "imagenet"),
     ),  # fmt: skip
-    Option(
-        "nda",
-        "none",
-        "NDA transform (jigsaw, stitch, cutout, ...) or none.",
-        kind="transform",
-    ),  # fmt: skip
+    shared("nda", "NDA transform (jigsaw, stitch, cutout, ...) or none."),
     Option("queue_size", 65536, "Queued negative keys."),
     Option("temperature", 0.07, "Softmax temperature.", **_POSITIVE),
     Option("momentum", 0.999, "Key-network momentum.", low=0.0, high=1.0),
@@ -52,8 +47,7 @@ OPTIONS = (
         kind="int",
     ),  # fmt: skip
     Option("batch_size", 256, "Images per step (global)."),
-    Option("epochs", 1000, "Training length when --steps is unset."),
-    Option("steps", None, "Steps (default: from --epochs).", kind="int"),
+    *length_options(1000),
     Option("lr", 0.3, "SGD learning rate (cosine decay to 0).", **_POSITIVE),
     Option("sgd_momentum", 0.9, "SGD momentum.", low=0.0, high=1.0),
     Option("weight_decay", 5e-4, "Decoupled weight decay.", low=0.0),

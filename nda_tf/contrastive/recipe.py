@@ -15,8 +15,9 @@ from nda_tf.contrastive import evaluation
 from nda_tf.contrastive.augment import MoCoV2Augment, two_views
 from nda_tf.contrastive.moco import MoCo
 from nda_tf.contrastive.options import OPTIONS
+from nda_tf.export.encoder import export_encoder
 from nda_tf.models import resnet
-from nda_tf.training import Evaluator, Recipe, learning_rate
+from nda_tf.training import Evaluator, Recipe
 
 # The options that are `MoCo`'s constructor arguments of the same name.
 _MOCO_ARGUMENTS = (
@@ -29,17 +30,10 @@ class MoCoRecipe(Recipe):
     """MoCo-v2 with NDA negatives (`nda_tf.contrastive.MoCo`) on the loop."""
 
     name = "moco"
-    exports = ("encoder",)
+    exports = {"encoder": None}
     options = OPTIONS
-    # Everything that changes what is learned, `steps` too: the cosine
-    # learning-rate schedule runs over them. The test set only watches.
-    resume_keys = (
-        "dataset", "split", "resolution", "num_classes", "num_examples",
-        "arch", "width", "stem", "nda", "queue_size", "temperature",
-        "momentum", "projection_dim", "hidden_dim", "bn_splits", "batch_size",
-        "steps", "lr", "sgd_momentum", "weight_decay", "blur", "seed",
-        "mixed_precision",
-    )  # fmt: skip
+    # `steps` is compared: the cosine learning-rate schedule runs over
+    # them. The test set only watches.
     resume_may_change = (
         "epochs", "data_dir", "jit", "strategy", "test_dataset", "test_split",
     )  # fmt: skip
@@ -48,7 +42,7 @@ class MoCoRecipe(Recipe):
         if c["bn_splits"] is None:
             c["bn_splits"] = max(1, 8 // replicas)
         per_replica = c["batch_size"] // replicas
-        if c["batch_size"] % replicas or per_replica % c["bn_splits"]:
+        if per_replica % c["bn_splits"]:
             raise ValueError(
                 f"batch_size {c['batch_size']} must split evenly over the "
                 f"{replicas} replicas and bn_splits={c['bn_splits']} groups"
@@ -89,14 +83,16 @@ class MoCoRecipe(Recipe):
         )
         return [Evaluator(monitor, c["eval_every"])]
 
-    def checkpoint_items(self, model, layout):
-        items = {"model": model}
-        if getattr(model, "optimizer", None) is not None:
-            items["optimizer"] = model.optimizer
-        return items
-
-    def scalars(self, moco):
-        return {"lr": learning_rate(moco.optimizer)}
+    def export(self, model, config, what, out, options, metadata):
+        path = export_encoder(
+            model.encoder,
+            out,
+            config["resolution"],
+            options["version"],
+            metadata=metadata,
+            overwrite=options["overwrite"],
+        )
+        return {"encoder": path}
 
     def default_logdir(self, c):
         return f"runs/moco-{c['dataset']}-{c['nda']}"

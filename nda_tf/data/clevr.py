@@ -29,6 +29,7 @@ import os
 import tensorflow as tf
 
 from nda_tf import checks
+from nda_tf.data.downloads import DatasetUnavailable
 
 # CLEVR v1.0: every scene has between 3 and 10 objects.
 SCENE_COUNTS = range(3, 11)
@@ -175,8 +176,6 @@ def records(name, split, data_dir, download):
     count is in the name's counts; labels index the counts."""
     import tensorflow_datasets as tfds
 
-    from nda_tf.data.sources import DatasetUnavailable
-
     counts, folder = parse_options(name)
     if folder is not None:
         return _folder_records(folder, counts, split), counts
@@ -204,77 +203,3 @@ def records(name, split, data_dir, download):
         return example["image"], label
 
     return dataset.filter(keep).map(pair), counts
-
-
-def scenes_by_count(
-    counts=tuple(SCENE_COUNTS),
-    per_count=100,
-    split="validation",
-    resolution=DEFAULT_RESOLUTION,
-    data_dir=None,
-    download=None,
-    folder=None,
-):
-    """Real CLEVR scenes of known object count, up to `per_count` of each.
-
-    The split is read in its stored order until every count has
-    `per_count` scenes (or the split ends); the count of a scene is its
-    metadata's (`object_count`, or the scenes file's object list).
-
-    Args:
-        counts: object counts wanted, each within `SCENE_COUNTS` (3..10)
-            for tfds; any counts >= 1 for a folder.
-        per_count: int >= 1, scenes kept per count.
-        split: tfds split of `clevr` ("validation": 15,000 scenes).
-        resolution: image size (centre crop and resize, as training sees
-            the scenes).
-        data_dir, download: see `nda_tf.data.load`.
-        folder: optional CLEVR folder (see the module docstring) read
-            instead of tfds; its split "validation" is the zip's "val".
-
-    Returns:
-        `(images, true_counts)`: uint8 `[N, resolution, resolution, 3]` and
-        int64 `[N]`, grouped by count in the order of `counts`.
-
-    Raises:
-        ValueError: a count outside 3..10 for tfds (CLEVR v1.0 has none;
-            the paper's 1- to 3-object renders are not in tfds), or a
-            count of which the split read has no scene (the message names
-            it).
-        DatasetUnavailable: `clevr` is not prepared and cannot be
-            downloaded.
-    """
-    import numpy as np
-
-    from nda_tf import data
-
-    name = source_name(counts, folder)
-    counts = parse(name)
-    checks.check_int("per_count", per_count, 1)
-    dataset, _ = data.load(
-        name,
-        split=split,
-        resolution=resolution,
-        data_dir=data_dir,
-        download=download,
-    )
-    kept = {c: [] for c in counts}
-    read = 0
-    for images, labels in dataset.batch(256).as_numpy_iterator():
-        read += len(labels)
-        for image, label in zip(images, labels, strict=True):
-            found = kept[counts[label]]
-            if len(found) < per_count:
-                found.append(np.round((image + 1.0) * 127.5).astype(np.uint8))
-        if all(len(v) >= per_count for v in kept.values()):
-            break
-    empty = [c for c in counts if not kept[c]]
-    if empty:
-        raise ValueError(
-            f"clevr {split} split: no scenes with {empty} objects among the "
-            f"{read} scenes with {list(counts)} objects read; ask for other "
-            "counts (--counts)"
-        )
-    images = np.stack([image for c in counts for image in kept[c]])
-    truth = np.concatenate([np.full(len(kept[c]), c) for c in counts])
-    return images, truth.astype(np.int64)

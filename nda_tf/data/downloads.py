@@ -33,6 +33,10 @@ CONNECT_TIMEOUT = 5.0
 _allowed = None  # set by the commands' --no_download; None: the environment
 
 
+class DatasetUnavailable(ValueError):
+    """A dataset that is neither prepared locally nor allowed to download."""
+
+
 class DownloadError(OSError):
     """A download that cannot happen (no network) or that came out wrong."""
 

@@ -18,10 +18,7 @@ import tensorflow as tf
 
 from nda_tf import checks
 from nda_tf.data import dots, downloads, folder, images
-
-
-class DatasetUnavailable(ValueError):
-    """A dataset that is neither prepared locally nor allowed to download."""
+from nda_tf.data.downloads import DatasetUnavailable
 
 
 @dataclasses.dataclass(frozen=True)

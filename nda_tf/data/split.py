@@ -1,7 +1,7 @@
 """A seeded, class-stratified split of an image folder into a training part
 and a held-out part, both `folder:` sources (`split_folder`).
 
-Used by the real-image study (`nda_tf.experiments.real_study`), whose
+Used by the real-image study (`nda_tf.studies.real_study`), whose
 scores are all on the held-out part.
 """
 

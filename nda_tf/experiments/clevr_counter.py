@@ -1,10 +1,10 @@
 r"""Accuracy of the CLEVR object counter on real scenes of known count.
 
 Appendix A's CLEVR run (Figure 6(b)) counts the objects of generated
-scenes with `nda_tf.eval.numerosity.count_objects`, a counter without
-learned parts. This command measures it where the truth is known: tfds
-`clevr` scenes, counted from their metadata, at the resolution the GAN
-sees them:
+scenes with `nda_tf.eval.counting.count_objects`, a counter without
+learned parts. This command (`nda_tf.studies.numerosity.counter`) measures
+it where the truth is known: tfds `clevr` scenes, counted from their
+metadata, at the resolution the GAN sees them:
 
     python -m nda_tf.experiments.clevr_counter --data_dir=DIR \
         --split=validation --per_count=200 --out=runs/clevr_counter
@@ -30,12 +30,10 @@ scenes rendered by the official generator in that layout; see
         --split=train --counts=1,2,3 --per_count=80 --out=runs/counter_k123
 """
 
-import json
 import os
 
-from nda_tf.eval import numerosity
 from nda_tf.experiments import cli
-from nda_tf.training import DATA_ACCESS_OPTIONS, Option
+from nda_tf.training import DATA_ACCESS_OPTIONS, Option, shared
 
 OPTIONS = (
     Option(
@@ -59,7 +57,7 @@ OPTIONS = (
         kind="str",
     ),
     Option("resolution", 64, "Image size the counter sees.", low=8),
-    Option("data_dir", None, "tfds data directory.", kind="str"),
+    shared("data_dir"),
     Option("threshold", 40.0, "Counter: colour difference from the floor."),
     Option(
         "min_area_fraction",
@@ -78,7 +76,7 @@ OPTIONS = (
 def main(fv):
     """Counts the scenes as the parsed flags `fv` say; prints the table."""
     from nda_tf import training
-    from nda_tf.data import clevr
+    from nda_tf.studies.numerosity.counter import check_counter
 
     training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     try:
@@ -87,40 +85,12 @@ def main(fv):
         raise ValueError(
             f"--counts must be integers, received {fv.counts}"
         ) from None
-    images, truth = clevr.scenes_by_count(
-        counts,
-        per_count=fv.per_count,
-        split=fv.split,
-        resolution=fv.resolution,
-        data_dir=fv.data_dir,
-        folder=fv.folder,
-    )
-    predicted = numerosity.count_objects(
-        images, threshold=fv.threshold, min_area_fraction=fv.min_area_fraction
-    )
-    result = numerosity.counter_accuracy(truth, predicted)
-    where = f" in {fv.folder}" if fv.folder else ""
-    title = (
-        f"count_objects on CLEVR {fv.split} scenes{where} ({fv.resolution}x"
-        f"{fv.resolution}, metadata counts)"
-    )
-    text = numerosity.counter_markdown(result, title)
+    text = check_counter(
+        counts, fv.per_count, fv.split, fv.resolution, fv.data_dir,
+        fv.folder, fv.threshold, fv.min_area_fraction, fv.out,
+    )  # fmt: skip
     print(text, end="")
     if fv.out:
-        os.makedirs(fv.out, exist_ok=True)
-        with open(os.path.join(fv.out, "counter.md"), "w") as file:
-            file.write(text)
-        record = {
-            **result._asdict(),
-            "split": fv.split,
-            "folder": fv.folder,
-            "resolution": fv.resolution,
-            "per_count": fv.per_count,
-            "threshold": fv.threshold,
-            "min_area_fraction": fv.min_area_fraction,
-        }
-        with open(os.path.join(fv.out, "counter.json"), "w") as file:
-            json.dump(record, file, indent=2)
         print(f"Written: {os.path.join(fv.out, 'counter.json')}")
 
 

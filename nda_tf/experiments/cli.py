@@ -24,7 +24,7 @@ import tempfile
 from absl import app, flags
 
 from nda_tf import extras as nda_extras
-from nda_tf.training.options import Option
+from nda_tf.training.options import Option, shared
 
 # TensorFlow reads this when it loads. Its C++ lines are not for users of
 # a command: even its ERROR lines are mostly internal (Grappler's "remapper
@@ -73,9 +73,7 @@ def _run_option_fields():
 def command_options():
     """The loop's options of a training command, beside the recipe's."""
     return (
-        Option(
-            "logdir", None, "Run directory (default: runs/<name>).", kind="str"
-        ),
+        shared("logdir", "Run directory (default: runs/<name>)."),
         Option(
             "tpu", None, "TPU name or address for --strategy=tpu.", kind="str"
         ),
@@ -267,11 +265,6 @@ def _verbose():
 def _asks_verbose():
     # Before the flags are parsed.
     return any(a in ("--verbose", "--verbose=true") for a in sys.argv[1:])
-
-
-def _asks_help():
-    helps = ("-h", "-?", "--help", "--helpshort", "--helpfull", "--helpxml")
-    return any(a in helps for a in sys.argv[1:])
 
 
 def _parse_flags(prog, argv):
@@ -501,6 +494,8 @@ def _train(recipe, options, fv):
     # Where the results go is checked before any work.
     check_output_dir("logdir", logdir)
     if fv.export_dir:
+        if not recipe.exports:
+            raise ValueError(f"--export_dir: {recipe.name} runs export nothing")
         check_output_dir("export_dir", fv.export_dir)
     if fv.deterministic:
         import tensorflow as tf
@@ -531,13 +526,13 @@ def _safe(logdir):
 
 
 def _export(recipe, logdir, step, out):
-    from nda_tf.experiments import export
+    from nda_tf import training
 
     has_best = os.path.isdir(os.path.join(logdir, "best"))
-    paths = export.export_run(
+    paths = training.export_run(
+        recipe,
         logdir,
         out,
-        recipe.exports,
         checkpoint="best" if has_best else "latest",
         version=step,
         overwrite=True,

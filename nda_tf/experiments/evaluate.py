@@ -28,42 +28,31 @@ table that names the backbone and the image counts of each number.
 import json
 import os
 
+from nda_tf.eval import names
 from nda_tf.experiments import cli
 from nda_tf.training import (
     DATA_ACCESS_OPTIONS,
     STRATEGIES,
     Option,
     apply_data_access,
+    shared,
 )
 
-
-def _metric_names():
-    from nda_tf.eval import names
-
-    return tuple(names.METRICS)
-
-
-def _backbone_names():
-    from nda_tf.eval import names
-
-    return names.BACKBONES
-
-
 OPTIONS = (
-    Option("logdir", None, "The GAN run directory.", kind="str"),
+    shared("logdir", "The GAN run directory."),
     Option(
         "metrics",
         ["fid", "kid"],
         "Any of fid, kid, is, precision, recall, density, coverage.",
         kind="list",
-        choices=_metric_names,
+        choices=tuple(names.METRICS),
     ),
     Option(
         "backbone",
         "inception",
         "inception (TF graph, published-FID protocol), inception_v3_keras or "
         "efficientnet_lite0 (offline).",
-        choices=_backbone_names,
+        choices=names.BACKBONES,
     ),
     Option(
         "weights",
@@ -82,10 +71,10 @@ OPTIONS = (
         kind="str",
     ),
     Option("reference_split", "test", "Reference split."),
-    Option("data_dir", None, "tfds data directory.", kind="str"),
-    Option("checkpoint", "latest", "latest, best or a folder."),
+    shared("data_dir"),
+    shared("checkpoint"),
     Option("batch_size", 100, "Images per backbone call."),
-    Option("seed", 0, "Sampling seed.", low=0),
+    shared("seed", "Sampling seed."),
     Option("cache_dir", None, "Cache for statistics and graphs.", kind="str"),
     Option(
         "strategy", "default", "tf.distribute strategy.", choices=STRATEGIES

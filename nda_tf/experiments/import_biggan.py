@@ -22,14 +22,14 @@ detector export do not mean anything then. The architecture (resolution,
 width, classes, z size) is read from the files. Runtime: seconds.
 """
 
-import hashlib
 import json
 import logging
 import os
 import pickle
 
 from nda_tf.experiments import cli
-from nda_tf.training import Option
+from nda_tf.gan import options as gan
+from nda_tf.training import Option, pick, shared
 
 log = logging.getLogger("nda_tf.import_biggan")
 
@@ -48,35 +48,25 @@ OPTIONS = (
         kind="str",
     ),
     Option("out", None, "The run directory to write (new).", kind="str"),
-    Option(
-        "dataset",
-        "cifar10",
-        "The training data of these nets: the run's dataset (FID reference, "
-        "OOD positives, detector calibration).",
+    *pick(
+        gan.OPTIONS,
+        ("dataset", "nda", "lam"),
+        dataset={
+            "help": "The training data of these nets: the run's dataset "
+            "(FID reference, OOD positives, detector calibration)."
+        },
+        nda={"help": "NDA transform they were trained with (recorded)."},
+        lam={"help": "Their G weight in the fake mixture (their --alpha)."},
     ),
     Option("step", 0, "Training step to record (their itr).", low=0),
-    Option(
-        "nda",
-        "jigsaw",
-        "NDA transform they were trained with (recorded).",
-        kind="transform",
-    ),
-    Option(
-        "lam",
-        0.25,
-        "Their G weight in the fake mixture (recorded; their --alpha).",
-        low=0.0,
-        high=1.0,
-        low_open=True,
-    ),
     Option("num_grid_samples", 64, "Images in the sample grid.", low=1),
-    Option("seed", 0, "Sampling seed of the grid."),
+    shared("seed", "Sampling seed of the grid."),
 )
 
 
 def read_state_dict(path, what):
     """The state dict in a `.pth` file, or one line saying why not."""
-    from nda_tf.eval import pth
+    from nda_tf.io import pth
 
     if not os.path.isfile(path):
         raise ValueError(f"--{what}: no file {path!r}")
@@ -96,14 +86,6 @@ def read_state_dict(path, what):
             f"(damaged or truncated?): {type(error).__name__}: {first}"
         ) from None
     return state
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _convert(function, state, path, what):
@@ -145,6 +127,7 @@ def import_run(
     import tensorflow as tf
 
     from nda_tf import training
+    from nda_tf.data import downloads
     from nda_tf.gan import monitoring
     from nda_tf.gan.recipe import GAN
     from nda_tf.models import biggan_import
@@ -237,7 +220,7 @@ def import_run(
         "sources": {
             what: {
                 "path": os.path.abspath(path),
-                "sha256": _sha256(path),
+                "sha256": downloads.sha256_of(path),
                 "bytes": os.path.getsize(path),
             }
             for what, path in paths.items()

@@ -24,10 +24,11 @@ import os
 import time
 
 from nda_tf.experiments import cli
-from nda_tf.training import DATA_ACCESS_OPTIONS, Option
+from nda_tf.studies.paper import numbers
+from nda_tf.training import DATA_ACCESS_OPTIONS, Option, shared
 
 OPTIONS = (
-    Option("logdir", None, "MoCo run directory.", kind="str"),
+    shared("logdir", "MoCo run directory."),
     Option("epochs", 100, "Epochs of the linear classifier."),
     Option("batch_size", 256, "Batch of the linear classifier."),
     Option(
@@ -35,30 +36,10 @@ OPTIONS = (
     ),
     Option("num_train", None, "Training images (default: all).", kind="int"),
     Option("num_test", None, "Test images (default: all).", kind="int"),
-    Option("checkpoint", "latest", "latest or a checkpoint folder."),
-    Option("seed", 0, "Subset and classifier seed.", low=0),
+    shared("checkpoint"),
+    shared("seed", "Subset and classifier seed."),
     *DATA_ACCESS_OPTIONS,
 )
-
-# Table 6, linear top-1 (%), by dataset and NDA transform ("none": MoCo-v2).
-PAPER_TOP1 = {
-    "cifar10": {
-        "none": 91.20,
-        "jigsaw": 91.66,
-        "stitch": 91.59,
-        "cutout": 92.26,
-        "cutmix": 91.51,
-        "mixup": 91.36,
-    },
-    "cifar100": {
-        "none": 69.63,
-        "jigsaw": 70.17,
-        "stitch": 69.21,
-        "cutout": 69.81,
-        "cutmix": 69.83,
-        "mixup": 69.99,
-    },
-}
 
 
 def evaluate_run(
@@ -133,7 +114,7 @@ def evaluate_run(
         "learning_rate": learning_rate,
         "train_top1": 100 * result["train_accuracy"],
         "test_top1": 100 * result["test_accuracy"],
-        "paper_top1": PAPER_TOP1.get(config["dataset"], {}).get(nda),
+        "paper_top1": numbers.paper_linear_top1(config["dataset"], nda),
         "seconds": round(time.monotonic() - started, 1),
     }
     _write(logdir, summary)

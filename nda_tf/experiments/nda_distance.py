@@ -15,25 +15,23 @@ the NDA run's distances are larger. Runtime: two encoder passes over
 import os
 
 from nda_tf.experiments import cli
-from nda_tf.training import Option
+from nda_tf.training import Option, shared
 
 OPTIONS = (
     Option("logdirs", None, "MoCo run directories.", kind="list"),
     Option(
         "labels", None, "Legend labels (default: folder names).", kind="list"
     ),
-    Option(
-        "nda", "jigsaw", "Transform applied to the images.", kind="transform"
-    ),
+    shared("nda", "Transform applied to the images.", default="jigsaw"),
     Option("num_images", 1000, "Test images.", low=2),
-    Option("seed", 0, "Image subset and transform seed.", low=0),
+    shared("seed", "Image subset and transform seed."),
     Option("out", "nda_distance.png", "Histogram PNG path."),
 )
 
 
 def main(fv):
     """Draws Figure 9 as the parsed flags `fv` say; prints the distances."""
-    from nda_tf.experiments import nda_distance_study
+    from nda_tf.studies.nda_distance import study
 
     cli.check_output_file("out", fv.out)
     labels = fv.labels or [os.path.basename(d.rstrip("/")) for d in fv.logdirs]
@@ -41,7 +39,7 @@ def main(fv):
         raise ValueError(
             f"need one distinct label per logdir; received labels {labels}"
         )
-    _, summary = nda_distance_study.figure9(
+    _, summary = study.figure9(
         dict(zip(labels, fv.logdirs, strict=True)),
         fv.out,
         num_images=fv.num_images,

@@ -45,10 +45,18 @@ away (measured there too); --use_ema counts the EMA's.
 import os
 
 from nda_tf.experiments import cli
-from nda_tf.gan import names as gan_names
-from nda_tf.models import names as model_names
-from nda_tf.training import DATA_ACCESS_OPTIONS, Option
+from nda_tf.gan import options as gan
+from nda_tf.training import DATA_ACCESS_OPTIONS, Option, pick, shared
 
+# The GAN recipe's options that both runs share, with the study's defaults.
+GAN_OPTIONS = pick(
+    gan.OPTIONS,
+    ("arch", "ch", "steps", "batch_size", "d_steps", "beta_1", "lam", "loss"),
+    ch={"default": 16},
+    steps={"default": 1000, "help": "G steps of each run."},
+    batch_size={"default": 32, "help": "Images per D step."},
+    d_steps={"default": 2},
+)
 OPTIONS = (
     Option("k", 6, "Dots in every training image."),
     Option(
@@ -60,14 +68,13 @@ OPTIONS = (
         "dots, or clevr: tfds CLEVR scenes with --k objects (3 to 10).",
         choices=("dots", "clevr"),
     ),
-    Option(
-        "loss",
-        "hinge",
-        "GAN loss; the paper's numerosity runs used WGAN-GP (wasserstein).",
-        choices=gan_names.LOSSES,
+    *GAN_OPTIONS,
+    *pick(
+        gan.OPTIONS,
+        ("resolution", "data_dir"),
+        resolution={"help": "Image size (dots 32, clevr 64)."},
+        data_dir={"help": "tfds data directory (clevr)."},
     ),
-    Option("resolution", None, "Image size (dots 32, clevr 64).", kind="int"),
-    Option("data_dir", None, "tfds data directory (clevr).", kind="str"),
     Option(
         "clevr_folder",
         None,
@@ -76,22 +83,11 @@ OPTIONS = (
         kind="str",
     ),
     Option("radius", 3, "Dot radius in pixels (32x32 images)."),
-    Option(
-        "arch", "biggan", "Architecture.", choices=model_names.ARCHITECTURES
-    ),
-    Option("ch", 16, "Channel multiplier."),
-    Option("steps", 1000, "G steps of each run."),
-    Option("batch_size", 32, "Images per D step."),
-    Option("d_steps", 2, "D steps per G step."),
-    Option("beta_1", 0.0, "Adam beta_1 of both networks."),
     Option("use_ema", False, "Count the EMA generator's samples (else G's)."),
-    Option("lam", 0.25, "Weight of G in the fake mixture."),
     Option("lr", 2e-4, "Learning rate of both networks."),
     Option("num_samples", 1000, "Generated images counted per run."),
-    Option("seed", 0, "Seed shared by both runs.", low=0),
-    Option(
-        "logdir", None, "Output folder (default runs/num_k<k>).", kind="str"
-    ),
+    shared("seed", "Seed shared by both runs."),
+    shared("logdir", "Output folder (default runs/num_k<k>)."),
     Option("quick", False, "A tiny, fast configuration (tests)."),
     *DATA_ACCESS_OPTIONS,
 )
@@ -99,25 +95,18 @@ OPTIONS = (
 
 def base_config(fv):
     """The settings both runs share, from the parsed flags `fv`."""
-    config = {
-        "arch": fv.arch,
-        "ch": fv.ch,
-        "steps": fv.steps,
-        "batch_size": fv.batch_size,
-        "d_steps": fv.d_steps,
-        "lam": fv.lam,
-        "lr_g": fv.lr,
-        "lr_d": fv.lr,
-        "beta_1": fv.beta_1,
-        "loss": fv.loss,
-        "resolution": fv.resolution,
-        "seed": fv.seed,
-        "eval_every": 500,
-        "eval_metrics": ["none"],
+    config = cli.values(GAN_OPTIONS, fv)
+    config.update(
+        lr_g=fv.lr,
+        lr_d=fv.lr,
+        resolution=fv.resolution,
+        seed=fv.seed,
+        eval_every=500,
+        eval_metrics=["none"],
         # Short runs: average the generator over their second half.
-        "ema_start": fv.steps // 2,
-        "ema_decay": 0.999,
-    }
+        ema_start=fv.steps // 2,
+        ema_decay=0.999,
+    )
     if fv.quick:
         config.update(ch=4, z_dim=8, steps=3, batch_size=8, ema_start=1)
     return config
@@ -154,13 +143,13 @@ def check(fv):
 def main(fv):
     """Runs the study as the parsed flags `fv` say; prints its table."""
     from nda_tf import training
-    from nda_tf.experiments import numerosity_study
+    from nda_tf.studies.numerosity import study
 
     training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     negatives = negative_counts(fv)
     logdir = _logdir(fv)
     cli.check_output_dir("logdir", logdir)
-    summaries = numerosity_study.run_study(
+    summaries = study.run_study(
         fv.k,
         negatives,
         base_config(fv),
@@ -176,7 +165,7 @@ def main(fv):
     if summaries is None:
         print("Stopped by a signal; run the same command to resume.")
         return
-    print(numerosity_study.markdown(summaries, fv.k), end="")
+    print(study.markdown(summaries, fv.k), end="")
     print(f"Plot: {os.path.join(os.path.abspath(logdir), 'counts.png')}")
 
 

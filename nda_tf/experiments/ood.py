@@ -42,17 +42,18 @@ and corruption) beside the jigsaw run's report (with
 report also has `differences.json` with these statistics and `ood.json`,
 which `python -m nda_tf.experiments.gather` turns into Table 5.
 
-Set names: see docs/anomaly_detection.md or `nda_tf.eval.ood_sets`.
+Set names: see docs/anomaly_detection.md or `nda_tf.eval.ood.sets`.
 """
 
 import os
 
 from nda_tf import training
-from nda_tf.experiments import cli, paper
-from nda_tf.training import DATA_ACCESS_OPTIONS, Option
+from nda_tf.experiments import cli
+from nda_tf.studies.paper import numbers as paper
+from nda_tf.training import DATA_ACCESS_OPTIONS, Option, shared
 
 OPTIONS = (
-    Option("logdir", None, "GAN run directory.", kind="str"),
+    shared("logdir", "GAN run directory."),
     Option(
         "in",
         None,
@@ -98,7 +99,7 @@ OPTIONS = (
         "parameters; for machines without the tfds data).",
         choices=("tfds", "local"),
     ),
-    Option("checkpoint", "latest", "latest, best or a checkpoint folder."),
+    shared("checkpoint"),
     Option(
         "out", None, "Output folder (default: LOGDIR/ood/<ckpt>).", kind="str"
     ),
@@ -112,10 +113,10 @@ OPTIONS = (
         "npz: sources have none.",
         kind="str",
     ),
-    Option("data_dir", None, "tfds data directory.", kind="str"),
+    shared("data_dir"),
     Option("batch_size", 256, "Images per discriminator call."),
     Option("skip_missing", False, "Skip OOD datasets not prepared here."),
-    Option("seed", 0, "Seed of noise sets, corruptions and T.", low=0),
+    shared("seed", "Seed of noise sets, corruptions and T."),
     *DATA_ACCESS_OPTIONS,
 )
 
@@ -124,7 +125,7 @@ def main(fv):
     """Scores the run's test and OOD sets as the parsed flags `fv` say;
     prints the report."""
     from nda_tf.eval import stats
-    from nda_tf.experiments import ood_study
+    from nda_tf.studies.ood import study as ood_study
 
     training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     compare = _compare(fv.compare)

@@ -17,12 +17,12 @@ import os
 import numpy as np
 
 from nda_tf.experiments import cli
-from nda_tf.training import Option
+from nda_tf.training import Option, shared
 
 OPTIONS = (
-    Option("logdir", None, "The (plain) Pix2Pix run.", kind="str"),
+    shared("logdir", "The (plain) Pix2Pix run."),
     Option("compare", None, "A second run (NDA) for the grid.", kind="str"),
-    Option("checkpoint", "best", "best, latest or a checkpoint folder."),
+    shared("checkpoint", default="best"),
     Option("split", "val", "Split of the run's dataset to score."),
     Option("images", 500, "Pairs scored."),
     Option(
@@ -33,7 +33,7 @@ OPTIONS = (
     ),
     Option("grid", None, "PNG of the Figure 7 grid.", kind="str"),
     Option("grid_images", 8, "Rows of the grid."),
-    Option("data_dir", None, "tfds data directory.", kind="str"),
+    shared("data_dir"),
 )
 
 

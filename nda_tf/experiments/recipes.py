@@ -2,7 +2,7 @@
 
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.gan.recipe import GAN
-from nda_tf.training import read_config
+from nda_tf.training import read_config, recipe_of
 from nda_tf.translation.recipe import PIX2PIX
 from nda_tf.video.recipe import DPC_RECIPE, VIDEO_FINETUNE
 
@@ -13,10 +13,8 @@ RECIPES = {
 
 
 def of_run(logdir):
-    """The recipe that wrote `logdir` (runs of layout 0 recorded none: a
-    MoCo run is told by its queue)."""
-    saved = read_config(logdir)
-    name = saved.get("recipe", "moco" if "queue_size" in saved else "gan")
+    """The recipe that wrote `logdir` (`nda_tf.training.recipe_of`)."""
+    name = recipe_of(read_config(logdir))
     if name not in RECIPES:
         raise ValueError(
             f"{logdir!r} holds a {name!r} run; known: {', '.join(RECIPES)}"

@@ -15,7 +15,7 @@ numbers turn it into decisions a service can act on:
 import numpy as np
 
 from nda_tf import checks
-from nda_tf.eval.ood import check_scores
+from nda_tf.eval.ood.detection import check_scores
 
 
 def threshold_at_tpr(in_scores, tpr):

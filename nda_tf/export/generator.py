@@ -173,26 +173,19 @@ def export_generator(
             {"num_images": np.int32(4), "seed": np.int64(0)},
         ),
     ]
-    return servable.save_servable(
-        sampler,
-        {
-            "kind": "nda_generator",
-            "z_dim": z_dim,
-            "num_classes": num_classes,
-            "resolution": resolution,
-            "max_images": max_images,
-            "signatures": {
-                "serving_default": "z: float32 [N, z_dim]"
-                + (", labels: int32 [N]" if num_classes > 1 else "")
-                + " -> images: uint8 [N, R, R, 3]",
-                SAMPLE_SIGNATURE: "num_images: int32, seed: int64 -> "
-                "images: uint8 [N, R, R, 3], labels: int32 [N]",
-            },
-            "run": metadata or {},
+    about = {
+        "kind": "nda_generator",
+        "z_dim": z_dim,
+        "num_classes": num_classes,
+        "resolution": resolution,
+        "max_images": max_images,
+        "signatures": {
+            "serving_default": "z: float32 [N, z_dim]"
+            + (", labels: int32 [N]" if num_classes > 1 else "")
+            + " -> images: uint8 [N, R, R, 3]",
+            SAMPLE_SIGNATURE: "num_images: int32, seed: int64 -> "
+            "images: uint8 [N, R, R, 3], labels: int32 [N]",
         },
-        out_dir,
-        model_name,
-        version,
-        warmup,
-        overwrite,
-    )
+    }
+    where = (out_dir, model_name, version, overwrite)
+    return servable.save_servable(sampler, about, metadata, warmup, *where)

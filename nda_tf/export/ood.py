@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from nda_tf import transforms
 from nda_tf.eval import batching
-from nda_tf.eval.ood import auroc
+from nda_tf.eval.ood.detection import auroc
 from nda_tf.export import calibration, checks, servable
 from nda_tf.export.detector import (
     FLOAT_SIGNATURE,
@@ -91,36 +91,31 @@ def export_ood_detector(
         "in_score_mean": float(np.mean(in_scores)),
         "negative_score_mean": float(np.mean(out_scores)),
     }
-    return servable.save_servable(
-        detector,
-        {
-            "kind": "nda_ood_detector",
-            "resolution": resolution,
-            "num_classes": num_classes,
-            "scoring": _scoring(num_classes, label),
-            "threshold": threshold,
-            "tpr": tpr,
-            "calibration": {
-                "method": "logistic (Platt) fit, classes weighted equally",
-                "formula": "sigmoid(slope * score + intercept)",
-                "slope": slope,
-                "intercept": intercept,
-                **stats,
-            },
-            "signatures": {
-                SERVING_SIGNATURE: "images: uint8 [N, H, W, 3] in 0..255",
-                FLOAT_SIGNATURE: "images: float32 [N, H, W, 3] in [0, 1]",
-                "outputs": "score (float32 [N], higher = in-distribution), "
-                "is_outlier (bool [N]), in_distribution_probability "
-                "(float32 [N])",
-            },
-            "run": metadata or {},
+    about = {
+        "kind": "nda_ood_detector",
+        "resolution": resolution,
+        "num_classes": num_classes,
+        "scoring": _scoring(num_classes, label),
+        "threshold": threshold,
+        "tpr": tpr,
+        "calibration": {
+            "method": "logistic (Platt) fit, classes weighted equally",
+            "formula": "sigmoid(slope * score + intercept)",
+            "slope": slope,
+            "intercept": intercept,
+            **stats,
         },
-        out_dir,
-        model_name,
-        version,
-        _warmup(model_name, resolution),
-        overwrite,
+        "signatures": {
+            SERVING_SIGNATURE: "images: uint8 [N, H, W, 3] in 0..255",
+            FLOAT_SIGNATURE: "images: float32 [N, H, W, 3] in [0, 1]",
+            "outputs": "score (float32 [N], higher = in-distribution), "
+            "is_outlier (bool [N]), in_distribution_probability "
+            "(float32 [N])",
+        },
+    }
+    where = (out_dir, model_name, version, overwrite)
+    return servable.save_servable(
+        detector, about, metadata, _warmup(model_name, resolution), *where
     )
 
 

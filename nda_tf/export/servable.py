@@ -15,7 +15,8 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from nda_tf import checks, extras, training
+from nda_tf import checks, extras
+from nda_tf.io.files import make_folders, set_modes
 
 with extras.needs("serving", __name__):
     from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
@@ -26,14 +27,18 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def version_dir(out_dir, model_name, version):
-    """Checks the name and version; returns `out_dir/model_name/version`."""
-    if not isinstance(model_name, str) or not _NAME.match(model_name):
+    """Checks the name and version; returns `out_dir/model_name/version`,
+    or `out_dir/version` for a model written without a name (a MoCo or DPC
+    encoder: TF Serving's `--model_base_path` is then `out_dir`)."""
+    named = model_name is not None
+    if named and not (isinstance(model_name, str) and _NAME.match(model_name)):
         raise ValueError(
             "model_name must be letters, digits, '_', '.' or '-' (not "
             f"starting with a symbol), received {model_name!r}"
         )
-    version = checks.check_int("version", version, 1)
-    return os.path.join(os.fspath(out_dir), model_name, str(version))
+    version = checks.check_int("version", version, 1, allow_none=not named)
+    parts = [p for p in (model_name, version) if p is not None]
+    return os.path.join(os.fspath(out_dir), *map(str, parts))
 
 
 def metadata_asset(metadata):
@@ -79,11 +84,12 @@ def read_warmup_requests(model_dir):
 
 def save_servable(
     module,
-    metadata,
+    about,
+    run,
+    warmup,
     out_dir,
     model_name,
     version,
-    warmup,
     overwrite,
     private=False,
 ):
@@ -92,9 +98,11 @@ def save_servable(
     Args:
         module: the `tf.Module` to save; `module.signatures()` gives its
             signatures (name -> concrete function).
-        metadata: JSON-able dict, saved as the `metadata.json` asset.
-        out_dir, model_name, version: where (see `version_dir`).
+        about: JSON-able dict describing the model (its kind, signatures,
+            ...), saved as the `metadata.json` asset with `run` (a dict
+            of the run it comes from, or None) under "run".
         warmup: list of PredictionLog protos for `assets.extra`.
+        out_dir, model_name, version: where (see `version_dir`).
         overwrite: replace an existing version folder instead of failing.
         private: readable by the owner only (0700 folders, 0600 files);
             default: by every user (0755, 0644), as a server running as
@@ -108,11 +116,11 @@ def save_servable(
         raise ValueError(
             f"{final} already exists; pass overwrite=True or a new version"
         )
-    parent = os.path.dirname(final)
-    training.make_folders(parent, private)
+    parent = os.path.dirname(final) or "."
+    make_folders(parent, private)
     # Hidden, non-numeric name: TF Serving ignores it while it is written.
     staging = tempfile.mkdtemp(prefix=f".staging-{version}-", dir=parent)
-    module.metadata_file = metadata_asset(metadata)
+    module.metadata_file = metadata_asset({**about, "run": run or {}})
     try:
         tf.saved_model.save(module, staging, signatures=module.signatures())
         os.makedirs(os.path.join(staging, "assets.extra"))
@@ -120,7 +128,7 @@ def save_servable(
             for log in warmup:
                 w.write(log.SerializeToString())
         # mkdtemp made the folder 0700: set the modes before it appears.
-        training.set_modes(staging, private)
+        set_modes(staging, private)
         if os.path.exists(final):
             shutil.rmtree(final)
         os.rename(staging, final)

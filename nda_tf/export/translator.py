@@ -117,24 +117,17 @@ def export_translator(
             {"images": np.zeros([1, size, size, 3], np.uint8)},
         )
     ]
-    return servable.save_servable(
-        module,
-        {
-            "kind": "nda_pix2pix",
-            "depth": module.depth,
-            "size_multiple": 2**module.depth,
-            "resolution": resolution,
-            "dropout": module.dropout,
-            "max_images": max_images,
-            "signatures": {
-                "serving_default": "images: uint8 [N, H, W, 3] -> "
-                "images: uint8 [N, H, W, 3]"
-            },
-            "run": metadata or {},
+    about = {
+        "kind": "nda_pix2pix",
+        "depth": module.depth,
+        "size_multiple": 2**module.depth,
+        "resolution": resolution,
+        "dropout": module.dropout,
+        "max_images": max_images,
+        "signatures": {
+            "serving_default": "images: uint8 [N, H, W, 3] -> "
+            "images: uint8 [N, H, W, 3]"
         },
-        out_dir,
-        model_name,
-        version,
-        warmup,
-        overwrite,
-    )
+    }
+    where = (out_dir, model_name, version, overwrite)
+    return servable.save_servable(module, about, metadata, warmup, *where)

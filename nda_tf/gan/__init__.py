@@ -12,5 +12,5 @@ __getattr__, __dir__ = lazy_names(
     __name__,
     globals(),
     {"NDAGAN": ".nda_gan"},
-    submodules=("augment ema losses monitoring names nda_gan".split()),
+    submodules=("augment ema export losses monitoring names nda_gan".split()),
 )

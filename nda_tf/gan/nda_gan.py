@@ -195,20 +195,16 @@ class NDAGAN(KeepArguments, keras.Model):
         """Args: the two optimizers (paper: Adam(2e-4, 0.0, 0.999, 1e-8));
         other arguments (`jit_compile`, `steps_per_execution`, ...) go to
         `keras.Model.compile`. Call it inside the strategy's scope."""
-        d_optimizer = loss_scaling.with_loss_scaling(
-            d_optimizer, self.discriminator
+        d, g = self.discriminator, self.generator
+        self.d_optimizer = loss_scaling.prepared(
+            d_optimizer, d, d.trainable_variables
         )
-        g_optimizer = loss_scaling.with_loss_scaling(
-            g_optimizer, self.generator
+        self.g_optimizer = loss_scaling.prepared(
+            g_optimizer, g, g.trainable_variables
         )
         # Keras counts training steps with `self.optimizer.iterations`: the
         # G optimizer steps once per train_step, so it is that counter.
-        super().compile(optimizer=g_optimizer, **kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        # Built here, in the strategy's scope, not lazily in a replica.
-        d_optimizer.build(self.discriminator.trainable_variables)
-        g_optimizer.build(self.generator.trainable_variables)
+        super().compile(optimizer=self.g_optimizer, **kwargs)
 
     def call(self, inputs, training=False):
         """Images from the EMA generator for `z` or `[z, labels]`."""

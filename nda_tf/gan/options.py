@@ -9,8 +9,8 @@ the registries' name lists (`nda_tf.models.names`, `nda_tf.gan.names`,
 from nda_tf.eval import names
 from nda_tf.gan import names as gan_names
 from nda_tf.models import names as model_names
-from nda_tf.training.options import Option
-from nda_tf.training.recipe import data_options, watch_option
+from nda_tf.training.options import Option, shared
+from nda_tf.training.recipe import data_options, length_options, watch_option
 
 
 def _metric_names():
@@ -36,11 +36,10 @@ OPTIONS = (
     ),
     Option("ch", 64, "Channel multiplier (64: the paper's nets)."),
     Option("z_dim", 128, "Latent size."),
-    Option(
+    shared(
         "nda",
-        "jigsaw",
         "NDA transform (e.g. jigsaw, 'jigsaw|stitch') or none.",
-        kind="transform",
+        default="jigsaw",
     ),
     Option(
         "pda",
@@ -55,14 +54,7 @@ OPTIONS = (
         low=0.0,
         high=1.0,
     ),  # fmt: skip
-    Option(
-        "lam",
-        0.25,
-        "Weight of G in the fake mixture, (0, 1].",
-        low=0.0,
-        high=1.0,
-        low_open=True,
-    ),  # fmt: skip
+    shared("lam"),
     Option("d_steps", 4, "D steps per G step."),
     Option(
         "d_calls",
@@ -77,8 +69,7 @@ OPTIONS = (
         choices=(1, 2),
     ),
     Option("batch_size", 64, "Images per D step (global)."),
-    Option("epochs", 500, "Training length when --steps is unset."),
-    Option("steps", None, "G steps (default: from --epochs).", kind="int"),
+    *length_options(500, "G steps"),
     Option("lr_g", 2e-4, "Generator learning rate.", low=0.0, low_open=True),
     Option(
         "lr_d", 2e-4, "Discriminator learning rate.", low=0.0, low_open=True
@@ -150,4 +141,36 @@ OPTIONS = (
         "Appendix J's: 19962 for celeb_a, 8000 for stl10, else 10000).",
         kind="int",
     ),
+)
+
+# What `export` (the GAN recipe's hook) reads: the detector's calibration
+# and the served names.
+EXPORT_OPTIONS = (
+    Option(
+        "calibration_data",
+        None,
+        "nda_tf.data source of the detector's calibration images "
+        "(default: the run's).",
+        kind="str",
+    ),
+    Option("calibration_split", "test", "Its split."),
+    Option("num_calibration", 1000, "Held-out calibration images.", low=2),
+    Option(
+        "tpr",
+        0.95,
+        "In-distribution rate kept above the detector's threshold, (0, 1].",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+    ),
+    Option(
+        "label",
+        None,
+        "Conditional D: score with this class (default: the best).",
+        kind="int",
+        low=0,
+    ),
+    Option("detector_name", "nda_ood", "Served detector name."),
+    Option("generator_name", "nda_generator", "Served generator name."),
+    shared("data_dir", "tfds data directory (default: the run's)."),
 )

@@ -13,17 +13,17 @@ import dataclasses
 import logging
 import os
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from nda_tf import models, transforms
 from nda_tf import random as nda_random
+from nda_tf.gan import export as gan_export
 from nda_tf.gan import monitoring
 from nda_tf.gan.nda_gan import NDAGAN
-from nda_tf.gan.options import OPTIONS
+from nda_tf.gan.options import EXPORT_OPTIONS, OPTIONS
 from nda_tf.models.biggan import Discriminator
-from nda_tf.training import Evaluator, Recipe, learning_rate
+from nda_tf.training import Evaluator, Recipe, adam
 
 # The options that are `NDAGAN`'s constructor arguments of the same name.
 _NDAGAN_ARGUMENTS = (
@@ -49,18 +49,12 @@ class GANRecipe(Recipe):
 
     name = "gan"
     options = OPTIONS
-    # Everything that changes what is learned; a longer run (steps,
-    # epochs) is the same run, its learning rates being constant.
-    resume_keys = (
-        "dataset", "split", "resolution", "num_classes", "num_examples",
-        "conditional", "arch", "ch", "z_dim", "nda", "pda", "pda_probability",
-        "lam", "d_steps", "batch_size", "lr_g", "lr_d", "beta_1", "beta_2",
-        "epsilon", "ema_decay", "ema_start", "loss", "seed", "mixed_precision",
-        "cr_weight", "cr_fake_weight", "diffaugment", "classes", "d_calls",
-    )  # fmt: skip
+    # A longer run (steps, epochs) is the same run: the learning rates are
+    # constant (the base's `resume_may_change`).
     # Runs recorded before --d_calls existed took one D call per D step.
     legacy_defaults = {"d_calls": 1}
-    exports = ("discriminator", "generator")
+    exports = {"discriminator": "detector_name", "generator": "generator_name"}
+    export_options = EXPORT_OPTIONS
 
     def resolve(self, config, info=None, replicas=1):
         c = super().resolve(config, info, replicas)
@@ -71,13 +65,6 @@ class GANRecipe(Recipe):
         if info is not None:  # once per run, when its length is known
             warn_if_ema_cannot_warm_up(c)
         return c
-
-    def validate(self, c, replicas):
-        if c["batch_size"] % replicas:
-            raise ValueError(
-                f"batch_size {c['batch_size']} is not divisible by the "
-                f"{replicas} replicas"
-            )
 
     def stream(self, c):
         stream = super().stream(c)
@@ -112,7 +99,7 @@ class GANRecipe(Recipe):
         gan = NDAGAN(generator, discriminator, **arguments)
         if compile:
             gan.compile(
-                d_optimizer=_adam(c, c["lr_d"]), g_optimizer=_adam(c, c["lr_g"])
+                d_optimizer=adam(c, c["lr_d"]), g_optimizer=adam(c, c["lr_g"])
             )
         return gan
 
@@ -141,11 +128,14 @@ class GANRecipe(Recipe):
             )
         return {"gan" if layout == 0 else "model": model}
 
-    def scalars(self, gan):
-        return {
-            "lr_g": learning_rate(gan.g_optimizer),
-            "lr_d": learning_rate(gan.d_optimizer),
-        }
+    def check_export(self, config, what, options):
+        if "discriminator" in what:
+            gan_export.calibration_images(config, options)
+
+    def export(self, model, config, what, out, options, metadata):
+        return gan_export.export_gan(
+            model, config, what, out, options, metadata
+        )
 
     def best_metric(self, c):
         metrics = _metrics(c)
@@ -262,15 +252,6 @@ def warn_if_ema_cannot_warm_up(c):
     )
     logging.getLogger("nda_tf").warning(message)
     return message
-
-
-def _adam(c, learning_rate):
-    return keras.optimizers.Adam(
-        learning_rate,
-        beta_1=c["beta_1"],
-        beta_2=c["beta_2"],
-        epsilon=c["epsilon"],
-    )
 
 
 def _metrics(c):

@@ -3,7 +3,7 @@
 The NDA paper's GAN code (ermongroup/NDA, built on BigGAN-PyTorch) saves
 `G.pth`, `G_ema.pth` and `D.pth` state dicts. This module reads their
 arrays (a mapping of name to NumPy array, e.g. from
-`nda_tf.eval.pth.load_state_dict`, which needs no torch) into our
+`nda_tf.io.pth.load_state_dict`, which needs no torch) into our
 `Generator` and `Discriminator`, which then compute the same functions
 (tests/models/test_biggan_import.py checks this against the authors' own
 code to 1e-4):
@@ -28,7 +28,7 @@ another architecture) raises a `ValueError` that names the keys.
 
 Example:
 
->>> from nda_tf.eval import pth
+>>> from nda_tf.io import pth
 >>> state = pth.load_state_dict("G_ema_best1.pth")  # doctest: +SKIP
 >>> generator = convert_generator(state)  # doctest: +SKIP
 

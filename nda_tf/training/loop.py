@@ -321,9 +321,16 @@ def _state_variables(state, model):
     ]
 
 
-def learning_rate(optimizer):
-    """The optimizer's current learning rate (schedules evaluated)."""
-    return float(np.asarray(optimizer.learning_rate))
+def adam(config, learning_rate, **kwargs):
+    """Adam with a recipe's `beta_1`, `beta_2` and `epsilon` (Keras'
+    default where the recipe has none)."""
+    return keras.optimizers.Adam(
+        learning_rate,
+        beta_1=config["beta_1"],
+        beta_2=config["beta_2"],
+        epsilon=config.get("epsilon", 1e-7),
+        **kwargs,
+    )
 
 
 class _StopOnSignals:

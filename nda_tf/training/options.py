@@ -140,3 +140,52 @@ DATA_ACCESS_OPTIONS = (
         recorded=False,
     ),
 )
+
+
+# Options many commands share, each declared once; `shared` gives one with
+# what it means in a command (its help) and any other change.
+SHARED_OPTIONS = {
+    o.name: o
+    for o in (
+        Option("logdir", None, "The run directory.", kind="str"),
+        Option("checkpoint", "latest", "latest, best or a checkpoint folder."),
+        Option("data_dir", None, "tfds data directory.", kind="str"),
+        Option("seed", 0, "Seed.", low=0),
+        Option("nda", "none", "NDA transform or none.", kind="transform"),
+        # NDA's mixture (paper Eq. 3): D's fakes are lam G + (1 - lam) NDA.
+        Option(
+            "lam",
+            0.25,
+            "Weight of G in the fake mixture, (0, 1].",
+            low=0.0,
+            high=1.0,
+            low_open=True,
+        ),
+    )
+}
+
+
+def shared(name, help=None, **changes):
+    """The shared option `name` (`SHARED_OPTIONS`) with `help` and other
+    `Option` fields changed."""
+    option = SHARED_OPTIONS[name]
+    return dataclasses.replace(option, help=help or option.help, **changes)
+
+
+def pick(options, names, **changes):
+    """The options of `options` named in `names`, in that order, each with
+    the `Option` fields of `changes[name]` (a dict: its default, its help)
+    changed: a command's table built from a recipe's, not written again."""
+    by_name = {option.name: option for option in options}
+    return tuple(
+        dataclasses.replace(by_name[name], **changes.get(name, {}))
+        for name in names
+    )
+
+
+# What `nda_tf.training.export_run` reads for every recipe; a recipe's
+# `export_options` add its own.
+EXPORT_OPTIONS = (
+    Option("version", 1, "Model version (a folder of that number)."),
+    Option("overwrite", False, "Replace an existing version."),
+)

@@ -4,27 +4,33 @@ A recipe says what a run of its algorithm is: its settings (`Option`s, from
 which the command line is generated), the settings a resumed run must share,
 how a configuration is checked and completed, how the model is built, the
 seekable stream of training batches, its default evaluators and what it
-exports. The loop (`nda_tf.training.train`) does everything else.
+exports (`exports`, `export`, which `nda_tf.training.export_run` calls).
+The loop (`nda_tf.training.train`) does everything else.
 See docs/architecture.md, "Adding an algorithm".
 """
 
 import abc
 import math
 
-from nda_tf.training.options import DATA_ACCESS_OPTIONS, Option, fill
+import numpy as np
+
+from nda_tf.training.options import DATA_ACCESS_OPTIONS, Option, fill, shared
 from nda_tf.training.strategies import STRATEGIES
 
 # Settings every recipe has: they change how a run computes, not what.
 COMMON_OPTIONS = (
-    Option(
-        "seed", 0, "Seed of weights, data order, noise and negatives.", low=0
-    ),
+    shared("seed", "Seed of weights, data order, noise and negatives."),
     Option("mixed_precision", False, "float16 compute (bfloat16 on TPU)."),
     Option("jit", False, "Compile the train step with XLA (one device)."),
     Option(
         "strategy", "default", "tf.distribute strategy.", choices=STRATEGIES
     ),
 )
+
+
+def learning_rate(optimizer):
+    """The optimizer's current learning rate (schedules evaluated)."""
+    return float(np.asarray(optimizer.learning_rate))
 
 
 def with_common(options):
@@ -52,16 +58,23 @@ def data_options(dataset, help):
     return (
         Option("dataset", dataset, help),
         Option("split", "train", "tfds split to train on."),
-        Option(
+        shared(
             "data_dir",
-            None,
+            "tfds data directory; missing data is downloaded there."
             "tfds data directory; missing data is downloaded into it.",
-            kind="str",
         ),
         Option(
             "resolution", None, "Image size (default: dataset's).", kind="int"
         ),
         *DATA_ACCESS_OPTIONS,
+    )
+
+
+def length_options(epochs, steps="Steps"):
+    """A run's length: `epochs` by default, or `steps` (what one counts)."""
+    return (
+        Option("epochs", epochs, "Training length when --steps is unset."),
+        Option("steps", None, f"{steps} (default: from --epochs).", kind="int"),
     )
 
 
@@ -75,20 +88,24 @@ def watch_option(name, default, help, **kwargs):
 DERIVED = ("num_classes", "num_examples")
 
 
+def recipe_of(saved):
+    """The name of the recipe that wrote a saved configuration (layout 0
+    recorded none: its MoCo runs are told by their queue)."""
+    return saved.get("recipe", "moco" if "queue_size" in saved else "gan")
+
+
 class Recipe(abc.ABC):
     """Base class of an algorithm's recipe. Subclasses set the attributes
-    and implement `build`, `batches` and `checkpoint_items`; the rest default.
+    and implement `build` and `batches`; the rest default.
 
     Attributes:
         name: the algorithm's name, recorded in `config.json`.
         options: its `Option`s (COMMON_OPTIONS are added by the base).
-        resume_keys: the settings a run resumed from a logdir must share
-            with the run that wrote it: every recorded setting that
-            changes what is learned.
-        resume_may_change: the other recorded settings, which a resumed
-            run may change (how long it runs, where its data lives, how it
-            computes). Each recorded setting and each derived one is in
-            exactly one of the two (tests/training/test_resume.py).
+        resume_may_change: the recorded settings a resumed run may change
+            (how long it runs, where its data lives, how it computes);
+            every other recorded and derived setting changes what is
+            learned, so a run resumed from a logdir must share it with the
+            run that wrote it (`resume_keys`).
         legacy_defaults: settings that older versions did not record,
             with the value their runs were trained with: a `config.json`
             without one is compared and loaded with that value, so that
@@ -97,12 +114,24 @@ class Recipe(abc.ABC):
 
     name = None
     options = ()
-    resume_keys = ()
+    # What `export` writes: part -> the export option that names its
+    # served model (None: the part is written as OUT/<version>); and the
+    # settings `export` reads besides `EXPORT_OPTIONS`.
+    exports = {}
+    export_options = ()
     legacy_defaults = {}
     resume_may_change = ("steps", "epochs", "data_dir", "jit", "strategy")
 
     def all_options(self):
         return with_common(self.options)
+
+    @property
+    def resume_keys(self):
+        """The settings a resumed run must share: every recorded and
+        derived one but `resume_may_change`."""
+        recorded = [o.name for o in self.all_options() if o.recorded]
+        keys = (*recorded, *DERIVED)
+        return tuple(k for k in keys if k not in self.resume_may_change)
 
     def resolve(self, config, info=None, replicas=1):
         """Fills the defaults, checks every value, derives what the data
@@ -115,6 +144,11 @@ class Recipe(abc.ABC):
             raise ValueError(
                 "jit does not compile under a multi-replica strategy "
                 f"({replicas} replicas): use jit=False"
+            )
+        if c["batch_size"] % replicas:
+            raise ValueError(
+                f"batch_size {c['batch_size']} is not divisible by the "
+                f"{replicas} replicas"
             )
         self.validate(c, replicas)
         if info is not None:
@@ -176,14 +210,27 @@ class Recipe(abc.ABC):
         """The default `Evaluator`s of a run (`run`: its `RunContext`)."""
         return []
 
-    @abc.abstractmethod
     def checkpoint_items(self, model, layout):
         """What a checkpoint holds, as `tf.train.Checkpoint` keywords, for
-        a run directory of `layout` (older layouts named them otherwise)."""
+        a run directory of `layout` (older layouts named them otherwise):
+        by default the model and its optimizers that it does not track."""
+        items = {"model": model}
+        for name in ("optimizer", "backbone_optimizer"):
+            if getattr(model, name, None) is not None:
+                items[name] = getattr(model, name)
+        return items
 
     def scalars(self, model):
-        """Extra scalars logged with the step's metrics (learning rates)."""
-        return {}
+        """Extra scalars logged with the step's metrics: the learning rates
+        of the model's optimizers (a GAN's two as `lr_g` and `lr_d`)."""
+        if getattr(model, "g_optimizer", None) is not None:
+            return {
+                "lr_g": learning_rate(model.g_optimizer),
+                "lr_d": learning_rate(model.d_optimizer),
+            }
+        if getattr(model, "optimizer", None) is None:
+            return {}
+        return {"lr": learning_rate(model.optimizer)}
 
     def best_metric(self, config):
         """`(metric, "min" | "max")` that selects `best/`, or None."""
@@ -192,10 +239,16 @@ class Recipe(abc.ABC):
     def default_logdir(self, config):
         return f"runs/{self.name}"
 
-    def export(self, logdir, export_dir, step):
-        """Writes the run's SavedModels under `export_dir`; returns a dict
-        of what was exported to where."""
-        return {}
+    def check_export(self, config, what, options):  # noqa: B027 (optional)
+        """Checks what `export` will read (its data), before the model of
+        the run whose saved config is `config` is loaded."""
+
+    def export(self, model, config, what, out, options, metadata):
+        """Writes the parts `what` (keys of `exports`) of a loaded run as
+        TF Serving versions under `out` with `nda_tf.export` (warm-up
+        requests, `metadata` in the asset, the overwrite guard); `options`
+        are the filled export settings. Returns `{part: folder}`."""
+        raise NotImplementedError(f"the {self.name} recipe cannot export")
 
     def done_message(self, summary, logdir):
         """What the command prints after a run finished."""

@@ -6,6 +6,9 @@
     LOGDIR/best/            the best one by the run's metric, if any
     LOGDIR/train/, eval/    TensorBoard events
 
+`load_run` restores a run's model; `export_run` writes it for TF Serving
+through its recipe's `export` hook.
+
 Layout 0 (no "layout" key) was written before the shared run loop: its
 checkpoints named the model's root `gan` (GAN runs) or `model` (MoCo); a
 recipe maps each layout to the names it used, so old runs resume and load.
@@ -15,13 +18,16 @@ term in unconditional models and their class-embedding spectral norm
 line, as its checkpoints do not fit that network.
 """
 
+import glob
 import json
 import os
 
 import keras
 import tensorflow as tf
 
+from nda_tf.training import divergence
 from nda_tf.training.checkpoints import CheckpointKeeper, write_json_atomic
+from nda_tf.training.options import EXPORT_OPTIONS, fill
 
 LAYOUT = 2
 
@@ -132,3 +138,72 @@ def _checkpoint_folder(logdir, checkpoint):
             f"folder, received {checkpoint!r}"
         )
     return os.path.dirname(path), os.path.basename(path)
+
+
+def export_run(recipe, logdir, out, what=None, checkpoint="latest", **options):
+    """Writes the parts `what` (default: all of `recipe.exports`) of the
+    run in `logdir` under the serving folder `out` with `recipe.export`;
+    `options`: `EXPORT_OPTIONS` and the recipe's `export_options` (their
+    defaults where not given). The parts, the options, an existing version
+    and the recipe's own needs (`check_export`) are checked before the
+    model is loaded; a diverged model is refused before any writing.
+    Returns `{part: version folder}`."""
+    if not recipe.exports:
+        raise ValueError(f"a {recipe.name} run has nothing to export")
+    what = list(recipe.exports if what is None else what)
+    if set(what) - set(recipe.exports) or not what:
+        raise ValueError(
+            f"what must list any of {', '.join(recipe.exports)} for this "
+            f"{recipe.name} run; received {what!r}"
+        )
+    options = fill((*EXPORT_OPTIONS, *recipe.export_options), options)
+    for part in what:
+        name = recipe.exports[part] and options[recipe.exports[part]]
+        parts = [p for p in (name, options["version"]) if p is not None]
+        folder = os.path.join(out, *map(str, parts))
+        if os.path.exists(folder) and not options["overwrite"]:
+            raise ValueError(
+                f"{os.path.normpath(folder)} already exists: give another "
+                "--version, or --overwrite to replace it"
+            )
+    recipe.check_export(read_config(logdir), what, options)
+    model, config = load_run(recipe, logdir, checkpoint)
+    bad = divergence.nonfinite_names(model.weights)
+    if bad:
+        raise ValueError(
+            f"the {recipe.name} model has NaN or infinite weights in "
+            f"{len(bad)} of {len(divergence.floating(model.weights))} "
+            f"variables (first: {bad[0]}): the run diverged; export an "
+            "earlier, finite checkpoint or train again"
+        )
+    metadata = {
+        "logdir": os.path.abspath(logdir),
+        "checkpoint": checkpoint,
+        "step": config["step"],
+        "config": read_config(logdir),
+        "evaluation": latest_scalars(os.path.join(logdir, "eval")),
+    }
+    return recipe.export(model, config, what, out, options, metadata)
+
+
+def latest_scalars(folder):
+    """The last value of every scalar in the TensorBoard events of `folder`."""
+    from tensorflow.core.util import event_pb2
+
+    values = {}
+    for path in sorted(glob.glob(os.path.join(folder, "events.out.tfevents*"))):
+        # (tf.compat.v1.train.summary_iterator warns that it is deprecated.)
+        for record in tf.data.TFRecordDataset(path):
+            event = event_pb2.Event.FromString(record.numpy())
+            for value in event.summary.value:
+                if value.HasField("simple_value"):
+                    number = value.simple_value
+                elif value.HasField("tensor"):
+                    array = tf.make_ndarray(value.tensor)
+                    if array.size != 1 or not array.dtype.kind == "f":
+                        continue
+                    number = float(array.reshape(()))
+                else:
+                    continue
+                values[value.tag] = (event.step, float(number))
+    return {tag: {"step": s, "value": v} for tag, (s, v) in values.items()}

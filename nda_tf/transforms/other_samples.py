@@ -147,7 +147,7 @@ class OtherDots(OtherSamples):
         seed: optional int for the draws from the bank.
 
     Example: each negative shows 4, 5 or 7 dots
-    (`nda_tf.eval.numerosity.count_dots`, with the "studies" extra,
+    (`nda_tf.eval.counting.count_dots`, with the "studies" extra,
     counts them).
 
     >>> nda = OtherDots(counts=(4, 5, 7), size=32, bank_size=30)

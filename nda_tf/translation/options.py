@@ -7,8 +7,8 @@ TensorFlow (choices from `nda_tf.models.names`, `nda_tf.translation.names`).
 """
 
 from nda_tf.models import names
-from nda_tf.training.options import Option
-from nda_tf.training.recipe import data_options, watch_option
+from nda_tf.training.options import Option, shared
+from nda_tf.training.recipe import data_options, length_options, watch_option
 from nda_tf.translation import names as translation_names
 
 _POSITIVE = {"low": 0.0, "low_open": True}
@@ -48,36 +48,27 @@ OPTIONS = (
         True,
         "Keep dropout on when translating (as the original).",
     ),
-    Option(
+    shared(
         "nda",
-        "jigsaw",
         "NDA transform of the target (jigsaw, stitch, ...) or none.",
-        kind="transform",
+        default="jigsaw",
     ),
     Option(
         "joint_nda", False, "Transform condition and target together."
     ),  # fmt: skip
-    Option(
-        "lam",
-        0.25,
-        "Weight of G in the fake mixture, (0, 1].",
-        low=0.0,
-        high=1.0,
-        low_open=True,
-    ),  # fmt: skip
+    shared("lam"),
     Option(
         "loss", "cgan", "cgan or l1_cgan.", choices=translation_names.LOSSES
     ),
     Option("l1_weight", 100.0, "L1 weight of l1_cgan.", low=0.0),
     Option("batch_size", 1, "Pairs per step (global)."),
-    Option("epochs", 200, "Training length when --steps is unset."),
+    *length_options(200),
     Option(
         "decay_epochs",
         100,
         "Last epochs with a linear LR decay to 0.",
         low=0,
     ),  # fmt: skip
-    Option("steps", None, "Steps (default: from --epochs).", kind="int"),
     Option("lr", 2e-4, "Adam learning rate of both nets.", **_POSITIVE),
     Option("beta_1", 0.5, "Adam beta_1.", low=0.0, high=1.0),
     Option("beta_2", 0.999, "Adam beta_2.", low=0.0, high=1.0),
@@ -90,4 +81,9 @@ OPTIONS = (
     ),
     watch_option("eval_images", 500, "Pairs scored per evaluation."),
     watch_option("num_grid_images", 8, "Pairs in each sample grid."),
+)
+
+# What `export` (the recipe's hook) reads besides the common options.
+EXPORT_OPTIONS = (
+    Option("translator_name", "nda_pix2pix", "Served Pix2Pix G name."),
 )

@@ -111,16 +111,14 @@ class NDAPix2Pix(KeepArguments, keras.Model):
         """Args: the two optimizers (paper: Adam(2e-4, 0.5, 0.999)); other
         arguments go to `keras.Model.compile`. Call it in the strategy's
         scope."""
-        d_optimizer = loss_scaling.with_loss_scaling(
-            d_optimizer, self.discriminator
+        d, g = self.discriminator, self.generator
+        self.d_optimizer = loss_scaling.prepared(
+            d_optimizer, d, d.trainable_variables
         )
-        g_optimizer = loss_scaling.with_loss_scaling(
-            g_optimizer, self.generator
+        self.g_optimizer = loss_scaling.prepared(
+            g_optimizer, g, g.trainable_variables
         )
-        super().compile(optimizer=g_optimizer, **kwargs)
-        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
-        d_optimizer.build(self.discriminator.trainable_variables)
-        g_optimizer.build(self.generator.trainable_variables)
+        super().compile(optimizer=self.g_optimizer, **kwargs)
 
     def call(self, condition, training=False):
         """The translated images (dropout as the generator is set)."""

@@ -17,22 +17,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from nda_tf import export
 from nda_tf.data import paired
 from nda_tf.models import pix2pix as nets
-from nda_tf.training import Evaluator, Recipe, learning_rate
-from nda_tf.translation.options import OPTIONS
+from nda_tf.training import Evaluator, Recipe, adam
+from nda_tf.translation.options import EXPORT_OPTIONS, OPTIONS
 from nda_tf.translation.pix2pix import NDAPix2Pix
-
-_RESUME_KEYS = (
-    "dataset", "split", "direction", "resolution", "load_size", "mirror",
-    "depth", "filters", "d_filters", "d_layers", "norm", "dropout", "nda",
-    "joint_nda", "lam", "loss", "l1_weight", "batch_size", "seed",
-    "mixed_precision", "lr", "beta_1", "beta_2", "num_classes",
-    "num_examples",
-    # The learning rate decays linearly over the last decay_epochs of
-    # epochs: both change every step's rate, as steps do.
-    "steps", "epochs", "decay_epochs",
-)  # fmt: skip
 
 
 class Pix2PixRecipe(Recipe):
@@ -40,17 +30,14 @@ class Pix2PixRecipe(Recipe):
 
     name = "pix2pix"
     options = OPTIONS
-    resume_keys = _RESUME_KEYS
-    # inference_dropout acts only when the generator is used, not trained.
+    # inference_dropout acts only when the generator is used, not trained;
+    # steps and epochs are compared: the learning rate decays linearly
+    # over the last decay_epochs of epochs, so they change every step's.
     resume_may_change = ("data_dir", "jit", "strategy", "inference_dropout")
-    exports = ("translator",)
+    exports = {"translator": "translator_name"}
+    export_options = EXPORT_OPTIONS
 
     def validate(self, c, replicas):
-        if c["batch_size"] % replicas:
-            raise ValueError(
-                f"batch_size {c['batch_size']} is not divisible by the "
-                f"{replicas} replicas"
-            )
         if c["decay_epochs"] > c["epochs"]:
             raise ValueError(
                 f"decay_epochs {c['decay_epochs']} exceeds epochs {c['epochs']}"
@@ -115,14 +102,21 @@ class Pix2PixRecipe(Recipe):
     def checkpoint_items(self, model, layout):
         return {"model": model}
 
-    def scalars(self, model):
-        return {
-            "lr_g": learning_rate(model.g_optimizer),
-            "lr_d": learning_rate(model.d_optimizer),
-        }
-
     def best_metric(self, c):
         return "miou", "max"
+
+    def export(self, model, config, what, out, options, metadata):
+        path = export.export_translator(
+            model.generator,
+            out,
+            options["translator_name"],
+            options["version"],
+            dropout=config["inference_dropout"],
+            resolution=config["resolution"],
+            metadata=metadata,
+            overwrite=options["overwrite"],
+        )
+        return {"translator": path}
 
     def default_logdir(self, c):
         return f"runs/pix2pix-{c['dataset']}-{c['loss']}-{c['nda']}"
@@ -162,12 +156,7 @@ def _adam(c, net):
     steps = c["steps"] or 1
     decay = c["decay_epochs"] / c["epochs"] if c["epochs"] else 0.0
     start = steps - math.ceil(steps * decay)
-    return keras.optimizers.Adam(
-        LinearDecay(c["lr"], start, steps),
-        beta_1=c["beta_1"],
-        beta_2=c["beta_2"],
-        name=f"adam_{net}",
-    )
+    return adam(c, LinearDecay(c["lr"], start, steps), name=f"adam_{net}")
 
 
 class LabelMapMonitor:

@@ -24,5 +24,5 @@ __getattr__, __dir__ = lazy_names(
         "dense_logits": ".losses",
         "dense_loss": ".losses",
     },
-    submodules=("augment classifier dpc evaluation export losses".split()),
+    submodules=("augment classifier dpc evaluation losses".split()),
 )

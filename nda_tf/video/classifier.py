@@ -135,7 +135,9 @@ class VideoClassifier(KeepArguments, keras.Model):
         return self.head(self.embed(clips, training), training=training)
 
     def train_step(self, data):
-        clips, labels = data
+        # (clips, labels) from a dataset, with a sample weight from
+        # `train_on_batch(x, y)` or `fit(x, y)`.
+        clips, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         head_variables = self.head.trainable_variables
         variables = head_variables
         if not self.linear_probe:

@@ -7,8 +7,8 @@ without loading TensorFlow (the encoders' names from `nda_tf.models.names`).
 """
 
 from nda_tf.models import names
-from nda_tf.training.options import Option
-from nda_tf.training.recipe import data_options, watch_option
+from nda_tf.training.options import Option, shared
+from nda_tf.training.recipe import data_options, length_options, watch_option
 
 _POSITIVE = {"low": 0.0, "low_open": True}
 _UNIT = {"low": 0.0, "high": 1.0}
@@ -68,16 +68,13 @@ DPC_OPTIONS = (
     *data_options("ucf101", _DATA_HELP),
     *_clip_options(8),
     Option("pred_steps", 3, "Blocks predicted (DPC: 3).", low=1),
-    Option(
+    shared(
         "nda",
-        "none",
         "NDA transform of clips (jigsaw, stitch, cutout, cutmix, mixup) or "
         "none (DPC).",
-        kind="transform",
-    ),  # fmt: skip
+    ),
     Option("batch_size", 128, "Clips per step (global)."),
-    Option("epochs", 200, "Training length when --steps is unset."),
-    Option("steps", None, "Steps (default: from --epochs).", kind="int"),
+    *length_options(200),
     Option("lr", 1e-3, "Adam learning rate.", **_POSITIVE),
     Option("weight_decay", 1e-5, "L2 weight decay (as PyTorch Adam).", low=0.0),
     *_augment_options(1.0, 0.5),
@@ -103,8 +100,7 @@ FINETUNE_OPTIONS = (
     Option("linear_probe", False, "Train only the linear head."),
     Option("dropout", 0.5, "Dropout before the head.", low=0.0, high=0.99),
     Option("batch_size", 128, "Clips per step (global)."),
-    Option("epochs", 200, "Training length when --steps is unset."),
-    Option("steps", None, "Steps (default: from --epochs).", kind="int"),
+    *length_options(200),
     Option("lr", 1e-3, "Adam learning rate of the head.", **_POSITIVE),
     Option("backbone_lr_factor", 0.1, "Backbone lr / lr.", **_POSITIVE),
     Option(

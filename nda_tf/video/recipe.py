@@ -16,11 +16,11 @@ import math
 import keras
 
 from nda_tf.data.video import ClipStream
+from nda_tf.export.encoder import export_encoder
 from nda_tf.models import video as video_models
 from nda_tf.training import (
     Evaluator,
     Recipe,
-    learning_rate,
     load_run,
     read_config,
 )
@@ -69,18 +69,24 @@ def _encoder(c):
     return video_models.build_encoder(c["arch"], shape, c["width"])
 
 
-class DPCRecipe(Recipe):
+class _ClipRecipe(Recipe):
+    """A recipe trained on augmented clips of a video source."""
+
+    def stream(self, c):
+        return _stream(c)
+
+    def batches(self, model, c, stream, start):
+        return augmented_clips(
+            stream.batches(start), _augment(c), c["seed"], start
+        )
+
+
+class DPCRecipe(_ClipRecipe):
     """DPC with NDA clips (`nda_tf.video.DPC`) on the loop."""
 
     name = "dpc"
-    exports = ("clip_encoder",)
+    exports = {"clip_encoder": None}
     options = DPC_OPTIONS
-    resume_keys = (
-        "dataset", "split", "resolution", "num_blocks", "block_frames",
-        "stride", "pred_steps", "arch", "width", "nda", "batch_size", "seed",
-        "mixed_precision", "lr", "weight_decay", "crop", "flip", "jitter_p",
-        "gray_p", "num_classes", "num_examples",
-    )  # fmt: skip
 
     def validate(self, c, replicas):
         if c["pred_steps"] >= c["num_blocks"]:
@@ -88,15 +94,7 @@ class DPCRecipe(Recipe):
                 f"pred_steps {c['pred_steps']} must be below num_blocks "
                 f"{c['num_blocks']}"
             )
-        if c["batch_size"] % replicas:
-            raise ValueError(
-                f"batch_size {c['batch_size']} must split evenly over "
-                f"{replicas} replicas"
-            )
         _resolve_augment(c, 1.0, 0.5)
-
-    def stream(self, c):
-        return _stream(c)
 
     def build(self, c, compile=True):
         dpc = DPC(
@@ -111,11 +109,6 @@ class DPCRecipe(Recipe):
         if compile:
             dpc.compile(optimizer=keras.optimizers.Adam(c["lr"]))
         return dpc
-
-    def batches(self, model, c, stream, start):
-        return augmented_clips(
-            stream.batches(start), _augment(c), c["seed"], start
-        )
 
     def evaluators(self, model, c, run):
         if c["num_classes"] < 2 or not c["probe_videos"]:
@@ -133,15 +126,6 @@ class DPCRecipe(Recipe):
 
         return [Evaluator(probe, c["eval_every"])]
 
-    def checkpoint_items(self, model, layout):
-        items = {"model": model}
-        if getattr(model, "optimizer", None) is not None:
-            items["optimizer"] = model.optimizer
-        return items
-
-    def scalars(self, dpc):
-        return {"lr": learning_rate(dpc.optimizer)}
-
     def best_metric(self, c):
         if c["num_classes"] < 2 or not c["probe_videos"]:
             return None
@@ -149,6 +133,18 @@ class DPCRecipe(Recipe):
 
     def default_logdir(self, c):
         return f"runs/dpc-{c['dataset']}-{c['nda']}"
+
+    def export(self, model, config, what, out, options, metadata):
+        path = export_encoder(
+            model,
+            out,
+            config["resolution"],
+            options["version"],
+            frames=model.num_blocks * model.block_frames,
+            metadata=metadata,
+            overwrite=options["overwrite"],
+        )
+        return {"clip_encoder": path}
 
 
 def probe_sets(c, count=None, clips=None):
@@ -169,18 +165,11 @@ DPC_RECIPE = DPCRecipe()
 _SHARED = ("num_blocks", "block_frames", "stride", "arch", "width")
 
 
-class VideoFinetuneRecipe(Recipe):
+class VideoFinetuneRecipe(_ClipRecipe):
     """Action classification (`VideoClassifier`) from a DPC run."""
 
     name = "video_finetune"
     options = FINETUNE_OPTIONS
-    resume_keys = (
-        "pretrained", "dataset", "split", "resolution", "linear_probe",
-        "batch_size", "seed", *_SHARED, "mixed_precision", "lr",
-        "backbone_lr_factor", "lr_steps", "lr_decay", "weight_decay",
-        "dropout", "crop", "flip", "jitter_p", "gray_p", "num_classes",
-        "num_examples",
-    )  # fmt: skip
     # The test split is only read by the final evaluation.
     resume_may_change = (*Recipe.resume_may_change, "test_split")
 
@@ -205,9 +194,6 @@ class VideoFinetuneRecipe(Recipe):
                 f"{c['dataset']!r} has {c['num_classes']} class: fine-tuning "
                 "needs labelled videos"
             )
-
-    def stream(self, c):
-        return _stream(c)
 
     def build(self, c, compile=True):
         model = VideoClassifier(
@@ -240,11 +226,6 @@ class VideoFinetuneRecipe(Recipe):
             )
         return model
 
-    def batches(self, model, c, stream, start):
-        return augmented_clips(
-            stream.batches(start), _augment(c), c["seed"], start
-        )
-
     def evaluators(self, model, c, run):
         test = {}
 
@@ -262,17 +243,6 @@ class VideoFinetuneRecipe(Recipe):
             }
 
         return [Evaluator(top1, c["eval_every"])]
-
-    def checkpoint_items(self, model, layout):
-        items = {"model": model}
-        if getattr(model, "optimizer", None) is not None:
-            items["optimizer"] = model.optimizer
-        if getattr(model, "backbone_optimizer", None) is not None:
-            items["backbone_optimizer"] = model.backbone_optimizer
-        return items
-
-    def scalars(self, model):
-        return {"lr": learning_rate(model.optimizer)}
 
     def best_metric(self, c):
         return ("top1", "max")

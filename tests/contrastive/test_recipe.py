@@ -80,7 +80,7 @@ def test_mock_cifar10_on_two_replicas_resumes_exactly(tmp_path, mirrored):
     for a, b in zip(state(whole), state(resumed), strict=True):
         np.testing.assert_array_equal(a, b)
     for change, message in (
-        ({"batch_size": 7}, "batch_size 7 must split evenly"),
+        ({"batch_size": 7}, "batch_size 7 is not divisible by the 2"),
         ({"jit": True}, "jit does not compile"),
     ):
         with pytest.raises(ValueError, match=message):

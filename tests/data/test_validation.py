@@ -175,22 +175,22 @@ def test_a_pickled_or_single_array_npz_is_refused(tmp_path):
 def test_ood_sets_and_export_calibration_name_bad_files(folder_with_bad_files):
     """`ood --ood=folder:` and `export --calibration_data=folder:` read
     folders through the data layer, so they stop the same way."""
-    from nda_tf.eval import ood_sets
-    from nda_tf.experiments import export
+    from nda_tf.eval.ood import sets as ood_sets
+    from nda_tf.gan import export
 
     root, bad = folder_with_bad_files
     with pytest.raises(ValueError, match="2 unreadable image file") as caught:
         ood_sets.resolve(f"folder:{root}", None, resolution=8)
     assert bad[0] in str(caught.value)
     config = {"resolution": 8}
+    options = {"calibration_data": f"folder:{root}", "data_dir": None}
+    options["calibration_split"] = "test"
     with pytest.raises(ValueError, match="2 unreadable image file") as caught:
-        export.calibration_images(config, f"folder:{root}", "test", 4, None)
+        export.calibration_images(config, options, 4)
     assert bad[1] in str(caught.value)
     data.set_bad_files("skip")
     try:
-        images = export.calibration_images(
-            config, f"folder:{root}", "test", 10, None
-        )
+        images = export.calibration_images(config, options, 10)
     finally:
         data.set_bad_files("stop")
     assert images.shape == (4, 8, 8, 3)

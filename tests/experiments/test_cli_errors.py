@@ -23,6 +23,7 @@ from nda_tf import training
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.experiments import cli, export, gather, numerosity
 from nda_tf.gan.recipe import GAN
+from nda_tf.studies.paper import tables
 from nda_tf.training import CheckpointError, Option
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
@@ -197,22 +198,25 @@ def test_export_checks_before_calibration(command_line, tmp_path):
     out = tmp_path / "serving"
     (out / "nda_ood" / "1").mkdir(parents=True)
     target = (export.OPTIONS, export.main)
+    check = {"check": export.check}  # as the module runs it
     common = [f"--logdir={run}", f"--out={out}"]
-    assert command_line(target, [*common, "--tpr=1.5"]) == (
+    assert command_line(target, [*common, "--tpr=1.5"], **check) == (
         "prog: error: tpr must be in (0, 1], received 1.5"
     )
-    code = command_line(target, [*common, "--what=discriminator"])
+    code = command_line(target, [*common, "--what=discriminator"], **check)
     assert code == (
         f"prog: error: {out}/nda_ood/1 already exists: give another "
         "--version, or --overwrite to replace it"
     )
-    code = command_line(target, [*common, "--what=generator"])
+    code = command_line(target, [*common, "--what=generator"], **check)
     assert (
         code
         == f"prog: error: no latest checkpoint in {str(run / 'checkpoints')!r}"
     )
     assert "CheckpointError" not in code
-    code = command_line(target, [f"--logdir={run}", f"--out={run}/config.json"])
+    code = command_line(
+        target, [f"--logdir={run}", f"--out={run}/config.json"], **check
+    )
     assert code.endswith("config.json is a file, not a folder")
 
 
@@ -290,7 +294,7 @@ def test_a_full_disk_is_one_line(command_line, tmp_path):
     (tmp_path / "runs" / "moco" / "config.json").write_text(
         json.dumps(moco_config)
     )
-    assert gather.find_runs(str(tmp_path / "runs"), ("gan",)) == [str(run)]
+    assert tables.find_runs(str(tmp_path / "runs"), ("gan",)) == [str(run)]
     target = (gather.OPTIONS, gather.main)
     # /dev/full answers every write with ENOSPC.
     code = command_line(

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 from absl import flags
 
-from nda_tf import data, export
+from nda_tf import data, export, training
 from nda_tf.experiments import cli
 from nda_tf.experiments import export as export_cli
 from nda_tf.gan.recipe import GAN
@@ -101,6 +101,6 @@ def test_latest_scalars(tmp_path):
         for step, value in ((1, 5.0), (2, 3.5)):
             tf.summary.scalar("fid", value, step=step)
     writer.flush()
-    assert export_cli.latest_scalars(str(tmp_path)) == {
+    assert training.latest_scalars(str(tmp_path)) == {
         "fid": {"step": 2, "value": 3.5}
     }

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from nda_tf import training
-from nda_tf.experiments import import_biggan, ood_study
+from nda_tf.experiments import import_biggan
 from nda_tf.experiments.export import export_run
 from nda_tf.gan.recipe import GAN
+from nda_tf.studies.ood import study as ood_study
 from tests.eval import graphs
 from tests.models.test_biggan_import import FIXTURE
 

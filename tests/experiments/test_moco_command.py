@@ -10,8 +10,8 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import training
-from nda_tf.contrastive import export
 from nda_tf.contrastive.recipe import MOCO
+from nda_tf.data import images as image_ops
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 TINY_FLAGS = [
@@ -64,7 +64,7 @@ def test_train_export_and_linear_eval(tmp_path):
     pixels = pixels.astype(np.uint8)
     served = tf.saved_model.load(os.path.join(exported, "3"))
     embedding = served.signatures["serving_default"](images=pixels)
-    expected = moco.encoder(export.prepare(pixels, 16), training=False)
+    expected = moco.encoder(image_ops.to_float(pixels), training=False)
     assert np.max(np.abs(embedding["embedding"] - expected)) < 1e-5
 
     process = _run(

@@ -13,6 +13,7 @@ import time
 from absl import flags
 
 from nda_tf.experiments import cli, real_study
+from nda_tf.studies.real_study import runs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 SCRIPT = os.path.join(ROOT, "experiments", "real_study", "cifar10.sh")
@@ -55,7 +56,7 @@ def _run(action, tmp_path, calls=1, **env_vars):
 def _parse(argv):
     assert argv[:2] == ["-m", "nda_tf.experiments.real_study"]
     values = flags.FlagValues()
-    cli.define_flags(real_study._options(), values)
+    cli.define_flags(real_study.OPTIONS, values)
     values(["real_study", *argv[2:]])
     return values
 
@@ -94,7 +95,7 @@ def test_train_starts_one_run_per_seed_with_every_arm(tmp_path):
     assert [fv.seeds for fv in parsed] == [["0"], ["1"]]
     for fv in parsed:
         assert fv.action == ["train"]
-        assert real_study.parse_arms(fv.arms) == {
+        assert runs.parse_arms(fv.arms) == {
             "plain": "none",
             "jigsaw": "jigsaw",
             "mix": "jigsaw|stitch|cutout",

@@ -5,6 +5,7 @@ with the second. Checked on hand-set weights against NumPy."""
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from nda_tf.gan import NDAGAN
 from nda_tf.models import spectral_norm
@@ -171,3 +172,43 @@ def test_d_calls_round_trips_through_the_config():
     gan = _gan(2)
     assert gan.get_config()["d_calls"] == 2
     assert NDAGAN.from_config(gan.get_config()).d_calls == 2
+
+
+@pytest.mark.parametrize("nda", [None, "vertical_flip(probability=1.0)"])
+def test_two_replicas_match_one_device(mirrored, nda):
+    """Both calls (or the call and the power-iteration step without one)
+    under MirroredStrategy: weights and u after two steps as on one
+    device."""
+    from tests import contract
+    from tests.gan.test_nda_gan import GlobalNoiseGAN
+
+    def make():
+        discriminator = _sn_discriminator()
+        gan = GlobalNoiseGAN(
+            tiny.generator(),
+            discriminator,
+            nda=nda,
+            d_steps=2,
+            z_dim=4,
+            seed=0,
+            ema_start=1,
+            d_calls=2,
+        )
+        gan.replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        gan.compile(
+            d_optimizer=keras.optimizers.SGD(0.05),
+            g_optimizer=keras.optimizers.SGD(0.05),
+        )
+        return gan
+
+    images = _real().repeat(4, axis=0)[:16]
+
+    def dataset_for(replicas):
+        order = np.arange(16).reshape(2, 2, 4)  # [d_step, replica, image]
+        if replicas == 2:
+            order = order.transpose(1, 0, 2)
+        return tf.data.Dataset.from_tensors(images[order.ravel()]).repeat(2)
+
+    contract.assert_one_and_two_replicas_agree(
+        make, dataset_for, mirrored, atol=2e-5
+    )

@@ -1,5 +1,5 @@
-"""NDAGAN's training step: the NDA term, lam=1, the contract (modes,
-strategies, config), resume."""
+"""NDAGAN's training step: the NDA term, lam=1, replicas' noise. The
+contract (modes, replicas, config, resume) is tests/gan/test_contract.py."""
 
 import keras
 import numpy as np
@@ -8,7 +8,6 @@ import tensorflow as tf
 
 from nda_tf import transforms
 from nda_tf.gan import NDAGAN
-from tests import contract
 from tests.gan import tiny
 
 SIZE = tiny.SIZE
@@ -115,76 +114,6 @@ def test_lam_one_is_exactly_the_plain_gan_and_makes_no_negatives(num_classes):
         assert "d_nda" not in logs
     for a, b in zip(_weights(plain), _weights(lam_one), strict=True):
         np.testing.assert_array_equal(a, b)
-
-
-@pytest.mark.parametrize("num_classes", [1, 3])
-def test_train_steps_agree_eagerly_in_tf_function_and_with_xla(num_classes):
-    def make(**compile_arguments):
-        gan = _gan(num_classes)
-        gan.compile(d_optimizer=_sgd(), g_optimizer=_sgd(), **compile_arguments)
-        return gan
-
-    data = (_images(8), np.arange(8) % num_classes)
-    # XLA fuses and reorders float arithmetic: allow rounding-level error.
-    contract.assert_train_steps_agree(make, [data, data], atol=5e-5)
-
-
-def test_config_round_trip():
-    z = np.random.default_rng(0).normal(size=(2, 4)).astype("float32")
-    contract.assert_config_round_trip(
-        lambda: _gan(3), [z, np.array([0, 2])], call=lambda gan, x: gan(x)
-    )
-
-
-class GlobalNoiseGAN(NDAGAN):
-    """Draws the noise of the whole global batch from a fixed seed and keeps
-    this replica's share, so one and two replicas see the same noise."""
-
-    replicas = 1
-
-    def sample_latents(self, batch_size, seed):
-        step = self.seed_generator.next()
-        context = tf.distribute.get_replica_context()
-        replica = context.replica_id_in_sync_group if context else 0
-        total = batch_size * self.replicas
-        z = tf.random.stateless_normal([total, self.z_dim], step)
-        start = replica * batch_size
-        labels = tf.zeros([batch_size], tf.int32)
-        return z[start : start + batch_size], labels
-
-
-def test_two_replicas_match_one_device(mirrored):
-    """Same global batch, same noise, deterministic NDA (a flip): the
-    weights after two steps agree. G's batch norm is synchronized."""
-
-    def make():
-        gan = GlobalNoiseGAN(
-            tiny.generator(),
-            tiny.discriminator(),
-            nda="vertical_flip(probability=1.0)",
-            d_steps=2,
-            z_dim=4,
-            seed=0,
-            ema_start=1,
-        )
-        gan.replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        gan.compile(d_optimizer=_sgd(), g_optimizer=_sgd())
-        return gan
-
-    images = _images(16)
-
-    def dataset_for(replicas):
-        # Per replica the global batch splits in halves, and each half into
-        # d_steps slices; interleave so that slice i on each replica is the
-        # matching half of global slice i.
-        order = np.arange(16).reshape(2, 2, 4)  # [d_step, replica, image]
-        if replicas == 2:
-            order = order.transpose(1, 0, 2)
-        return tf.data.Dataset.from_tensors(images[order.ravel()]).repeat(2)
-
-    contract.assert_one_and_two_replicas_agree(
-        make, dataset_for, mirrored, atol=2e-5
-    )
 
 
 def test_replicas_draw_different_noise(mirrored):

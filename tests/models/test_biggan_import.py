@@ -7,7 +7,7 @@ import pathlib
 import numpy as np
 import pytest
 
-from nda_tf.eval import pth
+from nda_tf.io import pth
 from nda_tf.models import biggan, biggan_import
 
 FIXTURE = pathlib.Path(__file__).parents[1] / "fixtures" / "biggan_authors"

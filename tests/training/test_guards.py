@@ -117,12 +117,12 @@ def test_export_command_refuses_a_moco_run_with_nan_weights(
     tmp_path, monkeypatch
 ):
     from nda_tf.contrastive.recipe import MOCO
-    from nda_tf.experiments.export import export_run
+    from nda_tf.training import run_directory
     from tests.training.test_loop import MOCO_TINY
 
     logdir = str(tmp_path / "run")
     training.train(MOCO, dict(MOCO_TINY, steps=1), logdir, options())
-    load_run = training.load_run
+    load_run = run_directory.load_run
 
     def load_diverged(*args, **kwargs):
         model, config = load_run(*args, **kwargs)
@@ -130,8 +130,8 @@ def test_export_command_refuses_a_moco_run_with_nan_weights(
         weight.assign(tf.fill(weight.shape, float("nan")))
         return model, config
 
-    monkeypatch.setattr(training, "load_run", load_diverged)
+    monkeypatch.setattr(run_directory, "load_run", load_diverged)
     out = str(tmp_path / "serving")
     with pytest.raises(ValueError, match="the moco model has NaN"):
-        export_run(logdir, out, what=["encoder"])
+        training.export_run(MOCO, logdir, out, what=["encoder"])
     assert not os.path.exists(out) or os.listdir(out) == []

@@ -1,9 +1,10 @@
-"""The shared run loop, once for each recipe where behaviour differs:
-exact resume after a signal, best checkpoint, run-directory layouts."""
+"""The shared run loop, once where behaviour does not depend on the
+recipe: evaluator frequencies, best checkpoint, run-directory layouts,
+damaged checkpoints. Exact resume is each algorithm's contract case
+(tests/contract.py); the tiny configurations of every recipe are here."""
 
 import json
 import os
-import signal
 
 import numpy as np
 import pytest
@@ -12,8 +13,7 @@ import tensorflow as tf
 from nda_tf import training
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.gan.recipe import GAN
-from nda_tf.translation.recipe import PIX2PIX
-from nda_tf.video.recipe import DPC_RECIPE
+from tests import contract
 
 GAN_TINY = {
     "dataset": "dots(counts=(2,))",
@@ -70,78 +70,24 @@ DPC_TINY = {
     "eval_every": 2,
     "probe_videos": 0,  # the probe is tested on its own
 }
-CASES = {
-    "gan": (GAN, GAN_TINY),
-    "moco": (MOCO, MOCO_TINY),
-    "pix2pix": (PIX2PIX, PIX2PIX_TINY),
-    "dpc": (DPC_RECIPE, DPC_TINY),
+VIDEO_FINETUNE_TINY = {
+    "dataset": "moving_shapes(videos=16,size=16,frames=8)",
+    "arch": "small",
+    "width": 2,
+    "num_blocks": 3,
+    "block_frames": 2,
+    "stride": 1,
+    "dropout": 0.0,
+    "batch_size": 4,
+    "steps": 4,
+    "eval_every": 2,
+    "test_videos": 4,
+    "test_clips": 1,
 }
-
-
-def options(**kwargs):
-    base = {"save_every": 100, "log_every": 1, "progress": False}
-    return training.RunOptions(**{**base, **kwargs})
-
-
-def state(model):
-    """Every variable a resumed run must restore, optimizers included."""
-    variables = list(model.weights)
-    for name in ("optimizer", "d_optimizer", "g_optimizer"):
-        optimizer = getattr(model, name, None)
-        if optimizer is not None:
-            variables += optimizer.variables
-    variables += [model.rng_state]
-    return [np.asarray(v) for v in variables]
-
-
-def send_sigterm_at(stop_step):
-    def fn(model, step):
-        if step == stop_step:
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return training.Evaluator(fn, 1)
-
-
-@pytest.mark.parametrize("name", ["gan", "moco", "pix2pix", "dpc"])
-def test_a_signalled_run_resumes_to_the_uninterrupted_result(tmp_path, name):
-    recipe, config = CASES[name]
-    whole, summary = training.train(
-        recipe, config, str(tmp_path / "a"), options()
-    )
-    assert summary == {
-        "step": 4,
-        "interrupted": None,
-        "logs": summary["logs"],
-    }
-    logdir = str(tmp_path / "b")
-    stopped, summary = training.train(
-        recipe, config, logdir, options(), [send_sigterm_at(2)]
-    )
-    assert summary["interrupted"] == "SIGTERM" and summary["step"] == 2
-    assert sorted(os.listdir(os.path.join(logdir, "checkpoints"))) == [
-        "ckpt-2",
-        "manifest.json",
-    ]
-    # The loop's handler is gone again: the test process keeps its own.
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-    assert any(
-        not np.array_equal(a, b)
-        for a, b in zip(state(whole), state(stopped), strict=True)
-    )
-    resumed, summary = training.train(recipe, config, logdir, options())
-    assert summary["step"] == 4
-    for a, b in zip(state(whole), state(resumed), strict=True):
-        np.testing.assert_array_equal(a, b)
-    loaded, saved = training.load_run(recipe, logdir)
-    assert saved["step"] == 4 and saved["layout"] == training.LAYOUT
-    for a, b in zip(loaded.weights, resumed.weights, strict=True):
-        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
-    with open(os.path.join(logdir, "config.json")) as file:
-        recorded = json.load(file)
-    assert recorded["recipe"] == name
-    assert recorded["layout"] == training.LAYOUT
-    # Settings of how a run is watched are not part of the run.
-    assert "eval_every" not in recorded and "seed" in recorded
+# The loop's helpers of the tests, from the contract.
+options = contract.run_options
+state = contract.run_state
+send_sigterm_at = contract.send_sigterm_at
 
 
 def test_each_evaluator_keeps_its_own_frequency_and_the_best_is_kept(
@@ -251,5 +197,5 @@ def test_a_recipe_without_its_required_hooks_cannot_be_made():
         def build(self, config, compile=True):
             return None
 
-    with pytest.raises(TypeError, match="batches, checkpoint_items"):
+    with pytest.raises(TypeError, match="abstract method 'batches'"):
         Half()

@@ -78,7 +78,14 @@ def test_a_run_and_an_export_are_readable_by_all(tmp_path, umask):
             return {"serving_default": self.serve}
 
     path = servable.save_servable(
-        Doubler(), {"kind": "test"}, str(tmp_path / "out"), "m", 1, [], False
+        Doubler(),
+        {"kind": "test"},
+        None,
+        [],
+        str(tmp_path / "out"),
+        "m",
+        1,
+        False,
     )
     found = modes(path)
     assert found == expected(path, 0o755, 0o644)

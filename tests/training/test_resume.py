@@ -40,8 +40,9 @@ def test_changed_settings_are_refused_and_config_json_is_kept(tmp_path):
 
 @pytest.mark.parametrize("name", sorted(RECIPES))
 def test_every_recorded_setting_is_compared_or_may_change(name):
-    """A new option must be classified: refused on resume when it changes
-    what is learned, or listed as one a resumed run may change."""
+    """A recorded setting is refused on resume when it changes (a new
+    option too), unless listed as one a resumed run may change; the list
+    names recorded settings only."""
     recipe = RECIPES[name]
     recorded = {o.name for o in recipe.all_options() if o.recorded}
     compared, free = set(recipe.resume_keys), set(recipe.resume_may_change)

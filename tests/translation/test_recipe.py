@@ -10,8 +10,8 @@ import tensorflow as tf
 from nda_tf import export, training
 from nda_tf.data import paired
 from nda_tf.eval import segmentation
-from nda_tf.experiments import export as export_command
-from nda_tf.experiments import gather
+from nda_tf.studies.paper import numbers as paper
+from nda_tf.studies.paper import tables as gather
 from nda_tf.translation.recipe import PIX2PIX, sample_grid
 
 SHAPES = "shapes(count=400, size=32)"
@@ -60,8 +60,8 @@ def test_a_short_run_on_shapes_beats_a_constant_prediction(learned):
 
 def test_the_translator_exports_with_parity_and_checks_sizes(learned, tmp_path):
     model, _, logdir = learned
-    paths = export_command.export_run(
-        logdir, str(tmp_path), version=3, overwrite=True
+    paths = training.export_run(
+        PIX2PIX, logdir, str(tmp_path), version=3, overwrite=True
     )
     path = paths["translator"]
     assert path.endswith(os.path.join("nda_pix2pix", "3"))
@@ -99,7 +99,7 @@ def test_the_gatherer_tabulates_pix2pix_runs_beside_table_4(learned):
         "nda": "jigsaw",
         "lam": 0.25,
     }
-    assert gather.pix2pix_paper(config) == (0.84, 0.34, 0.28)
+    assert paper.pix2pix_paper(config) == (0.84, 0.34, 0.28)
 
 
 def test_settings_are_checked_before_any_step():

