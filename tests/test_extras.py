@@ -136,7 +136,11 @@ attempt("auroc", auroc)
 attempt("ood_report", lambda: __import__("nda_tf.eval.ood.report"))
 attempt("corrupt", corrupt)
 attempt("count_dots", count_dots)
-attempt("export", lambda: __import__("nda_tf.export"))
+attempt("warmup", lambda: __import__("nda_tf.export").export.servable
+        .predict_log("m", "serving_default", {"x": np.zeros(1)}))
+attempt("export_run", lambda: __import__("nda_tf.training").training
+        .export_run(__import__("nda_tf.gan.recipe").gan.recipe.GAN,
+                    "runs/none", "serving"))
 attempt("video_probe", lambda: __import__("nda_tf.video.evaluation"))
 attempt("read_video", video)
 attempt("grpc", lambda: __import__("nda_tf.serving.client").serving.client
@@ -165,7 +169,12 @@ def test_library_code_names_the_extra_it_needs(tmp_path):
         "ood_report": ("ood", "nda_tf.eval.ood.report", "matplotlib"),
         "corrupt": ("ood", "nda_tf.eval.ood.corruptions", "sklearn"),
         "count_dots": ("studies", "nda_tf.eval.counting", "scipy"),
-        "export": ("serving", "nda_tf.export.servable", "tensorflow_serving"),
+        "warmup": ("serving", "nda_tf.export.servable", "tensorflow_serving"),
+        "export_run": (
+            "serving",
+            "nda_tf.training.export_run",
+            "tensorflow_serving",
+        ),
         "video_probe": ("video", "nda_tf.video.evaluation", "sklearn"),
         "read_video": ("video", "nda_tf.data.video", "av"),
         "grpc": ("serving", "nda_tf.serving.client", "tensorflow_serving"),
@@ -187,11 +196,15 @@ def _hiding_prelude():
 
 def test_the_transforms_and_models_import_no_extra():
     """With every extra hidden, the core's packages import and a
-    transform runs (the core install: also .ci/run's fresh install)."""
+    transform runs (the core install: also .ci/run's fresh install). The
+    recipes import the export package for their export hook: it needs
+    the "serving" extra only when a model is written."""
     code = _hiding_prelude() + (
         "import numpy as np\n"
         "import nda_tf.transforms as T, nda_tf.models, nda_tf.gan\n"
         "import nda_tf.training, nda_tf.data, nda_tf.eval.fid\n"
+        "import nda_tf.export, nda_tf.gan.recipe, nda_tf.contrastive.recipe\n"
+        "import nda_tf.translation.recipe\n"
         "out = T.get('jigsaw|stitch|cutout')(np.zeros([4, 8, 8, 3]))\n"
         "print(out.shape)\n"
     )

@@ -18,9 +18,6 @@ import tensorflow as tf
 from nda_tf import checks, extras
 from nda_tf.io.files import make_folders, set_modes
 
-with extras.needs("serving", __name__):
-    from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
-
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 METADATA_FILE = "metadata.json"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -61,8 +58,19 @@ def read_metadata(model_dir):
         return json.load(f)
 
 
+def _protos():
+    """TF Serving's request protos (the "serving" extra). Imported where
+    a warm-up request is made or read: the recipes import this package
+    for their export hook, and training needs no extra."""
+    with extras.needs("serving", __name__):
+        from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
+
+    return predict_pb2, prediction_log_pb2
+
+
 def predict_log(model_name, signature_name, inputs):
     """One PredictionLog holding a PredictRequest for `inputs` (name->array)."""
+    predict_pb2, prediction_log_pb2 = _protos()
     request = predict_pb2.PredictRequest()
     request.model_spec.name = model_name
     request.model_spec.signature_name = signature_name
@@ -75,6 +83,7 @@ def predict_log(model_name, signature_name, inputs):
 
 def read_warmup_requests(model_dir):
     """Parses a version folder's warm-up file back into PredictionLogs."""
+    _, prediction_log_pb2 = _protos()
     path = os.path.join(model_dir, WARMUP_FILE)
     return [
         prediction_log_pb2.PredictionLog.FromString(record.numpy())

@@ -25,6 +25,7 @@ import os
 import keras
 import tensorflow as tf
 
+from nda_tf import extras
 from nda_tf.training import divergence
 from nda_tf.training.checkpoints import CheckpointKeeper, write_json_atomic
 from nda_tf.training.options import EXPORT_OPTIONS, fill
@@ -144,12 +145,13 @@ def export_run(recipe, logdir, out, what=None, checkpoint="latest", **options):
     """Writes the parts `what` (default: all of `recipe.exports`) of the
     run in `logdir` under the serving folder `out` with `recipe.export`;
     `options`: `EXPORT_OPTIONS` and the recipe's `export_options` (their
-    defaults where not given). The parts, the options, an existing version
-    and the recipe's own needs (`check_export`) are checked before the
-    model is loaded; a diverged model is refused before any writing.
-    Returns `{part: version folder}`."""
+    defaults where not given). The "serving" extra, the parts, the
+    options, an existing version and the recipe's own needs
+    (`check_export`) are checked before the model is loaded; a diverged
+    model is refused before any writing. Returns `{part: version folder}`."""
     if not recipe.exports:
         raise ValueError(f"a {recipe.name} run has nothing to export")
+    extras.require(("serving",), "nda_tf.training.export_run")
     what = list(recipe.exports if what is None else what)
     if set(what) - set(recipe.exports) or not what:
         raise ValueError(
