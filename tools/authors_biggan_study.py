@@ -242,9 +242,9 @@ def convert(args):
 
     sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
     from nda_tf import training
-    from nda_tf.eval import pth
     from nda_tf.gan import monitoring
     from nda_tf.gan.recipe import GAN
+    from nda_tf.io import pth
     from nda_tf.models import biggan_import
     from nda_tf.training import run_directory
     from nda_tf.training.recipe import DERIVED
@@ -345,7 +345,7 @@ def report(args):
     each code and the codes' difference (paired by seed, `effects.png`,
     `effects.md`), into --out."""
     sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-    from nda_tf.experiments import real_study_report as rs
+    from nda_tf.studies.real_study import report as rs
 
     seeds = [int(s) for s in args.seeds.split(",")]
     values = rs.seed_values(args.runs, list(ARMS), seeds)

@@ -201,8 +201,8 @@ def run_ours(work, d_calls, adam="keras", perturb=0.0, perturb_seed=0):
     import tensorflow as tf
 
     sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-    from nda_tf.eval import pth
     from nda_tf.gan.nda_gan import NDAGAN
+    from nda_tf.io import pth
     from nda_tf.models import biggan_import
     from nda_tf.transforms import Jigsaw
 
@@ -304,7 +304,7 @@ def _torch_adam(keras):
 
 def their_weights(work, iteration, gan):
     """Their nets after `iteration`, converted, in `gan`'s weight order."""
-    from nda_tf.eval import pth
+    from nda_tf.io import pth
     from nda_tf.models import biggan_import
 
     found = {}

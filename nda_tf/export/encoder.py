@@ -41,7 +41,16 @@ class EncoderServable(tf.Module):
         size, shape = self.resolution, tf.shape(pixels)
         flat = tf.reshape(pixels, tf.concat([[-1], shape[-3:]], 0))
         square = image_ops.to_uint8_square(flat, size)
-        square = tf.reshape(square, tf.concat([shape[:-3], [size, size, 3]], 0))
+        if self.frames is None:
+            square = tf.reshape(square, [-1, size, size, 3])
+        else:
+            # A static frame count: the clip model splits it into blocks.
+            tf.debugging.assert_equal(
+                shape[1],
+                self.frames,
+                message=f"clips must have {self.frames} frames",
+            )
+            square = tf.reshape(square, [-1, self.frames, size, size, 3])
         features = self.encoder(image_ops.to_float(square), training=False)
         return {"embedding": tf.cast(features, tf.float32)}
 

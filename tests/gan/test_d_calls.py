@@ -180,7 +180,7 @@ def test_two_replicas_match_one_device(mirrored, nda):
     under MirroredStrategy: weights and u after two steps as on one
     device."""
     from tests import contract
-    from tests.gan.test_nda_gan import GlobalNoiseGAN
+    from tests.gan.test_contract import GlobalNoiseGAN
 
     def make():
         discriminator = _sn_discriminator()

@@ -197,5 +197,6 @@ def test_a_recipe_without_its_required_hooks_cannot_be_made():
         def build(self, config, compile=True):
             return None
 
-    with pytest.raises(TypeError, match="abstract method 'batches'"):
+    # Python 3.12 quotes the method's name, 3.11 does not.
+    with pytest.raises(TypeError, match="abstract method '?batches"):
         Half()
