@@ -278,11 +278,35 @@ class MoCo(KeepArguments, keras.Model):
                 f"the per-replica batch ({batch}) must be divisible by "
                 f"bn_splits={self.bn_splits} (batch with drop_remainder)"
             )
+        if batch is not None:
+            what = f"the per-replica batch ({batch})"
+            check_group_size(batch, self.bn_splits, what)
         if batch is not None and batch * replicas > self.queue_size:
             raise ValueError(
                 f"queue_size={self.queue_size} must hold a global batch of "
                 f"{batch * replicas} keys"
             )
+
+
+def check_group_size(per_replica, bn_splits, what, larger="batch"):
+    """A ValueError unless each of the `bn_splits` batch-norm groups of a
+    replica's `per_replica` images holds two or more.
+
+    Batch statistics of one image are degenerate, and TensorFlow's batch
+    norm trained on one image corrupts the heap (a native crash, not an
+    error). `what` names the batch in the message, `larger` what to raise.
+    """
+    group = per_replica // bn_splits
+    if group >= 2:
+        return
+    fix = f"a larger {larger}"
+    if per_replica >= 2:
+        fix = f"bn_splits <= {per_replica // 2} or {fix}"
+    raise ValueError(
+        f"{what} in bn_splits={bn_splits} batch-norm groups gives groups of "
+        f"{group} image; each group needs 2 or more (batch norm of one "
+        f"image crashes TensorFlow): use {fix}"
+    )
 
 
 def _head(feature_dim, hidden_dim, projection_dim, name):

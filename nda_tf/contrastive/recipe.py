@@ -13,7 +13,7 @@ import keras
 
 from nda_tf.contrastive import evaluation
 from nda_tf.contrastive.augment import MoCoV2Augment, two_views
-from nda_tf.contrastive.moco import MoCo
+from nda_tf.contrastive.moco import MoCo, check_group_size
 from nda_tf.contrastive.options import OPTIONS
 from nda_tf.export.encoder import export_encoder
 from nda_tf.models import resnet
@@ -47,6 +47,8 @@ class MoCoRecipe(Recipe):
                 f"batch_size {c['batch_size']} must split evenly over the "
                 f"{replicas} replicas and bn_splits={c['bn_splits']} groups"
             )
+        what = f"batch_size {c['batch_size']} on {replicas} replica(s)"
+        check_group_size(per_replica, c["bn_splits"], what, "batch_size")
         if c["queue_size"] < c["batch_size"]:
             raise ValueError(
                 f"queue_size {c['queue_size']} must hold a batch of "

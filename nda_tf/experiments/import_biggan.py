@@ -25,7 +25,6 @@ width, classes, z size) is read from the files. Runtime: seconds.
 import json
 import logging
 import os
-import pickle
 
 from nda_tf.experiments import cli
 from nda_tf.gan import options as gan
@@ -72,18 +71,21 @@ def read_state_dict(path, what):
         raise ValueError(f"--{what}: no file {path!r}")
     try:
         state = pth.load_state_dict(path)
-    except pickle.UnpicklingError as error:
-        # Readable, but it pickles more than tensors: e.g. their
+    except pth.UnsafePthError as error:
+        # It pickles more than tensors: code, or e.g. their
         # state_dict_*.pth (training counters and numpy scalars).
         raise ValueError(
-            f"--{what}: {path!r} is not a state dict of tensors ({error}); "
-            "pass their G_*.pth, G_ema_*.pth or D_*.pth"
+            f"--{what}: {path!r} is not a state dict of tensors "
+            f"({error.reason}); pass their G_*.pth, G_ema_*.pth or D_*.pth"
         ) from None
-    except Exception as error:  # zip, pickle or struct errors of bad bytes
-        first = str(error).strip().splitlines()[0] if str(error) else ""
+    except pth.PthError as error:
         raise ValueError(
-            f"--{what}: {path!r} is not a readable PyTorch state dict "
-            f"(damaged or truncated?): {type(error).__name__}: {first}"
+            f"--{what}: {path!r} is not a readable PyTorch state dict: "
+            f"{error.reason}"
+        ) from None
+    except OSError as error:
+        raise ValueError(
+            f"--{what}: cannot read {path!r}: {error.strerror}"
         ) from None
     return state
 

@@ -102,8 +102,13 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
     # evaluating may use collectives), but only the chief writes the run
     # directory; the others write into a temporary folder, then drop it.
     chief = strategy.extended.should_checkpoint
+    # A resumed run is compared with its config.json now; a new run's is
+    # written only once the model and evaluators are built, since their
+    # constructors check how the settings combine (an architecture and
+    # its resolution): a refused run leaves no config.json that would
+    # then refuse the corrected command as "a different run".
     layout = run_directory.write_config(
-        logdir, config, recipe, recorded, options.private, write=chief
+        logdir, config, recipe, recorded, options.private, write=False
     )
     write_dir = logdir if chief else tempfile.mkdtemp(prefix="nda_worker_")
     try:
@@ -118,6 +123,9 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
             (options.best_metric, options.best_mode)
             if options.best_metric
             else recipe.best_metric(config)
+        )
+        run_directory.write_config(
+            logdir, config, recipe, recorded, options.private, write=chief
         )
         loop = _Loop(recipe, model, run, options, layout, best, logdir)
         return loop.run(evaluators)

@@ -153,6 +153,25 @@ def test_validation():
         moco.train_on_batch(tiny.images(6))
 
 
+@pytest.mark.parametrize(
+    "batch, bn_splits, fix",
+    [
+        (4, 4, "use bn_splits <= 2 or a larger batch"),
+        (1, 1, "use a larger batch"),
+    ],
+)
+def test_batch_norm_groups_of_one_image_are_refused(batch, bn_splits, fix):
+    """A group of one image crashed TensorFlow natively (a double free),
+    with any encoder that has batch norm: refused before the step runs."""
+    moco = _compiled(_moco(bn_splits=bn_splits))
+    message = (
+        rf"the per-replica batch \({batch}\) in bn_splits={bn_splits} "
+        rf"batch-norm groups gives groups of 1 image; .*: {fix}$"
+    )
+    with pytest.raises(ValueError, match=message):
+        moco.train_on_batch((tiny.images(batch), tiny.images(batch)))
+
+
 def _one_step(moco):
     moco.train_on_batch((tiny.images(4, 0), tiny.images(4, 1)))
     return tiny.snapshot(moco)[0]

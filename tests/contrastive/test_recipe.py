@@ -101,6 +101,14 @@ def test_mock_cifar10_on_two_replicas_resumes_exactly(tmp_path, mirrored):
         ({"arch": "vgg"}, "unknown arch 'vgg'"),
         ({"stem": "tiny"}, "unknown stem 'tiny'"),
         ({"queue_size": 4}, "queue_size 4 must hold a batch of 8"),
+        # The default bn_splits on one device is 8: batch_size 8 made
+        # groups of one image, which crashed natively.
+        (
+            {"bn_splits": None},
+            r"batch_size 8 on 1 replica\(s\) in bn_splits=8 batch-norm "
+            r"groups gives groups of 1 image; .*: use bn_splits <= 4 or a "
+            "larger batch_size",
+        ),
         ({"batch_size": 0}, "batch_size must be an int >= 1, received 0"),
         ({"knn_k": 0}, "knn_k must be an int >= 1, received 0"),
         ({"steps": None}, "endless"),

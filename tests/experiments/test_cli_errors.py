@@ -171,6 +171,7 @@ def test_moco_test_set_is_opened_before_the_first_step(command_line, tmp_path):
         "--arch=small",
         "--width=4",
         "--batch_size=8",
+        "--bn_splits=2",  # the default 8 would make groups of one image
         "--queue_size=16",
         "--hidden_dim=8",
         "--projection_dim=4",

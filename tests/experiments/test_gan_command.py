@@ -151,3 +151,31 @@ def test_a_bad_flag_exits_with_one_line_naming_it(tmp_path):
     assert last == (
         "nda_tf.experiments.gan: error: lam must be in (0, 1], received 1.5"
     )
+
+
+def test_a_refused_run_leaves_no_config_that_refuses_the_fix(tmp_path):
+    """The architecture refuses the resolution when the model is built,
+    after the settings were resolved: config.json is written only after
+    that, so the corrected command is a new run, not "a different run"."""
+    logdir = tmp_path / "run"
+
+    def run(*extra):
+        return subprocess.run(
+            [*_command(str(logdir), 1), "--ema_start=0", *extra],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    refused = run("--resolution=31")
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-1] == (
+        "nda_tf.experiments.gan: error: resolution must be one of "
+        "[32, 64, 128], received 31"
+    )
+    assert not (logdir / "config.json").exists()
+    fixed = run("--resolution=32")
+    assert fixed.returncode == 0, fixed.stderr[-2000:]
+    config = json.loads((logdir / "config.json").read_text())
+    assert config["resolution"] == 32

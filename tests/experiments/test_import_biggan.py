@@ -152,8 +152,17 @@ def test_bad_files_stop_with_one_line(tmp_path, dataset):
             {"itr": np.int64(5), "best_FID": np.float64(12.6)},
         ):
             pickle.dump(part, file, protocol=2)
+    hostile = FIXTURE.parent / "pth_hostile"
     cases = {
         str(counters): "is not a state dict of tensors .*numpy",
+        # A legacy header that would run code; a view past its storage.
+        str(hostile / "legacy_magic_code.pth"): (
+            r"is not a state dict of tensors \(refusing to load os\.system"
+        ),
+        str(hostile / "legacy_oob_heap.pth"): (
+            "is not a readable PyTorch state dict: tensor 'w' .* reads "
+            "element 2047 of storage '0', which holds 4"
+        ),
         str(text): "is not a readable PyTorch state dict",
         str(truncated): "is not a readable PyTorch state dict",
         files["discriminator"]: "not a BigGAN generator state dict",

@@ -2,6 +2,7 @@
 
 import collections
 import io
+import pathlib
 import pickle
 import struct
 import sys
@@ -12,6 +13,8 @@ import numpy as np
 import pytest
 
 from nda_tf.io import pth
+
+GENUINE = pathlib.Path(__file__).parents[1] / "fixtures" / "pth_genuine"
 
 
 class _Storage:
@@ -144,6 +147,28 @@ def test_reads_tensors_exactly(tmp_path, fake_torch, writer):
     for name, value in expected.items():
         assert loaded[name].dtype == value.dtype, name
         np.testing.assert_array_equal(loaded[name], value, err_msg=name)
+
+
+@pytest.mark.parametrize("layout", ["zip", "legacy"])
+def test_reads_files_torch_wrote_exactly(layout):
+    """`torch.save`'s own files (tests/fixtures/pth_genuine/make.py): all
+    dtypes, views sharing a storage, stride 0, empty and 0-d tensors."""
+    loaded = pth.load_state_dict(GENUINE / f"state_{layout}.pth")
+    with np.load(GENUINE / "expected.npz") as expected:
+        assert list(loaded) == list(expected)
+        for name in expected:
+            value = expected[name]
+            assert loaded[name].dtype == value.dtype, name
+            assert loaded[name].shape == value.shape, name
+            np.testing.assert_array_equal(loaded[name], value, err_msg=name)
+    assert isinstance(loaded["1.num_batches_tracked"], np.int64)
+    assert loaded["1.num_batches_tracked"] == 1
+    # Copies, not views of the file's bytes.
+    assert all(
+        value.flags.writeable
+        for value in loaded.values()
+        if isinstance(value, np.ndarray)
+    )
 
 
 def test_refuses_code_in_the_pickle(tmp_path):
