@@ -82,6 +82,7 @@ def rewrite_links(markdown, src_uri, repo_pages):
 
 
 def _fid(value):
+    """A number with two decimals, as the paper prints them."""
     return "—" if value is None else f"{value:.2f}"
 
 
@@ -91,13 +92,13 @@ def paper_table(name):
 
     columns = " | ".join(n.COLUMNS)
     if name == "table2":
-        rows = [f"| data | conditional | {columns} | CR-BigGAN |"]
-        rows.append("| --- " * (len(n.COLUMNS) + 3) + "|")
+        rows = [f"| data | {columns} | CR-BigGAN |"]
+        rows.append("| --- " * (len(n.COLUMNS) + 2) + "|")
         for (data, conditional), fids in n.TABLE_2.items():
             cr = _fid(n.CR_BIGGAN.get((data, conditional)))
             cells = " | ".join(_fid(f) for f in fids)
-            yes = "yes" if conditional else "no"
-            rows.append(f"| {data} | {yes} | {cells} | {cr} |")
+            name = f"{data}, conditional" if conditional else data
+            rows.append(f"| {name} | {cells} | {cr} |")
     elif name == "table1":
         rows = [
             "| transform | FID as PDA | FID as NDA |",
@@ -119,7 +120,7 @@ def paper_table(name):
         rows = ["| OOD set | BigGAN | jigsaw NDA-BigGAN | EBM |"]
         rows.append("| --- | --- | --- | --- |")
         for ood, values in n.TABLE_5.items():
-            rows.append(f"| {ood} | " + " | ".join(map(str, values)) + " |")
+            rows.append(f"| {ood} | " + " | ".join(map(_fid, values)) + " |")
     elif name == "table4":
         rows = ["| loss | NDA | per-pixel acc. | per-class acc. | mIoU |"]
         rows.append("| --- | --- | --- | --- | --- |")
@@ -131,7 +132,7 @@ def paper_table(name):
         rows = ["| data | " + " | ".join(n.TABLE_7_COLUMNS) + " |"]
         rows.append("| --- " * (len(n.TABLE_7_COLUMNS) + 1) + "|")
         for data, values in table.items():
-            rows.append(f"| {data} | " + " | ".join(map(str, values)) + " |")
+            rows.append(f"| {data} | " + " | ".join(map(_fid, values)) + " |")
     else:
         raise ValueError(f"no paper table {name!r} (docs/hooks.py)")
     return "\n".join(rows)
