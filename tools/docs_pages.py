@@ -27,8 +27,7 @@ import types
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGE = "nda_tf"
 REFERENCE = "reference"
-# Commands: their pages show the module's description (the usage), not
-# the functions that parse their flags.
+# The commands' package: its modules' descriptions are their usage.
 COMMANDS = "nda_tf.experiments"
 # Repository files the guides link to, shown in the site at repo/<path>.
 REPO_PAGES = (
@@ -170,10 +169,6 @@ def _directive(name, **options):
 
 def module_page(name):
     """The markdown of one module's reference page."""
-    if name == COMMANDS or name.startswith(COMMANDS + "."):
-        # A command: its description is its usage; `main` and the flag
-        # table are how it runs, not an API.
-        return _directive(name, members="false")
     if not is_package(name):
         return _directive(name)
     own = [n for n in defined_names(name) if n != "__all__"]
