@@ -7,9 +7,9 @@
 #
 # Default pages: the transforms gallery and the NDA-GAN guide; default
 # OUT_DIR: build/screenshots. Each page gives OUT_DIR/<page>.png at
-# 1280x2000 (the top of a long page) and OUT_DIR/<page>_full.png, as tall
-# as the page (measured with --dump-dom is not possible headless, so
-# SCREENSHOT_HEIGHT sets it; default 6000).
+# 1280x2000 (what a reader sees first) and OUT_DIR/<page>_full.png,
+# 1280 wide and SCREENSHOT_HEIGHT (default 6000) tall, for the rest of a
+# long page (headless Chromium cannot size a screenshot to its page).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
