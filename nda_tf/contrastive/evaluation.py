@@ -48,8 +48,10 @@ def linear_probe(
     SGD with momentum 0.9 (MoCo's linear protocol), here with cosine decay.
 
     Args:
-        train_features, test_features: `[N, D]` arrays.
-        train_labels, test_labels: int arrays `[N]`.
+        train_features: `[N, D]` array of the training images.
+        test_features: `[N, D]` array of the test images.
+        train_labels: int array `[N]` of the training images.
+        test_labels: int array `[N]` of the test images.
         num_classes: int.
         standardize: scale each feature by the training mean and deviation
             first (useful to compare encoders whose features differ in

@@ -13,8 +13,11 @@ class TrainingStream:
     Args:
         name: a source name accepted by `nda_tf.data.load`.
         batch_size: images per batch (the global batch under a strategy).
-        split, resolution, data_dir, download, bad_files: as for
-            `nda_tf.data.load`.
+        split: as for `nda_tf.data.load`.
+        resolution: as for `nda_tf.data.load`.
+        data_dir: as for `nda_tf.data.load`.
+        download: as for `nda_tf.data.load`.
+        bad_files: as for `nda_tf.data.load`.
         seed: int, the shuffling (or dots) seed.
 
     Example: batch 10 is the same whether the stream starts or arrives there.

@@ -236,7 +236,8 @@ class ClipStream:
         batch_size: clips per batch.
         frames: frames per clip (`num_blocks * block_frames`).
         stride: take every `stride`-th frame.
-        split, data_dir: the source's split and tfds directory.
+        split: the source's split.
+        data_dir: the source's tfds directory.
         resolution: output size (default: the source's, else 128).
         seed: int.
     """

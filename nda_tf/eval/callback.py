@@ -38,7 +38,8 @@ class EvaluationCallback(keras.callbacks.Callback):
         seed: int, the fixed sampling seed.
         batch_size: images per `generate` and backbone call.
         strategy: optional `tf.distribute.Strategy` for the backbone.
-        kid_subsets, kid_subset_size: KID protocol (see `fid.kid`).
+        kid_subsets: KID protocol (see `fid.kid`).
+        kid_subset_size: KID protocol (see `fid.kid`).
         support_k: k of the support metrics (see `support`).
         protocol_path: optional JSON file where each evaluation writes
             `protocol()` (backbone and image counts), which tools that read

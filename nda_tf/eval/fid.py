@@ -21,9 +21,11 @@ def frechet_distance(mu1, sigma1, mu2, sigma2):
     a general `sqrtm` of the non-symmetric product.
 
     Args:
-        mu1, mu2: feature means, shape `[d]`.
-        sigma1, sigma2: feature covariances, shape `[d, d]`, symmetric
-            positive semi-definite.
+        mu1: feature means of the first set, shape `[d]`.
+        sigma1: its feature covariance, shape `[d, d]`, symmetric positive
+            semi-definite.
+        mu2: feature means of the second set, shape `[d]`.
+        sigma2: its feature covariance, as `sigma1`.
 
     Returns:
         float, >= 0 up to rounding.
@@ -53,7 +55,8 @@ def kid(features1, features2, num_subsets=100, subset_size=1000, seed=0):
     `subset_size` rows drawn without replacement from each set.
 
     Args:
-        features1, features2: arrays `[n1, d]`, `[n2, d]`.
+        features1: array `[n1, d]`.
+        features2: array `[n2, d]`.
         num_subsets: int >= 1.
         subset_size: int >= 2; capped at `min(n1, n2)`, so small runs work
             (the cap is part of the protocol: report it).

@@ -33,9 +33,12 @@ def reference_statistics(
             dataset, array or callable, see `batching.batches`); `dataset`
             then only names them in the cache.
         cache_dir: cache root (default `$NDA_TF_CACHE` or ~/.cache/nda_tf).
-        batch_size, strategy, progress: as in `pipeline.compute_statistics`.
+        batch_size: as in `pipeline.compute_statistics`.
+        strategy: as in `pipeline.compute_statistics`.
+        progress: as in `pipeline.compute_statistics`.
         refresh: recompute even when cached.
-        resolution, data_dir: passed to `nda_tf.data.load`.
+        resolution: passed to `nda_tf.data.load`.
+        data_dir: passed to `nda_tf.data.load`.
     """
     if not isinstance(dataset, str) or not dataset:
         raise ValueError(f"dataset must be a non-empty name; got {dataset!r}")

@@ -118,7 +118,8 @@ def import_run(
         discriminator: path of their `D.pth`, or None (random D).
         dataset: the dataset the nets were trained on (recorded).
         step: the training step to record.
-        nda, lam: the NDA setting they were trained with (recorded).
+        nda: the NDA transform they were trained with (recorded).
+        lam: the lam they were trained with (recorded).
         num_grid_samples: images in `out/samples/step_<step>.png`.
         seed: sampling seed of that grid.
 

@@ -57,10 +57,13 @@ def evaluate_run(
 
     Args:
         logdir: the MoCo run directory.
-        epochs, batch_size, learning_rate: the probe's SGD (paper for
-            CIFAR: 100, 256, 10; momentum 0.9, cosine decay).
-        num_train, num_test: use a seeded subset of that many images
+        epochs: the probe's SGD epochs (paper for CIFAR: 100; SGD with
+            momentum 0.9 and cosine decay).
+        batch_size: its batch size (paper: 256).
+        learning_rate: its learning rate (paper: 10).
+        num_train: use a seeded subset of that many training images
             (None: every image; required for the endless dots source).
+        num_test: the same for the test images.
         checkpoint: "latest", a step or a checkpoint folder.
         seed: subset and classifier seed.
         verbose: Keras `fit` verbosity of the probe.

@@ -27,7 +27,8 @@ class OODDetector(tf.Module):
         label: for a conditional discriminator, the int class to score
             with, or None to score with the maximum over all classes.
         threshold: float, the score below which an image is an outlier.
-        slope, intercept: floats of the probability calibration.
+        slope: float, the slope of the probability calibration.
+        intercept: float, its intercept.
 
     Example, with a stand-in discriminator that scores the sum of the
     mean colour (-3 for black, 3 for white):

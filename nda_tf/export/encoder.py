@@ -73,7 +73,9 @@ def export_encoder(
     `overwrite`.
 
     Args:
-        encoder, resolution, frames: as `EncoderServable` takes them.
+        encoder: as `EncoderServable` takes it.
+        resolution: as `EncoderServable` takes it.
+        frames: as `EncoderServable` takes it.
         export_dir: output folder.
         version: optional int; the model then goes to
             `export_dir/<version>`, the layout TF Serving loads.

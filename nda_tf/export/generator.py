@@ -149,7 +149,9 @@ def export_generator(
     Args:
         generator: Keras model (use the EMA generator of an `NDAGAN`).
         z_dim: int, latent size.
-        out_dir, model_name, version: where to write.
+        out_dir: the folder of served models.
+        model_name: the model's folder in it.
+        version: the version's folder in that.
         num_classes: int, 1 for an unconditional generator.
         resolution: optional int, recorded in the metadata.
         metadata: dict stored in the JSON asset under "run".

@@ -111,7 +111,9 @@ def save_servable(
             ...), saved as the `metadata.json` asset with `run` (a dict
             of the run it comes from, or None) under "run".
         warmup: list of PredictionLog protos for `assets.extra`.
-        out_dir, model_name, version: where (see `version_dir`).
+        out_dir: the folder of served models (see `version_dir`).
+        model_name: the model's folder in it.
+        version: the version's folder in that.
         overwrite: replace an existing version folder instead of failing.
         private: readable by the owner only (0700 folders, 0600 files);
             default: by every user (0755, 0644), as a server running as

@@ -97,7 +97,9 @@ def export_translator(
 
     Args:
         generator: the trained U-Net.
-        out_dir, model_name, version: where to write.
+        out_dir: the folder of served models.
+        model_name: the model's folder in it.
+        version: the version's folder in that.
         dropout: keep dropout on at serving time (as Pix2Pix tests).
         resolution: the training size, used for the warm-up request and
             recorded.

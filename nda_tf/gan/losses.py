@@ -38,7 +38,8 @@ def discriminator_loss(
     Args:
         loss: "hinge", "non_saturating" or "wasserstein" (the gradient
             penalty, if any, is added by the caller).
-        real_logits, fake_logits: float32 `[B, 1]` discriminator outputs.
+        real_logits: float32 `[B, 1]` discriminator outputs on reals.
+        fake_logits: float32 `[B, 1]` outputs on generated images.
         nda_logits: float32 `[B, 1]` outputs on the negatives, or None when
             there are none (then `lam` must be 1).
         lam: weight of the generator's samples in the fake mixture.

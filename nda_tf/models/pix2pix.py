@@ -186,7 +186,8 @@ def unet_generator(
             multiple of 2**depth (256 for 8, 32 for 5).
         filters: int, channels of the first level (64); levels double it,
             up to 8 times.
-        in_channels, out_channels: ints, channels of condition and output.
+        in_channels: int, channels of the condition.
+        out_channels: int, channels of the output.
         norm: "batch" (batch statistics, also at test time: instance norm
             at batch 1), "instance" or "none".
         dropout: float in [0, 1), rate of the decoder's dropout.

@@ -233,7 +233,9 @@ class OtherClasses(OtherSamples):
         dataset: a source name `nda_tf.data.load` accepts, or None.
         classes: ids of the classes trained on (their images never become
             negatives).
-        split, resolution, data_dir: as for `nda_tf.data.read_arrays`.
+        split: as for `nda_tf.data.read_arrays`.
+        resolution: as for `nda_tf.data.read_arrays`.
+        data_dir: as for `nda_tf.data.read_arrays`.
         bank_size: int, most images in the bank.
         bank_seed: int, seed of the choice of bank images.
         seed: optional int for the draws from the bank.
@@ -325,7 +327,8 @@ class OtherClevr(OtherSamples):
             tfds (CLEVR v1.0 has no other counts), any ints >= 1 with
             `folder`.
         resolution: image size (the training resolution).
-        split, data_dir: as for `nda_tf.data.read_arrays`.
+        split: as for `nda_tf.data.read_arrays`.
+        data_dir: as for `nda_tf.data.read_arrays`.
         folder: optional CLEVR folder (the CLEVR_v1.0 zip's layout, as the
             official generator writes it) read instead of tfds, e.g.
             scenes rendered with one and three objects.

@@ -29,7 +29,8 @@ def linear_probe(embed, train, test, seed=0):
 
     Args:
         embed: float clips -> embeddings `[N, D]`.
-        train, test: `(uint8 clips [V, K, F, H, W, C], labels [V])`.
+        train: `(uint8 clips [V, K, F, H, W, C], labels [V])`.
+        test: the same for the test videos.
 
     Example: a "feature" that is the clip's mean brightness separates dark
     from bright clips.

@@ -363,7 +363,9 @@ def evaluate(
             `scoring.DiscriminatorScorer`).
         in_data: in-distribution test images: array or dataset.
         ood_sets: a list of `ood_sets.OODSet`, or a dict `{name: data}`.
-        label, num_classes, batch_size: see `DiscriminatorScorer`.
+        label: see `DiscriminatorScorer`.
+        num_classes: see `DiscriminatorScorer`.
+        batch_size: see `DiscriminatorScorer`.
         num_images: optional int, images scored per set (default: all).
         transform: optional `T` for the histogram of `D(x) - D(T(x))` over
             the in-distribution images, e.g. "jigsaw", "corrupt:snow_5"

@@ -68,9 +68,10 @@ def evaluate_discriminator(
         skip_missing: skip (with a warning) OOD datasets that are not
             prepared here instead of failing.
         step: the step recorded in TensorBoard.
-        training_source, training_split: the dataset (and split) the
-            discriminator was trained on, to keep them out of the
-            in-distribution set.
+        training_source: the dataset the discriminator was trained on,
+            to keep its training images out of the in-distribution set.
+        training_split: the split of it the discriminator was trained
+            on.
         cache_dir: optional cache folder of the corrupted sets (`corrupt:`
             OOD sets and transforms), computed once per image set.
         corruptions: None (names as given), "tfds" (every corruption set

@@ -83,7 +83,8 @@ def scenes_by_count(
         split: tfds split of `clevr` ("validation": 15,000 scenes).
         resolution: image size (centre crop and resize, as training sees
             the scenes).
-        data_dir, download: see `nda_tf.data.load`.
+        data_dir: see `nda_tf.data.load`.
+        download: see `nda_tf.data.load`.
         folder: optional CLEVR folder (see the module docstring) read
             instead of tfds; its split "validation" is the zip's "val".
 

@@ -96,9 +96,10 @@ def run_study(
     Args:
         use_ema: count the EMA generator's samples; False counts G's (the
             better choice for short runs, whose EMA lags far behind).
-        source, data_dir, clevr_folder: as for `study_configs`;
-            generated CLEVR scenes
-            are counted with `nda_tf.eval.counting.count_objects`.
+        source: as for `study_configs`; generated CLEVR scenes are
+            counted with `nda_tf.eval.counting.count_objects`.
+        data_dir: as for `study_configs`.
+        clevr_folder: as for `study_configs`.
 
     Returns:
         dict run name -> `CountSummary`, or None when a signal stopped a
