@@ -47,15 +47,6 @@ setup(
     extras_require={
         **EXTRAS,
         "gpu": ["tensorflow[and-cuda]>=2.16,<3"],
-        # The documentation site: bash docs/build.sh (mkdocs.yml).
-        "docs": [
-            "mkdocs>=1.6,<2",
-            "mkdocstrings>=1.0",
-            "mkdocstrings-python>=2.0",
-            "mkdocs-material>=9.5",
-            "mkdocs-gen-files>=0.5",
-            "mkdocs-literate-nav>=0.6",
-        ],
     },
     classifiers=[
         "Programming Language :: Python :: 3",

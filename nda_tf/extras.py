@@ -30,7 +30,7 @@ import contextlib
 import importlib.util
 
 # extra -> the distributions it installs. `all` is every extra that adds
-# a feature; tool extras (`test`, and a `docs` one) are listed in TOOLS.
+# a feature; tool extras (`test`, `docs`) are listed in TOOLS.
 REQUIREMENTS = {
     "ood": [
         # AUROC, FPR at 95% TPR, AUPR (nda_tf.eval.ood.detection).
@@ -80,6 +80,15 @@ TOOLS = {
         # The release checks: sdist and wheel, their metadata.
         "build>=1",
         "twine>=5",
+    ],
+    # The documentation site: bash docs/build.sh (mkdocs.yml).
+    "docs": [
+        "mkdocs>=1.6,<2",
+        "mkdocstrings>=1.0",
+        "mkdocstrings-python>=2.0",
+        "mkdocs-material>=9.5",
+        "mkdocs-gen-files>=0.5",
+        "mkdocs-literate-nav>=0.6",
     ],
 }
 
