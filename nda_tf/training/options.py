@@ -27,7 +27,8 @@ class Option:
         choices: the allowed values, or a function returning them (read
             from a registry when checked, so registries stay the source).
         low, high: bounds of an int or float; `low_open` / `high_open`
-            exclude them.
+            exclude them (floats). Without `high` an int must fit an int64;
+            a float must always be finite (`nda_tf.checks`).
         recorded: kept in `config.json` (what the run learns); settings
             of how it is watched (evaluation, export) are not.
     """
@@ -68,9 +69,8 @@ class Option:
         if value is None:
             return
         if self.kind == "int":
-            checks.check_int(
-                self.name, value, 1 if self.low is None else self.low
-            )
+            low = 1 if self.low is None else self.low
+            checks.check_int(self.name, value, low, self.high)
         elif self.kind == "float":
             checks.check_number(
                 self.name,
