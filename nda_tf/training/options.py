@@ -161,6 +161,19 @@ SHARED_OPTIONS = {
             high=1.0,
             low_open=True,
         ),
+        # Adam's bias correction divides by 1 - beta ** t: at beta = 1
+        # nothing moves, so 1 is outside the range.
+        *(
+            Option(
+                f"beta_{i}",
+                default,
+                f"Adam beta_{i}, [0, 1).",
+                low=0.0,
+                high=1.0,
+                high_open=True,
+            )
+            for i, default in ((1, 0.9), (2, 0.999))
+        ),
     )
 }
 
