@@ -127,9 +127,9 @@ def main(fv):
     from nda_tf.eval import stats
     from nda_tf.studies.ood import study as ood_study
 
+    training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     # The label is checked against the run before anything is scored.
     label = _label(fv.label, training.read_config(fv.logdir))
-    training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     compare = _compare(fv.compare)
     if compare and not fv.transform:
         raise ValueError("--compare overlays D(x) - D(T(x)): give --transform")
