@@ -1,7 +1,7 @@
 r"""Tries bad command-line values on every command; counts one-line errors.
 
     python benchmarks/bad_inputs.py [--only=gan,export] [--json=out.json] \
-        [--subprocess]
+        [--subprocess] [--match=beta,1e400]
 
 Each case runs `python -m nda_tf.experiments.<command> ARGS` as a user
 types it: by default in this process (the module run as `__main__` with
@@ -13,9 +13,11 @@ machine). A case passes when the command exits non-zero, prints no
 traceback, and its stderr is exactly one line `PROG: error: MESSAGE`
 (score's per-file errors: one line per file on stdout and a one-line
 count on stderr). It prints a line per case and the total; the failures
-show their stderr. It first makes a workspace in a temporary folder: a
-2-step GAN run of the dots data (about 30 s), a folder, a file, a garbage
-.npz, a text file named .png.
+show their stderr. `--match` keeps the cases whose command line holds
+any of the comma-separated texts (with `--only`: both). It first makes a
+workspace in a temporary folder: a 2-step GAN run of the dots data (about
+30 s), a folder, a file, a garbage .npz, a text file named .png, a folder
+with a dangling symlink.
 
 Slow (a command, not a test). Results are recorded in
 benchmarks/RESULTS.md.
@@ -92,6 +94,16 @@ def cases(w):
         [f"--logdir={file}"],
         ["--logdir=/proc/nda_tf_run"],
         [f"--export_dir={file}"],
+        # Issue 28, item 8: taken silently, or failing only as divergence.
+        ["--beta_2=1"],
+        ["--beta_1=1"],
+        ["--nda="],
+        ["--lr_g=1e400"],
+        ["--nda=mixup(alpha=1e400)"],
+        ["--nda=dots(counts=(0,))"],
+        ["--dataset=dots(counts=(0,))"],
+        ["--steps=99999999999999999999"],
+        [f"--dataset=folder:{w['dangling_folder']}"],
     ]
     out = [("gan", [*TINY_GAN, logdir, *args]) for args in gan]
     moco = [
@@ -120,6 +132,7 @@ def cases(w):
         [f"--logdir={run}", export_dir, "--calibration_data=no_such_set"],
         [f"--logdir={run}", export_dir, "--label=-1"],
         [f"--logdir={file}", export_dir],
+        [f"--logdir={run}", export_dir, "--version=99999999999999999999"],
     ]
     out += [("export", args) for args in export]
     evaluate = [
@@ -130,6 +143,7 @@ def cases(w):
         [f"--logdir={run}", "--batch_size=0"],
         [f"--logdir={run}", "--weights=/nonexistent.pb"],
         [f"--logdir={run}", "--kid_subsets=0"],
+        [f"--logdir={run}", "--checkpoint=/etc"],
     ]
     out += [("evaluate", args) for args in evaluate]
     url = "--url=http://127.0.0.1:9"
@@ -143,6 +157,7 @@ def cases(w):
         [url, "--model_name=m", w["image"]],  # nothing listens there
         [url, "--model_name=m", "--timeout=0", w["image"]],
         [url, "--model_name=m", "--version=x", w["image"]],
+        [url, "--model_name=m", "--timeout=1e400", w["image"]],
     ]
     out += [("score", args) for args in score]
     numerosity = [
@@ -170,9 +185,12 @@ def cases(w):
     out += [
         ("gather", ["--runs=/nonexistent"]),
         ("gather", [f"--runs={w['tmp']}", "--out=/dev/full"]),
+        ("gather", [f"--runs={w['tmp']}", "--metric=nosuch"]),
         ("ood", ["--logdir=/nonexistent"]),
         ("ood", [f"--logdir={run}", "--batch_size=0"]),
         ("ood", [f"--logdir={run}", "--label=first"]),
+        ("ood", [f"--logdir={run}", "--label=5"]),  # unconditional D
+        ("ood", [f"--logdir={run}", "--out=/proc/nda_tf_ood"]),
     ]
     return out
 
@@ -203,7 +221,15 @@ def workspace(tmp):
         "    open(path, 'wb').write(png)\n"
     )
     good = os.path.join(w["broken_folder"], "a", "good.png")
-    _python(["-c", script, w["image"], good])
+    # A folder whose one other image is a link to a file moved away.
+    w["dangling_folder"] = os.path.join(tmp, "dangling_images")
+    os.makedirs(os.path.join(w["dangling_folder"], "a"))
+    kept = os.path.join(w["dangling_folder"], "a", "good.png")
+    os.symlink(
+        os.path.join(tmp, "moved.png"),
+        os.path.join(w["dangling_folder"], "a", "moved.png"),
+    )
+    _python(["-c", script, w["image"], good, kept])
     with open(os.path.join(w["broken_folder"], "a", "bad.png"), "wb") as f:
         f.write(np.zeros(10, np.uint8).tobytes())
     made = _python(
@@ -310,14 +336,23 @@ def main():
     parser.add_argument(
         "--subprocess", action="store_true", help="a fresh process per case"
     )
+    parser.add_argument(
+        "--match", default="", help="texts of the cases' arguments, any of"
+    )
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
+    texts = list(filter(None, args.match.split(",")))
     sys.path.insert(0, ROOT)  # this tree's nda_tf, in process too
     started = time.monotonic()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         w = workspace(tmp)
-        todo = [c for c in cases(w) if not only or c[0] in only]
+        todo = [
+            (command, argv)
+            for command, argv in cases(w)
+            if (not only or command in only)
+            and (not texts or any(t in " ".join(argv) for t in texts))
+        ]
         for command, argv in todo:
             if args.subprocess:
                 done = _python(["-m", f"nda_tf.experiments.{command}", *argv])

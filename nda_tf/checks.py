@@ -1,17 +1,24 @@
 """Argument checks shared by the library: errors that name the bad value.
 
 `True` is never taken for the int 1 (nor for a number): a flag passed in
-an int's place is a mistake worth an error.
+an int's place is a mistake worth an error. Nor is an infinite or NaN
+number taken where a real one is meant (`1e400` on a command line reads as
+inf), nor an int no int64 holds (the tensors it ends in are int64).
 """
 
+import math
 import numbers
+
+# Every int ends in an int64 tensor or counter; beyond it is no real value.
+INT64_MAX = 2**63 - 1
 
 
 def check_int(name, value, low, high=None, allow_none=False):
     """`int(value)`; a ValueError unless `value` is an int in [low, high].
 
-    A bool is not an int here; NumPy integers are. With `allow_none`, None
-    is accepted and returned.
+    A bool is not an int here; NumPy integers are. Without `high`, the
+    ceiling is `INT64_MAX`. With `allow_none`, None is accepted and
+    returned.
     """
     if allow_none and value is None:
         return None
@@ -19,9 +26,11 @@ def check_int(name, value, low, high=None, allow_none=False):
         isinstance(value, bool)
         or not isinstance(value, numbers.Integral)
         or value < low
-        or (high is not None and value > high)
+        or value > (INT64_MAX if high is None else high)
     ):
         bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
+        if high is None and _beyond_int64(value):
+            bounds = f"in [{low}, 2**63 - 1] (an int64)"
         alternative = " or None" if allow_none else ""
         raise ValueError(
             f"{name} must be an int {bounds}{alternative}, received {value!r}"
@@ -29,15 +38,32 @@ def check_int(name, value, low, high=None, allow_none=False):
     return int(value)
 
 
+def _beyond_int64(value):
+    return isinstance(value, numbers.Integral) and value > INT64_MAX
+
+
 def check_number(
-    name, value, low=None, high=None, low_open=False, high_open=False
+    name,
+    value,
+    low=None,
+    high=None,
+    low_open=False,
+    high_open=False,
+    finite=True,
 ):
     """Raises a ValueError unless `value` is a real number in the interval.
 
     The interval is `[low, high]`, open at either end on request; a bound of
-    None is unbounded.
+    None is unbounded. Infinities and NaN are refused unless `finite` is
+    False (a NaN is then still outside any bound).
     """
     ok = not isinstance(value, bool) and isinstance(value, numbers.Real)
+    if ok and finite and not math.isfinite(value):
+        # 1e400 typed on a command line is read as inf: say why it is.
+        why = " (beyond what a float holds)" if math.isinf(value) else ""
+        raise ValueError(
+            f"{name} must be a finite number, received {value!r}{why}"
+        )
     if ok and low is not None:
         ok = value > low if low_open else value >= low
     if ok and high is not None:

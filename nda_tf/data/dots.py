@@ -23,7 +23,24 @@ _MAX_TRIES = 1000
 
 
 def check_options(counts, size, radius, background=0):
-    """Validates dot options; returns `counts` as a tuple of ints."""
+    """Validates the options of a dots set (a dataset or negatives);
+    returns `counts` as a tuple of ints.
+
+    A count of 0 (a blank image) is one class among others; counts that
+    are all 0 make a set of blank images only, which nothing can learn
+    from, and are refused.
+    """
+    counts = _check_drawing(counts, size, radius, background)
+    if max(counts) == 0:
+        raise ValueError(
+            f"dots counts {counts} give blank images only: at least one "
+            "count must be >= 1"
+        )
+    return counts
+
+
+def _check_drawing(counts, size, radius, background):
+    """Validates what `render` draws: a batch of blanks is allowed."""
     if isinstance(counts, int):
         counts = (counts,)
     counts = tuple(checks.check_int("dots count", c, 0) for c in counts)
@@ -76,7 +93,7 @@ def render(counts, size=32, radius=3, seed=0, start=0, background=0):
     >>> images.shape, images.dtype
     ((2, 32, 32, 3), dtype('uint8'))
     """
-    counts = check_options(counts, size, radius, background)
+    counts = _check_drawing(counts, size, radius, background)
     images = np.full([len(counts), size, size, 3], background, np.uint8)
     yy, xx = np.mgrid[:size, :size]
     for j, count in enumerate(counts):

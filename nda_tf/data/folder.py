@@ -1,8 +1,9 @@
 """Image folders: class subfolders give labels, a flat folder is unlabeled.
 
-Every file is decoded once when a folder is opened, so a truncated JPEG or
-a text file named `.png` is reported by its path before any work starts,
-instead of as a TensorFlow error in the middle of a run. `bad_files`
+Every file is decoded once when a folder is opened, so a truncated JPEG, a
+text file named `.png` or a dangling symlink is reported by its path
+before any work starts, instead of as a TensorFlow error in the middle of
+a run (or, for the symlink, not at all). `bad_files`
 chooses what then happens: "stop" (the default) raises a ValueError listing
 the files; "skip" leaves them out and logs a warning with their count.
 """
@@ -114,14 +115,19 @@ _SIZES = {}
 
 def _readable_sizes(paths):
     """`{path: (height, width)}` of the files of `paths` that decode."""
-    stats = [os.stat(p) for p in paths]
-    key = tuple(
-        (p, s.st_size, s.st_mtime_ns) for p, s in zip(paths, stats, strict=True)
-    )
+    key = tuple(_fingerprint(p) for p in paths)
     if key not in _SIZES:
         _SIZES.clear()  # one folder's worth is enough to keep
         _SIZES[key] = _decode_sizes(paths)
     return dict(_SIZES[key])
+
+
+def _fingerprint(path):
+    try:
+        stat = os.stat(path)
+    except OSError:  # a dangling symlink: no file to decode
+        return path, None, None
+    return path, stat.st_size, stat.st_mtime_ns
 
 
 def _decode_sizes(paths):
@@ -182,6 +188,8 @@ def _decode(encoded):
 
 
 def _reason(path):
+    if is_dangling(path):
+        return f"a dangling symlink to {os.readlink(path)}"
     try:
         image = _decode(tf.io.read_file(path))
     except (tf.errors.OpError, ValueError) as error:
@@ -193,4 +201,13 @@ def _reason(path):
 
 
 def _is_image(path):
-    return os.path.isfile(path) and path.lower().endswith(EXTENSIONS)
+    # A dangling symlink named like an image is a missing image: listed,
+    # so that it is reported as a bad file (stop, or skip with a warning)
+    # instead of dropped without a word.
+    listed = os.path.isfile(path) or is_dangling(path)
+    return listed and path.lower().endswith(EXTENSIONS)
+
+
+def is_dangling(path):
+    """True for a symlink whose target does not exist."""
+    return os.path.islink(path) and not os.path.exists(path)

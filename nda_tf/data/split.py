@@ -100,6 +100,13 @@ def split_folder(source, out_dir, held_out, seed=0):
 
     source = os.path.abspath(source)
     paths, labels, classes = folder_lib.list_images(source)
+    # A split of a missing image could be neither linked nor copied.
+    dangling = [p for p in paths if folder_lib.is_dangling(p)]
+    if dangling:
+        raise ValueError(
+            f"{len(dangling)} dangling symlink(s) in {source!r}, e.g. "
+            f"{dangling[0]}: fix or remove them"
+        )
     parts = plan_split(paths, labels, int(held_out), int(seed))
     record = {
         "source": source,

@@ -101,8 +101,10 @@ def main(fv):
     if strategy.num_replicas_in_sync == 1:
         strategy = None
     metrics = pipeline.check_metrics(fv.metrics)
-    extractor = backbones.from_name(fv.backbone, fv.weights, fv.cache_dir)
+    # The run first: a bad --checkpoint is told as such, not as a missing
+    # backbone graph.
     gan, config = training.load_run(GAN, fv.logdir, fv.checkpoint)
+    extractor = backbones.from_name(fv.backbone, fv.weights, fv.cache_dir)
     dataset = fv.reference or config["dataset"]
     num_reference = fv.num_reference or fv.num_samples
     real = reference.reference_statistics(

@@ -8,6 +8,7 @@ paper's numbers (`nda_tf.studies.paper.numbers`). Reads run directories
 only. Takes seconds.
 """
 
+from nda_tf.eval import names
 from nda_tf.experiments import cli
 from nda_tf.studies.paper import tables
 from nda_tf.training import Option
@@ -15,7 +16,13 @@ from nda_tf.training import Option
 OPTIONS = (
     Option("runs", "runs", "Folder holding run directories."),
     Option("out", None, "Markdown file to write (default: print).", kind="str"),
-    Option("metric", "fid", "Metric of the per-run table."),
+    # The metrics the runs' evaluations record (the metric registry).
+    Option(
+        "metric",
+        "fid",
+        "Metric of the per-run table.",
+        choices=tuple(names.METRICS),
+    ),
 )
 
 

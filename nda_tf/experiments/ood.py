@@ -128,6 +128,8 @@ def main(fv):
     from nda_tf.studies.ood import study as ood_study
 
     training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
+    # The label is checked against the run before anything is scored.
+    label = _label(fv.label, training.read_config(fv.logdir))
     compare = _compare(fv.compare)
     if compare and not fv.transform:
         raise ValueError("--compare overlays D(x) - D(T(x)): give --transform")
@@ -141,7 +143,7 @@ def main(fv):
         data_dir=fv.data_dir,
         num_images=fv.num_images,
         transform=fv.transform,
-        label=_label(fv.label),
+        label=label,
         batch_size=fv.batch_size,
         skip_missing=fv.skip_missing,
         seed=fv.seed,
@@ -173,15 +175,36 @@ def _compare(items):
     return found
 
 
-def _label(text):
+def _label(text, config):
+    """'max' or the class index `text`, which must be a class of the run
+    whose `config` is given (an unconditional D takes no label)."""
     if text == "max":
         return text
     try:
-        return int(text)
+        label = int(text)
     except ValueError:
         raise ValueError(
             f"--label must be 'max' or a class index, received {text!r}"
         ) from None
+    classes = config.get("num_classes", 1)
+    if classes == 1:
+        raise ValueError(
+            f"--label={text}: the run's discriminator is unconditional and "
+            "takes no label; leave --label at max"
+        )
+    if not 0 <= label < classes:
+        raise ValueError(
+            f"--label={text} is no class of the run (0 to {classes - 1})"
+        )
+    return label
+
+
+def check(fv):
+    """Where the report goes is checked before any scoring."""
+    if fv.out is not None:
+        cli.check_output_dir("out", fv.out)
+    elif os.path.isdir(fv.logdir):  # else: no run there, which main says
+        cli.check_output_dir("logdir", os.path.join(fv.logdir, "ood"))
 
 
 if __name__ == "__main__":
@@ -190,5 +213,6 @@ if __name__ == "__main__":
         main,
         "nda_tf.experiments.ood",
         required=["logdir"],
+        check=check,
         extras=("ood",),
     )

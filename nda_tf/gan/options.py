@@ -74,8 +74,8 @@ OPTIONS = (
     Option(
         "lr_d", 2e-4, "Discriminator learning rate.", low=0.0, low_open=True
     ),
-    Option("beta_1", 0.0, "Adam beta_1 of both nets.", low=0.0, high=1.0),
-    Option("beta_2", 0.999, "Adam beta_2 of both nets.", low=0.0, high=1.0),
+    shared("beta_1", "Adam beta_1 of both nets, [0, 1).", default=0.0),
+    shared("beta_2", "Adam beta_2 of both nets, [0, 1)."),
     Option("epsilon", 1e-8, "Adam epsilon.", low=0.0, low_open=True),
     Option(
         "ema_decay",

@@ -20,6 +20,9 @@ import tempfile
 
 from nda_tf.io.files import make_folders, set_modes, write_json_atomic
 
+# Under "nda_tf", whose records the commands print: the root logger's
+# warnings are silenced there with TensorFlow's.
+_LOG = logging.getLogger(__name__)
 _NAME = re.compile(r"^ckpt-(\d+)$")
 _MANIFEST = "manifest.json"
 _PREFIX = "state"
@@ -141,7 +144,7 @@ class CheckpointKeeper:
             # ValueError or AssertionError (missing objects), among others.
             except Exception as error:
                 message = str(error).strip().splitlines()[0]
-                logging.warning(
+                _LOG.warning(
                     "checkpoint %s unreadable, trying the one before: %s",
                     path,
                     message,

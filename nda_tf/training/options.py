@@ -27,7 +27,8 @@ class Option:
         choices: the allowed values, or a function returning them (read
             from a registry when checked, so registries stay the source).
         low, high: bounds of an int or float; `low_open` / `high_open`
-            exclude them.
+            exclude them (floats). Without `high` an int must fit an int64;
+            a float must always be finite (`nda_tf.checks`).
         recorded: kept in `config.json` (what the run learns); settings
             of how it is watched (evaluation, export) are not.
     """
@@ -68,9 +69,8 @@ class Option:
         if value is None:
             return
         if self.kind == "int":
-            checks.check_int(
-                self.name, value, 1 if self.low is None else self.low
-            )
+            low = 1 if self.low is None else self.low
+            checks.check_int(self.name, value, low, self.high)
         elif self.kind == "float":
             checks.check_number(
                 self.name,
@@ -160,6 +160,19 @@ SHARED_OPTIONS = {
             low=0.0,
             high=1.0,
             low_open=True,
+        ),
+        # Adam's bias correction divides by 1 - beta ** t: at beta = 1
+        # nothing moves, so 1 is outside the range.
+        *(
+            Option(
+                f"beta_{i}",
+                default,
+                f"Adam beta_{i}, [0, 1).",
+                low=0.0,
+                high=1.0,
+                high_open=True,
+            )
+            for i, default in ((1, 0.9), (2, 0.999))
         ),
     )
 }

@@ -116,10 +116,11 @@ def load_run(recipe, logdir, checkpoint="latest"):
     saved = {**recipe.legacy_defaults, **read_config(logdir)}
     layout = layout_of(saved, recipe, logdir)
     config = recipe.resolve(saved)
+    # A bad checkpoint name is told before the model is built.
+    folder, name = _checkpoint_folder(logdir, checkpoint)
     keras.mixed_precision.set_global_policy("float32")
     model = recipe.build(config, compile=False)
     state = tf.train.Checkpoint(**recipe.checkpoint_items(model, layout))
-    folder, name = _checkpoint_folder(logdir, checkpoint)
     step = CheckpointKeeper(folder, state).restore(name)
     if step is None:
         raise ValueError(f"no {checkpoint} checkpoint in {folder!r}")

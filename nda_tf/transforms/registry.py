@@ -6,6 +6,7 @@ fills the registry. This module imports no transform module back.
 """
 
 import ast
+import math
 
 import keras
 
@@ -14,7 +15,7 @@ from nda_tf.transforms.base import NDATransform
 _REGISTRY = {}
 # The class `get` builds for "a|b" and for lists (RandomChoice).
 _mixture = None
-_NONE = ("none", "")
+_NONE = "none"
 
 
 def register(name):
@@ -89,7 +90,13 @@ def get(identifier):
             f"{identifier!r}"
         )
     text = identifier.strip()
-    if text.lower() in _NONE:
+    if not text:
+        # An empty flag (`--nda=`) is a slip, not a choice of no transform.
+        raise ValueError(
+            f"a transform name is empty ({identifier!r}); write 'none' for "
+            "no transform"
+        )
+    if text.lower() == _NONE:
         return None
     parts = _split_top_level(text, "|")
     if len(parts) > 1:
@@ -131,7 +138,21 @@ def _from_call_syntax(text):
         raise ValueError(
             f"transform arguments must be literals, in {text!r}"
         ) from error
+    _check_finite([*args, *kwargs.values()], text)
     return _build(node.func.id, args, kwargs, spec=text)
+
+
+def _check_finite(values, spec):
+    """No argument of any transform means inf or NaN: 1e400 is read as inf
+    and would only show later, as a diverged run."""
+    for value in values:
+        if isinstance(value, (tuple, list)):
+            _check_finite(value, spec)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(
+                f"bad arguments in transform {spec!r}: {value!r} is not a "
+                "finite number"
+            )
 
 
 def _build(name, args, kwargs, spec):

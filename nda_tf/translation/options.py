@@ -70,8 +70,8 @@ OPTIONS = (
         low=0,
     ),  # fmt: skip
     Option("lr", 2e-4, "Adam learning rate of both nets.", **_POSITIVE),
-    Option("beta_1", 0.5, "Adam beta_1.", low=0.0, high=1.0),
-    Option("beta_2", 0.999, "Adam beta_2.", low=0.0, high=1.0),
+    shared("beta_1", default=0.5),
+    shared("beta_2"),
     # How the run is watched: not in config.json.
     watch_option("eval_every", 5000, "Steps between label-map scores."),
     watch_option(

@@ -62,3 +62,14 @@ def test_stream_labels_index_the_counts():
         assert image.min() == -1.0 and image.max() <= 1.0
         uint8 = np.round((image + 1) * 127.5).astype(np.uint8)
         assert _components(uint8) == (2, 7)[int(label)]
+
+
+def test_counts_that_are_all_zero_are_refused_but_a_blank_batch_is_drawn():
+    # A set of blank images only teaches nothing (issue 28); a count of 0
+    # among others is a class, and a batch of such a set may be all blank.
+    for counts in ((0,), (0, 0), 0):
+        with pytest.raises(ValueError, match="give blank images only"):
+            dots.dataset(counts=counts)
+    labels = [int(y) for _, y in dots.dataset(counts=(0, 3)).take(40)]
+    assert set(labels) == {0, 1}
+    assert dots.render([0, 0]).max() == 0

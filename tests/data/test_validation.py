@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from nda_tf import data
+from nda_tf.data import split
 
 
 def _write(path, content):
@@ -194,3 +195,26 @@ def test_ood_sets_and_export_calibration_name_bad_files(folder_with_bad_files):
     finally:
         data.set_bad_files("stop")
     assert images.shape == (4, 8, 8, 3)
+
+
+def test_a_dangling_symlink_is_a_bad_file_not_dropped(tmp_path, caplog):
+    # Issue 28: a link to a moved image was left out without a word.
+    root = tmp_path / "images"
+    for index in range(2):
+        _write(str(root / "cat" / f"{index}.jpg"), _jpeg(20))
+    link = root / "cat" / "moved.jpg"
+    os.symlink(tmp_path / "gone.jpg", link)
+    with pytest.raises(ValueError) as caught:
+        data.read_arrays(f"folder:{root}", resolution=8)
+    assert str(caught.value).startswith("1 unreadable image file(s)")
+    assert f"{link} (a dangling symlink to {tmp_path / 'gone.jpg'})" in str(
+        caught.value
+    )
+    with caplog.at_level(logging.WARNING, logger="nda_tf"):
+        _, labels, _ = data.read_arrays(
+            f"folder:{root}", resolution=8, bad_files="skip"
+        )
+    assert "Skipping 1 unreadable image file(s)" in caplog.text
+    assert str(link) in caplog.text and len(labels) == 2
+    with pytest.raises(ValueError, match="1 dangling symlink"):
+        split.split_folder(str(root), str(tmp_path / "split"), held_out=1)

@@ -6,7 +6,6 @@ import importlib
 import pytest
 
 from nda_tf.data import downloads
-from tests.experiments.test_cli_errors import command_line  # noqa: F401
 
 COMMANDS = ("evaluate", "ood", "export", "linear_eval", "numerosity")
 
@@ -20,7 +19,7 @@ def restore_download_setting():
 @pytest.mark.parametrize("name", COMMANDS)
 def test_no_download_is_applied_before_the_work(
     name,
-    command_line,  # noqa: F811
+    command_line,
     tmp_path,
     restore_download_setting,
 ):

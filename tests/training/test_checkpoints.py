@@ -2,6 +2,7 @@
 
 import io
 import json
+import logging
 import os
 
 import pytest
@@ -34,7 +35,9 @@ def test_saves_restore_and_keep_only_the_newest(tmp_path):
     assert keeper.restore("ckpt-2") == 2 and value.numpy() == 20.0
 
 
-def test_a_corrupt_newest_checkpoint_falls_back_to_the_one_before(tmp_path):
+def test_a_corrupt_newest_checkpoint_falls_back_to_the_one_before(
+    tmp_path, caplog
+):
     value, keeper = _keeper(tmp_path)
     for step in (1, 2):
         value.assign(float(step))
@@ -47,7 +50,13 @@ def test_a_corrupt_newest_checkpoint_falls_back_to_the_one_before(tmp_path):
     with open(tmp_path / "ckpts" / "ckpt-2" / data_file, "r+b") as file:
         file.truncate(1)
     value.assign(-1.0)
-    assert keeper.restore() == 1 and value.numpy() == 1.0
+    with caplog.at_level(logging.WARNING):
+        assert keeper.restore() == 1 and value.numpy() == 1.0
+    # Under "nda_tf", which the commands print (issue 28: the root
+    # logger's warning was silenced with TensorFlow's), naming the file.
+    (record,) = caplog.records
+    assert record.name.startswith("nda_tf.") and record.levelname == "WARNING"
+    assert str(tmp_path / "ckpts" / "ckpt-2" / "state") in record.getMessage()
 
 
 def test_when_nothing_is_readable_the_error_says_so(tmp_path):

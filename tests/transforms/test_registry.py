@@ -76,6 +76,14 @@ def test_unknown_name_lists_the_known_ones():
         ("mixup(alpha=0)", "alpha must be > 0, received 0"),
         (3, "received int"),
         ({"grid": 2}, "needs 'class_name'"),
+        # Issue 28: an empty --nda= trained plain; 1e400 reads as inf.
+        ("", "a transform name is empty \\(''\\); write 'none'"),
+        (" ", "a transform name is empty"),
+        ("mixup(alpha=1e400)", "'mixup\\(alpha=1e400\\)': inf is not a finite"),
+        ("mixup(1e400)", "inf is not a finite"),
+        ("cutout(size=(8, -1e400))", "-inf is not a finite"),
+        ("mixup|jigsaw(grid=1e999)", "inf is not a finite"),
+        ({"name": "mixup", "alpha": float("nan")}, "alpha must be a finite"),
     ],
 )
 def test_malformed_identifiers(spec, message):

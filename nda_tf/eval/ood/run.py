@@ -95,8 +95,8 @@ def evaluate_discriminator(
         raise ValueError(
             f"{in_name!r} is endless: pass num_images to evaluate it"
         )
-    endless = in_name.startswith("dots")
-    if num_images is not None and not endless:
+    endless = ood_sets.is_endless(in_data)
+    if num_images is not None:  # an endless source: its first images
         in_data = ood_sets.subset(in_data, num_images, seed)
     _LOG.info(
         "in-distribution: %s (%s), %s",

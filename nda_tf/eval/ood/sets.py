@@ -224,6 +224,8 @@ def labels_of(data):
             "pairing with CIFAR-10-C needs labelled in-distribution data "
             "(a dataset of (image, label)); received an array"
         )
+    if is_endless(data):
+        raise ValueError("an endless dataset has no list of labels to read")
     return np.fromiter(
         data.map(lambda image, label, *rest: label).as_numpy_iterator(),
         np.int64,
@@ -318,8 +320,20 @@ def _load(loader, name, split, resolution, data_dir, num_images, seed):
         name, split=split, resolution=resolution, data_dir=data_dir
     )
     if num_images is None:
+        if is_endless(dataset):
+            raise ValueError(
+                f"OOD set {name!r} is endless: pass num_images to score it"
+            )
         return dataset
     return subset(dataset, num_images, seed)
+
+
+def is_endless(data):
+    """True for a dataset that never ends (a generated source: dots)."""
+    return (
+        isinstance(data, tf.data.Dataset)
+        and data.cardinality() == tf.data.INFINITE_CARDINALITY
+    )
 
 
 def subset_indices(labels, num_images, seed=0):
@@ -360,19 +374,24 @@ def subset_indices(labels, num_images, seed=0):
 
 
 def subset(dataset, num_images, seed=0):
-    """A seeded, label-stratified random subset of a finite dataset.
+    """A seeded, label-stratified random subset of a finite dataset; the
+    first `num_images` of an endless one.
 
     Args:
-        dataset: an unbatched finite `tf.data.Dataset` of `(image, label)`.
+        dataset: an unbatched `tf.data.Dataset` of `(image, label)`.
         num_images: int >= 1; the whole dataset when it has no more.
         seed: int.
 
     Returns:
         The dataset of the chosen elements, in their original order. The
-        labels are read in one pass first (the images are read again when
-        the subset is used).
+        labels of a finite dataset are read in one pass first (the images
+        are read again when the subset is used).
     """
     checks.check_int("num_images", num_images, 1)
+    if is_endless(dataset):
+        # Its labels never end, so there is nothing to stratify; a
+        # generated source's images are random draws already.
+        return dataset.take(num_images)
     labels = np.fromiter(
         dataset.map(lambda image, label, *rest: label).as_numpy_iterator(),
         np.int64,

@@ -1,5 +1,7 @@
 """OOD sets by name: noise, local corruptions, named datasets."""
 
+import threading
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -165,6 +167,50 @@ def test_subset_of_a_class_sorted_dataset_has_every_class():
         index, ood_sets.subset_indices(labels, 8, seed=1)
     )
     assert ood_sets.subset(dataset, 20) is dataset
+
+
+def _within(seconds, function):
+    """`function()`, or a failure after `seconds`: a hang fails the test
+    instead of the suite (the daemon thread is left behind)."""
+    result = {}
+
+    def run():
+        try:
+            result["value"] = function()
+        except Exception as error:  # handed to the test's thread
+            result["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s"
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def test_an_endless_ood_set_is_taken_by_count_not_read_to_its_end():
+    # Issue 28: the label-stratified subset read every label of the dots
+    # stream, which never ends, so `--ood="dots(counts=(4, 5, 7))"` hung.
+    (found,) = _within(
+        60,
+        lambda: ood_sets.resolve(
+            "dots(counts=(4, 5, 7))", None, 32, num_images=6
+        ),
+    )
+    assert found.name == "dots(counts=(4, 5, 7))"
+    pairs = _within(60, lambda: list(found.data.as_numpy_iterator()))
+    assert len(pairs) == 6 and pairs[0][0].shape == (32, 32, 3)
+    assert {int(y) for _, y in pairs} <= {0, 1, 2}
+    endless = tf.data.Dataset.counter().map(lambda i: (i, i % 2))
+    assert ood_sets.is_endless(endless)
+    assert not ood_sets.is_endless(endless.take(3))
+    taken = _within(60, lambda: ood_sets.subset(endless, 4, seed=1))
+    assert [int(x) for x, _ in taken.as_numpy_iterator()] == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="is endless: pass num_images"):
+        _within(60, lambda: ood_sets.resolve("dots", None, 32))
+    with pytest.raises(ValueError, match="endless dataset has no list"):
+        _within(60, lambda: ood_sets.labels_of(endless))
 
 
 def test_nda_sets_are_the_test_images_transformed_with_seeds():
