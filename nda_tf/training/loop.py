@@ -15,6 +15,7 @@ builds the model and its batches, evaluators measure it.
     (2, None, 2)
 """
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -28,7 +29,7 @@ import tensorflow as tf
 
 from nda_tf import checks
 from nda_tf.io import files
-from nda_tf.training import divergence, run_directory
+from nda_tf.training import divergence, run_directory, run_lock
 from nda_tf.training.checkpoints import CheckpointKeeper
 from nda_tf.training.divergence import DivergenceError
 from nda_tf.training.progress import Progress
@@ -100,17 +101,26 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
     # Multi-worker: every worker computes, saves and evaluates (saving and
     # evaluating may use collectives), but only the chief writes the run
     # directory; the others write into a temporary folder, then drop it.
+    # So only the chief takes the run directory's lock: the workers of one
+    # run never wait on each other, and a second run's chief stops.
     chief = strategy.extended.should_checkpoint
+    lock = run_lock.holding if chief else _not_locking
     # Everything the run writes (events and samples too, which TensorFlow
     # creates) is no wider than the umask allows, never group-writable.
     with files.narrowed_umask(options.private):
-        run = RunContext(config, logdir, stream, strategy)
-        return _train(recipe, run, options, evaluators, chief)
+        with lock(logdir, options.private):
+            run = RunContext(config, logdir, stream, strategy)
+            return _train(recipe, run, options, evaluators, chief)
+
+
+@contextlib.contextmanager
+def _not_locking(logdir, private):
+    yield None
 
 
 def _train(recipe, run, options, evaluators, chief):
-    """`train` once the settings are checked; `run.logdir` is the run
-    directory."""
+    """`train` once the settings are checked and the run directory is
+    locked; `run.logdir` is the run directory."""
     config, logdir = run.config, run.logdir
     recorded = {o.name for o in recipe.all_options() if o.recorded}
     recorded |= set(DERIVED)
