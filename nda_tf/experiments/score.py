@@ -103,8 +103,11 @@ def score_files(client, paths, max_pixels=MAX_PIXELS, resolution=None):
     for index, path in enumerate(paths):
         try:
             image = read_image(path, max_pixels)
-        except (ValueError, OSError) as error:
+        except ValueError as error:
             results[index] = (path, str(error))
+            continue
+        except OSError as error:  # e.g. no permission to read it
+            results[index] = (path, error.strerror or str(error))
             continue
         if resolution is not None:
             image = resized(image, resolution)
