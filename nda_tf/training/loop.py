@@ -91,6 +91,11 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
     Returns:
         `(model, summary)`, summary a dict with `step`, `interrupted` (the
         signal name or None) and the last `logs`.
+
+    Raises:
+        run_lock.RunDirectoryLockedError: another process is running in
+            `logdir` (its lock is held from after the settings and the
+            data are checked until the run ends).
     """
     options = options or RunOptions()
     strategy = strategy or make_strategy(config.get("strategy", "default"))
