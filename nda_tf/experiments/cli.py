@@ -24,6 +24,7 @@ import tempfile
 from absl import app, flags
 
 from nda_tf import extras as nda_extras
+from nda_tf.io import files as nda_files
 from nda_tf.training.options import Option, shared
 
 # TensorFlow reads this when it loads. Its C++ lines are not for users of
@@ -242,7 +243,10 @@ def run_command(
             if tensorflow:
                 start_tensorflow(verbose)
             quiet_logs()
-            command(FLAGS, *([argv[1:]] if positional else []))
+            # No command writes files that others may change, whatever
+            # the umask (nda_tf.io.files).
+            with nda_files.narrowed_umask():
+                command(FLAGS, *([argv[1:]] if positional else []))
         except KeyboardInterrupt:
             if verbose:
                 raise
@@ -517,7 +521,7 @@ def _train(recipe, options, fv):
         return
     print(recipe.done_message(summary, where))
     if fv.export_dir:
-        _export(recipe, logdir, summary["step"], fv.export_dir)
+        _export(recipe, logdir, summary["step"], fv.export_dir, fv.private)
 
 
 def _safe(logdir):
@@ -525,7 +529,7 @@ def _safe(logdir):
     return os.path.join(head, re.sub(r"[^A-Za-z0-9_.=-]+", "_", name))
 
 
-def _export(recipe, logdir, step, out):
+def _export(recipe, logdir, step, out, private):
     from nda_tf import training
 
     has_best = os.path.isdir(os.path.join(logdir, "best"))
@@ -536,6 +540,7 @@ def _export(recipe, logdir, step, out):
         checkpoint="best" if has_best else "latest",
         version=step,
         overwrite=True,
+        private=private,
     )
     for what, path in paths.items():
         print(f"Exported the {what} to {os.path.abspath(path)}")

@@ -9,16 +9,25 @@ logit, higher = in-distribution), in-distribution probability and verdict
 (missing, a folder, not an image, refused by the server). Good files are
 always scored; the exit status is 1 if any file failed. A server that does
 not answer stops the command with one line. `--url` may also be a full
-predict URL, and `--grpc=HOST:8500` uses gRPC instead of REST. Images of
-any size and of PNG, JPEG, BMP or GIF format are sent as uint8 RGB, grouped
-into one request per image size.
+predict URL, and `--grpc=HOST:8500` uses gRPC instead of REST. PNG, JPEG,
+BMP and GIF images are sent as uint8 RGB, grouped into one request per
+image size; the server resizes them to the detector's resolution.
+`--resolution=32` (the `resolution` in the export's `metadata.json`)
+resizes them here instead, as the server would, so that a large image
+costs a small request.
+
+Only regular files are read (a FIFO, a folder or a device named `x.png`
+is an error line, never waited on), and an image of more than
+`--max_pixels` pixels (default 2048 x 2048; a GIF's frames count) is
+refused from its header, before it is decoded: a small file cannot make
+the client decode and send gigabytes.
 """
 
-import os
 import sys
 
 from nda_tf import extras
 from nda_tf.experiments import cli
+from nda_tf.serving.images import MAX_PIXELS
 from nda_tf.training import Option
 
 OPTIONS = (
@@ -31,29 +40,55 @@ OPTIONS = (
     Option("model_name", None, "served model name", kind="str"),
     Option("version", None, "model version (default: latest)", kind="int"),
     Option("timeout", 30.0, "seconds per request", low=0.0, low_open=True),
+    Option(
+        "max_pixels",
+        MAX_PIXELS,
+        "refuse an image of more pixels (width x height x GIF frames), "
+        "read from its header before decoding",
+        low=1,
+    ),
+    Option(
+        "resolution",
+        None,
+        "resize images to this square size before sending, as the served "
+        "detector does (its metadata.json's resolution); default: send "
+        "them as they are",
+        kind="int",
+        low=1,
+    ),
 )
 
 
-def read_image(path):
+def read_image(path, max_pixels=MAX_PIXELS):
     """A file as a uint8 `[H, W, 3]` RGB array; a ValueError says why a
-    file is not one."""
+    file is not one (`nda_tf.serving.images.read_image`)."""
+    from nda_tf.serving import images
+
+    return images.read_image(path, max_pixels)
+
+
+def resized(image, resolution):
+    """`image` (uint8) as the detector sees it at `resolution`: float in
+    [0, 1], resized as the detector resizes (bilinear, antialiased); an
+    image of that size already is returned as it is."""
+    import numpy as np
     import tensorflow as tf
 
-    if os.path.isdir(path):
-        raise ValueError("is a folder, not an image file")
-    if not os.path.exists(path):
-        raise ValueError("no such file")
-    try:
-        data = tf.io.read_file(path)
-        image = tf.io.decode_image(data, channels=3, expand_animations=False)
-    except tf.errors.OpError:
-        raise ValueError("not a readable PNG, JPEG, BMP or GIF image") from None
-    return image.numpy()
+    if image.shape[:2] == (resolution, resolution):
+        return image
+    scaled = tf.constant(image[None], tf.float32) / 255.0
+    # The resize is linear, so resizing before the detector scales to
+    # [-1, 1] gives its scores (to float rounding).
+    small = tf.image.resize(
+        scaled, [resolution, resolution], method="bilinear", antialias=True
+    )
+    return np.clip(small.numpy()[0], 0.0, 1.0)
 
 
-def score_files(client, paths):
+def score_files(client, paths, max_pixels=MAX_PIXELS, resolution=None):
     """Returns, in input order, `(path, score, probability, is_outlier)`
     for each scored file and `(path, message)` for each that failed.
+    Images above `max_pixels` fail; `resolution`: resize before sending.
 
     Raises:
         nda_tf.serving.ServerUnreachable: no answer from the server.
@@ -67,11 +102,17 @@ def score_files(client, paths):
     images = {}
     for index, path in enumerate(paths):
         try:
-            images[index] = read_image(path)
+            image = read_image(path, max_pixels)
         except ValueError as error:
             results[index] = (path, str(error))
             continue
-        groups.setdefault(images[index].shape, []).append(index)
+        except OSError as error:  # e.g. no permission to read it
+            results[index] = (path, error.strerror or str(error))
+            continue
+        if resolution is not None:
+            image = resized(image, resolution)
+        images[index] = image
+        groups.setdefault((image.shape, image.dtype), []).append(index)
     for indices in groups.values():
         try:
             out = client.score(np.stack([images[i] for i in indices]))
@@ -124,7 +165,7 @@ def main(fv, paths):
         client = clients.RestClient(
             fv.url, fv.model_name, fv.version, fv.timeout
         )
-    results = score_files(client, paths)
+    results = score_files(client, paths, fv.max_pixels, fv.resolution)
     for result in results:
         print(format_line(*result))
     failed = sum(len(result) == 2 for result in results)

@@ -116,8 +116,8 @@ def save_servable(
         version: the version's folder in that.
         overwrite: replace an existing version folder instead of failing.
         private: readable by the owner only (0700 folders, 0600 files);
-            default: by every user (0755, 0644), as a server running as
-            another user needs.
+            default: by every user the umask allows (0755, 0644 at
+            most), as a server running as another user needs.
 
     Returns:
         The version folder path.

@@ -18,6 +18,7 @@ _EXPORTS = {
     "make_folders": "checkpoints",
     "set_modes": "checkpoints",
     "DivergenceError": "divergence",
+    "RunDirectoryLockedError": "run_lock",
     "Evaluator": "loop",
     "RunContext": "loop",
     "RunOptions": "run_options",

@@ -6,9 +6,10 @@ system, so a crash leaves either the old set or the new one, never a partial
 checkpoint under a final name. `manifest.json` (also replaced atomically)
 lists the checkpoints with their metrics; without it the folder is scanned.
 
-Checkpoints are readable by every user of the machine (folders 0755, files
-0644: a serving or evaluating user need not be the trainer), or by their
-owner only (0700, 0600) when asked, whatever the umask.
+Checkpoints are readable by every user the umask allows (folders 0755,
+files 0644 at most: a serving or evaluating user need not be the trainer),
+never group- or other-writable, or by their owner only (0700, 0600) when
+asked (`nda_tf.io.files.modes`).
 """
 
 import json
@@ -40,7 +41,7 @@ class CheckpointKeeper:
         checkpoint: the `tf.train.Checkpoint` to save and restore.
         max_to_keep: int >= 1, newest checkpoints kept.
         private: readable by the owner only (0700 / 0600) instead of by
-            every user (0755 / 0644).
+            every user the umask allows (0755 / 0644 at most).
 
     Example:
 

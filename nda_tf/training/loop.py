@@ -15,6 +15,7 @@ builds the model and its batches, evaluators measure it.
     (2, None, 2)
 """
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -27,7 +28,8 @@ import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks
-from nda_tf.training import divergence, run_directory
+from nda_tf.io import files
+from nda_tf.training import divergence, run_directory, run_lock
 from nda_tf.training.checkpoints import CheckpointKeeper
 from nda_tf.training.divergence import DivergenceError
 from nda_tf.training.progress import Progress
@@ -89,6 +91,11 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
     Returns:
         `(model, summary)`, summary a dict with `step`, `interrupted` (the
         signal name or None) and the last `logs`.
+
+    Raises:
+        run_lock.RunDirectoryLockedError: another process is running in
+            `logdir` (its lock is held from after the settings and the
+            data are checked until the run ends).
     """
     options = options or RunOptions()
     strategy = strategy or make_strategy(config.get("strategy", "default"))
@@ -96,12 +103,32 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
     # Every setting is checked before the (maybe long) read of the data.
     stream = recipe.stream(recipe.resolve(config, replicas=replicas))
     config = recipe.resolve(config, stream.info, replicas)
-    recorded = {o.name for o in recipe.all_options() if o.recorded}
-    recorded |= set(DERIVED)
     # Multi-worker: every worker computes, saves and evaluates (saving and
     # evaluating may use collectives), but only the chief writes the run
     # directory; the others write into a temporary folder, then drop it.
+    # So only the chief takes the run directory's lock: the workers of one
+    # run never wait on each other, and a second run's chief stops.
     chief = strategy.extended.should_checkpoint
+    lock = run_lock.holding if chief else _not_locking
+    # Everything the run writes (events and samples too, which TensorFlow
+    # creates) is no wider than the umask allows, never group-writable.
+    with files.narrowed_umask(options.private):
+        with lock(logdir, options.private):
+            run = RunContext(config, logdir, stream, strategy)
+            return _train(recipe, run, options, evaluators, chief)
+
+
+@contextlib.contextmanager
+def _not_locking(logdir, private):
+    yield None
+
+
+def _train(recipe, run, options, evaluators, chief):
+    """`train` once the settings are checked and the run directory is
+    locked; `run.logdir` is the run directory."""
+    config, logdir = run.config, run.logdir
+    recorded = {o.name for o in recipe.all_options() if o.recorded}
+    recorded |= set(DERIVED)
     # A resumed run is compared with its config.json now; a new run's is
     # written only once the model and evaluators are built, since their
     # constructors check how the settings combine (an architecture and
@@ -115,9 +142,9 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
         _set_precision(config)
         # Seeded initial weights: the same settings give the same run.
         keras.utils.set_random_seed(config["seed"])
-        with strategy.scope():
+        with run.strategy.scope():
             model = recipe.build(config)
-        run = RunContext(config, write_dir, stream, strategy)
+        run = dataclasses.replace(run, logdir=write_dir)
         evaluators = [*recipe.evaluators(model, config, run), *evaluators]
         best = (
             (options.best_metric, options.best_mode)

@@ -201,4 +201,10 @@ def pick(options, names, **changes):
 EXPORT_OPTIONS = (
     Option("version", 1, "Model version (a folder of that number)."),
     Option("overwrite", False, "Replace an existing version."),
+    Option(
+        "private",
+        False,
+        "Exported SavedModels readable by their owner only (0700 folders, "
+        "0600 files) instead of by every user the umask allows.",
+    ),
 )

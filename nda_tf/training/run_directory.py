@@ -26,6 +26,7 @@ import keras
 import tensorflow as tf
 
 from nda_tf import extras
+from nda_tf.io import files
 from nda_tf.training import divergence
 from nda_tf.training.checkpoints import CheckpointKeeper, write_json_atomic
 from nda_tf.training.options import EXPORT_OPTIONS, fill
@@ -64,9 +65,9 @@ def write_config(logdir, config, recipe, recorded, private=False, write=True):
     """Writes `config.json` (only the recorded keys) for a new run; for a
     run being resumed checks that the settings are the saved ones and
     leaves the file as it is (it describes the run that was started).
-    `private`: the file is 0600, not 0644; `write=False` (a worker that is
-    not the chief) only checks. Returns the layout of the run's
-    checkpoints."""
+    `private`: the file is its owner's only (`files.modes`);
+    `write=False` (a worker that is not the chief) only checks. Returns
+    the layout of the run's checkpoints."""
     path = os.path.join(logdir, "config.json")
     if os.path.isfile(path):
         saved = {**recipe.legacy_defaults, **read_config(logdir)}
@@ -149,7 +150,9 @@ def export_run(recipe, logdir, out, what=None, checkpoint="latest", **options):
     defaults where not given). The "serving" extra, the parts, the
     options, an existing version and the recipe's own needs
     (`check_export`) are checked before the model is loaded; a diverged
-    model is refused before any writing. Returns `{part: version folder}`."""
+    model is refused before any writing. What it writes is no wider than
+    the umask allows and never group-writable (`options["private"]`: the
+    owner's only). Returns `{part: version folder}`."""
     if not recipe.exports:
         raise ValueError(f"a {recipe.name} run has nothing to export")
     extras.require(("serving",), "nda_tf.training.export_run")
@@ -186,7 +189,9 @@ def export_run(recipe, logdir, out, what=None, checkpoint="latest", **options):
         "config": read_config(logdir),
         "evaluation": latest_scalars(os.path.join(logdir, "eval")),
     }
-    return recipe.export(model, config, what, out, options, metadata)
+    # TensorFlow writes the SavedModel's files with the umask.
+    with files.narrowed_umask(options["private"]):
+        return recipe.export(model, config, what, out, options, metadata)
 
 
 def latest_scalars(folder):

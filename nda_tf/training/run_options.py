@@ -35,9 +35,12 @@ class RunOptions:
             every `log_every` steps, and the latest evaluation's).
         progress_stream: where it goes (default stderr); redrawn in place
             only on a terminal, plain lines otherwise.
-        private: checkpoints and config.json readable by the owner only
-            (0700 folders, 0600 files); default: by every user (0755,
-            0644), so that other users can evaluate, export or serve.
+        private: everything the run writes (checkpoints, config.json,
+            samples, events, the lock; a command's `--export_dir` export)
+            readable by the owner only (0700 folders, 0600 files);
+            default: by every user the umask allows (0755, 0644 at most:
+            never group- or other-writable), so that other users can
+            evaluate, export or serve.
         on_nonfinite: a NaN or infinite loss or weight after a step:
             "stop" raises `DivergenceError` (nothing of that step is saved;
             the checkpoints kept are all finite) or "skip" puts back the
@@ -55,8 +58,9 @@ class RunOptions:
     progress_stream: object = None
     private: bool = _field(
         False,
-        "Checkpoints and config.json readable by their owner only (0700 "
-        "folders, 0600 files) instead of by every user (0755, 0644).",
+        "Everything the run writes (checkpoints, config.json, samples, "
+        "events, the --export_dir export) readable by its owner only (0700 "
+        "folders, 0600 files) instead of by every user the umask allows.",
     )
     on_nonfinite: str = _field(
         "stop",

@@ -191,6 +191,7 @@ def test_score_command_scores_good_files_and_names_bad_ones(
 
     class Flags:
         url, grpc, model_name, version, timeout = server.url, None, None, 1, 5
+        max_pixels, resolution = 4096, None
 
     Flags.model_name = "nda_ood"
     with pytest.raises(SystemExit) as stopped:
@@ -209,6 +210,46 @@ def test_score_command_scores_good_files_and_names_bad_ones(
         (lines[0], lines[4]), expected["score"][:2], strict=True
     ):
         assert float(line.split("\t")[1][6:]) == pytest.approx(score, abs=1e-4)
+
+
+def test_large_images_are_resized_before_sending_or_refused(
+    server, expected, tmp_path
+):
+    """--resolution sends what the detector would see, so the scores are
+    those of the full-size images; above --max_pixels, an image is an
+    error line and a FIFO is never waited on."""
+    large = tf.image.resize(IMAGES[:2], [300, 200]).numpy().astype(np.uint8)
+    paths = []
+    for i, image in enumerate([*large, IMAGES[2]]):
+        paths.append(str(tmp_path / f"img{i}.png"))
+        (tmp_path / f"img{i}.png").write_bytes(tf.io.encode_png(image).numpy())
+    os.mkfifo(tmp_path / "x.png")
+    paths.append(str(tmp_path / "x.png"))
+    client = serving.RestClient(server.url, "nda_ood")
+    as_sent = score_cli.score_files(client, paths[:3], max_pixels=60_000)
+    server.requests.clear()
+    results = score_cli.score_files(
+        client, paths, max_pixels=60_000, resolution=trained.RESOLUTION
+    )
+    # Both resized large images in one request, as floats of 32 x 32.
+    sent = [np.array(body["inputs"]["images"]) for _, body in server.requests]
+    assert [a.shape for a in sent] == [(2, 32, 32, 3), (1, 32, 32, 3)]
+    assert [b["signature_name"] for _, b in server.requests] == [
+        "serving_float",
+        "serving_default",
+    ]
+    for got, full in zip(results[:3], as_sent, strict=True):
+        assert got[0] == full[0] and got[3] == full[3]
+        assert got[1] == pytest.approx(full[1], abs=1e-4)
+    assert results[3] == (paths[3], "is a FIFO, not a regular image file")
+    refused = score_cli.score_files(client, paths[:1], max_pixels=59_999)
+    assert refused == [
+        (
+            paths[0],
+            "is 200 x 300 = 60000 pixels, more than --max_pixels=59999: "
+            "refused before decoding",
+        )
+    ]
 
 
 def test_a_server_that_is_down_is_one_error(tmp_path):
