@@ -8,6 +8,7 @@ training commands with FID; each extra adds what a few commands need:
     pip install "nda_tf[video]"     # video folders, DPC's probes
     pip install "nda_tf[serving]"   # export for TF Serving, its gRPC client
     pip install "nda_tf[studies]"   # dot counting, study figures, the demo
+    pip install "nda_tf[detection]" # detection AP (COCO / VOC style)
     pip install "nda_tf[all]"       # all of them
 
 This module is the one home of that list: setup.py reads `REQUIREMENTS`
@@ -69,6 +70,12 @@ REQUIREMENTS = {
         # Sample photographs for the transforms picture.
         "scikit-image>=0.22",
     ],
+    "detection": [
+        # COCO's evaluator: AP, AP50, AP75 of detections
+        # (nda_tf.eval.detection; docs/detection.md says why this and
+        # not a detection library's).
+        "pycocotools>=2.0.7",
+    ],
 }
 TOOLS = {
     "test": [
@@ -102,6 +109,7 @@ MODULES = {
     "video": ("av", "sklearn"),
     "serving": ("tensorflow_serving",),
     "studies": ("scipy", "matplotlib", "sklearn", "skimage"),
+    "detection": ("pycocotools",),
 }
 
 

@@ -143,6 +143,10 @@ attempt("export_run", lambda: __import__("nda_tf.training").training
                     "runs/none", "serving"))
 attempt("video_probe", lambda: __import__("nda_tf.video.evaluation"))
 attempt("read_video", video)
+attempt("detection_ap", lambda: __import__("nda_tf.eval.detection").eval
+        .detection.average_precision(
+            {"boxes": [[[0, 0, 1, 1]]], "labels": [[0]]},
+            {"boxes": [[[0, 0, 1, 1]]], "scores": [[1]], "labels": [[0]]}))
 attempt("grpc", lambda: __import__("nda_tf.serving.client").serving.client
         .GrpcClient("localhost:8500", "m"))
 """
@@ -178,6 +182,7 @@ def test_library_code_names_the_extra_it_needs(tmp_path):
         "video_probe": ("video", "nda_tf.video.evaluation", "sklearn"),
         "read_video": ("video", "nda_tf.data.video", "av"),
         "grpc": ("serving", "nda_tf.serving.client", "tensorflow_serving"),
+        "detection_ap": ("detection", "nda_tf.eval.detection", "pycocotools"),
     }
     assert found == {
         what: (

@@ -9,12 +9,14 @@ Generative quality (FID / KID / IS from pluggable backbones):
   generators, cached reference statistics.
 - `EvaluationCallback`: FID / KID during GAN training.
 
-Anomaly detection, counting, label maps:
+Anomaly detection, counting, label maps, object detection:
 - `ood`: the discriminator as an anomaly detector (paper Table 5): sets,
   corruptions, scores, measures, reports and the per-run scoring.
 - `counting`: dot and object counts of generated images (Appendix A).
 - `segmentation`: per-pixel / per-class accuracy and mIoU of generated
   label maps (Pix2Pix photos -> labels, paper Table 4).
+- `detection`: AP, AP50, AP75 of object detections (COCO's evaluator;
+  the paper's VOC detection result).
 
 Submodules, `EvaluationCallback` and `pipeline`'s `compute_statistics` and
 `score` load on first use (PEP 562), so importing `nda_tf.eval` costs
@@ -25,8 +27,8 @@ by the code that needs them.
 from nda_tf.lazy import lazy_names
 
 _SUBMODULES = (
-    "backbones batching callback counting fid names ood pipeline reference "
-    "segmentation stats support"
+    "backbones batching callback counting detection fid names ood pipeline "
+    "reference segmentation stats support"
 ).split()
 # Re-exported name -> the submodule that defines it.
 _NAMES = {

@@ -1,0 +1,220 @@
+"""Detection sources: images with boxes and classes in one padded layout.
+
+A source name is one of
+    shapes_detection |
+    shapes_detection(images=1000, size=64, objects=(1, 4), seed=0) |
+    voc (tfds: train = voc/2007 trainval + voc/2012 trainval, test =
+         voc/2007 test, the paper's Pascal VOC setting)
+
+`load` gives an unbatched dataset of dicts, every source alike:
+
+* `image`: float32 `[R, R, 3]` in [-1, 1]; an image that is not square
+  keeps its aspect ratio (its longer side is resized to R) and is padded
+  at the bottom and right with 0 (mid-grey);
+* `boxes`: float32 `[max_boxes, 4]`, normalized `[ymin, xmin, ymax, xmax]`
+  of the padded image (tfds' and Keras' "rel_yxyx"); zeros for padding;
+* `labels`: int32 `[max_boxes]`, class ids, -1 for the padding;
+* `difficult`: bool `[max_boxes]`, VOC's flag (False elsewhere).
+
+`shapes_detection` has a test split a quarter the size of its train
+split (`images`), as `moving_shapes` does.
+
+    >>> dataset, info = load("shapes_detection(images=8, size=32)")
+    >>> info.class_names, info.max_boxes, info.num_examples
+    (('square', 'disc', 'triangle'), 4, 8)
+    >>> example = next(iter(dataset))
+    >>> example["image"].shape, example["boxes"].shape, example["labels"].dtype
+    (TensorShape([32, 32, 3]), TensorShape([4, 4]), tf.int32)
+"""
+
+import dataclasses
+
+import numpy as np
+import tensorflow as tf
+
+from nda_tf import checks
+from nda_tf.data import shapes_detection
+from nda_tf.data.sources import _tfds_load, parse_dots
+
+# The VOC parts of each split, as tfds names them.
+VOC_SPLITS = {
+    "train": (
+        ("voc/2007", "train+validation"),
+        ("voc/2012", "train+validation"),
+    ),
+    "test": (("voc/2007", "test"),),
+}
+VOC_RESOLUTION = 512
+# VOC 2007 and 2012 images hold at most 56 objects.
+VOC_MAX_BOXES = 64
+
+
+@dataclasses.dataclass(frozen=True)
+class DetectionInfo:
+    """What a detection source holds.
+
+    Attributes:
+        name: the source name as given.
+        class_names: the class of each label id.
+        resolution: image height and width after loading.
+        max_boxes: boxes per example, padding included.
+        num_examples: size of the split, or None when unknown.
+    """
+
+    name: str
+    class_names: tuple
+    resolution: int
+    max_boxes: int
+    num_examples: int | None
+
+    @property
+    def num_classes(self):
+        return len(self.class_names)
+
+
+def load(
+    name,
+    split="train",
+    resolution=None,
+    max_boxes=None,
+    data_dir=None,
+    download=None,
+):
+    """An unbatched dataset of examples (module docstring) and its
+    `DetectionInfo`.
+
+    Args:
+        name: a source name (module docstring).
+        split: "train" or "test" (VOC: the paper's parts, `VOC_SPLITS`).
+        resolution: output size; None: the source's (VOC: 512).
+        max_boxes: boxes per example; None: the source's most (VOC: 64).
+            VOC stops at an image that holds more.
+        data_dir, download: as for `nda_tf.data.load` (tfds sources).
+
+    Raises:
+        DatasetUnavailable: VOC is not prepared and cannot be downloaded
+            (downloads off, or no network: then within seconds).
+        ValueError: an unknown name or split, or bad options.
+    """
+    resolution = checks.check_int("resolution", resolution, 16, allow_none=True)
+    max_boxes = checks.check_int("max_boxes", max_boxes, 1, allow_none=True)
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"dataset must be a non-empty name, received {name!r}")
+    if name.startswith("shapes_detection"):
+        return _shapes(name, split, resolution, max_boxes)
+    if name == "voc":
+        return _voc(split, resolution, max_boxes, data_dir, download)
+    raise ValueError(
+        f"unknown detection dataset {name!r}: expected shapes_detection, "
+        "shapes_detection(images=..., size=..., objects=(1, 4), seed=...) "
+        "or voc"
+    )
+
+
+def _shapes(name, split, resolution, max_boxes):
+    options = {} if name == "shapes_detection" else parse_dots(name)
+    unknown = set(options) - {"images", "size", "objects", "seed"}
+    if unknown:
+        raise ValueError(
+            f"unknown shapes_detection options {sorted(unknown)} in {name!r}"
+        )
+    if split not in ("train", "test"):
+        raise ValueError(
+            f"shapes_detection split must be train or test; received {split!r}"
+        )
+    images = checks.check_int("images", options.get("images", 1000), 1)
+    size = options.get("size", resolution or 64)
+    if resolution is not None and size != resolution:
+        raise ValueError(
+            f"shapes_detection size {size} differs from resolution {resolution}"
+        )
+    seed = checks.check_int("seed", options.get("seed", 0), 0)
+    objects = shapes_detection.check_options(
+        size, options.get("objects", (1, 4))
+    )
+    max_boxes = max_boxes or objects[1]
+    if max_boxes < objects[1]:
+        raise ValueError(
+            f"max_boxes {max_boxes} is fewer than the {objects[1]} objects "
+            f"an image of {name!r} may hold"
+        )
+    count = images if split == "train" else max(1, images // 4)
+    found = shapes_detection.render(seed, split, range(count), size, objects)
+    pad = max_boxes - objects[1]
+    examples = {
+        "image": tf.cast(found.images, tf.float32) / 127.5 - 1.0,
+        "boxes": np.pad(found.boxes, [(0, 0), (0, pad), (0, 0)]),
+        "labels": np.pad(found.labels, [(0, 0), (0, pad)], constant_values=-1),
+        "difficult": np.zeros([count, max_boxes], bool),
+    }
+    info = DetectionInfo(name, shapes_detection.CLASSES, size, max_boxes, count)
+    return tf.data.Dataset.from_tensor_slices(examples), info
+
+
+def _voc(split, resolution, max_boxes, data_dir, download):
+    import tensorflow_datasets as tfds
+
+    if split not in VOC_SPLITS:
+        raise ValueError(
+            f"voc split must be one of {', '.join(VOC_SPLITS)}; received "
+            f"{split!r}"
+        )
+    resolution = resolution or VOC_RESOLUTION
+    max_boxes = max_boxes or VOC_MAX_BOXES
+    parts, builder = [], None
+    for name, part in VOC_SPLITS[split]:
+        builder = tfds.builder(name, data_dir=data_dir)
+        dataset, builder = _tfds_load(builder, name, part, data_dir, download)
+        parts.append(dataset)
+    dataset = parts[0]
+    for part in parts[1:]:
+        dataset = dataset.concatenate(part)
+    names = tuple(builder.info.features["objects"]["label"].names)
+    info = DetectionInfo("voc", names, resolution, max_boxes, None)
+    return dataset.map(
+        lambda example: _voc_example(example, resolution, max_boxes),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    ), info
+
+
+def _voc_example(example, resolution, max_boxes):
+    """A tfds VOC example in the layout (module docstring)."""
+    image, scale = _fit(example["image"], resolution)
+    objects = example["objects"]
+    count = tf.shape(objects["label"])[0]
+    checked = tf.debugging.assert_less_equal(
+        count,
+        max_boxes,
+        message=f"a VOC image holds more than max_boxes={max_boxes} objects",
+    )
+    with tf.control_dependencies([checked]):
+        pad = max_boxes - count
+    # The image fills the top-left `scale` of the padded square.
+    boxes = objects["bbox"] * tf.tile(scale, [2])
+    labels = tf.cast(objects["label"], tf.int32)
+    return {
+        "image": image,
+        "boxes": tf.ensure_shape(
+            tf.pad(boxes, [[0, pad], [0, 0]]), [max_boxes, 4]
+        ),
+        "labels": tf.ensure_shape(
+            tf.pad(labels, [[0, pad]], constant_values=-1), [max_boxes]
+        ),
+        "difficult": tf.ensure_shape(
+            tf.pad(objects["is_difficult"], [[0, pad]]), [max_boxes]
+        ),
+    }
+
+
+def _fit(image, resolution):
+    """`image` resized (aspect kept) into a `resolution` square, float in
+    [-1, 1], padded with 0; and the (height, width) fraction it fills."""
+    shape = tf.cast(tf.shape(image)[:2], tf.float32)
+    size = tf.maximum(
+        1,
+        tf.cast(tf.round(shape * resolution / tf.reduce_max(shape)), tf.int32),
+    )
+    resized = tf.image.resize(tf.cast(image, tf.float32), size, antialias=True)
+    resized = tf.clip_by_value(resized, 0.0, 255.0) / 127.5 - 1.0
+    padded = tf.image.pad_to_bounding_box(resized, 0, 0, resolution, resolution)
+    return padded, tf.cast(size, tf.float32) / resolution
