@@ -89,7 +89,8 @@ def load(
         resolution: output size; None: the source's (VOC: 512).
         max_boxes: boxes per example; None: the source's most (VOC: 64).
             VOC stops at an image that holds more.
-        data_dir, download: as for `nda_tf.data.load` (tfds sources).
+        data_dir: as for `nda_tf.data.load` (tfds sources).
+        download: as for `nda_tf.data.load` (tfds sources).
 
     Raises:
         DatasetUnavailable: VOC is not prepared and cannot be downloaded
