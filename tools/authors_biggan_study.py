@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import pickle
+import pickletools
 import shutil
 import subprocess
 import sys
@@ -188,12 +189,12 @@ def train(args):
     if not os.path.exists(link):
         os.symlink(os.path.abspath(os.path.join(args.data, "cifar")), link)
     argv = train_flags(args)
-    if os.path.exists(os.path.join(args.out, "weights", "run", "G.pth")):
+    weights = os.path.join(args.out, "weights", "run")
+    if os.path.exists(os.path.join(weights, "G.pth")):
         argv.append("--resume")
     with open(os.path.join(args.out, "command.json"), "w") as file:
         json.dump({"argv": argv, "changes": [c[3] for c in CHANGES]}, file)
-    last = _copy_path(args.out, args.steps // args.save_every - 1)
-    if os.path.exists(last):
+    if _copy_of_step(weights, args.steps) is not None:
         print(f"{args.out}: at step {args.steps} already")
         return
     lock = os.path.join(args.out, "train.pid")
@@ -203,6 +204,8 @@ def train(args):
         return
     with open(lock, "w") as file:
         file.write(str(os.getpid()))
+    if "--resume" in argv:
+        _count_last_copy(weights)
     command = [sys.executable, "train_aug.py", *argv]
     print(" ".join(command), flush=True)
     # Their loop runs whole epochs: it is stopped once the save of
@@ -211,7 +214,9 @@ def train(args):
     size = -1
     while process.poll() is None:
         time.sleep(10)
-        if os.path.exists(last):
+        index = _copy_of_step(weights, args.steps)
+        if index is not None:
+            last = os.path.join(weights, f"G_ema_copy{index}.pth")
             if os.path.getsize(last) == size:
                 process.terminate()
                 process.wait()
@@ -231,8 +236,70 @@ def _running(lock):
     return True
 
 
-def _copy_path(out, index):
-    return os.path.join(out, "weights", "run", f"G_ema_copy{index}.pth")
+def saved_step(path):
+    """The `itr` of one of their state_dict files (a torch zip archive).
+
+    Their state dict also holds their config object, so it is not
+    unpickled: the pickle's opcodes are walked and the value following
+    the key "itr" is read; nothing in the file is run.
+    """
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        name = next(n for n in archive.namelist() if n.endswith("data.pkl"))
+        data = archive.read(name)
+    key_seen = False
+    for opcode, argument, _ in pickletools.genops(data):
+        if key_seen and ("PUT" in opcode.name or opcode.name == "MEMOIZE"):
+            continue  # the key's memo entry, between key and value
+        if key_seen and opcode.name.startswith(("BININT", "LONG", "INT")):
+            return int(argument)
+        key_seen = argument == "itr" and "UNICODE" in opcode.name
+    raise ValueError(f"{path}: no itr in their state dict")
+
+
+def copies_by_step(weights):
+    """{step: copy index} of their finished saved copies.
+
+    Which copy a save writes is their `save_num` counter, not the step
+    (a resume once made a save overwrite the copy before it), so the
+    step is read from each copy's state dict. A copy whose G_ema (the
+    last file of a save) is older than its state dict is being written.
+    """
+    copies = {}
+    for index in range(COPIES):
+        state = os.path.join(weights, f"state_dict_copy{index}.pth")
+        ema = os.path.join(weights, f"G_ema_copy{index}.pth")
+        if not (os.path.exists(state) and os.path.exists(ema)):
+            continue
+        if os.path.getmtime(ema) < os.path.getmtime(state):
+            continue
+        copies[saved_step(state)] = index
+    return copies
+
+
+def _copy_of_step(weights, step):
+    return copies_by_step(weights).get(step) if os.path.isdir(weights) else None
+
+
+def _count_last_copy(weights):
+    """Makes a resumed run write its next copy beside the last one.
+
+    Their loop writes the state dict, then the copy numbered `save_num`,
+    then counts `save_num` on in memory only: resumed from the file, a run
+    would overwrite its last copy with the next save. The count an
+    uninterrupted run holds is restored (once: afterwards `save_num`
+    points past the copy of the state's step).
+    """
+    import torch
+
+    path = os.path.join(weights, "state_dict.pth")
+    state = torch.load(path, weights_only=False)
+    current = os.path.join(weights, f"state_dict_copy{state['save_num']}.pth")
+    if os.path.exists(current) and saved_step(current) == state["itr"]:
+        state["save_num"] = (state["save_num"] + 1) % COPIES
+        torch.save(state, path)
+        print(f"{weights}: the next copy is {state['save_num']}", flush=True)
 
 
 def convert(args):
@@ -252,14 +319,7 @@ def convert(args):
     weights = os.path.join(args.run, "weights", "run")
     command = json.load(open(os.path.join(args.run, "command.json")))
     flags = dict(a[2:].split("=", 1) for a in command["argv"] if "=" in a)
-    # Their k-th save (k = 1, 2, ...) at itr k * save_every writes copy
-    # (k - 1) % COPIES; a run saves at most COPIES times.
-    every = int(flags["save_every"])
-    copies = {
-        (index + 1) * every: index
-        for index in range(COPIES)
-        if os.path.exists(os.path.join(weights, f"G_ema_copy{index}.pth"))
-    }
+    copies = copies_by_step(weights)
     config = GAN.resolve(
         {
             "dataset": "folder:"
