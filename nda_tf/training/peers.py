@@ -7,8 +7,8 @@ without returning to Python, so SIGTERM and SIGINT are not handled there.
 `wait_for_peers` waits first, in Python: each worker answers probes on its
 own port (the one TF_CONFIG gives it, which the strategy's server takes
 over later) and polls its peers' ports until each answers, a deadline
-passes or a signal arrives. Standard library only, so that the training
-commands' flags import it without TensorFlow.
+passes or a signal arrives. TensorFlow is imported by `lost_peer` only,
+so that the training commands' flags import this module without it.
 """
 
 import contextlib
@@ -28,6 +28,7 @@ _PROBE_SECONDS = 1.0
 # A peer's answers: still waiting for one of its own peers, or has seen
 # them all (a peer whose TensorFlow server already listens sends neither).
 _WAITING, _READY = b"W", b"R"
+_JOBS = ("chief", "worker")
 _TASK = re.compile(r"/job:(\w+)/(?:replica:\d+/)?task:(\d+)")
 
 
@@ -47,9 +48,12 @@ def cluster_tasks(tf_config=None):
     try:
         parsed = json.loads(text)
         me = (parsed["task"]["type"], int(parsed["task"]["index"]))
+        # The tasks that run the strategy: an evaluator or parameter
+        # server of the same TF_CONFIG is not waited for.
         tasks = {
             (job, index): address
             for job, addresses in parsed["cluster"].items()
+            if job in _JOBS
             for index, address in enumerate(addresses)
         }
     except (ValueError, KeyError, TypeError, AttributeError) as error:

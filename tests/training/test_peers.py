@@ -109,6 +109,18 @@ def test_a_bad_tf_config_is_a_value_error(tf_config, monkeypatch):
         peers.cluster_tasks(tf_config)
 
 
+def test_only_the_chief_and_workers_are_peers():
+    tf_config = json.dumps(
+        {
+            "cluster": {"chief": ["a:1"], "worker": ["b:2"], "ps": ["c:3"]},
+            "task": {"type": "worker", "index": 0},
+        }
+    )
+    tasks, me = peers.cluster_tasks(tf_config)
+    assert tasks == {("chief", 0): "a:1", ("worker", 0): "b:2"}
+    assert me == ("worker", 0)
+
+
 TASKS = {("worker", 0): "hostA:1", ("worker", 1): "hostB:2"}
 # Seen from TensorFlow 2.21 when worker 1, then worker 0 (the coordination
 # service's leader), was SIGKILLed mid-step.
