@@ -3,8 +3,9 @@
 # (MultiWorkerMirroredStrategy on 127.0.0.1, CPU), to try --strategy=multiworker
 # before using several machines. Worker 0 is the chief: it alone writes
 # LOGDIR (default runs/multiworker-demo). Extra arguments go to both workers.
-# Stopping one worker stalls the other: Ctrl-C stops both; run the script
-# again to resume from the last checkpoint.
+# Each worker waits up to --peer_timeout (600 s) for the other; if one
+# stops, the other stops too within about 30 s, naming it. Ctrl-C stops
+# both; run the script again to resume from the last checkpoint.
 set -euo pipefail
 LOGDIR=${LOGDIR:-runs/multiworker-demo}
 PORT0=${PORT0:-23456}

@@ -26,6 +26,7 @@ from absl import app, flags
 from nda_tf import extras as nda_extras
 from nda_tf.io import files as nda_files
 from nda_tf.training.options import Option, shared
+from nda_tf.training.peers import DEFAULT_PEER_TIMEOUT
 
 # TensorFlow reads this when it loads. Its C++ lines are not for users of
 # a command: even its ERROR lines are mostly internal (Grappler's "remapper
@@ -77,6 +78,13 @@ def command_options():
         shared("logdir", "Run directory (default: runs/<name>)."),
         Option(
             "tpu", None, "TPU name or address for --strategy=tpu.", kind="str"
+        ),
+        Option(
+            "peer_timeout",
+            DEFAULT_PEER_TIMEOUT,
+            "--strategy=multiworker: seconds to wait for the other workers "
+            "to start before stopping with the names of those missing.",
+            low=1,
         ),
         Option(
             "deterministic",
@@ -506,7 +514,9 @@ def _train(recipe, options, fv):
 
         tf.config.experimental.enable_op_determinism()
     options = training.RunOptions(**values(_run_option_fields(), fv))
-    strategy = training.make_strategy(fv.strategy, tpu=fv.tpu)
+    strategy = training.make_strategy(
+        fv.strategy, tpu=fv.tpu, peer_timeout=fv.peer_timeout
+    )
     _, summary = training.train(
         recipe, config, logdir, options, strategy=strategy
     )

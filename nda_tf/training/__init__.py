@@ -18,6 +18,8 @@ _EXPORTS = {
     "make_folders": "checkpoints",
     "set_modes": "checkpoints",
     "DivergenceError": "divergence",
+    "PeerLostError": "peers",
+    "PeerWaitError": "peers",
     "RunDirectoryLockedError": "run_lock",
     "Evaluator": "loop",
     "RunContext": "loop",

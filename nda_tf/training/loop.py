@@ -29,7 +29,7 @@ import tensorflow as tf
 
 from nda_tf import checks
 from nda_tf.io import files
-from nda_tf.training import divergence, run_directory, run_lock
+from nda_tf.training import divergence, peers, run_directory, run_lock
 from nda_tf.training.checkpoints import CheckpointKeeper
 from nda_tf.training.divergence import DivergenceError
 from nda_tf.training.progress import Progress
@@ -96,6 +96,7 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
         run_lock.RunDirectoryLockedError: another process is running in
             `logdir` (its lock is held from after the settings and the
             data are checked until the run ends).
+        peers.PeerLostError: a worker of a multi-worker run stopped.
     """
     options = options or RunOptions()
     strategy = strategy or make_strategy(config.get("strategy", "default"))
@@ -113,9 +114,22 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
     # Everything the run writes (events and samples too, which TensorFlow
     # creates) is no wider than the umask allows, never group-writable.
     with files.narrowed_umask(options.private):
-        with lock(logdir, options.private):
+        with lock(logdir, options.private), _naming_lost_peers(strategy):
             run = RunContext(config, logdir, stream, strategy)
             return _train(recipe, run, options, evaluators, chief)
+
+
+@contextlib.contextmanager
+def _naming_lost_peers(strategy):
+    """A worker lost by a multi-worker run raises `PeerLostError` naming
+    it; TensorFlow's own error reads "Graph execution error:"."""
+    try:
+        yield
+    except tf.errors.OpError as error:
+        lost = peers.lost_peer(error, strategy)
+        if lost is None:
+            raise
+        raise lost from error
 
 
 @contextlib.contextmanager

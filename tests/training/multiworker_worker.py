@@ -1,14 +1,15 @@
 """One worker of a two-worker test run (tests/training/test_multiworker.py).
 
     python -m tests.training.multiworker_worker INDEX PORTS OUT RECIPE...
-        [--kill_at=STEP]
+        [--kill_at=STEP] [--peer_timeout=SECONDS]
 
 joins the cluster of `PORTS` (comma-separated, on 127.0.0.1) as worker
 INDEX through TF_CONFIG, trains each named recipe's tiny configuration
 under MultiWorkerMirroredStrategy (one CPU replica per worker) in
 OUT/<recipe>, and saves the final state as OUT/<recipe>-<INDEX>.npz (its
 trainable weights also as OUT/<recipe>-<INDEX>-trainable.npz).
-`--kill_at=STEP` makes the worker SIGKILL itself after step STEP.
+`--kill_at=STEP` makes the worker SIGKILL itself after step STEP. A lost
+or missing peer ends it with one line on stderr, as the commands do.
 """
 
 import json
@@ -19,9 +20,11 @@ import sys
 
 def main(argv):
     index, ports, out, *names = argv
-    kill_at = None
-    if names and names[-1].startswith("--kill_at="):
-        kill_at = int(names.pop().split("=")[1])
+    flags = {"--kill_at": None, "--peer_timeout": "60"}
+    while names and names[-1].startswith("--"):
+        flag, value = names.pop().split("=")
+        flags[flag] = value
+    kill_at = flags["--kill_at"] and int(flags["--kill_at"])
     os.environ["TF_CONFIG"] = json.dumps(
         {
             "cluster": {"worker": [f"127.0.0.1:{p}" for p in ports.split(",")]},
@@ -33,7 +36,9 @@ def main(argv):
     from nda_tf import training
 
     # Before any other TensorFlow work, as the strategy requires.
-    strategy = training.make_strategy("multiworker")
+    strategy = training.make_strategy(
+        "multiworker", peer_timeout=float(flags["--peer_timeout"])
+    )
     from tests.training.test_multiworker import CONFIGS, OPTIONS, state
 
     for name in names:
@@ -64,4 +69,9 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from nda_tf.training.peers import PeerLostError, PeerWaitError
+
+    try:
+        main(sys.argv[1:])
+    except (PeerLostError, PeerWaitError) as error:
+        sys.exit(f"worker {sys.argv[1]}: {error}")

@@ -1,14 +1,18 @@
 """Multi-worker training for real: two worker processes on 127.0.0.1
 (MultiWorkerMirroredStrategy, one CPU replica each) against one process
-with two replicas, and a worker killed mid-run."""
+with two replicas, a worker killed mid-run, and a worker whose peer never
+starts."""
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 
 import numpy as np
+import pytest
 
 from nda_tf import training
 from tests.training.test_loop import (
@@ -39,9 +43,9 @@ def _free_ports(count):
     return ",".join(map(str, ports))
 
 
-def _workers(out, names, kill_at=None):
+def _workers(out, names, kill_at=None, ports=None):
     """Starts the two workers; worker 1 SIGKILLs itself after `kill_at`."""
-    ports = _free_ports(2)
+    ports = ports or _free_ports(2)
     # The workers' temporary folders go to OUT/tmp, to be seen removed.
     os.makedirs(os.path.join(out, "tmp"), exist_ok=True)
     env = dict(
@@ -137,18 +141,26 @@ def test_two_workers_train_like_one_process_with_two_replicas(
     assert os.listdir(tmp_path / "tmp") == []
 
 
-def test_a_killed_worker_and_its_peer_resume_to_the_same_weights(
+def test_a_killed_worker_is_named_and_both_resume_to_the_same_weights(
     tmp_path, mirrored
 ):
-    first = _workers(tmp_path, ["gan"], kill_at=3)
+    ports = _free_ports(2)
+    first = _workers(tmp_path, ["gan"], kill_at=3, ports=ports)
     chief, victim = first
-    victim.wait(timeout=240)
-    assert victim.returncode == -9, victim.communicate()[1][-3000:]
-    # The chief now waits for its peer in a collective: stop it too, as a
-    # cluster manager would, and restart both.
-    time.sleep(0.5)
-    chief.kill()
-    chief.communicate()
+    try:
+        victim.wait(timeout=240)
+        assert victim.returncode == -9, victim.communicate()[1][-3000:]
+        # The chief hears of it within TensorFlow's heartbeat timeout
+        # (10 s) and stops by itself, naming its lost peer.
+        _, err = chief.communicate(timeout=60)
+    finally:
+        _kill(first)
+    assert chief.returncode == 1, err[-3000:]
+    assert err.strip().splitlines()[-1] == (
+        f"worker 0: worker 1 (127.0.0.1:{ports.split(',')[1]}) stopped, so "
+        "this worker stops too; start every worker again with the same "
+        "command: they resume from the last checkpoint"
+    )
     checkpoints = tmp_path / "gan" / "checkpoints"
     assert sorted(os.listdir(checkpoints)) == ["ckpt-2", "manifest.json"]
     _finish(_workers(tmp_path, ["gan"]))
@@ -156,3 +168,100 @@ def test_a_killed_worker_and_its_peer_resume_to_the_same_weights(
     for step, weights in _saved(tmp_path, "gan"):
         assert step == 4
         _assert_same(weights, reference)
+
+
+def _kill(processes):
+    # A failed test leaves no worker behind.
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def _lone_worker(tmp_path, peer_timeout):
+    """Worker 0 of two, by the GAN command; worker 1 never starts."""
+    ports = _free_ports(2).split(",")
+    tf_config = {
+        "cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]},
+        "task": {"type": "worker", "index": 0},
+    }
+    env = dict(os.environ, PYTHONPATH=ROOT, TF_CONFIG=json.dumps(tf_config))
+    command = [
+        *(sys.executable, "-m", "nda_tf.experiments.gan"),
+        "--strategy=multiworker",
+        f"--peer_timeout={peer_timeout}",
+        "--dataset=dots(counts=(3,))",
+        *("--arch=sngan", "--ch=8", "--z_dim=16", "--steps=4"),
+        f"--logdir={tmp_path / 'run'}",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return process, ports
+
+
+def test_a_worker_whose_peer_never_starts_stops_in_one_line(tmp_path):
+    start = time.monotonic()
+    process, ports = _lone_worker(tmp_path, peer_timeout=10)
+    try:
+        _, err = process.communicate(timeout=120)
+    finally:
+        _kill([process])
+    assert process.returncode == 1, err[-3000:]
+    assert err.strip().splitlines() == [
+        f"nda_tf.experiments.gan: error: worker 1 (127.0.0.1:{ports[1]}) "
+        "did not start within 10 s (--peer_timeout): start every worker "
+        "with the same command and its own TF_CONFIG, or give them longer "
+        "with --peer_timeout"
+    ]
+    # TensorFlow's start-up and the 10 s wait, not an unbounded one.
+    assert time.monotonic() - start < 60
+    assert not (tmp_path / "run").exists()
+
+
+def _answering(port, process, timeout=60):
+    """Waits until the worker answers probes on `port`: it is waiting."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 1) as probe:
+                return probe.recv(1)
+        except OSError:
+            time.sleep(0.2)
+    return None
+
+
+@pytest.mark.parametrize(
+    "number, status, line",
+    [
+        (signal.SIGTERM, 1, "error: stopped by SIGTERM while waiting for "),
+        (signal.SIGINT, 128 + signal.SIGINT, "interrupted"),
+    ],
+    ids=["SIGTERM", "SIGINT"],
+)
+def test_a_signal_stops_the_wait_for_peers_in_one_line(
+    tmp_path, number, status, line
+):
+    process, ports = _lone_worker(tmp_path, peer_timeout=600)
+    try:
+        # "W": up, and still waiting for its peer.
+        assert _answering(int(ports[0]), process) == b"W"
+        sent = time.monotonic()
+        process.send_signal(number)
+        _, err = process.communicate(timeout=30)
+        waited = time.monotonic() - sent
+    finally:
+        _kill([process])
+    assert process.returncode == status, err[-3000:]
+    missing = (
+        f"worker 1 (127.0.0.1:{ports[1]})" if number == signal.SIGTERM else ""
+    )
+    assert err.strip().splitlines() == [
+        f"nda_tf.experiments.gan: {line}{missing}"
+    ]
+    assert waited < 5

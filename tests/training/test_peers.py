@@ -1,0 +1,161 @@
+"""The wait for a multi-worker run's peers and the naming of a lost one,
+in one process: peers are threads and sockets on 127.0.0.1 (the real
+two-process runs are in test_multiworker.py)."""
+
+import json
+import socket
+import threading
+
+import pytest
+
+from nda_tf.training import peers
+from tests.training.test_multiworker import _free_ports
+
+
+def _tf_config(ports, index):
+    workers = [f"127.0.0.1:{port}" for port in ports]
+    return json.dumps(
+        {
+            "cluster": {"worker": workers},
+            "task": {"type": "worker", "index": index},
+        }
+    )
+
+
+def _ports():
+    return _free_ports(2).split(",")
+
+
+def test_two_workers_find_each_other_and_free_their_ports():
+    ports = _ports()
+    servers, errors = [], []
+
+    def worker(index):
+        try:
+            peers.wait_for_peers(10, _tf_config(ports, index))
+            # As the strategy's server does next: it must find the port
+            # free, and answers probes (saying nothing, as gRPC does).
+            servers.append(socket.create_server(("", int(ports[index]))))
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    for server in servers:
+        server.close()
+    assert errors == []
+    assert len(servers) == 2
+
+
+def test_a_peer_that_never_starts_is_named_after_the_timeout():
+    ports = _ports()
+    with pytest.raises(peers.PeerWaitError) as raised:
+        peers.wait_for_peers(1, _tf_config(ports, 0))
+    assert str(raised.value) == (
+        f"worker 1 (127.0.0.1:{ports[1]}) did not start within 1 s "
+        "(--peer_timeout): start every worker with the same command and "
+        "its own TF_CONFIG, or give them longer with --peer_timeout"
+    )
+
+
+def test_a_peer_still_waiting_for_others_is_not_taken_as_ready():
+    ports = _ports()
+    # Worker 1 is up but answers "waiting" (it has not seen all its
+    # peers): worker 0 must not go on into TensorFlow's unbounded wait.
+    with socket.create_server(("", int(ports[1]))) as server:
+        stop = threading.Event()
+
+        def answer_waiting():
+            server.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    connection, _ = server.accept()
+                except OSError:
+                    continue
+                with connection:
+                    connection.sendall(b"W")
+
+        thread = threading.Thread(target=answer_waiting)
+        thread.start()
+        try:
+            with pytest.raises(peers.PeerWaitError) as raised:
+                peers.wait_for_peers(1.5, _tf_config(ports, 0))
+        finally:
+            stop.set()
+            thread.join()
+    assert str(raised.value).startswith(
+        f"worker 1 (127.0.0.1:{ports[1]}) started but still waited for its "
+        "own peers after 1.5 s (--peer_timeout)"
+    )
+
+
+def test_a_taken_port_is_one_line():
+    ports = _ports()
+    with socket.create_server(("", int(ports[0]))):
+        with pytest.raises(peers.PeerWaitError, match="port .* is taken"):
+            peers.wait_for_peers(1, _tf_config(ports, 0))
+
+
+@pytest.mark.parametrize(
+    "tf_config",
+    [None, "", "{", '{"cluster": {"worker": ["a:1"]}}', _tf_config([1], 3)],
+)
+def test_a_bad_tf_config_is_a_value_error(tf_config, monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    with pytest.raises(ValueError, match="TF_CONFIG"):
+        peers.cluster_tasks(tf_config)
+
+
+def test_only_the_chief_and_workers_are_peers():
+    tf_config = json.dumps(
+        {
+            "cluster": {"chief": ["a:1"], "worker": ["b:2"], "ps": ["c:3"]},
+            "task": {"type": "worker", "index": 0},
+        }
+    )
+    tasks, me = peers.cluster_tasks(tf_config)
+    assert tasks == {("chief", 0): "a:1", ("worker", 0): "b:2"}
+    assert me == ("worker", 0)
+
+
+TASKS = {("worker", 0): "hostA:1", ("worker", 1): "hostB:2"}
+# Seen from TensorFlow 2.21 when worker 1, then worker 0 (the coordination
+# service's leader), was SIGKILLed mid-step.
+HEARTBEATS = """Graph execution error:
+
+Detected at node generator_1/bn1_1/CollectiveReduceV2 defined at (most recent
+Collective ops is aborted by: Error reported from /job:worker/task:1: The \
+following tasks are unhealthy (stopped sending heartbeats):
+/job:worker/replica:0/task:1
+The tasks have crashed. Check the task logs for an earlier error.
+\t [[{{node generator_1/bn1_1/CollectiveReduceV2}}]]"""
+RESET = """Graph execution error:
+
+Collective ops is aborted by: recvmsg:Connection reset by peer
+Additional GRPC error information from remote target \
+/job:worker/replica:0/task:0 while calling \
+/tensorflow.WorkerService/CompleteInstance:"""
+RESTART = (
+    "start every worker again with the same command: they resume from the "
+    "last checkpoint"
+)
+STOPPED = "stopped, so this worker stops too"
+
+
+def test_the_lost_worker_is_named_from_tensorflows_message():
+    line = peers._lost_line(HEARTBEATS, TASKS, ("worker", 0))
+    assert line == f"worker 1 (hostB:2) {STOPPED}; {RESTART}"
+    line = peers._lost_line(RESET, TASKS, ("worker", 1))
+    assert line == f"worker 0 (hostA:1) {STOPPED}; {RESTART}"
+
+
+def test_an_unnamed_lost_worker_is_said_so_with_the_peers():
+    message = "Graph execution error:\n\nCollective ops is aborted by: EOF"
+    line = peers._lost_line(message, TASKS, ("worker", 0))
+    assert line == (
+        "a peer worker stopped (one of worker 1 (hostB:2); TensorFlow says: "
+        f"Collective ops is aborted by: EOF); {RESTART}"
+    )
