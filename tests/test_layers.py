@@ -20,6 +20,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ALGORITHMS = (
     "nda_tf.contrastive",
+    "nda_tf.detection",
     "nda_tf.gan",
     "nda_tf.translation",
     "nda_tf.video",

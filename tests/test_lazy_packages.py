@@ -15,6 +15,7 @@ from nda_tf.translation import names as translation_names
 
 LAZY = (
     "nda_tf.contrastive",
+    "nda_tf.detection",
     "nda_tf.gan",
     "nda_tf.models",
     "nda_tf.translation",

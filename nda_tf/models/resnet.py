@@ -80,7 +80,11 @@ def resnet(
         for index in range(int(count)):
             stride = 2 if stage > 0 and index == 0 else 1
             block = _bottleneck if bottleneck else _basic
-            x = block(x, channels, stride, norm)
+            # Each stage's output is named, so that a detector can cut the
+            # encoder there (`nda_tf.detection`: stage3 is C4).
+            last = index == count - 1
+            name_out = f"stage{stage + 1}" if last else None
+            x = block(x, channels, stride, norm, name_out)
     x = keras.layers.GlobalAveragePooling2D(name="features")(x)
     return keras.Model(inputs, x, name=name)
 
@@ -133,16 +137,16 @@ def _shortcut(x, channels, stride, norm):
     return norm(_conv(x, channels, 1, stride))
 
 
-def _basic(x, channels, stride, norm):
+def _basic(x, channels, stride, norm, name=None):
     shortcut = _shortcut(x, channels, stride, norm)
     y = keras.layers.ReLU()(norm(_conv(x, channels, 3, stride)))
     y = norm(_conv(y, channels, 3, 1), zero=True)
-    return keras.layers.ReLU()(keras.layers.Add()([y, shortcut]))
+    return keras.layers.ReLU(name=name)(keras.layers.Add()([y, shortcut]))
 
 
-def _bottleneck(x, channels, stride, norm):
+def _bottleneck(x, channels, stride, norm, name=None):
     shortcut = _shortcut(x, 4 * channels, stride, norm)
     y = keras.layers.ReLU()(norm(_conv(x, channels, 1, 1)))
     y = keras.layers.ReLU()(norm(_conv(y, channels, 3, stride)))
     y = norm(_conv(y, 4 * channels, 1, 1), zero=True)
-    return keras.layers.ReLU()(keras.layers.Add()([y, shortcut]))
+    return keras.layers.ReLU(name=name)(keras.layers.Add()([y, shortcut]))

@@ -1,0 +1,96 @@
+"""The C4 trunk and box head, cut from one encoder; the ImageNet encoder.
+
+An encoder is a functional `keras.Model` from images to pooled features
+whose stage-4 output (C4; ResNet's res4) is a named layer:
+`nda_tf.models.resnet`'s encoders (MoCo's) name it `stage3` (their
+stages count from 1 after the stem), `keras.applications.ResNet50`
+`conv4_block6_out`. The trunk is the graph up to C4; the head the graph
+from C4 to the pooled features (res5 and global average pooling), which
+Faster R-CNN's C4 setting runs on each RoI. Both share the encoder's
+layers, so training the detector fine-tunes the encoder itself.
+
+    >>> from nda_tf.models import resnet
+    >>> trunk, head, stride = cut(resnet.small_resnet(width=4), "stage3")
+    >>> trunk.output_shape, head.output_shape, stride
+    ((None, None, None, 16), (None, 32), 4)
+"""
+
+import keras
+
+# The ImageNet ResNet-50's C4 layer and its input: Caffe's BGR pixels
+# less the ImageNet means (what keras.applications' weights expect).
+IMAGENET_C4 = "conv4_block6_out"
+_CAFFE_MEANS = (103.939, 116.779, 123.68)
+# A probe input side: the stride is the probe over C4's side.
+_PROBE = 256
+
+
+def cut(encoder, c4_layer):
+    """`(trunk, head, stride)` of `encoder` cut at the layer `c4_layer`."""
+    if not isinstance(encoder, keras.Model) or not hasattr(encoder, "inputs"):
+        raise ValueError(
+            f"encoder must be a functional keras.Model, received {encoder!r}"
+        )
+    names = [layer.name for layer in encoder.layers]
+    if c4_layer not in names:
+        raise ValueError(
+            f"c4_layer {c4_layer!r} is not a layer of encoder "
+            f"{encoder.name!r} (its last layers: {', '.join(names[-4:])})"
+        )
+    c4 = encoder.get_layer(c4_layer).output
+    if len(encoder.output.shape) != 2:
+        raise ValueError(
+            f"encoder {encoder.name!r} must end in pooled features [B, D]; "
+            f"its output shape is {encoder.output.shape}"
+        )
+    trunk = keras.Model(encoder.inputs, c4, name="trunk")
+    head = keras.Model(c4, encoder.output)
+    # The head runs on RoIs, not on the image's C4: the same layers
+    # (`clone_function` returns each one itself) on an input of any size.
+    head = keras.models.clone_model(
+        head,
+        input_tensors=keras.Input((None, None, c4.shape[-1])),
+        clone_function=lambda layer: layer,
+    )
+    return trunk, head, _stride(encoder, trunk)
+
+
+def _stride(encoder, trunk):
+    size = encoder.input_shape[1] or _PROBE
+    side = trunk.compute_output_shape((1, size, size, 3))[1]
+    if side is None or size % side:
+        raise ValueError(
+            f"the C4 map of encoder {encoder.name!r} is {side} cells for "
+            f"{size} pixels: no whole stride"
+        )
+    return size // side
+
+
+@keras.saving.register_keras_serializable(package="nda_tf")
+class CaffeInput(keras.layers.Layer):
+    """Our images in [-1, 1] (RGB) as Caffe's ResNet-50 inputs: BGR,
+    0..255 less the ImageNet channel means."""
+
+    def call(self, images):
+        pixels = (images + 1.0) * 127.5
+        return pixels[..., ::-1] - keras.ops.convert_to_tensor(
+            _CAFFE_MEANS, pixels.dtype
+        )
+
+
+def imagenet_resnet50(size, weights="imagenet"):
+    """`keras.applications.ResNet50` (ImageNet-supervised) taking our
+    images, ending in global average pooling; its C4 is `IMAGENET_C4`.
+
+    Args:
+        size: input height and width, or None for any.
+        weights: "imagenet" (downloaded once by Keras into
+            `~/.keras/models`) or None (random init).
+    """
+    images = keras.Input((size, size, 3), name="images")
+    return keras.applications.ResNet50(
+        include_top=False,
+        weights=weights,
+        input_tensor=CaffeInput(name="caffe_input")(images),
+        pooling="avg",
+    )
