@@ -106,8 +106,9 @@ def match(iou, truth_valid, low, high, low_quality=False):
     Args:
         iou: candidates x ground-truth boxes.
         truth_valid: bool `[B, G]`, False for padded boxes.
-        low, high: a candidate whose best IoU is >= `high` is positive,
-            one below `low` negative, one between ignored.
+        low: a candidate whose best IoU is below `low` is negative.
+        high: one whose best IoU is >= `high` is positive; one between
+            `low` and `high` is ignored.
         low_quality: also make positive each box's best candidates (all
             of them on a tie; Detectron's RPN rule, so every box has an
             anchor even when none reaches `high`); a box that overlaps no
@@ -134,7 +135,8 @@ def sample(positive, negative, count, positive_fraction, seed):
     positive, the rest negative, each group drawn uniformly (stateless).
 
     Args:
-        positive, negative: bool `[B, N]`, disjoint.
+        positive: bool `[B, N]`, the positive candidates.
+        negative: bool `[B, N]`, the negative ones (disjoint from them).
         count: int, candidates kept per image (at most N).
         positive_fraction: float in [0, 1].
         seed: `[2]` integer seed.

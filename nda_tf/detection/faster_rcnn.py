@@ -37,24 +37,29 @@ class FasterRCNN(KeepArguments, keras.Model):
             `backbone.imagenet_resnet50()`).
         num_classes: int, object classes (background excluded).
         c4_layer: the name of the encoder's C4 layer.
-        anchor_sizes, anchor_ratios: anchors of every cell (Detectron
-            C4: 32..512 pixels, ratios 0.5, 1, 2); scale the sizes with
-            the images (e.g. (8, 16, 32) at 64 pixels).
-        rpn_batch_size, rpn_positive_fraction: anchors sampled per image
-            for the RPN losses, and their most positive part (256, 0.5).
+        anchor_sizes: the anchors' sizes in pixels at every cell
+            (Detectron C4: 32..512); scale them with the images (e.g.
+            (8, 16, 32) at 64 pixels).
+        anchor_ratios: their aspect ratios (Detectron: 0.5, 1, 2).
+        rpn_batch_size: anchors sampled per image for the RPN losses
+            (256).
+        rpn_positive_fraction: their most positive part (0.5).
         rpn_iou: `(low, high)`: anchors below `low` IoU are negative,
             from `high` on (or best for a box) positive (0.3, 0.7).
-        train_proposals, test_proposals: `(pre_nms, post_nms)` proposals
-            per image ((12000, 2000); (6000, 1000)).
+        train_proposals: `(pre_nms, post_nms)` proposals per image in
+            training ((12000, 2000)).
+        test_proposals: the same at inference ((6000, 1000)).
         rpn_nms_iou: the proposals' NMS threshold (0.7).
-        roi_batch_size, roi_positive_fraction: RoIs sampled per image for
-            the box head (512, 0.25); ground-truth boxes join the
-            proposals.
+        roi_batch_size: RoIs sampled per image for the box head (512);
+            ground-truth boxes join the proposals.
+        roi_positive_fraction: their most positive part (0.25).
         roi_iou: RoIs from this IoU on are positive, others background.
-        pooled_size, sampling_ratio: RoIAlign's bins per side (14) and
-            samples per bin and side.
-        score_threshold, nms_iou, max_detections: inference (0.05, 0.5,
-            100).
+        pooled_size: RoIAlign's bins per side (14).
+        sampling_ratio: RoIAlign's samples per bin and side.
+        score_threshold: inference keeps detections from this score on
+            (0.05).
+        nms_iou: inference's per-class NMS threshold (0.5).
+        max_detections: detections kept per image (100).
         smooth_l1_beta: the box losses' beta (0: L1, as Detectron2).
         frozen_batchnorm: use the batch norms' moving statistics while
             training (small batches) instead of the batch's.

@@ -33,7 +33,8 @@ def rpn_losses(logits, deltas, positive, valid, targets, beta):
     Args:
         logits: `[B, S]` objectness logits of the sampled anchors.
         deltas: `[B, S, 4]` their predicted deltas.
-        positive, valid: bool `[B, S]` (padding is not valid).
+        positive: bool `[B, S]`, the positive anchors.
+        valid: bool `[B, S]`, False for padding.
         targets: `[B, S, 4]` deltas to the matched boxes.
         beta: the smooth L1's `beta`.
     """

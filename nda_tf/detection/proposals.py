@@ -16,10 +16,12 @@ def propose(anchors, logits, deltas, image_size, pre_nms, post_nms, iou):
 
     Args:
         anchors: `[N, 4]` pixels.
-        logits, deltas: `[B, N]`, `[B, N, 4]`, the RPN's outputs.
+        logits: `[B, N]`, the RPN's objectness logits.
+        deltas: `[B, N, 4]`, the RPN's box deltas.
         image_size: `(height, width)` in pixels.
-        pre_nms, post_nms: ints (Detectron C4, training: 12,000 and
-            2,000; testing: 6,000 and 1,000).
+        pre_nms: int, proposals kept before NMS (Detectron C4: 12,000
+            in training, 6,000 in testing).
+        post_nms: int, proposals kept after it (2,000; 1,000).
         iou: float, the NMS threshold (0.7).
 
     Returns:
@@ -66,7 +68,8 @@ def detect(
     `nda_tf.eval.detection` with boxes normalized to the image.
 
     Args:
-        rois, valid: `[B, R, 4]` proposals and their mask.
+        rois: `[B, R, 4]` proposals.
+        valid: `[B, R]` their mask.
         logits: `[B, R, K + 1]` class logits (background last).
         deltas: `[B, R, K, 4]` class-specific deltas.
         image_size: `(height, width)` in pixels.
