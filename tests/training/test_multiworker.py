@@ -201,8 +201,16 @@ def _lone_worker(tmp_path, peer_timeout):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # pytest-xdist's workers ignore SIGINT and a child inherits that
+        # (Python then installs no KeyboardInterrupt handler): the worker
+        # starts as a user's shell starts it, with SIGINT at its default.
+        preexec_fn=_default_sigint,
     )
     return process, ports
+
+
+def _default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_a_worker_whose_peer_never_starts_stops_in_one_line(tmp_path):
