@@ -20,7 +20,7 @@ import sys
 import time
 
 COMMANDS = (
-    "gan moco pix2pix dpc video_finetune numerosity evaluate ood export "
+    "gan moco pix2pix dpc video_finetune detect numerosity evaluate ood export "
     "linear_eval gather import_biggan pix2pix_eval nda_distance score"
 ).split()
 

@@ -9,6 +9,8 @@ import pytest
 from nda_tf import models
 from nda_tf.contrastive.moco import MoCo
 from nda_tf.contrastive.recipe import MOCO
+from nda_tf.detection.faster_rcnn import FasterRCNN
+from nda_tf.detection.recipe import DETECTION
 from nda_tf.gan.nda_gan import NDAGAN
 from nda_tf.gan.recipe import GAN
 from nda_tf.models import biggan, pix2pix, sngan, video
@@ -34,14 +36,20 @@ BUILT = [
     (DPC_RECIPE, DPC, {}),
     (DPC_RECIPE, video.build_encoder, {}),
     (VIDEO_FINETUNE, VideoClassifier, {}),
+    (DETECTION, FasterRCNN, {}),
 ]  # fmt: skip
 # Differences on purpose: a model is seeded only when asked (a run always
 # is); a bare NDAGAN or NDAPix2Pix makes no negatives unless given a
 # transform, while the recipes' default is the paper's jigsaw run; MoCo's
-# head is as wide as its encoder unless told (the recipe: the paper's 2048).
+# head is as wide as its encoder unless told (the recipe: the paper's 2048);
+# the detector takes proposals as (before NMS, after NMS), the recipe's
+# options the count after NMS (it keeps six times as many before: the
+# detector's defaults again).
 DELIBERATE = {
     ("gan", "seed"), ("moco", "seed"), ("pix2pix", "seed"), ("dpc", "seed"),
     ("gan", "nda"), ("pix2pix", "nda"), ("moco", "hidden_dim"),
+    ("detection", "seed"), ("detection", "train_proposals"),
+    ("detection", "test_proposals"),
 }  # fmt: skip
 
 
@@ -50,6 +58,9 @@ def _same(option_default, argument_default):
     none = (None, "none")
     if option_default in none and argument_default in none:
         return True
+    # A list option holds its numbers as the flags' strings.
+    if isinstance(option_default, list) and isinstance(argument_default, tuple):
+        return [float(v) for v in option_default] == list(argument_default)
     return option_default == argument_default
 
 

@@ -58,6 +58,7 @@ COMMANDS = [
     ("export", ["--logdir=runs/none", "--out=serving"], "serving"),
     ("dpc", [], "video"),
     ("video_finetune", [], "video"),
+    ("detect", [], "detection"),
 ]
 
 

@@ -28,11 +28,13 @@ split (`images`), as `moving_shapes` does.
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 import tensorflow as tf
 
 from nda_tf import checks
+from nda_tf import random as nda_random
 from nda_tf.data import shapes_detection
 from nda_tf.data.sources import _tfds_load, parse_dots
 
@@ -79,6 +81,7 @@ def load(
     max_boxes=None,
     data_dir=None,
     download=None,
+    order=None,
 ):
     """An unbatched dataset of examples (module docstring) and its
     `DetectionInfo`.
@@ -91,6 +94,11 @@ def load(
             VOC stops at an image that holds more.
         data_dir: as for `nda_tf.data.load` (tfds sources).
         download: as for `nda_tf.data.load` (tfds sources).
+        order: None, or a function of the source's dataset as it is held
+            (VOC: tfds' examples, images at their own size) to the one
+            that is read (shuffled, repeated, skipped), applied before
+            the examples are fitted into the layout, so that a shuffle
+            buffer holds the small records.
 
     Raises:
         DatasetUnavailable: VOC is not prepared and cannot be downloaded
@@ -102,9 +110,10 @@ def load(
     if not isinstance(name, str) or not name:
         raise ValueError(f"dataset must be a non-empty name, received {name!r}")
     if name.startswith("shapes_detection"):
-        return _shapes(name, split, resolution, max_boxes)
+        dataset, info = _shapes(name, split, resolution, max_boxes)
+        return (order or _same)(dataset), info
     if name == "voc":
-        return _voc(split, resolution, max_boxes, data_dir, download)
+        return _voc(split, resolution, max_boxes, data_dir, download, order)
     raise ValueError(
         f"unknown detection dataset {name!r}: expected shapes_detection, "
         "shapes_detection(images=..., size=..., objects=(1, 4), seed=...) "
@@ -152,7 +161,11 @@ def _shapes(name, split, resolution, max_boxes):
     return tf.data.Dataset.from_tensor_slices(examples), info
 
 
-def _voc(split, resolution, max_boxes, data_dir, download):
+def _same(dataset):
+    return dataset
+
+
+def _voc(split, resolution, max_boxes, data_dir, download, order):
     import tensorflow_datasets as tfds
 
     if split not in VOC_SPLITS:
@@ -171,8 +184,11 @@ def _voc(split, resolution, max_boxes, data_dir, download):
     for part in parts[1:]:
         dataset = dataset.concatenate(part)
     names = tuple(builder.info.features["objects"]["label"].names)
-    info = DetectionInfo("voc", names, resolution, max_boxes, None)
-    return dataset.map(
+    count = int(dataset.cardinality())
+    info = DetectionInfo(
+        "voc", names, resolution, max_boxes, count if count >= 0 else None
+    )
+    return (order or _same)(dataset).map(
         lambda example: _voc_example(example, resolution, max_boxes),
         num_parallel_calls=tf.data.AUTOTUNE,
     ), info
@@ -219,3 +235,144 @@ def _fit(image, resolution):
     resized = tf.clip_by_value(resized, 0.0, 255.0) / 127.5 - 1.0
     padded = tf.image.pad_to_bounding_box(resized, 0, 0, resolution, resolution)
     return padded, tf.cast(size, tf.float32) / resolution
+
+
+class DetectionStream:
+    """Endless, seekable batches of a detection source for training.
+
+    Each epoch reads the source in an order drawn from `(seed, epoch)`;
+    each batch's horizontal flips come from `(seed, batch index)`. So
+    batch `n` is the same whether the stream starts at 0 or at `n`.
+    `shapes_detection` is held in memory and each epoch is a permutation
+    of it. VOC is read from tfds through a shuffle buffer of `buffer`
+    examples (before its images are fitted, so the buffer holds them at
+    their own size), and each epoch is a dataset of its own, seeded in
+    Python: tf.data cannot seed a shuffle from a tensor while a global
+    seed of 0 is set, so VOC's stream is built up to the batch `stop`
+    that a run reaches.
+
+    Args:
+        name: a source name (module docstring).
+        batch_size: int, images per batch (global under a strategy).
+        split: as for `load`.
+        resolution: as for `load`.
+        max_boxes: as for `load`.
+        seed: int, of the order and the flips.
+        mirror: random horizontal flips (boxes flipped with the image).
+        data_dir: as for `load`.
+        download: as for `load`.
+        buffer: int, VOC's shuffle buffer.
+
+    Example: batch 3 is the same read from 0 or from 3.
+
+    >>> stream = DetectionStream("shapes_detection(images=8, size=32)", 4)
+    >>> third = list(stream.batches().take(4))[3]
+    >>> again = next(iter(stream.batches(start=3)))
+    >>> bool(tf.reduce_all(third["boxes"] == again["boxes"]))
+    True
+    """
+
+    def __init__(
+        self,
+        name,
+        batch_size,
+        split="train",
+        resolution=None,
+        max_boxes=None,
+        seed=0,
+        mirror=True,
+        data_dir=None,
+        download=None,
+        buffer=1024,
+    ):
+        self.batch_size = checks.check_int("batch_size", batch_size, 1)
+        self.seed = checks.check_int("seed", seed, 0)
+        self.buffer = checks.check_int("buffer", buffer, 1)
+        self.mirror = bool(mirror)
+        self._load = functools.partial(
+            load, name, split, resolution, max_boxes, data_dir, download
+        )
+        # Opened now, so that a missing source fails before training.
+        dataset, self.info = self._load()
+        if not self.info.num_examples:
+            raise ValueError(f"detection source {name!r} holds no examples")
+        self._held = None
+        if name.startswith("shapes_detection"):
+            self._held = next(iter(dataset.batch(self.info.num_examples)))
+
+    def batches(self, start=0, stop=None):
+        """The stream from batch `start` (to batch `stop`, exclusive, or
+        on; VOC needs `stop`): dicts of `image`, `boxes`, `labels` and
+        `difficult`, `batch_size` examples each."""
+        count, batch = self.info.num_examples, self.batch_size
+        first_epoch, offset = divmod(int(start) * batch, count)
+        if self._held is not None:
+            examples = self._permuted(first_epoch).skip(offset)
+        else:
+            if stop is None:
+                raise ValueError(
+                    f"a stream of {self.info.name!r} is read up to a last "
+                    "batch: give stop"
+                )
+            last_epoch = (int(stop) * batch - 1) // count
+            examples, _ = self._load(
+                order=lambda source: self._shuffled(
+                    source, first_epoch, last_epoch
+                ).skip(offset)
+            )
+        dataset = examples.batch(batch, drop_remainder=True)
+        if stop is not None:
+            dataset = dataset.take(max(0, int(stop) - int(start)))
+        dataset = dataset.enumerate(int(start)).map(self._flipped)
+        return dataset.prefetch(tf.data.AUTOTUNE)
+
+    def _permuted(self, first_epoch):
+        held, count = self._held, self.info.num_examples
+
+        def epoch(index):
+            key = tf.stack([tf.constant(self.seed, tf.int64), index])
+            order = tf.random.experimental.stateless_shuffle(
+                tf.range(count, dtype=tf.int64), seed=key
+            )
+            return tf.data.Dataset.from_tensor_slices(order)
+
+        indices = tf.data.Dataset.counter(first_epoch).flat_map(epoch)
+        return indices.map(
+            lambda i: {k: tf.gather(v, i) for k, v in held.items()}
+        )
+
+    def _shuffled(self, source, first_epoch, last_epoch):
+        epochs = [
+            source.shuffle(self.buffer, seed=_epoch_seed(self.seed, e))
+            for e in range(first_epoch, last_epoch + 1)
+        ]
+        return functools.reduce(lambda a, b: a.concatenate(b), epochs)
+
+    def _flipped(self, index, examples):
+        if not self.mirror:
+            return examples
+        key = tf.stack([tf.constant(self.seed, tf.int64), index])
+        return mirrored(examples, key)
+
+
+def _epoch_seed(seed, epoch):
+    """A Python int seed of one epoch's shuffle."""
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
+
+
+def mirrored(examples, seed):
+    """A batch of examples with each image flipped left-right or not (one
+    fair draw per image from `seed`), its boxes with it."""
+    images, boxes = examples["image"], examples["boxes"]
+    flip = nda_random.uniform(tf.shape(images)[:1], seed) < 0.5
+    ymin, xmin, ymax, xmax = tf.unstack(boxes, axis=-1)
+    flipped_boxes = tf.stack([ymin, 1.0 - xmax, ymax, 1.0 - xmin], -1)
+    # Padding stays zeros.
+    real = (examples["labels"] >= 0)[..., None]
+    return {
+        **examples,
+        "image": tf.where(
+            flip[:, None, None, None], images[:, :, ::-1], images
+        ),
+        "boxes": tf.where(flip[:, None, None] & real, flipped_boxes, boxes),
+    }

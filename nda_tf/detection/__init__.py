@@ -17,6 +17,7 @@ __getattr__, __dir__ = lazy_names(
     globals(),
     {"FasterRCNN": ".faster_rcnn"},
     submodules=(
-        "backbone boxes faster_rcnn heads losses proposals roi_align".split()
-    ),
+        "backbone boxes encoders faster_rcnn heads losses options "
+        "proposals recipe roi_align"
+    ).split(),
 )

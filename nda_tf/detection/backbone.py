@@ -15,12 +15,20 @@ layers, so training the detector fine-tunes the encoder itself.
     ((None, None, None, 16), (None, 32), 4)
 """
 
+import os
+import pathlib
+
 import keras
+
+from nda_tf.data import downloads
 
 # The ImageNet ResNet-50's C4 layer and its input: Caffe's BGR pixels
 # less the ImageNet means (what keras.applications' weights expect).
 IMAGENET_C4 = "conv4_block6_out"
 _CAFFE_MEANS = (103.939, 116.779, 123.68)
+# keras.applications' ResNet-50 weights without the top, and their server.
+IMAGENET_WEIGHTS = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
+_WEIGHTS_SERVER = "https://storage.googleapis.com/"
 # A probe input side: the stride is the probe over C4's side.
 _PROBE = 256
 
@@ -76,6 +84,34 @@ class CaffeInput(keras.layers.Layer):
         return pixels[..., ::-1] - keras.ops.convert_to_tensor(
             _CAFFE_MEANS, pixels.dtype
         )
+
+
+def check_imagenet_weights(download=None):
+    """Raises a one-line ValueError when Keras' ImageNet ResNet-50 weights
+    are neither cached (`~/.keras/models`, or `$KERAS_HOME/models`) nor
+    downloadable now (downloads off, `download`, or the server not
+    reachable within seconds); the path to copy them to otherwise."""
+    root = os.environ.get("KERAS_HOME") or os.path.join(
+        os.path.expanduser("~"), ".keras"
+    )
+    cached = pathlib.Path(root) / "models" / IMAGENET_WEIGHTS
+    if cached.is_file():
+        return cached
+    how_to = f"copy {IMAGENET_WEIGHTS} to {cached} from a machine with network"
+    if not downloads.allowed(download):
+        raise ValueError(
+            f"the ImageNet ResNet-50 weights are not in the Keras cache "
+            f"({cached}) and downloads are off: {how_to}"
+        )
+    try:
+        # Keras would wait on an unreachable server: probe it first.
+        downloads.check_reachable(_WEIGHTS_SERVER)
+    except downloads.DownloadError as error:
+        raise ValueError(
+            f"the ImageNet ResNet-50 weights are not in the Keras cache "
+            f"({cached}) and cannot be downloaded: {error}. {how_to}"
+        ) from None
+    return cached
 
 
 def imagenet_resnet50(size, weights="imagenet"):

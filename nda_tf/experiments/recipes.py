@@ -1,6 +1,7 @@
 """The recipes by name, and the recipe of an existing run directory."""
 
 from nda_tf.contrastive.recipe import MOCO
+from nda_tf.detection.recipe import DETECTION
 from nda_tf.gan.recipe import GAN
 from nda_tf.training import read_config, recipe_of
 from nda_tf.translation.recipe import PIX2PIX
@@ -8,7 +9,7 @@ from nda_tf.video.recipe import DPC_RECIPE, VIDEO_FINETUNE
 
 RECIPES = {
     recipe.name: recipe
-    for recipe in (GAN, MOCO, PIX2PIX, DPC_RECIPE, VIDEO_FINETUNE)
+    for recipe in (GAN, MOCO, PIX2PIX, DPC_RECIPE, VIDEO_FINETUNE, DETECTION)
 }
 
 

@@ -41,6 +41,7 @@ _EXPORTS = {
     "load_run": "run_directory",
     "recipe_of": "recipe",
     "read_config": "run_directory",
+    "restore_parts": "run_directory",
     "STRATEGIES": "strategies",
     "make_strategy": "strategies",
 }

@@ -60,7 +60,6 @@ def data_options(dataset, help):
         Option("split", "train", "tfds split to train on."),
         shared(
             "data_dir",
-            "tfds data directory; missing data is downloaded there."
             "tfds data directory; missing data is downloaded into it.",
         ),
         Option(

@@ -128,6 +128,23 @@ def load_run(recipe, logdir, checkpoint="latest"):
     return model, {**config, "step": step, "layout": layout}
 
 
+def restore_parts(logdir, items, checkpoint="latest"):
+    """Restores `items` (`tf.train.Checkpoint` keywords: objects shaped as
+    parts of the run's model) from a checkpoint of the run in `logdir`,
+    without its recipe: e.g. `{"model": holder}` where `holder.encoder` is
+    a network built as the run's `model.encoder` was. Every variable of
+    `items` must be in the checkpoint; the rest of it is left unread.
+
+    Returns:
+        The restored step.
+    """
+    folder, name = _checkpoint_folder(logdir, checkpoint)
+    step = CheckpointKeeper(folder, tf.train.Checkpoint(**items)).restore(name)
+    if step is None:
+        raise ValueError(f"no {checkpoint} checkpoint in {folder!r}")
+    return step
+
+
 def _checkpoint_folder(logdir, checkpoint):
     if checkpoint in ("latest", "best"):
         kind = "checkpoints" if checkpoint == "latest" else "best"

@@ -79,7 +79,7 @@ def test_outputs_are_checked_before_training(command_line, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "command", ["gan", "moco", "pix2pix", "dpc", "video_finetune"]
+    "command", ["gan", "moco", "pix2pix", "dpc", "video_finetune", "detect"]
 )
 def test_training_commands_import_their_recipe_when_they_run(
     command_line, command
@@ -301,6 +301,7 @@ SHOWN = {
     "pix2pix": ["--norm: <batch|instance|none>", "--loss: <cgan|l1_cgan>"],
     "dpc": ["--arch: <r2d3d18|r2d3d34|small>"],
     "video_finetune": ["--arch: <r2d3d18|r2d3d34|small>"],
+    "detect": ["--arch: <resnet18|resnet50|small>"],
     "numerosity": ["--arch: <biggan|sngan>"],
 }
 # Runs a command (its module, then its arguments) in this fresh

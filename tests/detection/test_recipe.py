@@ -1,0 +1,207 @@
+"""The detection recipe on the run loop: encoders from a MoCo run, the
+one-line errors, the seekable stream and its flips, VOC through tfds (mock
+data). Resume and the step's modes: test_contract.py."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from nda_tf import training
+from nda_tf.contrastive.recipe import MOCO
+from nda_tf.data import detection as detection_data
+from nda_tf.detection.recipe import (
+    DETECTION,
+    WarmupSteps,
+    load_moco_encoder,
+)
+from nda_tf.training.checkpoints import CheckpointError
+from tests.data.test_detection import _voc_stand_in
+from tests.detection.test_contract import DATASET, TINY
+from tests.training.test_loop import MOCO_TINY, options
+
+
+@pytest.fixture(scope="module")
+def moco_run(tmp_path_factory):
+    """A MoCo run of 2 steps on 32-pixel images."""
+    logdir = str(tmp_path_factory.mktemp("moco") / "run")
+    config = dict(MOCO_TINY, dataset="dots(counts=(1,2),size=32)", steps=2)
+    training.train(MOCO, config, logdir, options())
+    return logdir
+
+
+def _resolved(**changes):
+    _, info = detection_data.load(DATASET)
+    return DETECTION.resolve({**TINY, **changes}, info)
+
+
+def test_a_moco_runs_encoder_starts_the_detector(moco_run):
+    c = _resolved(encoder=moco_run, arch=None, width=None)
+    assert (c["arch"], c["width"], c["stem"]) == ("small", 4, "cifar")
+    detector = DETECTION.build(c)
+    moco, _ = training.load_run(MOCO, moco_run)
+    ours, theirs = detector.encoder.get_weights(), moco.encoder.get_weights()
+    assert len(ours) == len(theirs) > 10
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # Trained, so not what a fresh encoder of the same seed starts from.
+    fresh = DETECTION.build(_resolved(encoder="none"))
+    assert any(
+        not np.array_equal(a, b)
+        for a, b in zip(fresh.encoder.get_weights(), ours, strict=True)
+    )
+
+
+def test_encoder_settings_that_contradict_the_run_are_refused(
+    moco_run, tmp_path
+):
+    with pytest.raises(
+        ValueError, match=r"arch='resnet18' differs from the MoCo run"
+    ):
+        _resolved(encoder=moco_run, arch="resnet18", width=None)
+    with pytest.raises(ValueError, match="encoder is required"):
+        _resolved(encoder=None)
+    with pytest.raises(ValueError, match="is not a folder"):
+        _resolved(encoder=str(tmp_path / "nowhere"))
+    with pytest.raises(ValueError, match="is not a run directory"):
+        _resolved(encoder=str(tmp_path))
+    (tmp_path / "config.json").write_text(json.dumps({"recipe": "gan"}))
+    with pytest.raises(ValueError, match="holds a gan run, not a moco run"):
+        _resolved(encoder=str(tmp_path))
+    with pytest.raises(
+        ValueError, match="width cannot be set for --encoder=imagenet"
+    ):
+        _resolved(encoder="imagenet", arch=None, width=4)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"jit": True}, "jit=True: the detector does not compile with XLA"),
+        (
+            {"lr_steps": ["5"]},
+            r"lr_steps must be rising steps in \[1, steps=4\]",
+        ),
+        ({"lr_steps": ["3", "2"]}, "lr_steps must be rising"),
+        ({"lr_steps": ["x"]}, "lr_steps must be rising"),
+        ({"anchor_sizes": ["a"]}, "anchor_sizes must be positive numbers"),
+        ({"anchor_ratios": ["-1"]}, "anchor_ratios must be positive numbers"),
+        ({"resolution": 8}, "resolution must be an int >= 16"),
+    ],
+)
+def test_bad_settings_are_refused_before_the_data(changes, message):
+    with pytest.raises(ValueError, match=message):
+        DETECTION.resolve({**TINY, **changes})
+
+
+def test_derived_defaults_follow_the_data_and_the_length():
+    c = _resolved(anchor_sizes=None, lr_steps=None, steps=24000)
+    assert c["anchor_sizes"] == ["5.33333", "10.6667"]  # R/6, R/3
+    assert c["lr_steps"] == ["18000", "22000"]  # Detectron's VOC schedule
+    assert c["max_boxes"] == 2 and c["num_classes"] == 3
+
+
+def test_the_schedule_warms_up_then_steps_down():
+    schedule = WarmupSteps(1.0, [4, 6], 2)
+    got = [float(schedule(s)) for s in range(8)]
+    np.testing.assert_allclose(
+        got, [0.001, 0.5005, 1, 1, 0.1, 0.1, 0.01, 0.01], rtol=1e-6
+    )
+
+
+def test_the_stream_seeks_exactly_and_flips_boxes_with_images():
+    stream = detection_data.DetectionStream(DATASET, 4, seed=3)
+    read = list(stream.batches().take(6))
+    # 8 images: each epoch (2 batches) holds every image once.
+    epoch = tf.concat([read[2]["image"], read[3]["image"]], 0)
+    assert len({float(tf.reduce_sum(x)) for x in epoch}) == 8
+    for start in (1, 4):
+        again = next(iter(stream.batches(start=start)))
+        for key in read[start]:
+            np.testing.assert_array_equal(again[key], read[start][key])
+    examples = {
+        "image": tf.reshape(
+            tf.range(2 * 4 * 3, dtype=tf.float32), [2, 1, 4, 3]
+        ),
+        "boxes": tf.constant([[[0.1, 0.2, 0.5, 0.3], [0, 0, 0, 0]]] * 2),
+        "labels": tf.constant([[1, -1]] * 2),
+    }
+    # Seed 0 flips the first image of this pair, not the second.
+    flipped = detection_data.mirrored(examples, tf.constant([0, 5], tf.int64))
+    turned = [
+        not np.array_equal(flipped["image"][i], examples["image"][i])
+        for i in (0, 1)
+    ]
+    assert turned.count(True) == 1
+    i = turned.index(True)
+    np.testing.assert_array_equal(
+        flipped["image"][i], examples["image"][i][:, ::-1]
+    )
+    np.testing.assert_allclose(
+        flipped["boxes"][i], [[0.1, 0.7, 0.5, 0.8], [0, 0, 0, 0]]
+    )
+    np.testing.assert_array_equal(
+        flipped["boxes"][1 - i], examples["boxes"][1 - i]
+    )
+
+
+def test_voc_trains_and_is_measured_through_tfds(tmp_path):
+    config = dict(
+        TINY, dataset="voc", resolution=32, steps=2, eval_every=2,
+        eval_images=None,
+    )  # fmt: skip
+    logdir = str(tmp_path / "voc")
+    with tfds.testing.mock_data(as_dataset_fn=_voc_stand_in):
+        _, summary = training.train(DETECTION, config, logdir, options())
+        # A seekable stream of VOC is read up to a last batch.
+        stream = DETECTION.stream(DETECTION.resolve(config))
+        with pytest.raises(ValueError, match="give stop"):
+            stream.batches(0)
+        first = list(stream.batches(0, stop=3))[2]
+        again = list(stream.batches(2, stop=3))
+        assert len(again) == 1
+        np.testing.assert_array_equal(first["boxes"], again[0]["boxes"])
+    saved = training.read_config(logdir)
+    # VOC's 20 classes; the stand-in's 2007 and 2012 parts hold 2 each.
+    assert saved["num_classes"] == 20 and saved["num_examples"] == 4
+    assert saved["max_boxes"] == 64 and saved["recipe"] == "detection"
+    assert summary["step"] == 2
+    assert {"ap", "ap50", "ap75"} <= set(summary["logs"])
+    assert os.listdir(os.path.join(logdir, "best"))
+
+
+def test_the_moco_encoder_is_read_by_checkpoint(moco_run):
+    from nda_tf.models import resnet
+
+    encoder = resnet.build_backbone(
+        "small", input_shape=(32, 32, 3), stem="cifar", width=4
+    )
+    assert load_moco_encoder(encoder, moco_run, "2") == 2
+    with pytest.raises(CheckpointError, match="no checkpoint 'ckpt-7'"):
+        load_moco_encoder(encoder, moco_run, "7")
+
+
+def test_imagenet_weights_neither_cached_nor_reachable_fail_in_one_line(
+    tmp_path, monkeypatch
+):
+    from nda_tf.data import downloads
+    from nda_tf.detection import backbone
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    config = dict(TINY, encoder="imagenet", arch=None, width=None)
+    with pytest.raises(ValueError, match="not in the Keras cache .* off"):
+        DETECTION.resolve(dict(config, no_download=True))
+
+    def unreachable(url, timeout=None):
+        raise downloads.DownloadError(f"cannot reach {url}")
+
+    monkeypatch.setattr(downloads, "check_reachable", unreachable)
+    monkeypatch.delenv("NDA_TF_NO_DOWNLOAD")  # the tests' default: off
+    with pytest.raises(ValueError, match="cannot be downloaded: cannot reach"):
+        DETECTION.resolve(config)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / backbone.IMAGENET_WEIGHTS).write_bytes(b"cached")
+    assert DETECTION.resolve(config)["arch"] == "resnet50"
