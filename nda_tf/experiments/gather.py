@@ -3,7 +3,8 @@ r"""Gathers runs into the paper's tables (`nda_tf.studies.paper.tables`).
     python -m nda_tf.experiments.gather --runs=runs --out=results.md
 
 GAN runs into Tables 1, 2, 3, 5 and 8 and a row per run, Pix2Pix runs
-beside Table 4, video fine-tuning runs beside Table 7; ours beside the
+beside Table 4, video fine-tuning runs beside Table 7, detection runs
+beside Section 6's VOC numbers (AP / AP50 / AP75); ours beside the
 paper's numbers (`nda_tf.studies.paper.numbers`). Reads run directories
 only. Takes seconds.
 """
@@ -30,10 +31,12 @@ def main(fv):
     """Tabulates the runs as the parsed flags `fv` say."""
     if fv.out:
         cli.check_output_file("out", fv.out)
-    runs = tables.find_runs(fv.runs, ("gan", "pix2pix", "video_finetune"))
+    kinds = ("gan", "pix2pix", "video_finetune", "detection")
+    runs = tables.find_runs(fv.runs, kinds)
     if not runs:
         raise ValueError(
-            f"no GAN, Pix2Pix or video fine-tuning runs under {fv.runs!r}"
+            f"no GAN, Pix2Pix, video fine-tuning or detection runs under "
+            f"{fv.runs!r}"
         )
     text = tables.report(fv.runs, fv.metric)
     if fv.out:

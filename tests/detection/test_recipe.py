@@ -205,3 +205,34 @@ def test_imagenet_weights_neither_cached_nor_reachable_fail_in_one_line(
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / backbone.IMAGENET_WEIGHTS).write_bytes(b"cached")
     assert DETECTION.resolve(config)["arch"] == "resnet50"
+
+
+def test_the_gatherer_puts_voc_runs_beside_the_papers_numbers(tmp_path):
+    from nda_tf.studies.paper import tables
+
+    def run(name, config, manifest=None):
+        folder = tmp_path / name
+        (folder / "best").mkdir(parents=True)
+        (folder / "config.json").write_text(json.dumps(config))
+        if manifest:
+            (folder / "best" / "manifest.json").write_text(
+                json.dumps({"checkpoints": [manifest]})
+            )
+        return str(folder)
+
+    moco = run("moco_in100_mixup", {"recipe": "moco", "nda": "mixup"})
+    scores = {"ap": 0.25, "ap50": 0.5, "ap75": 0.125}
+    detection = {"recipe": "detection", "dataset": "voc", "steps": 100}
+    run(
+        "voc_mixup",
+        {**detection, "encoder": moco},
+        {"step": 90, "metrics": scores},
+    )
+    run("voc_none", {**detection, "encoder": "none"})
+    text = tables.report(str(tmp_path))
+    section = text[text.index("## Detection, Section 6") :].splitlines()
+    assert section[-2:] == [
+        "| voc_mixup | voc | MoCo moco_in100_mixup | mixup | 0/100 | 90 "
+        "| 25.00 / 50.00 / 12.50 | 38.72 / 66.23 / 39.16 |",
+        "| voc_none | voc | none | - | 0/100 | - | - | - |",
+    ]

@@ -179,3 +179,19 @@ def paper_linear_top1(dataset, nda):
     if row is None or nda not in TABLE_7_COLUMNS:
         return None
     return row[TABLE_7_COLUMNS.index(nda)]
+
+
+# Section 6, Pascal VOC 07+12 -> VOC 2007 test, Faster R-CNN C4 over the
+# ImageNet-100 MoCo-v2 ResNet-50: the pretraining NDA -> (AP, AP50, AP75).
+DETECTION_VOC = {
+    "none": (38.47, 65.99, 38.81),
+    "mixup": (38.72, 66.23, 39.16),
+}
+
+
+def paper_detection(dataset, nda):
+    """The paper's VOC detection numbers for a run on `dataset` whose MoCo
+    encoder was trained with `nda`, or None."""
+    if dataset != "voc":
+        return None
+    return DETECTION_VOC.get(transform_name(nda))

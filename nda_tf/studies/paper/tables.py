@@ -466,6 +466,10 @@ def report(root, metric="fid"):
     video, _ = video_table(find_runs(root, ("video_finetune",)))
     if video:
         parts.append("## Video (DPC), Table 7\n\n" + video)
+    detection = find_runs(root, ("detection",))
+    if detection:
+        rows = [detection_row(r) for r in detection]
+        parts.append("## Detection, Section 6\n\n" + detection_markdown(rows))
     return "\n".join(parts)
 
 
@@ -511,6 +515,54 @@ def _triple(values):
     if values is None:
         return "-"
     return " / ".join(_text(v, "{:.2f}") for v in values)
+
+
+DETECTION_METRICS = ("ap", "ap50", "ap75")
+DETECTION_HEADER = (
+    "| run | dataset | encoder | encoder's NDA | steps | best step "
+    "| AP / AP50 / AP75 (ours) | (paper) |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- |"
+)
+
+
+def detection_row(logdir):
+    """One detection row: the best checkpoint's AP, AP50, AP75 (by AP, in
+    %), the encoder and its MoCo run's NDA, the paper's numbers."""
+    config = _json(os.path.join(logdir, "config.json"))
+    row = _best(logdir, "ap")
+    scores = row.pop("scores")
+    values = None
+    if scores:
+        values = [100 * scores[m] if m in scores else None
+                  for m in DETECTION_METRICS]  # fmt: skip
+    encoder, nda = config["encoder"], "-"
+    if encoder not in ("none", "imagenet"):
+        saved = _json(os.path.join(encoder, "config.json"))
+        nda = "? (MoCo run not found)"
+        if saved is not None:
+            nda = paper.transform_name(saved.get("nda"))
+        encoder = f"MoCo {os.path.basename(os.path.normpath(encoder))}"
+    paper_values = paper.paper_detection(config["dataset"], nda)
+    return {**row, "config": config, "encoder": encoder, "nda": nda,
+            "values": values, "paper": paper_values}  # fmt: skip
+
+
+def detection_markdown(rows):
+    lines = [DETECTION_HEADER]
+    for row in rows:
+        c = row["config"]
+        cells = [
+            row["run"],
+            c["dataset"],
+            row["encoder"],
+            row["nda"],
+            f"{row['steps']}/{c['steps']}",
+            _text(row["best_step"]),
+            _triple(row["values"]),
+            _triple(row["paper"]),
+        ]
+        lines.append(_row(cells))
+    return "\n".join(lines) + "\n"
 
 
 VIDEO_HEADER = (
