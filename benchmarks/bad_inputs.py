@@ -10,9 +10,10 @@ lines count too; TensorFlow starts once), or with `--subprocess` in a
 fresh process each (no `TF_CPP_MIN_LOG_LEVEL` set; also shows start-up
 noise, but costs a TensorFlow start per case: minutes each on a busy
 machine). A case passes when the command exits non-zero, prints no
-traceback, and its stderr is exactly one line `PROG: error: MESSAGE`
+traceback, its stderr is exactly one line `PROG: error: MESSAGE`
 (score's per-file errors: one line per file on stdout and a one-line
-count on stderr). It prints a line per case and the total; the failures
+count on stderr), and it leaves the workspace as it found it (nothing
+created, changed or removed under the temporary folder). It prints a line per case and the total; the failures
 show their stderr. `--match` keeps the cases whose command line holds
 any of the comma-separated texts (with `--only`: both). It first makes a
 workspace in a temporary folder: a 2-step GAN run of the dots data (about
@@ -26,6 +27,7 @@ benchmarks/RESULTS.md.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -310,6 +312,35 @@ def _in_process(command, argv):
     return _Done(code, *texts)
 
 
+def _snapshot(root):
+    """{path: (size, mtime)} of everything under `root`."""
+    found = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            status = os.lstat(path)
+            found[path] = (status.st_size, status.st_mtime_ns)
+    return found
+
+
+def _changes(before, after):
+    """The paths a case created, changed or removed."""
+    return sorted(
+        p for p in set(before) | set(after) if before.get(p) != after.get(p)
+    )
+
+
+def _remove_new(paths, before):
+    """Removes what a case created, so the next case starts alike."""
+    for path in reversed(paths):
+        if path in before or not os.path.lexists(path):
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.remove(path)
+
+
 def judge(command, done):
     """`(ok, why)`: a non-zero exit with one line `PROG: error: ...`."""
     prog = f"nda_tf.experiments.{command}"
@@ -353,12 +384,22 @@ def main():
             if (not only or command in only)
             and (not texts or any(t in " ".join(argv) for t in texts))
         ]
+        before = _snapshot(tmp)
         for command, argv in todo:
             if args.subprocess:
                 done = _python(["-m", f"nda_tf.experiments.{command}", *argv])
             else:
                 done = _in_process(command, argv)
             ok, why = judge(command, done)
+            written = _changes(before, _snapshot(tmp))
+            if written:
+                ok, why = (
+                    False,
+                    "wrote "
+                    + ", ".join(p.replace(tmp, "$TMP") for p in written[:3]),
+                )
+                _remove_new(written, before)
+            before = _snapshot(tmp)
             shown = " ".join(a.replace(tmp, "$TMP") for a in argv)
             answer = (done.stderr.strip().splitlines() or [""])[-1]
             results.append(

@@ -209,16 +209,10 @@ def test_imagenet_weights_neither_cached_nor_reachable_fail_in_one_line(
 
 def test_the_gatherer_puts_voc_runs_beside_the_papers_numbers(tmp_path):
     from nda_tf.studies.paper import tables
+    from tests.studies.paper.fake_runs import fake_run
 
     def run(name, config, manifest=None):
-        folder = tmp_path / name
-        (folder / "best").mkdir(parents=True)
-        (folder / "config.json").write_text(json.dumps(config))
-        if manifest:
-            (folder / "best" / "manifest.json").write_text(
-                json.dumps({"checkpoints": [manifest]})
-            )
-        return str(folder)
+        return fake_run(tmp_path, name, config, manifest)
 
     moco = run("moco_in100_mixup", {"recipe": "moco", "nda": "mixup"})
     scores = {"ap": 0.25, "ap50": 0.5, "ap75": 0.125}

@@ -122,19 +122,11 @@ def _moco_run_dir():
 
 
 def test_the_gatherer_puts_fine_tuning_runs_beside_table_7(tmp_path):
-    import json
-
     from nda_tf.studies.paper import tables as gather
+    from tests.studies.paper.fake_runs import fake_run
 
     def run(name, config, manifest=None):
-        folder = tmp_path / name
-        (folder / "best").mkdir(parents=True)
-        (folder / "config.json").write_text(json.dumps(config))
-        if manifest:
-            (folder / "best" / "manifest.json").write_text(
-                json.dumps({"checkpoints": [manifest]})
-            )
-        return str(folder)
+        return fake_run(tmp_path, name, config, manifest)
 
     pretrained = run("dpc_stitch", {"recipe": "dpc", "nda": "stitch"})
     finetuned = run(

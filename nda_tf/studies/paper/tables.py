@@ -493,15 +493,23 @@ def pix2pix_row(logdir):
 
 
 def pix2pix_markdown(rows):
-    lines = [PIX2PIX_HEADER]
+    def setting(row):
+        c = row["config"]
+        return [c["loss"], paper.transform_name(c["nda"]), f"{c['lam']:g}"]
+
+    return _scores_markdown(PIX2PIX_HEADER, rows, setting)
+
+
+def _scores_markdown(header, rows, setting):
+    """A table of best scores: run, dataset, `setting(row)`'s cells, steps,
+    best step, ours and the paper's."""
+    lines = [header]
     for row in rows:
         c = row["config"]
         cells = [
             row["run"],
             c["dataset"],
-            c["loss"],
-            paper.transform_name(c["nda"]),
-            f"{c['lam']:g}",
+            *setting(row),
             f"{row['steps']}/{c['steps']}",
             _text(row["best_step"]),
             _triple(row["values"]),
@@ -548,21 +556,9 @@ def detection_row(logdir):
 
 
 def detection_markdown(rows):
-    lines = [DETECTION_HEADER]
-    for row in rows:
-        c = row["config"]
-        cells = [
-            row["run"],
-            c["dataset"],
-            row["encoder"],
-            row["nda"],
-            f"{row['steps']}/{c['steps']}",
-            _text(row["best_step"]),
-            _triple(row["values"]),
-            _triple(row["paper"]),
-        ]
-        lines.append(_row(cells))
-    return "\n".join(lines) + "\n"
+    return _scores_markdown(
+        DETECTION_HEADER, rows, lambda row: [row["encoder"], row["nda"]]
+    )
 
 
 VIDEO_HEADER = (
