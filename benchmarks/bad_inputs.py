@@ -313,10 +313,12 @@ def _in_process(command, argv):
 
 
 def _snapshot(root):
-    """{path: (size, mtime)} of everything under `root`."""
+    """{path: (size, mtime)} of the files under `root`, {path: None} of
+    its folders: a file made and removed again (a lock) leaves nothing."""
     found = {}
     for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
+        found.update((os.path.join(folder, name), None) for name in dirs)
+        for name in files:
             path = os.path.join(folder, name)
             status = os.lstat(path)
             found[path] = (status.st_size, status.st_mtime_ns)
