@@ -12,9 +12,9 @@ for the kNN monitor only), then a Faster R-CNN C4 fine-tune from each
 encoder and from a random one of the same seed on the detection set
 (256 training images, AP on its 64 test images every 50 steps). Every
 run resumes where it stopped. Writes OUT/results.json and prints a
-markdown table of AP50 and AP over fine-tuning; the numbers recorded in
-experiments/RESULTS.md came from this script. About 35 minutes on 2
-shared CPU cores for 2 seeds.
+markdown table of AP50 and AP over fine-tuning; experiments/RESULTS.md
+("Detection transfer on the synthetic shapes") records its numbers when
+it has been run.
 """
 
 import argparse

@@ -10,9 +10,11 @@
 # 18,000 and 22,000, 100 warm-up steps, weight decay 1e-4. Differences
 # (docs/detection.md): images fitted into 512-pixel squares (detectron2:
 # shorter side 480-800 in training, 800 at test); batch norm per replica
-# (detectron2's MoCo setting synchronizes it over the 16 images); AP with
-# VOC 2007's 11-point interpolation at IoU 0.5:0.95, as detectron2's
-# VOC evaluator. VOC 2007 and 2012 come through tfds (downloaded once).
+# (detectron2's MoCo setting synchronizes it over the 16 images); weight
+# decay decoupled; AP through COCO's evaluator with VOC 2007's 11-point
+# interpolation at IoU 0.5:0.95 (detectron2's VOC evaluator treats
+# difficult boxes and the box edges its own way). VOC 2007 and 2012 come
+# through tfds (downloaded once).
 # Hardware: 8 GPUs (--strategy=mirrored below); not timed.
 # Usage: RUNS=runs bash experiments/detection/voc.sh [extra flags]
 set -euo pipefail

@@ -14,7 +14,9 @@ A source name is one of
 * `boxes`: float32 `[max_boxes, 4]`, normalized `[ymin, xmin, ymax, xmax]`
   of the padded image (tfds' and Keras' "rel_yxyx"); zeros for padding;
 * `labels`: int32 `[max_boxes]`, class ids, -1 for the padding;
-* `difficult`: bool `[max_boxes]`, VOC's flag (False elsewhere).
+* `difficult`: bool `[max_boxes]`, VOC's flag (False elsewhere);
+* `extent`: float32 `[2]`, the (height, width) fraction of the square
+  the image fills (1, 1 but for VOC), where a flip mirrors it.
 
 `shapes_detection` has a test split a quarter the size of its train
 split (`images`), as `moving_shapes` does.
@@ -156,6 +158,7 @@ def _shapes(name, split, resolution, max_boxes):
         "boxes": np.pad(found.boxes, [(0, 0), (0, pad), (0, 0)]),
         "labels": np.pad(found.labels, [(0, 0), (0, pad)], constant_values=-1),
         "difficult": np.zeros([count, max_boxes], bool),
+        "extent": np.ones([count, 2], np.float32),
     }
     info = DetectionInfo(name, shapes_detection.CLASSES, size, max_boxes, count)
     return tf.data.Dataset.from_tensor_slices(examples), info
@@ -220,6 +223,7 @@ def _voc_example(example, resolution, max_boxes):
         "difficult": tf.ensure_shape(
             tf.pad(objects["is_difficult"], [[0, pad]]), [max_boxes]
         ),
+        "extent": tf.ensure_shape(scale, [2]),
     }
 
 
@@ -314,7 +318,9 @@ class DetectionStream:
                     f"a stream of {self.info.name!r} is read up to a last "
                     "batch: give stop"
                 )
-            last_epoch = (int(stop) * batch - 1) // count
+            # At least one epoch, so that a finished run's stream (start
+            # == stop) is an empty one.
+            last_epoch = max(first_epoch, (int(stop) * batch - 1) // count)
             examples, _ = self._load(
                 order=lambda source: self._shuffled(
                     source, first_epoch, last_epoch
@@ -362,17 +368,27 @@ def _epoch_seed(seed, epoch):
 
 def mirrored(examples, seed):
     """A batch of examples with each image flipped left-right or not (one
-    fair draw per image from `seed`), its boxes with it."""
+    fair draw per image from `seed`), its boxes with it. An image that
+    fills part of its square (`extent`, VOC's) is mirrored within that
+    part, so that its padding stays at the right."""
     images, boxes = examples["image"], examples["boxes"]
     flip = nda_random.uniform(tf.shape(images)[:1], seed) < 0.5
+    width = tf.shape(images)[2]
+    extent = examples.get("extent")
+    if extent is None:
+        extent = tf.ones([tf.shape(images)[0], 2])
+    # The fitted image's width in pixels, as `_fit` rounded it.
+    columns = tf.cast(
+        tf.round(extent[:, 1] * tf.cast(width, tf.float32)), tf.int32
+    )
+    turned = tf.reverse_sequence(images, columns, seq_axis=2, batch_axis=0)
+    right = extent[:, 1][:, None]
     ymin, xmin, ymax, xmax = tf.unstack(boxes, axis=-1)
-    flipped_boxes = tf.stack([ymin, 1.0 - xmax, ymax, 1.0 - xmin], -1)
+    flipped_boxes = tf.stack([ymin, right - xmax, ymax, right - xmin], -1)
     # Padding stays zeros.
     real = (examples["labels"] >= 0)[..., None]
     return {
         **examples,
-        "image": tf.where(
-            flip[:, None, None, None], images[:, :, ::-1], images
-        ),
+        "image": tf.where(flip[:, None, None, None], turned, images),
         "boxes": tf.where(flip[:, None, None] & real, flipped_boxes, boxes),
     }

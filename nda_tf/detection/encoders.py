@@ -54,13 +54,15 @@ def _same(c, key, value, what):
     c[key] = value
 
 
-def build(c):
+def build(c, pretrained=True):
     """`(encoder, c4_layer)` of a resolved config: imagenet's with its
-    weights, our ResNets initialised (a MoCo run's are read into it by
-    the recipe)."""
+    weights (unless not `pretrained`: a model about to be restored from
+    its own checkpoint), our ResNets initialised (a MoCo run's are read
+    into it by the recipe)."""
     size = c["resolution"]
     if c["encoder"] == "imagenet":
-        return backbone.imagenet_resnet50(size), backbone.IMAGENET_C4
+        weights = "imagenet" if pretrained else None
+        return backbone.imagenet_resnet50(size, weights), backbone.IMAGENET_C4
     kwargs = {"stem": c["stem"]}
     if c["width"] is not None:
         kwargs["width"] = c["width"]

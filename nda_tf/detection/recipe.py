@@ -12,6 +12,8 @@ a MoCo run directory, `imagenet` or `none`.
     ('resnet50', 24000, 0.02)
 """
 
+import json
+import logging
 import os
 
 import keras
@@ -24,6 +26,7 @@ from nda_tf.detection.faster_rcnn import FasterRCNN
 from nda_tf.detection.options import OPTIONS
 from nda_tf.eval.detection import DetectionAP
 from nda_tf.training import (
+    CheckpointError,
     Evaluator,
     Recipe,
     read_config,
@@ -31,6 +34,7 @@ from nda_tf.training import (
     restore_parts,
 )
 
+_LOG = logging.getLogger("nda_tf")
 # Proposals before NMS per proposal kept after it (Detectron: 12,000 /
 # 2,000 training, 6,000 / 1,000 testing).
 _PRE_NMS = 6
@@ -58,7 +62,10 @@ class DetectionRecipe(Recipe):
         # A recorded run (its config holds what the data gave) keeps the
         # encoder settings it recorded: its MoCo run may be gone since.
         if "num_examples" not in c:
-            encoders.resolve(c, _moco_config(c["encoder"]))
+            saved = _moco_config(c["encoder"])
+            encoders.resolve(c, saved)
+            if saved is not None:
+                _check_encoder_checkpoint(c["encoder"], c["encoder_checkpoint"])
             if c["encoder"] == "imagenet":
                 download = False if c.get("no_download") else None
                 backbone.check_imagenet_weights(download)
@@ -71,10 +78,19 @@ class DetectionRecipe(Recipe):
         size = c["resolution"]
         if c["stem"] is None and c["encoder"] != "imagenet":
             c["stem"] = "cifar" if size < 64 else "imagenet"
+        if c["stem"] == "cifar" and size >= 128:
+            _LOG.warning(
+                "a CIFAR-stem encoder keeps C4 at stride 4: %d x %d cells "
+                "at %d pixels (slow, memory-hungry); an ImageNet-stem "
+                "encoder has stride 16",
+                size // 4,
+                size // 4,
+                size,
+            )
         if c["max_boxes"] is None:
             c["max_boxes"] = info.max_boxes
         if c["anchor_sizes"] is None:
-            c["anchor_sizes"] = default_anchor_sizes(size)
+            c["anchor_sizes"] = default_anchor_sizes(c["dataset"], size)
         if c["lr_steps"] is None:
             steps = c["steps"]
             # A short run may round both to one step.
@@ -95,8 +111,10 @@ class DetectionRecipe(Recipe):
         )
 
     def build(self, c, compile=True):
-        encoder, c4_layer = encoders.build(c)
-        if c["encoder"] not in encoders.NAMED:
+        # Uncompiled, the model is loaded from its own checkpoint
+        # (`load_run`): the encoder's source is not read (it may be gone).
+        encoder, c4_layer = encoders.build(c, pretrained=compile)
+        if compile and c["encoder"] not in encoders.NAMED:
             load_moco_encoder(encoder, c["encoder"], c["encoder_checkpoint"])
         model = FasterRCNN(
             encoder,
@@ -138,8 +156,13 @@ class DetectionRecipe(Recipe):
 
     def evaluators(self, model, c, run):
         test = _test_set(c)
+        # One compiled call on the whole batch: `predict_on_batch` under a
+        # MirroredStrategy would give every replica the whole batch.
+        detect = tf.function(lambda images: model(images, training=False))
         return [
-            Evaluator(lambda m, step: measure(m, test(), c), c["eval_every"])
+            Evaluator(
+                lambda m, step: measure(detect, test(), c), c["eval_every"]
+            )
         ]
 
     def best_metric(self, c):
@@ -172,21 +195,58 @@ def _moco_config(source):
     return saved
 
 
+def _checkpoint_name(checkpoint):
+    """latest, best or a step (int) from `--encoder_checkpoint`."""
+    if checkpoint in ("latest", "best"):
+        return checkpoint
+    if isinstance(checkpoint, int | str) and str(checkpoint).isdigit():
+        return int(checkpoint)
+    raise ValueError(
+        f"encoder_checkpoint must be latest, best or a step, received "
+        f"{checkpoint!r}"
+    )
+
+
+def _check_encoder_checkpoint(logdir, checkpoint):
+    """One line naming `--encoder_checkpoint` when the MoCo run has no
+    such checkpoint (before the data is read)."""
+    name = _checkpoint_name(checkpoint)
+    folder = os.path.join(logdir, "best" if name == "best" else "checkpoints")
+    try:
+        with open(os.path.join(folder, "manifest.json")) as file:
+            entries = json.load(file)["checkpoints"]
+    except (OSError, ValueError, KeyError, TypeError):
+        entries = []
+    steps = [e.get("step") for e in entries if isinstance(e, dict)]
+    if not steps or (isinstance(name, int) and name not in steps):
+        have = ", ".join(map(str, steps)) or "none"
+        raise ValueError(
+            f"encoder_checkpoint={checkpoint!r}: the MoCo run {logdir!r} "
+            f"has no such checkpoint (its {os.path.basename(folder)}: steps "
+            f"{have})"
+        )
+
+
 def load_moco_encoder(encoder, logdir, checkpoint="latest"):
     """Reads the query encoder of the MoCo run in `logdir` into `encoder`
     (built as that run's); returns the checkpoint's step."""
-    if isinstance(checkpoint, str) and checkpoint.isdigit():
-        checkpoint = int(checkpoint)
     holder = encoders.moco_layout(encoder)
-    return restore_parts(logdir, {"model": holder}, checkpoint)
+    name = _checkpoint_name(checkpoint)
+    try:
+        return restore_parts(logdir, {"model": holder}, name)
+    except CheckpointError as error:
+        raise ValueError(
+            f"the encoder of the MoCo run {logdir!r} (encoder_checkpoint="
+            f"{checkpoint!r}) could not be read: {error}"
+        ) from None
 
 
-def default_anchor_sizes(resolution):
-    """Detectron's sizes (32 to 512) from 256 pixels on; below, R/6 and
-    R/3 (the objects of `shapes_detection` are R/8 to R/3 wide)."""
-    if resolution >= 256:
-        return ["32", "64", "128", "256", "512"]
-    return [f"{resolution / 6:g}", f"{resolution / 3:g}"]
+def default_anchor_sizes(dataset, resolution):
+    """Detectron's sizes (32 to 512) for VOC; R/6 and R/3 for
+    `shapes_detection`, whose objects are R/8 to R/3 wide."""
+    if dataset.startswith("shapes_detection"):
+        return [f"{resolution / 6:g}", f"{resolution / 3:g}"]
+    return ["32", "64", "128", "256", "512"]
 
 
 def _numbers(name, values):
@@ -285,8 +345,9 @@ def _test_set(c):
     return lambda: dataset.batch(c["batch_size"])
 
 
-def measure(model, batches, c):
-    """AP, AP50, AP75 of `model` on `batches`; VOC's with 11-point
+def measure(detect, batches, c):
+    """AP, AP50, AP75 of `detect` (images -> detections) on `batches`;
+    VOC's with 11-point
     interpolation (VOC 2007's metric, detectron2's for voc_2007_test),
     others COCO's 101 points. A few test images are drawn with their
     detections into the run's `eval/` TensorBoard log."""
@@ -294,7 +355,7 @@ def measure(model, batches, c):
     metric = DetectionAP(interpolation)
     drawn = None
     for batch in batches:
-        found = model.predict_on_batch(batch["image"])
+        found = {k: v.numpy() for k, v in detect(batch["image"]).items()}
         truth = {k: batch[k] for k in ("boxes", "labels", "difficult")}
         metric.update(truth, found)
         if drawn is None:

@@ -18,7 +18,6 @@ from nda_tf.detection.recipe import (
     WarmupSteps,
     load_moco_encoder,
 )
-from nda_tf.training.checkpoints import CheckpointError
 from tests.data.test_detection import _voc_stand_in
 from tests.detection.test_contract import DATASET, TINY
 from tests.training.test_loop import MOCO_TINY, options
@@ -146,6 +145,18 @@ def test_the_stream_seeks_exactly_and_flips_boxes_with_images():
     np.testing.assert_array_equal(
         flipped["boxes"][1 - i], examples["boxes"][1 - i]
     )
+    # An image filling the left half of its square is mirrored there.
+    half = dict(
+        examples,
+        extent=tf.constant([[1.0, 0.5]] * 2),
+        boxes=tf.constant([[[0.1, 0.1, 0.5, 0.2], [0, 0, 0, 0]]] * 2),
+    )
+    flipped = detection_data.mirrored(half, tf.constant([0, 5], tf.int64))
+    image = examples["image"][i].numpy()
+    np.testing.assert_array_equal(
+        flipped["image"][i], np.concatenate([image[:, 1::-1], image[:, 2:]], 1)
+    )
+    np.testing.assert_allclose(flipped["boxes"][i][0], [0.1, 0.3, 0.5, 0.4])
 
 
 def test_voc_trains_and_is_measured_through_tfds(tmp_path):
@@ -156,14 +167,17 @@ def test_voc_trains_and_is_measured_through_tfds(tmp_path):
     logdir = str(tmp_path / "voc")
     with tfds.testing.mock_data(as_dataset_fn=_voc_stand_in):
         _, summary = training.train(DETECTION, config, logdir, options())
-        # A seekable stream of VOC is read up to a last batch.
-        stream = DETECTION.stream(DETECTION.resolve(config))
+        # A seekable stream of VOC is read up to a last batch; 4 stand-in
+        # images in batches of 2: batch 3 is the second of epoch 1.
+        stream = DETECTION.stream(DETECTION.resolve(dict(config, batch_size=2)))
         with pytest.raises(ValueError, match="give stop"):
             stream.batches(0)
-        first = list(stream.batches(0, stop=3))[2]
-        again = list(stream.batches(2, stop=3))
-        assert len(again) == 1
-        np.testing.assert_array_equal(first["boxes"], again[0]["boxes"])
+        read = list(stream.batches(0, stop=5))
+        again = list(stream.batches(3, stop=5))
+        assert len(read) == 5 and len(again) == 2
+        for key in read[3]:
+            np.testing.assert_array_equal(again[0][key], read[3][key])
+        assert list(stream.batches(5, stop=5)) == []  # a finished run
     saved = training.read_config(logdir)
     # VOC's 20 classes; the stand-in's 2007 and 2012 parts hold 2 each.
     assert saved["num_classes"] == 20 and saved["num_examples"] == 4
@@ -180,7 +194,7 @@ def test_the_moco_encoder_is_read_by_checkpoint(moco_run):
         "small", input_shape=(32, 32, 3), stem="cifar", width=4
     )
     assert load_moco_encoder(encoder, moco_run, "2") == 2
-    with pytest.raises(CheckpointError, match="no checkpoint 'ckpt-7'"):
+    with pytest.raises(ValueError, match="could not be read: no checkpoint"):
         load_moco_encoder(encoder, moco_run, "7")
 
 
@@ -230,3 +244,44 @@ def test_the_gatherer_puts_voc_runs_beside_the_papers_numbers(tmp_path):
         "| 25.00 / 50.00 / 12.50 | 38.72 / 66.23 / 39.16 |",
         "| voc_none | voc | none | - | 0/100 | - | - | - |",
     ]
+
+
+def test_bad_encoder_checkpoints_are_refused_before_the_data(moco_run):
+    with pytest.raises(
+        ValueError, match="latest, best or a step, received '-3'"
+    ):
+        _resolved(
+            encoder=moco_run, arch=None, width=None, encoder_checkpoint="-3"
+        )
+    with pytest.raises(ValueError, match=r"encoder_checkpoint='7'.*steps 2\)"):
+        _resolved(
+            encoder=moco_run, arch=None, width=None, encoder_checkpoint="7"
+        )
+
+
+def test_a_finished_run_loads_without_its_moco_run(moco_run, tmp_path):
+    import shutil
+
+    encoder = str(tmp_path / "moco")
+    shutil.copytree(moco_run, encoder)
+    config = dict(TINY, encoder=encoder, arch=None, width=None, steps=2)
+    logdir = str(tmp_path / "detect")
+    trained, _ = training.train(DETECTION, config, logdir, options())
+    shutil.rmtree(encoder)
+    loaded, saved = training.load_run(DETECTION, logdir)
+    assert saved["step"] == 2 and saved["arch"] == "small"
+    for a, b in zip(loaded.get_weights(), trained.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_evaluation_under_two_replicas_is_one_devices(mirrored):
+    c = _resolved(eval_images=8)
+    one = DETECTION.build(c)
+    with mirrored.scope():
+        two = DETECTION.build(c)
+    two.set_weights(one.get_weights())
+    (alone,) = DETECTION.evaluators(one, c, None)
+    (replicated,) = DETECTION.evaluators(two, c, None)
+    expected = alone(one, 0)
+    assert set(expected) == {"ap", "ap50", "ap75"}
+    assert replicated(two, 0) == expected
