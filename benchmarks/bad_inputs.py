@@ -14,11 +14,12 @@ traceback, its stderr is exactly one line `PROG: error: MESSAGE`
 (score's per-file errors: one line per file on stdout and a one-line
 count on stderr), and it leaves the workspace as it found it (nothing
 created, changed or removed under the temporary folder). It prints a
-line per case and the total; the failures show their stderr. `--match` keeps the cases whose command line holds
-any of the comma-separated texts (with `--only`: both). It first makes a
-workspace in a temporary folder: a 2-step GAN run of the dots data (about
-30 s), a folder, a file, a garbage .npz, a text file named .png, a folder
-with a dangling symlink.
+line per case and the total; the failures show their stderr. `--match`
+keeps the cases whose command line holds any of the comma-separated
+texts (with `--only`: both). It first makes a workspace in a temporary
+folder: a 2-step GAN run of the dots data (about 30 s), a folder, a
+file, a garbage .npz, a text file named .png, a folder with a dangling
+symlink.
 
 Slow (a command, not a test). Results are recorded in
 benchmarks/RESULTS.md.
