@@ -28,6 +28,7 @@ The strategy is the session's one MirroredStrategy (the `mirrored` fixture
 of conftest.py): a second one in the process could mix up collectives.
 """
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -378,6 +379,9 @@ class Algorithm:
             weights as one device does).
         atol: float tolerance of float results.
         modes: the compile modes the step agrees in.
+        deterministic: resume with TensorFlow's op determinism on (the
+            commands' `--deterministic`), for a model whose CPU kernels
+            may round differently from run to run on a loaded machine.
     """
 
     recipe: Any
@@ -390,6 +394,22 @@ class Algorithm:
     dataset_for: Callable | None = None
     atol: float = 5e-5
     modes: tuple = MODES
+    deterministic: bool = False
+
+
+@contextlib.contextmanager
+def _op_determinism(on):
+    """TensorFlow's op determinism while the block runs, if `on`."""
+    from tensorflow.python.framework import config
+
+    if not on or config.is_op_determinism_enabled():
+        yield
+        return
+    config.enable_op_determinism()
+    try:
+        yield
+    finally:
+        config.disable_op_determinism()
 
 
 def _copies(batch):
@@ -416,6 +436,7 @@ def check_algorithm(case, promise, tmp_path, strategy):
             case.atol,
         )
     elif promise == "resume":
-        assert_resumes_exactly(case.recipe, case.config, tmp_path)
+        with _op_determinism(case.deterministic):
+            assert_resumes_exactly(case.recipe, case.config, tmp_path)
     else:
         raise ValueError(f"unknown promise {promise!r}")

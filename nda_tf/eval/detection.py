@@ -173,7 +173,13 @@ def _batch(batch, keys, name):
             f"{name} must be a dict with keys {', '.join(keys)}; received "
             f"{found}"
         )
-    arrays = {k: np.asarray(v) for k, v in batch.items() if v is not None}
+    # Other keys (a dataset batch's image, extent) are not read.
+    wanted = (*keys, "difficult")
+    arrays = {
+        k: np.asarray(v)
+        for k, v in batch.items()
+        if v is not None and k in wanted
+    }
     boxes = arrays["boxes"]
     if boxes.ndim != 3 or boxes.shape[-1] != 4:
         raise ValueError(
