@@ -10,12 +10,13 @@ RUNS=${RUNS:-runs}
 # `python -m nda_tf.experiments.gather` prints it beside the run's.
 # Every cell takes the authors' D step (--d_calls=2: two D calls, so two
 # spectral-norm power-iteration steps per D step), with which the paper's
-# BigGANs were trained (experiments/RESULTS.md, issue 24).
+# BigGANs were trained (experiments/RESULTS.md, issue 24), and starts as
+# their code starts (--init=authors: PyTorch's default biases).
 cell() {
   local name=$1
   shift
   echo "== ${name}"
   python -m nda_tf.experiments.gan --logdir="${RUNS}/${name}" \
     --eval_metrics=fid,kid --eval_backbone=inception --eval_download \
-    --d_calls=2 "$@" ${EXTRA_FLAGS:-}
+    --d_calls=2 --init=authors "$@" ${EXTRA_FLAGS:-}
 }

@@ -68,6 +68,18 @@ OPTIONS = (
         kind="int",
         choices=(1, 2),
     ),
+    Option(
+        "init",
+        None,
+        "How biases start (kernels are N(0, 0.02) either way). authors: "
+        "as the authors' BigGAN code starts (each SN conv and linear bias "
+        "U(+-1/sqrt(fan_in)), PyTorch's default; a one-class G's block BN "
+        "gains 1 + N(0, 0.02) and biases N(0, 0.02)). zero_bias: zero "
+        "biases, BN gain 1 and bias 0. Default: authors for --arch=biggan, "
+        "zero_bias otherwise (the authors' code has no SNGAN).",
+        kind="str",
+        choices=("authors", "zero_bias"),
+    ),
     Option("batch_size", 64, "Images per D step (global)."),
     *length_options(500, "G steps"),
     Option("lr_g", 2e-4, "Generator learning rate.", low=0.0, low_open=True),

@@ -51,8 +51,9 @@ class GANRecipe(Recipe):
     options = OPTIONS
     # A longer run (steps, epochs) is the same run: the learning rates are
     # constant (the base's `resume_may_change`).
-    # Runs recorded before --d_calls existed took one D call per D step.
-    legacy_defaults = {"d_calls": 1}
+    # Runs recorded before --d_calls / --init existed took one D call per D
+    # step and started with zero biases.
+    legacy_defaults = {"d_calls": 1, "init": "zero_bias"}
     exports = {"discriminator": "detector_name", "generator": "generator_name"}
     export_options = EXPORT_OPTIONS
 
@@ -62,6 +63,14 @@ class GANRecipe(Recipe):
             # The authors' step for their architecture (DESIGN.md 2): the
             # paper's BigGANs were trained with two D calls per D step.
             c["d_calls"] = 2 if c["arch"] == "biggan" else 1
+        if c["init"] is None:
+            # The authors' start for their architecture (DESIGN.md 2).
+            c["init"] = "authors" if c["arch"] == "biggan" else "zero_bias"
+        if c["init"] == "authors" and c["arch"] != "biggan":
+            raise ValueError(
+                f"--init=authors is the authors' BigGAN start; --arch="
+                f"{c['arch']} takes --init=zero_bias"
+            )
         if info is not None:  # once per run, when its length is known
             warn_if_ema_cannot_warm_up(c)
         return c
@@ -93,6 +102,7 @@ class GANRecipe(Recipe):
             sync_batch_norm=(
                 tf.distribute.get_strategy().num_replicas_in_sync > 1
             ),
+            **({"init": c["init"]} if c["arch"] == "biggan" else {}),
         )
         arguments = {k: c[k] for k in _NDAGAN_ARGUMENTS}
         arguments["nda"] = _negatives(c)

@@ -10,7 +10,12 @@ from keras import ops
 from nda_tf import checks
 from nda_tf.keras_config import KeepArguments
 from nda_tf.models import common, layers
-from nda_tf.models.spectral_norm import SNConv2D, SNDense, SNEmbedding
+from nda_tf.models.spectral_norm import (
+    FAN_IN_UNIFORM,
+    SNConv2D,
+    SNDense,
+    SNEmbedding,
+)
 
 # Channel multipliers of `ch`, from BigGAN-PyTorch's G_arch / D_arch. G: the
 # width of the 4x4 seed, then each up-block's output width. D: each block's
@@ -19,6 +24,24 @@ G_WIDTHS = {32: (4, 4, 4, 4), 64: (16, 16, 8, 4, 2), 128: (16, 16, 8, 4, 2, 1)}
 D_WIDTHS = {32: (4, 4, 4, 4), 64: (1, 2, 4, 8, 16), 128: (1, 2, 4, 8, 16, 16)}
 D_DOWNSAMPLES = {32: 2, 64: 4, 128: 5}
 SUPPORTED_RESOLUTIONS = tuple(G_WIDTHS)
+# Initialisations (`init=`). "zero_bias": zero biases, BN gain 1 and bias 0.
+# "authors": as the authors' code starts its N02 models: every SN conv and
+# linear bias U(+-1/sqrt(fan_in)) (PyTorch's layer default, which N02 leaves
+# alone) and a one-class G's block BNs at gain 1 + N(0, 0.02), bias
+# N(0, 0.02) (their one-class conditional BN, whose gain and bias are N02
+# embeddings). The kernels are N(0, 0.02) in both.
+INITS = ("zero_bias", "authors")
+
+
+def _sn_arguments(init, power_iterations, dtype):
+    """Keyword arguments of every SN conv / linear layer of a model."""
+    checks.check_choice("init", init, INITS)
+    bias = FAN_IN_UNIFORM if init == "authors" else "zeros"
+    return {
+        "power_iterations": power_iterations,
+        "dtype": dtype,
+        "bias_initializer": bias,
+    }
 
 
 def _relu(dtype):
@@ -59,7 +82,7 @@ class ClassEmbedding(SNEmbedding):
         return ops.transpose(kernel)
 
 
-def _projection_head(features, labels, num_classes, power_iterations):
+def _projection_head(features, labels, num_classes, sn):
     """ReLU, global sum pooling, `SN-linear(h) + <SN-embed(y), h>`.
 
     Unconditional models have one class and y = 0: the authors' forward
@@ -69,12 +92,16 @@ def _projection_head(features, labels, num_classes, power_iterations):
     """
     h = ops.cast(ops.relu(features), "float32")
     h = ops.sum(h, axis=(1, 2))
-    head = {"power_iterations": power_iterations, "dtype": "float32"}
+    head = {**sn, "dtype": "float32"}
     logits = SNDense(1, name="linear", **head)(h)
     if labels is None:
         labels = ops.zeros_like(ops.cast(h[:, 0], "int32"))
     embedding = ClassEmbedding(
-        num_classes, h.shape[-1], name="embedding", **head
+        num_classes,
+        h.shape[-1],
+        name="embedding",
+        power_iterations=sn["power_iterations"],
+        dtype="float32",
     )
     return logits + ops.sum(embedding(labels) * h, axis=-1, keepdims=True)
 
@@ -101,6 +128,9 @@ class Generator(KeepArguments, keras.Model):
         sync_batch_norm: bool, compute BN statistics over the global batch
             under a `tf.distribute` strategy.
         power_iterations: int, spectral-norm power iterations per call.
+        init: `"zero_bias"` (default) or `"authors"`: how biases and a
+            one-class model's BN gains start (`INITS`; the kernels are
+            N(0, 0.02) either way).
         **kwargs: standard `keras.Model` arguments (`name`, `dtype`).
 
     Call arguments:
@@ -128,6 +158,7 @@ class Generator(KeepArguments, keras.Model):
         attention_resolution=None,
         sync_batch_norm=False,
         power_iterations=1,
+        init="zero_bias",
         dtype=None,
         **kwargs,
     ):
@@ -139,14 +170,21 @@ class Generator(KeepArguments, keras.Model):
         widths = [m * ch for m in G_WIDTHS[resolution]]
         block_sizes = [8 * 2**i for i in range(len(widths) - 1)]
         attention = common.attention_set(attention_resolution, block_sizes)
-        sn = {"power_iterations": power_iterations, "dtype": dtype}
+        sn = _sn_arguments(init, power_iterations, dtype)
+        # Attention's convolutions have no bias.
+        attention_sn = {"power_iterations": power_iterations, "dtype": dtype}
 
         z = keras.Input(shape=(z_dim,), name="z")
         inputs, labels = common.inputs_and_labels(z, num_classes)
 
         def bn(name):
             return layers.batch_norm(
-                labels, num_classes, sync_batch_norm, dtype, name
+                labels,
+                num_classes,
+                sync_batch_norm,
+                dtype,
+                name,
+                noisy_affine=init == "authors",
             )
 
         h = SNDense(4 * 4 * widths[0], name="linear", **sn)(z)
@@ -162,7 +200,9 @@ class Generator(KeepArguments, keras.Model):
             x = SNConv2D(width, 1, name=prefix + "shortcut", **sn)(x)
             h = keras.layers.Add(dtype=dtype)([h, x])
             if block_sizes[i] in attention:
-                h = layers.SelfAttention(name=prefix + "attention", **sn)(h)
+                h = layers.SelfAttention(
+                    name=prefix + "attention", **attention_sn
+                )(h)
         # BigGAN's output BN is unconditional even in conditional models.
         h = layers.batch_norm(None, 1, sync_batch_norm, dtype, "output_bn")(h)
         h = SNConv2D(3, 3, name="output_conv", **sn)(_relu(dtype)(h))
@@ -178,6 +218,7 @@ class Generator(KeepArguments, keras.Model):
             attention_resolution=attention_resolution,
             sync_batch_norm=sync_batch_norm,
             power_iterations=power_iterations,
+            init=init,
         )
 
 
@@ -202,6 +243,8 @@ class Discriminator(KeepArguments, keras.Model):
             self-attention block after the first block whose output has that
             size.
         power_iterations: int, spectral-norm power iterations per call.
+        init: `"zero_bias"` (default) or `"authors"`: how the biases start
+            (`INITS`; the kernels are N(0, 0.02) either way).
         **kwargs: standard `keras.Model` arguments (`name`, `dtype`).
 
     Call arguments:
@@ -228,6 +271,7 @@ class Discriminator(KeepArguments, keras.Model):
         num_classes=1,
         attention_resolution=None,
         power_iterations=1,
+        init="zero_bias",
         dtype=None,
         **kwargs,
     ):
@@ -244,7 +288,8 @@ class Discriminator(KeepArguments, keras.Model):
         attention = common.attention_set(
             attention_resolution, sorted(set(sizes))
         )
-        sn = {"power_iterations": power_iterations, "dtype": dtype}
+        sn = _sn_arguments(init, power_iterations, dtype)
+        attention_sn = {"power_iterations": power_iterations, "dtype": dtype}
 
         images = keras.Input(shape=(resolution, resolution, 3), name="images")
         inputs, labels = common.inputs_and_labels(images, num_classes)
@@ -254,9 +299,11 @@ class Discriminator(KeepArguments, keras.Model):
             down = i < downsamples
             h = self._block(h, in_width, width, down, i > 0, prefix, sn)
             if sizes[i] in attention and sizes.index(sizes[i]) == i:
-                h = layers.SelfAttention(name=prefix + "attention", **sn)(h)
+                h = layers.SelfAttention(
+                    name=prefix + "attention", **attention_sn
+                )(h)
             in_width = width
-        logits = _projection_head(h, labels, num_classes, power_iterations)
+        logits = _projection_head(h, labels, num_classes, sn)
         super().__init__(inputs=inputs, outputs=logits, dtype=dtype, **kwargs)
         self.keep_arguments(
             resolution=resolution,
@@ -264,6 +311,7 @@ class Discriminator(KeepArguments, keras.Model):
             num_classes=num_classes,
             attention_resolution=attention_resolution,
             power_iterations=power_iterations,
+            init=init,
         )
 
     @staticmethod

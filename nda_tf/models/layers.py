@@ -177,19 +177,31 @@ class SelfAttention(KeepArguments, keras.layers.Layer):
         return input_shape
 
 
-def batch_norm(labels, num_classes, synchronized, dtype, name):
+def batch_norm(
+    labels, num_classes, synchronized, dtype, name, noisy_affine=False
+):
     """Affine BN when unconditional (`labels` None), else class-conditional.
 
     Returns a callable on `x`. Momentum and epsilon are PyTorch's defaults
-    (0.1 and 1e-5), which BigGAN-PyTorch uses.
+    (0.1 and 1e-5), which BigGAN-PyTorch uses. `noisy_affine` starts an
+    affine BN's gain at 1 + N(0, 0.02) and its bias at N(0, 0.02): BigGAN's
+    one-class conditional BN, whose gain and bias come from N(0, 0.02)
+    embeddings (a conditional BN here always starts that way).
     """
     if labels is None:
+        noise = {}
+        if noisy_affine:
+            noise = {
+                "gamma_initializer": keras.initializers.RandomNormal(1.0, 0.02),
+                "beta_initializer": keras.initializers.RandomNormal(0.0, 0.02),
+            }
         return keras.layers.BatchNormalization(
             momentum=0.9,
             epsilon=1e-5,
             synchronized=synchronized,
             dtype=dtype,
             name=name,
+            **noise,
         )
     layer = ConditionalBatchNorm(
         num_classes, synchronized=synchronized, dtype=dtype, name=name

@@ -14,6 +14,8 @@ singular vector `sn_u` is a non-trainable float32 weight that is updated
 only when `training=True`.
 """
 
+import math
+
 import keras
 from keras import ops
 
@@ -25,6 +27,8 @@ DEFAULT_INITIALIZER = {
     "class_name": "RandomNormal",
     "config": {"mean": 0.0, "stddev": 0.02},
 }
+# `bias_initializer` value: PyTorch's default bias of a linear or conv layer.
+FAN_IN_UNIFORM = "fan_in_uniform"
 
 
 def _l2_normalize(x, epsilon):
@@ -40,6 +44,12 @@ class SpectralNormLayer(KeepArguments, keras.layers.Layer):
         power_iterations: int >= 1, power-method steps per call.
         epsilon: float > 0, guards the normalizations against zero vectors.
         kernel_initializer: initializer for the kernel; N(0, 0.02) default.
+        bias_initializer: initializer for the bias (where there is one):
+            `"zeros"` (default), any Keras initializer, or
+            `"fan_in_uniform"`: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
+            fan_in the kernel's inputs per output, which is how PyTorch's
+            `nn.Linear` and `nn.Conv2d` start their biases (and so the
+            authors' BigGAN, whose N02 init redraws weights only).
         **kwargs: standard `keras.layers.Layer` arguments (`name`, `dtype`).
     """
 
@@ -48,6 +58,7 @@ class SpectralNormLayer(KeepArguments, keras.layers.Layer):
         power_iterations=1,
         epsilon=1e-12,
         kernel_initializer=None,
+        bias_initializer="zeros",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -59,6 +70,11 @@ class SpectralNormLayer(KeepArguments, keras.layers.Layer):
             epsilon=epsilon,
             kernel_initializer=keras.initializers.get(
                 kernel_initializer or DEFAULT_INITIALIZER
+            ),
+            bias_initializer=(
+                bias_initializer
+                if bias_initializer == FAN_IN_UNIFORM
+                else keras.initializers.get(bias_initializer)
             ),
         )
 
@@ -85,8 +101,18 @@ class SpectralNormLayer(KeepArguments, keras.layers.Layer):
         )
         if use_bias:
             self.bias = self.add_weight(
-                name="bias", shape=shape[-1:], initializer="zeros"
+                name="bias",
+                shape=shape[-1:],
+                initializer=self._bias_initializer(shape),
             )
+
+    def _bias_initializer(self, shape):
+        if self.bias_initializer != FAN_IN_UNIFORM:
+            return self.bias_initializer
+        # The fan-in is the kernel's, which a bias initializer (given the
+        # bias shape only) cannot know: hence a string the layer resolves.
+        limit = 1.0 / math.sqrt(math.prod(shape[:-1]))
+        return keras.initializers.RandomUniform(-limit, limit)
 
     def _sn_u_size(self, shape):
         """The length of `sn_u` (the columns of `_sn_matrix`) for `shape`."""

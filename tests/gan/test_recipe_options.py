@@ -125,3 +125,34 @@ def test_d_calls_defaults_to_the_authors_step_for_biggan(arch, given, expected):
 def test_d_calls_other_than_one_or_two_is_refused(bad):
     with pytest.raises(ValueError, match=f"d_calls.*{bad}"):
         GAN.resolve({"d_calls": bad})
+
+
+@pytest.mark.parametrize(
+    "arch, given, expected",
+    [
+        ("biggan", None, "authors"),
+        ("sngan", None, "zero_bias"),
+        ("biggan", "zero_bias", "zero_bias"),
+    ],
+)
+def test_init_defaults_to_the_authors_start_for_biggan(arch, given, expected):
+    c = GAN.resolve({"arch": arch, "init": given, "ch": 4})
+    assert c["init"] == expected
+
+
+def test_the_authors_init_is_refused_for_sngan():
+    with pytest.raises(ValueError, match="--init=authors.*--arch=sngan"):
+        GAN.resolve({"arch": "sngan", "init": "authors"})
+
+
+def test_the_recipe_builds_the_biggan_with_its_init():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    for init, nonzero in (("authors", True), ("zero_bias", False)):
+        c = GAN.resolve({"arch": "biggan", "ch": 4, "init": init})
+        c.update(num_classes=1, resolution=32)
+        gan = GAN.build(c, compile=False)
+        assert gan.discriminator.init == init == gan.generator.init
+        bias = gan.discriminator.get_layer("block1_conv1").bias.numpy()
+        assert bool(np.any(bias != 0.0)) is nonzero

@@ -134,14 +134,18 @@ def test_config_is_the_constructor_arguments():
         "attention_resolution": [16],
         "sync_batch_norm": False,
         "power_iterations": 1,
+        "init": "zero_bias",
     }
-    config = biggan.Discriminator(64, ch=4, power_iterations=2).get_config()
+    config = biggan.Discriminator(
+        64, ch=4, power_iterations=2, init="authors"
+    ).get_config()
     assert {k: config[k] for k in list(config)[3:]} == {
         "resolution": 64,
         "ch": 4,
         "num_classes": 1,
         "attention_resolution": None,
         "power_iterations": 2,
+        "init": "authors",
     }
 
 
@@ -200,3 +204,53 @@ def test_mixed_precision_gives_float32_outputs(mixed_policy):
     conv = discriminator.get_layer("block2_conv1")
     assert conv.compute_dtype == mixed_policy.split("_")[1]
     assert conv.kernel.dtype == "float32"
+
+
+def _biases_and_fan_ins(model):
+    """(bias, fan_in of its kernel) of every SN conv / linear layer."""
+    found = []
+    for layer in model._flatten_layers(include_self=False):
+        if getattr(layer, "use_bias", False) and hasattr(layer, "kernel"):
+            fan_in = int(np.prod(layer.kernel.shape[:-1]))
+            found.append((layer.bias.numpy(), fan_in))
+    return found
+
+
+def test_the_authors_init_starts_biases_and_one_class_bn_as_their_code():
+    """Their N02 init redraws weights only: each bias keeps PyTorch's
+    U(+-1/sqrt(fan_in)); a one-class G's block BN gain and bias are N02
+    embeddings (gain 1 + e). The output BN starts at 1 and 0 in both."""
+    keras.utils.set_random_seed(0)
+    generator = biggan.Generator(32, ch=16, init="authors")
+    discriminator = biggan.Discriminator(32, ch=16, init="authors")
+    for model in (generator, discriminator):
+        found = _biases_and_fan_ins(model)
+        assert len(found) == 11  # at 32: 9 in blocks + 2 (G), 10 + 1 (D)
+        for bias, fan_in in found:
+            limit = 1.0 / np.sqrt(fan_in)
+            assert np.abs(bias).max() <= limit
+            assert np.abs(bias).max() > 0.5 * limit
+    gains = [w.numpy() for w in generator.weights if w.path.endswith("gamma")]
+    block = np.concatenate(gains[:-1])  # 6 block BNs of 64 channels
+    assert abs(block.mean() - 1.0) < 0.005
+    assert 0.015 < block.std() < 0.025
+    assert np.all(gains[-1] == 1.0)  # output_bn
+
+
+def test_zero_bias_init_starts_every_bias_at_zero_and_bn_at_one():
+    keras.utils.set_random_seed(0)
+    generator = biggan.Generator(32, ch=4)
+    discriminator = biggan.Discriminator(32, ch=4)
+    for model in (generator, discriminator):
+        for bias, _ in _biases_and_fan_ins(model):
+            assert np.all(bias == 0.0)
+    for weight in generator.weights:
+        if weight.path.endswith("gamma"):
+            assert np.all(weight.numpy() == 1.0)
+
+
+def test_an_unknown_init_is_refused_by_name():
+    with pytest.raises(ValueError, match="init.*pytorch"):
+        biggan.Generator(32, ch=4, init="pytorch")
+    with pytest.raises(ValueError, match="init.*pytorch"):
+        biggan.Discriminator(32, ch=4, init="pytorch")

@@ -92,6 +92,7 @@ def test_config_holds_the_base_and_the_layer_arguments_in_order():
         "power_iterations",
         "epsilon",
         "kernel_initializer",
+        "bias_initializer",
         "filters",
         "kernel_size",
         "strides",
@@ -99,9 +100,10 @@ def test_config_holds_the_base_and_the_layer_arguments_in_order():
         "use_bias",
     ]
     assert [config[k] for k in list(config)[3:5]] == [1, 1e-12]
-    assert [config[k] for k in list(config)[6:]] == [4, 5, 2, "valid", False]
+    assert [config[k] for k in list(config)[7:]] == [4, 5, 2, "valid", False]
     assert config["kernel_initializer"]["class_name"] == "RandomNormal"
     assert config["kernel_initializer"]["config"]["stddev"] == 0.02
+    assert config["bias_initializer"]["class_name"] == "Zeros"
     assert list(SNEmbedding(10, 3).get_config())[-2:] == [
         "input_dim",
         "output_dim",
@@ -119,3 +121,45 @@ def test_invalid_arguments():
         SNDense(True)
     with pytest.raises(ValueError, match="epsilon must be > 0"):
         SNDense(4, epsilon=0.0)
+
+
+@pytest.mark.parametrize(
+    "layer, fan_in",
+    [
+        (lambda bias: SNConv2D(256, 3, bias_initializer=bias), 3 * 3 * 5),
+        (lambda bias: SNConv2D(256, 1, bias_initializer=bias), 5),
+        (lambda bias: SNDense(256, bias_initializer=bias), 5),
+    ],
+)
+def test_fan_in_uniform_bias_starts_as_pytorch_starts_a_bias(layer, fan_in):
+    """PyTorch's nn.Conv2d / nn.Linear draw a bias from U(+-1/sqrt(fan_in)),
+    fan_in = in_channels * k * k (`weight.view(out, -1)`'s columns); the
+    authors' N02 init redraws only the weights, so their biases start so.
+    """
+    keras.utils.set_random_seed(0)
+    built = layer("fan_in_uniform")
+    built.build((None, 8, 8, 5) if isinstance(built, SNConv2D) else (None, 5))
+    bias = keras.ops.convert_to_numpy(built.bias)
+    limit = 1.0 / np.sqrt(fan_in)
+    assert np.abs(bias).max() <= limit
+    # 256 draws of U(-l, l): max |b| below 0.9 l has chance 0.9 ** 256.
+    assert np.abs(bias).max() > 0.9 * limit
+    assert abs(bias.std() - limit / np.sqrt(3)) < 0.15 * limit
+    config = built.get_config()
+    assert config["bias_initializer"] == "fan_in_uniform"
+    assert type(built).from_config(config).bias_initializer == (
+        "fan_in_uniform"
+    )
+
+
+def test_a_config_saved_before_bias_initializer_existed_starts_at_zero():
+    config = SNDense(4).get_config()
+    del config["bias_initializer"]
+    layer = SNDense.from_config(config)
+    layer.build((None, 3))
+    assert np.all(keras.ops.convert_to_numpy(layer.bias) == 0.0)
+
+
+def test_an_unknown_bias_initializer_is_refused_by_name():
+    with pytest.raises(ValueError, match="fan_in_normal"):
+        SNDense(4, bias_initializer="fan_in_normal")

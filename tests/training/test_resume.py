@@ -38,6 +38,42 @@ def test_changed_settings_are_refused_and_config_json_is_kept(tmp_path):
         assert file.read() == written
 
 
+def test_init_is_recorded_compared_and_an_older_biggan_run_had_zero_bias(
+    tmp_path,
+):
+    """--init changes what is learned: resume refuses a change; a BigGAN
+    run recorded before the option existed started with zero biases, so
+    the BigGAN default (the authors' start) does not resume it."""
+    import json
+
+    logdir = str(tmp_path / "run")
+    tiny = dict(GAN_TINY, arch="biggan")
+    training.train(GAN, dict(tiny, steps=1), logdir, options())
+    path = os.path.join(logdir, "config.json")
+    with open(path) as file:
+        saved = json.load(file)
+    assert saved["init"] == "authors"
+    changed = "init saved 'authors', now 'zero_bias'"
+    with pytest.raises(ValueError, match=changed):
+        training.train(
+            GAN, dict(tiny, steps=2, init="zero_bias"), logdir, options()
+        )
+    del saved["init"]  # as an older nda_tf wrote it
+    with open(path, "w") as file:
+        json.dump(saved, file)
+    older = "init saved 'zero_bias', now 'authors'"
+    with pytest.raises(ValueError, match=older):
+        training.train(GAN, dict(tiny, steps=2), logdir, options())
+    _, summary = training.train(
+        GAN, dict(tiny, steps=2, init="zero_bias"), logdir, options()
+    )
+    assert summary["step"] == 2
+    loaded, config = training.load_run(GAN, logdir)
+    assert config["init"] == "zero_bias" and loaded.generator.init == (
+        "zero_bias"
+    )
+
+
 @pytest.mark.parametrize("name", sorted(RECIPES))
 def test_every_recorded_setting_is_compared_or_may_change(name):
     """A recorded setting is refused on resume when it changes (a new
