@@ -180,13 +180,15 @@ class _Answering:
                     connection, _ = self.server.accept()
                 except OSError:
                     continue
-                with connection:
+                # A client that resets its connection (a port scanner or
+                # health check) must not end the answers: peers would then
+                # see this worker as down until --peer_timeout.
+                with contextlib.suppress(OSError), connection:
                     connection.sendall(_READY if self.ready else _WAITING)
                     # The prober closes first: no TIME_WAIT is left on
                     # this port, which the strategy's server binds next.
                     connection.settimeout(_PROBE_SECONDS)
-                    with contextlib.suppress(OSError):
-                        connection.recv(1)
+                    connection.recv(1)
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ two-process runs are in test_multiworker.py)."""
 
 import json
 import socket
+import struct
 import threading
 
 import pytest
@@ -90,6 +91,25 @@ def test_a_peer_still_waiting_for_others_is_not_taken_as_ready():
         f"worker 1 (127.0.0.1:{ports[1]}) started but still waited for its "
         "own peers after 1.5 s (--peer_timeout)"
     )
+
+
+def test_a_reset_connection_does_not_stop_the_answers():
+    ports = _ports()
+    tasks = {
+        ("worker", 0): f"127.0.0.1:{ports[0]}",
+        ("worker", 1): f"127.0.0.1:{ports[1]}",
+    }
+    answering = peers._Answering(("worker", 0), tasks)
+    # A client (a port scanner, say) that connects and resets at once:
+    # its connection waits in the queue before the answering thread starts,
+    # so the thread's first answer goes to a reset connection.
+    client = socket.create_connection(("127.0.0.1", int(ports[0])))
+    no_linger = struct.pack("ii", 1, 0)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, no_linger)
+    client.close()
+    with answering:
+        assert peers._probe(tasks[("worker", 0)]) == "waiting"
+        assert answering.thread.is_alive()
 
 
 def test_a_taken_port_is_one_line():
