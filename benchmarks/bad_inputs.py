@@ -96,6 +96,8 @@ def cases(w):
         ["--conditional"],  # dots(counts=(2,)) has one class
         [f"--logdir={file}"],
         ["--logdir=/proc/nda_tf_run"],
+        # Review finding 3: was a local folder named "gs:".
+        ["--logdir=gs://bucket/run"],
         [f"--export_dir={file}"],
         # Issue 28, item 8: taken silently, or failing only as divergence.
         ["--beta_2=1"],
