@@ -163,6 +163,8 @@ def cases(w):
         [url, "--model_name=m", "--timeout=0", w["image"]],
         [url, "--model_name=m", "--version=x", w["image"]],
         [url, "--model_name=m", "--timeout=1e400", w["image"]],
+        # Review finding 5: a 40 GB float32 copy of each image.
+        [url, "--model_name=m", "--resolution=100000", w["image"]],
     ]
     out += [("score", args) for args in score]
     numerosity = [
