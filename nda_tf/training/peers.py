@@ -62,8 +62,24 @@ def cluster_tasks(tf_config=None):
             f"worker's task (README, Multi-worker): {error!r} in {text!r}"
         ) from None
     if me not in tasks:
-        raise ValueError(f"TF_CONFIG: task {me} is not in the cluster {text}")
+        raise ValueError(f"TF_CONFIG: task {me} is not in the cluster {text!r}")
+    for task, address in tasks.items():
+        _check_address(task, address)
     return tasks, me
+
+
+def _check_address(task, address):
+    """A ValueError naming the task unless `address` is `host:port`: the
+    probes and the answering server split it so, and a port out of range
+    would stop them with an error naming nothing."""
+    text = address if isinstance(address, str) else ""
+    host, _, port = text.rpartition(":")
+    digits = port.isascii() and port.isdigit() and len(port) <= 5
+    if not (host.strip("[]") and digits and 1 <= int(port) <= 65535):
+        raise ValueError(
+            f"TF_CONFIG: {task[0]} {task[1]}'s address {address!r} is not "
+            "host:port with a port in 1..65535"
+        )
 
 
 def task_name(task, tasks):

@@ -129,6 +129,35 @@ def test_a_bad_tf_config_is_a_value_error(tf_config, monkeypatch):
         peers.cluster_tasks(tf_config)
 
 
+@pytest.mark.parametrize(
+    "address", ["hostA", "hostA:", ":80", "hostA:x", "hostA:0", "h:65536", 7]
+)
+def test_a_bad_address_is_one_line_naming_its_task(address):
+    tf_config = json.dumps(
+        {
+            "cluster": {"worker": ["hostB:2", address]},
+            "task": {"type": "worker", "index": 0},
+        }
+    )
+    with pytest.raises(ValueError) as raised:
+        peers.cluster_tasks(tf_config)
+    assert str(raised.value) == (
+        f"TF_CONFIG: worker 1's address {address!r} is not host:port with "
+        "a port in 1..65535"
+    )
+
+
+def test_good_addresses_pass():
+    tf_config = json.dumps(
+        {
+            "cluster": {"worker": ["[::1]:1", "h.example:65535"]},
+            "task": {"type": "worker", "index": 0},
+        }
+    )
+    tasks, _ = peers.cluster_tasks(tf_config)
+    assert tasks[("worker", 0)] == "[::1]:1"
+
+
 def test_only_the_chief_and_workers_are_peers():
     tf_config = json.dumps(
         {
