@@ -105,6 +105,8 @@ def cases(w):
         ["--nda="],
         ["--lr_g=1e400"],
         ["--nda=mixup(alpha=1e400)"],
+        # Review finding 8: an int no float holds, an OverflowError.
+        [f"--nda=mixup(alpha={10**400})"],
         ["--nda=dots(counts=(0,))"],
         ["--dataset=dots(counts=(0,))"],
         ["--steps=99999999999999999999"],
