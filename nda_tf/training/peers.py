@@ -200,11 +200,13 @@ class _Answering:
                 # health check) must not end the answers: peers would then
                 # see this worker as down until --peer_timeout.
                 with contextlib.suppress(OSError), connection:
+                    # Answered and closed at once, without waiting for the
+                    # prober to close: one that never does would delay the
+                    # probes behind it past their timeout, which reads as
+                    # "ready". The TIME_WAIT this leaves does not stop the
+                    # strategy's server binding the port (gRPC, as
+                    # create_server, sets SO_REUSEADDR).
                     connection.sendall(_READY if self.ready else _WAITING)
-                    # The prober closes first: no TIME_WAIT is left on
-                    # this port, which the strategy's server binds next.
-                    connection.settimeout(_PROBE_SECONDS)
-                    connection.recv(1)
 
 
 @contextlib.contextmanager

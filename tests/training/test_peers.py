@@ -112,6 +112,29 @@ def test_a_reset_connection_does_not_stop_the_answers():
         assert answering.thread.is_alive()
 
 
+def test_a_prober_that_does_not_close_delays_no_other_probe():
+    ports = _ports()
+    tasks = {
+        ("worker", 0): f"127.0.0.1:{ports[0]}",
+        ("worker", 1): f"127.0.0.1:{ports[1]}",
+    }
+    address = ("127.0.0.1", int(ports[0]))
+    with peers._Answering(("worker", 0), tasks):
+        # Clients that read their answer but never close (a stalled
+        # prober, a health check): were each waited for, a probe behind
+        # them would time out and read "no answer" as ready.
+        holds = [socket.create_connection(address) for _ in range(3)]
+        try:
+            assert peers._probe(tasks[("worker", 0)]) == "waiting"
+            for hold in holds:
+                hold.settimeout(10)
+                assert hold.recv(1) == b"W"
+                assert hold.recv(1) == b""  # closed by the worker
+        finally:
+            for hold in holds:
+                hold.close()
+
+
 def test_a_taken_port_is_one_line():
     ports = _ports()
     with socket.create_server(("", int(ports[0]))):
