@@ -96,6 +96,8 @@ def cases(w):
         ["--conditional"],  # dots(counts=(2,)) has one class
         [f"--logdir={file}"],
         ["--logdir=/proc/nda_tf_run"],
+        # Review finding 3: was a local folder named "gs:".
+        ["--logdir=gs://bucket/run"],
         [f"--export_dir={file}"],
         # Issue 28, item 8: taken silently, or failing only as divergence.
         ["--beta_2=1"],
@@ -103,6 +105,8 @@ def cases(w):
         ["--nda="],
         ["--lr_g=1e400"],
         ["--nda=mixup(alpha=1e400)"],
+        # Review finding 8: an int no float holds, an OverflowError.
+        [f"--nda=mixup(alpha={10**400})"],
         ["--nda=dots(counts=(0,))"],
         ["--dataset=dots(counts=(0,))"],
         ["--steps=99999999999999999999"],
@@ -161,6 +165,8 @@ def cases(w):
         [url, "--model_name=m", "--timeout=0", w["image"]],
         [url, "--model_name=m", "--version=x", w["image"]],
         [url, "--model_name=m", "--timeout=1e400", w["image"]],
+        # Review finding 5: a 40 GB float32 copy of each image.
+        [url, "--model_name=m", "--resolution=100000", w["image"]],
     ]
     out += [("score", args) for args in score]
     numerosity = [

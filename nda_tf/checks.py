@@ -58,9 +58,11 @@ def check_number(
     False (a NaN is then still outside any bound).
     """
     ok = not isinstance(value, bool) and isinstance(value, numbers.Real)
-    if ok and finite and not math.isfinite(value):
-        # 1e400 typed on a command line is read as inf: say why it is.
-        why = " (beyond what a float holds)" if math.isinf(value) else ""
+    if ok and finite and not is_finite(value):
+        # 1e400 typed on a command line is read as inf, 10**400 as an int
+        # no float holds: say why it is refused (NaN is not equal to
+        # itself, and needs no reason).
+        why = " (beyond what a float holds)" if value == value else ""
         raise ValueError(
             f"{name} must be a finite number, received {value!r}{why}"
         )
@@ -73,6 +75,15 @@ def check_number(
             f"{name} must be {_interval(low, high, low_open, high_open)}, "
             f"received {value!r}"
         )
+
+
+def is_finite(value):
+    """`math.isfinite`, False (not an OverflowError) for an int too large
+    for a float: such an int is no value a float computation can use."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _interval(low, high, low_open, high_open):

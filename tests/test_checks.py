@@ -32,6 +32,18 @@ def test_inf_says_why_and_opting_out_keeps_the_bounds():
     checks.check_number("x", np.float32(1e30), 0.0)  # large but finite
 
 
+def test_an_int_too_large_for_a_float_is_not_finite():
+    # math.isfinite(10**400) raises OverflowError, which the commands
+    # reported as unexpected, naming no flag.
+    with pytest.raises(ValueError) as caught:
+        checks.check_number("lr", 10**400, 0.0, low_open=True)
+    assert str(caught.value) == (
+        f"lr must be a finite number, received {10**400!r} (beyond what a "
+        "float holds)"
+    )
+    checks.check_number("x", 10**300, 0.0)  # large, but a float holds it
+
+
 def test_an_int_must_fit_an_int64():
     assert checks.check_int("steps", checks.INT64_MAX, 1) == 2**63 - 1
     with pytest.raises(ValueError) as caught:

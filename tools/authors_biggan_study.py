@@ -54,6 +54,9 @@ SETTINGS = {
 }
 # Saved copies kept per run (their --num_save_copies): one per save.
 COPIES = 20
+# A G_ema file unchanged this long is taken as written in full: torch.save
+# writes a file in one go, with no pause this long before it ends.
+SETTLE_SECONDS = 5
 
 # (file, text in their code, replacement, why). Each text must occur.
 CHANGES = (
@@ -258,21 +261,29 @@ def saved_step(path):
     raise ValueError(f"{path}: no itr in their state dict")
 
 
-def copies_by_step(weights):
-    """{step: copy index} of their finished saved copies.
+def copies_by_step(weights, now=None):
+    """{step: copy index} of their finished saved copies (`now`: the
+    time to judge by, default `time.time()`).
 
     Which copy a save writes is their `save_num` counter, not the step
     (a resume once made a save overwrite the copy before it), so the
-    step is read from each copy's state dict. A copy whose G_ema (the
-    last file of a save) is older than its state dict is being written.
+    step is read from each copy's state dict. A copy is being written
+    while its G_ema (the last file of a save) is older than its state
+    dict, and also while G_ema itself is written: one changed within
+    `SETTLE_SECONDS` is left out, so that `convert` never reads it cut
+    short.
     """
+    now = time.time() if now is None else now
     copies = {}
     for index in range(COPIES):
         state = os.path.join(weights, f"state_dict_copy{index}.pth")
         ema = os.path.join(weights, f"G_ema_copy{index}.pth")
         if not (os.path.exists(state) and os.path.exists(ema)):
             continue
-        if os.path.getmtime(ema) < os.path.getmtime(state):
+        written = os.path.getmtime(ema)
+        if written < os.path.getmtime(state):
+            continue
+        if now - written < SETTLE_SECONDS:
             continue
         copies[saved_step(state)] = index
     return copies
@@ -294,6 +305,9 @@ def _count_last_copy(weights):
     import torch
 
     path = os.path.join(weights, "state_dict.pth")
+    # Unpickled in full, against the project's rule, but no new risk: it
+    # is this run's own file, written by their code, and their --resume
+    # (run next) unpickles the same file anyway (see CHANGES, utils.py).
     state = torch.load(path, weights_only=False)
     current = os.path.join(weights, f"state_dict_copy{state['save_num']}.pth")
     if os.path.exists(current) and saved_step(current) == state["itr"]:

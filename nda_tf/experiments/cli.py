@@ -164,13 +164,28 @@ def check_values(options, flag_values=None):
                 raise ValueError(f"--{option.name}: {error}") from None
 
 
+# `gs://bucket/run` and the like: os.* would take it for a relative folder
+# named "gs:" (run lock and checkpoints included).
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _refuse_url(name, path):
+    if _URL.match(path):
+        raise ValueError(
+            f"--{name}={path} is a URL: nda_tf writes run directories on "
+            "local or mounted file systems only (e.g. mount the bucket with "
+            "gcsfuse and pass the mount path)"
+        )
+
+
 def check_output_dir(name, path):
     """Raises a ValueError naming the flag `name` unless the folder `path`
     exists and is writable, or can be created: checked by writing, so a
     read-only file system and a file in the way are found before any work.
-    Creates nothing."""
+    A URL (`gs://...`) is refused. Creates nothing."""
     if not path:
         raise ValueError(f"--{name} must name a folder, received {path!r}")
+    _refuse_url(name, path)
     absolute = os.path.abspath(path)
     existing = absolute
     while not os.path.exists(existing):
@@ -202,6 +217,7 @@ def check_output_file(name, path):
     way)."""
     if not path:
         raise ValueError(f"--{name} must name a file, received {path!r}")
+    _refuse_url(name, path)
     if os.path.isdir(path):
         raise ValueError(f"--{name}={path} is a folder, not a file")
     check_output_dir(name, os.path.dirname(os.path.abspath(path)))

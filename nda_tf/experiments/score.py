@@ -143,9 +143,18 @@ def format_line(path, *result):
 
 
 def check(fv):
-    """gRPC needs TF Serving's client packages; REST needs none."""
+    """gRPC needs TF Serving's client packages; REST needs none. Images
+    are resized to `--resolution` squared pixels, so that is bounded by
+    `--max_pixels` too (a float32 copy of each image is made at that
+    size)."""
     if fv.grpc:
         extras.require(("serving",), "--grpc")
+    if fv.resolution is not None and fv.resolution**2 > fv.max_pixels:
+        raise ValueError(
+            f"--resolution={fv.resolution} makes images of "
+            f"{fv.resolution**2} pixels, more than --max_pixels="
+            f"{fv.max_pixels}"
+        )
 
 
 def main(fv, paths):

@@ -30,11 +30,16 @@ _KINDS = (
 )
 
 
+# A 16-bit RGBA pixel; incompressible content (noise) stores about that.
+_BYTES_PER_PIXEL = 8
+
+
 def read_bytes(path, max_pixels=MAX_PIXELS):
     """The bytes of the regular file `path`; a ValueError says why not.
 
-    Files larger than an uncompressed image of `max_pixels` pixels (4
-    bytes a pixel, and 1 MiB for metadata) are refused unread."""
+    Files larger than an uncompressed image of `max_pixels` pixels (8
+    bytes a pixel, as a 16-bit RGBA PNG of noise stores, and 1 MiB for
+    metadata) are refused unread."""
     try:
         _check_regular(os.stat(path).st_mode)
     except FileNotFoundError:
@@ -45,11 +50,14 @@ def read_bytes(path, max_pixels=MAX_PIXELS):
     with os.fdopen(descriptor, "rb") as file:
         status = os.fstat(descriptor)
         _check_regular(status.st_mode)
-        limit = 4 * max_pixels + 2**20
+        limit = _BYTES_PER_PIXEL * max_pixels + 2**20
         if status.st_size > limit:
+            # Not "more than any image": metadata or a 1-pixel-wide PNG
+            # (a filter byte per row) can take more; say what is allowed.
             raise ValueError(
-                f"is {status.st_size} bytes, more than any image of "
-                f"--max_pixels={max_pixels} pixels ({limit} bytes)"
+                f"is {status.st_size} bytes, more than the {limit} allowed "
+                f"for --max_pixels={max_pixels} pixels ("
+                f"{_BYTES_PER_PIXEL} bytes a pixel and 1 MiB)"
             )
         return file.read(limit + 1)
 

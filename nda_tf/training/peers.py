@@ -62,8 +62,24 @@ def cluster_tasks(tf_config=None):
             f"worker's task (README, Multi-worker): {error!r} in {text!r}"
         ) from None
     if me not in tasks:
-        raise ValueError(f"TF_CONFIG: task {me} is not in the cluster {text}")
+        raise ValueError(f"TF_CONFIG: task {me} is not in the cluster {text!r}")
+    for task, address in tasks.items():
+        _check_address(task, address)
     return tasks, me
+
+
+def _check_address(task, address):
+    """A ValueError naming the task unless `address` is `host:port`: the
+    probes and the answering server split it so, and a port out of range
+    would stop them with an error naming nothing."""
+    text = address if isinstance(address, str) else ""
+    host, _, port = text.rpartition(":")
+    digits = port.isascii() and port.isdigit() and len(port) <= 5
+    if not (host.strip("[]") and digits and 1 <= int(port) <= 65535):
+        raise ValueError(
+            f"TF_CONFIG: {task[0]} {task[1]}'s address {address!r} is not "
+            "host:port with a port in 1..65535"
+        )
 
 
 def task_name(task, tasks):
@@ -180,13 +196,17 @@ class _Answering:
                     connection, _ = self.server.accept()
                 except OSError:
                     continue
-                with connection:
+                # A client that resets its connection (a port scanner or
+                # health check) must not end the answers: peers would then
+                # see this worker as down until --peer_timeout.
+                with contextlib.suppress(OSError), connection:
+                    # Answered and closed at once, without waiting for the
+                    # prober to close: one that never does would delay the
+                    # probes behind it past their timeout, which reads as
+                    # "ready". The TIME_WAIT this leaves does not stop the
+                    # strategy's server binding the port (gRPC, as
+                    # create_server, sets SO_REUSEADDR).
                     connection.sendall(_READY if self.ready else _WAITING)
-                    # The prober closes first: no TIME_WAIT is left on
-                    # this port, which the strategy's server binds next.
-                    connection.settimeout(_PROBE_SECONDS)
-                    with contextlib.suppress(OSError):
-                        connection.recv(1)
 
 
 @contextlib.contextmanager

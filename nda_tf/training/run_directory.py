@@ -43,6 +43,18 @@ def read_config(logdir):
         return json.load(file)
 
 
+def saved_config(recipe, logdir):
+    """`LOGDIR/config.json` as `recipe` reads it: settings that older
+    versions did not record take their `legacy_defaults`, and a transform
+    saved as "" (older versions wrote that for none; a command line's
+    empty value is refused now) reads as "none"."""
+    saved = {**recipe.legacy_defaults, **read_config(logdir)}
+    for option in recipe.all_options():
+        if option.kind == "transform" and saved.get(option.name) == "":
+            saved[option.name] = "none"
+    return saved
+
+
 def layout_of(saved, recipe, logdir):
     """The layout of a saved config; a one-line error when this version of
     nda_tf cannot read it or it belongs to another algorithm."""
@@ -70,7 +82,7 @@ def write_config(logdir, config, recipe, recorded, private=False, write=True):
     the layout of the run's checkpoints."""
     path = os.path.join(logdir, "config.json")
     if os.path.isfile(path):
-        saved = {**recipe.legacy_defaults, **read_config(logdir)}
+        saved = saved_config(recipe, logdir)
         layout = layout_of(saved, recipe, logdir)
         _check_same_run(saved, config, recipe.resume_keys, logdir)
         return layout
@@ -114,7 +126,7 @@ def load_run(recipe, logdir, checkpoint="latest"):
         in the float32 policy; `config["step"]` is the restored step and
         `config["layout"]` the directory's layout.
     """
-    saved = {**recipe.legacy_defaults, **read_config(logdir)}
+    saved = saved_config(recipe, logdir)
     layout = layout_of(saved, recipe, logdir)
     config = recipe.resolve(saved)
     # A bad checkpoint name is told before the model is built.

@@ -6,10 +6,10 @@ fills the registry. This module imports no transform module back.
 """
 
 import ast
-import math
 
 import keras
 
+from nda_tf import checks
 from nda_tf.transforms.base import NDATransform
 
 _REGISTRY = {}
@@ -144,14 +144,20 @@ def _from_call_syntax(text):
 
 def _check_finite(values, spec):
     """No argument of any transform means inf or NaN: 1e400 is read as inf
-    and would only show later, as a diverged run."""
+    and would only show later, as a diverged run; an int no float holds
+    (10**400) would end in an OverflowError naming nothing."""
     for value in values:
         if isinstance(value, (tuple, list)):
             _check_finite(value, spec)
-        elif isinstance(value, float) and not math.isfinite(value):
+        elif isinstance(value, (float, int)) and not checks.is_finite(value):
+            why = (
+                ""
+                if isinstance(value, float)
+                else " (beyond what a float holds)"
+            )
             raise ValueError(
                 f"bad arguments in transform {spec!r}: {value!r} is not a "
-                "finite number"
+                f"finite number{why}"
             )
 
 

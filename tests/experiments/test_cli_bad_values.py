@@ -163,3 +163,18 @@ def test_export_and_score_refuse_values_beyond_their_types(
         f"{score}: error: timeout must be a finite number, received inf "
         "(beyond what a float holds)"
     )
+    # Resized to 100000 x 100000 float32 (40 GB an image) once read.
+    code = command_line(
+        score,
+        [
+            "--url=http://127.0.0.1:9",
+            "--model_name=m",
+            "--resolution=100000",
+            "--max_pixels=1000000",
+            str(tmp_path / "image.png"),
+        ],
+    )
+    assert code == (
+        f"{score}: error: --resolution=100000 makes images of 10000000000 "
+        "pixels, more than --max_pixels=1000000"
+    )

@@ -78,6 +78,25 @@ def test_outputs_are_checked_before_training(command_line, tmp_path):
     assert not (tmp_path / "new").exists()  # checked, not created
 
 
+def test_a_url_logdir_is_refused_and_nothing_is_written(
+    command_line, tmp_path, monkeypatch
+):
+    # os.* would take gs://bucket/run for the relative folder "gs:".
+    monkeypatch.chdir(tmp_path)
+    code = command_line(GAN, [*TINY_GAN, "--logdir=gs://bucket/run"])
+    assert code == (
+        "prog: error: --logdir=gs://bucket/run is a URL: nda_tf writes run "
+        "directories on local or mounted file systems only (e.g. mount the "
+        "bucket with gcsfuse and pass the mount path)"
+    )
+    assert os.listdir(tmp_path) == []
+    with pytest.raises(ValueError, match=r"^--out=s3://b/x is a URL: "):
+        cli.check_output_dir("out", "s3://b/x")
+    with pytest.raises(ValueError, match=r"^--out=gs://b/x.png is a URL: "):
+        cli.check_output_file("out", "gs://b/x.png")
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize(
     "command", ["gan", "moco", "pix2pix", "dpc", "video_finetune", "detect"]
 )

@@ -156,9 +156,21 @@ def test_a_file_larger_than_any_allowed_image_is_not_read(tmp_path):
     with pytest.raises(ValueError) as refused:
         images.read_bytes(str(path), max_pixels=16)
     assert str(refused.value) == (
-        f"is {2**21} bytes, more than any image of --max_pixels=16 pixels "
-        f"({64 + 2**20} bytes)"
+        f"is {2**21} bytes, more than the {128 + 2**20} allowed for "
+        "--max_pixels=16 pixels (8 bytes a pixel and 1 MiB)"
     )
+
+
+def test_a_16_bit_rgba_png_of_noise_within_max_pixels_is_read(tmp_path):
+    # About 8 bytes a pixel: 2.9 MB for 360000 pixels, above the old cap
+    # of 4 bytes a pixel and 1 MiB.
+    noise = np.random.default_rng(2).integers(0, 2**16, (600, 600, 4))
+    data = tf.io.encode_png(noise.astype(np.uint16)).numpy()
+    assert len(data) > 4 * 600 * 600 + 2**20
+    (tmp_path / "deep.png").write_bytes(data)
+    read = images.read_image(str(tmp_path / "deep.png"), max_pixels=360000)
+    assert read.shape == (600, 600, 3)
+    assert read.dtype == np.uint8
 
 
 def test_a_good_image_reads_as_before(tmp_path):

@@ -60,5 +60,18 @@ def test_copies_by_step_follows_the_state_not_the_number(tmp_path):
     ema = tmp_path / "G_ema_copy3.pth"
     ema.write_bytes(b"old")
     os.utime(ema, (0, 0))
-    copies = study.copies_by_step(str(tmp_path))
+    later = os.path.getmtime(tmp_path / "G_ema_copy2.pth") + 60
+    copies = study.copies_by_step(str(tmp_path), now=later)
     assert copies == {500: 0, 1000: 1, 2000: 2}
+
+
+def test_a_copy_whose_g_ema_is_being_written_is_left_out(tmp_path):
+    # Its G_ema is newer than its state dict, but still growing: convert
+    # would read it cut short.
+    _state_dict(str(tmp_path / "state_dict_copy0.pth"), 500)
+    ema = tmp_path / "G_ema_copy0.pth"
+    ema.write_bytes(b"half of the weig")
+    written = os.path.getmtime(ema)
+    assert study.copies_by_step(str(tmp_path), now=written + 1) == {}
+    settled = written + study.SETTLE_SECONDS
+    assert study.copies_by_step(str(tmp_path), now=settled) == {500: 0}

@@ -4,6 +4,7 @@ two-process runs are in test_multiworker.py)."""
 
 import json
 import socket
+import struct
 import threading
 
 import pytest
@@ -92,6 +93,48 @@ def test_a_peer_still_waiting_for_others_is_not_taken_as_ready():
     )
 
 
+def test_a_reset_connection_does_not_stop_the_answers():
+    ports = _ports()
+    tasks = {
+        ("worker", 0): f"127.0.0.1:{ports[0]}",
+        ("worker", 1): f"127.0.0.1:{ports[1]}",
+    }
+    answering = peers._Answering(("worker", 0), tasks)
+    # A client (a port scanner, say) that connects and resets at once:
+    # its connection waits in the queue before the answering thread starts,
+    # so the thread's first answer goes to a reset connection.
+    client = socket.create_connection(("127.0.0.1", int(ports[0])))
+    no_linger = struct.pack("ii", 1, 0)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, no_linger)
+    client.close()
+    with answering:
+        assert peers._probe(tasks[("worker", 0)]) == "waiting"
+        assert answering.thread.is_alive()
+
+
+def test_a_prober_that_does_not_close_delays_no_other_probe():
+    ports = _ports()
+    tasks = {
+        ("worker", 0): f"127.0.0.1:{ports[0]}",
+        ("worker", 1): f"127.0.0.1:{ports[1]}",
+    }
+    address = ("127.0.0.1", int(ports[0]))
+    with peers._Answering(("worker", 0), tasks):
+        # Clients that read their answer but never close (a stalled
+        # prober, a health check): were each waited for, a probe behind
+        # them would time out and read "no answer" as ready.
+        holds = [socket.create_connection(address) for _ in range(3)]
+        try:
+            assert peers._probe(tasks[("worker", 0)]) == "waiting"
+            for hold in holds:
+                hold.settimeout(10)
+                assert hold.recv(1) == b"W"
+                assert hold.recv(1) == b""  # closed by the worker
+        finally:
+            for hold in holds:
+                hold.close()
+
+
 def test_a_taken_port_is_one_line():
     ports = _ports()
     with socket.create_server(("", int(ports[0]))):
@@ -107,6 +150,35 @@ def test_a_bad_tf_config_is_a_value_error(tf_config, monkeypatch):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     with pytest.raises(ValueError, match="TF_CONFIG"):
         peers.cluster_tasks(tf_config)
+
+
+@pytest.mark.parametrize(
+    "address", ["hostA", "hostA:", ":80", "hostA:x", "hostA:0", "h:65536", 7]
+)
+def test_a_bad_address_is_one_line_naming_its_task(address):
+    tf_config = json.dumps(
+        {
+            "cluster": {"worker": ["hostB:2", address]},
+            "task": {"type": "worker", "index": 0},
+        }
+    )
+    with pytest.raises(ValueError) as raised:
+        peers.cluster_tasks(tf_config)
+    assert str(raised.value) == (
+        f"TF_CONFIG: worker 1's address {address!r} is not host:port with "
+        "a port in 1..65535"
+    )
+
+
+def test_good_addresses_pass():
+    tf_config = json.dumps(
+        {
+            "cluster": {"worker": ["[::1]:1", "h.example:65535"]},
+            "task": {"type": "worker", "index": 0},
+        }
+    )
+    tasks, _ = peers.cluster_tasks(tf_config)
+    assert tasks[("worker", 0)] == "[::1]:1"
 
 
 def test_only_the_chief_and_workers_are_peers():

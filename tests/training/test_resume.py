@@ -116,3 +116,26 @@ def test_d_calls_is_recorded_compared_and_an_older_run_counts_as_one(
     assert summary["step"] == 2 and gan.d_calls == 1
     loaded, config = training.load_run(GAN, logdir)
     assert loaded.d_calls == 1 and config["d_calls"] == 1
+
+
+def test_a_run_saved_with_an_empty_nda_loads_and_resumes_as_none(tmp_path):
+    """Older versions wrote "" for no transform; a command line's "" is
+    refused now, but a saved run with it still loads and resumes."""
+    import json
+
+    logdir = str(tmp_path / "run")
+    tiny = dict(GAN_TINY, steps=1, nda="none")
+    training.train(GAN, tiny, logdir, options())
+    path = os.path.join(logdir, "config.json")
+    with open(path) as file:
+        saved = json.load(file)
+    # As an older nda_tf wrote it.
+    saved["nda"] = saved["pda"] = ""
+    with open(path, "w") as file:
+        json.dump(saved, file)
+    _, config = training.load_run(GAN, logdir)
+    assert config["nda"] == "none" and config["pda"] == "none"
+    _, summary = training.train(GAN, dict(tiny, steps=2), logdir, options())
+    assert summary["step"] == 2
+    with pytest.raises(ValueError, match="a transform name is empty"):
+        training.train(GAN, dict(tiny, nda=""), str(tmp_path / "new"))

@@ -84,6 +84,10 @@ def test_unknown_name_lists_the_known_ones():
         ("cutout(size=(8, -1e400))", "-inf is not a finite"),
         ("mixup|jigsaw(grid=1e999)", "inf is not a finite"),
         ({"name": "mixup", "alpha": float("nan")}, "alpha must be a finite"),
+        # Review finding 8: an int no float holds was an OverflowError.
+        (f"mixup(alpha={10**400})", "is not a finite number \\(beyond what"),
+        (f"cutout(size=(8, {10**400}))", "is not a finite number \\(beyond"),
+        ({"name": "mixup", "alpha": 10**400}, "alpha must be a finite"),
     ],
 )
 def test_malformed_identifiers(spec, message):
