@@ -351,6 +351,7 @@ def convert(args):
             "ema_decay": float(flags["ema_decay"]),
             "ema_start": int(flags["ema_start"]),
             "d_calls": 2,
+            "init": "authors",
             "eval_metrics": ["none"],
         }
     )
@@ -516,16 +517,110 @@ def _draw_differences(differences, path):
     plt.close(figure)
 
 
+def starts(args):
+    """D's first outputs on 64 real images, seeds 0..--seeds-1, into --out
+    (JSON) and printed: their D (torch venv, with --code) as their code
+    starts it and with its biases zeroed, or ours (TF venv, no --code)
+    with `--init=authors` and `--init=zero_bias`. Real images: the first
+    64 of `data`'s first batch (--data)."""
+    record = pickle.load(
+        open(
+            os.path.join(
+                args.data, "cifar", "cifar-10-batches-py", "data_batch_1"
+            ),
+            "rb",
+        ),
+        encoding="latin1",
+    )
+    images = record["data"][:64].reshape(-1, 3, 32, 32) / 127.5 - 1.0
+    seeds = range(int(args.seeds))
+    if args.code:
+        outputs = _their_starts(args, images.astype(np.float32), seeds)
+    else:
+        outputs = _our_starts(images.transpose(0, 2, 3, 1), seeds)
+    rows = [
+        f"| {name} | {seed} | {np.mean(d):+.2f} | {np.std(d):.2f} |"
+        for name, by_seed in outputs.items()
+        for seed, d in by_seed.items()
+    ]
+    print("| start | seed | mean D(x) | std D(x) |\n| --- | --- | --- | --- |")
+    print("\n".join(rows))
+    for name, by_seed in outputs.items():
+        sizes = [abs(np.mean(d)) for d in by_seed.values()]
+        print(
+            f"{name}: median over seeds of |mean D(x)| {np.median(sizes):.1f}"
+        )
+    with open(args.out, "w") as file:
+        json.dump(outputs, file)
+
+
+def _their_starts(args, images, seeds):
+    sys.path.insert(0, os.path.abspath(args.code))
+    import torch
+    import utils  # their utils.py
+
+    here = os.getcwd()
+    os.chdir(args.code)  # their model files are imported by name
+    args.lam, args.conditional, args.save_every = 1.0, False, 500
+    config = vars(utils.prepare_parser().parse_args(train_flags(args)))
+    config["resolution"] = utils.imsize_dict[config["dataset"]]
+    config["n_classes"] = utils.nclass_dict[config["dataset"]]
+    config["G_activation"] = utils.activation_dict[config["G_nl"]]
+    config["D_activation"] = utils.activation_dict[config["D_nl"]]
+    model = __import__(config["model"])
+    os.chdir(here)
+    x = torch.tensor(images)
+    y = torch.zeros(len(images), dtype=torch.long)
+    outputs = {"theirs": {}, "theirs, biases zeroed": {}}
+    for seed in seeds:
+        # As train_aug.py: seeded, then G, then D.
+        utils.seed_rng(seed)
+        model.Generator(**config)
+        D = model.Discriminator(**config)
+        with torch.no_grad():
+            outputs["theirs"][seed] = D(x, y).flatten().tolist()
+            for name, parameter in D.named_parameters():
+                if name.endswith("bias"):
+                    parameter.zero_()
+            zeroed = D(x, y).flatten().tolist()
+            outputs["theirs, biases zeroed"][seed] = zeroed
+    return outputs
+
+
+def _our_starts(images, seeds):
+    sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+    import keras
+
+    from nda_tf.models import biggan
+
+    outputs = {}
+    for init in biggan.INITS:
+        outputs[f"ours, --init={init}"] = {}
+        for seed in seeds:
+            # As the GAN recipe: seeded, then G, then D.
+            keras.utils.set_random_seed(seed)
+            biggan.Generator(32, ch=SETTINGS["G_ch"], init=init)
+            D = biggan.Discriminator(32, ch=SETTINGS["D_ch"], init=init)
+            d = D(images.astype("float32"), training=True)
+            outputs[f"ours, --init={init}"][seed] = (
+                keras.ops.convert_to_numpy(d).ravel().tolist()
+            )
+    return outputs
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "stage", choices=("code", "data", "train", "convert", "report")
+        "stage",
+        choices=("code", "data", "train", "convert", "report", "starts"),
     )
     parser.add_argument("--authors", help="code: their checkout")
-    parser.add_argument("--code", help="train: the changed copy")
+    parser.add_argument(
+        "--code", help="train, starts: the changed copy of their code"
+    )
     parser.add_argument("--out", required=True)
     parser.add_argument("--split", help="data, convert: the study's split")
-    parser.add_argument("--data", help="train: the batches of `data`")
+    parser.add_argument("--data", help="train, starts: the batches of `data`")
     parser.add_argument("--run", help="convert: a run of `train`")
     parser.add_argument("--lam", type=float, default=0.25)
     parser.add_argument("--seed", type=int, default=0)
@@ -533,7 +628,9 @@ def main():
     parser.add_argument("--save_every", type=int, default=500)
     parser.add_argument("--conditional", action="store_true")
     parser.add_argument("--runs", help="report: the study's run folder")
-    parser.add_argument("--seeds", default="0,1", help="report: seeds")
+    parser.add_argument(
+        "--seeds", default="0,1", help="report: seeds; starts: how many"
+    )
     args = parser.parse_args()
     stages = {
         "code": code,
@@ -541,6 +638,7 @@ def main():
         "train": train,
         "convert": convert,
         "report": report,
+        "starts": starts,
     }
     stages[args.stage](args)
 
