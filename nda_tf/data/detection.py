@@ -49,6 +49,9 @@ VOC_SPLITS = {
     "test": (("voc/2007", "test"),),
 }
 VOC_RESOLUTION = 512
+# shapes_detection's image side when neither its size nor a resolution is
+# given.
+SHAPES_RESOLUTION = 64
 # VOC 2007 and 2012 images hold at most 56 objects.
 VOC_MAX_BOXES = 64
 
@@ -123,6 +126,19 @@ def load(
     )
 
 
+def resolution_of(name, resolution=None):
+    """The image side `load(name, resolution=resolution)` gives, without
+    loading; None for a name that is not a detection source."""
+    if resolution is not None:
+        return resolution
+    if name == "voc":
+        return VOC_RESOLUTION
+    if isinstance(name, str) and name.startswith("shapes_detection"):
+        options = {} if name == "shapes_detection" else parse_dots(name)
+        return options.get("size", SHAPES_RESOLUTION)
+    return None
+
+
 def _shapes(name, split, resolution, max_boxes):
     options = {} if name == "shapes_detection" else parse_dots(name)
     unknown = set(options) - {"images", "size", "objects", "seed"}
@@ -135,7 +151,7 @@ def _shapes(name, split, resolution, max_boxes):
             f"shapes_detection split must be train or test; received {split!r}"
         )
     images = checks.check_int("images", options.get("images", 1000), 1)
-    size = options.get("size", resolution or 64)
+    size = options.get("size", resolution or SHAPES_RESOLUTION)
     if resolution is not None and size != resolution:
         raise ValueError(
             f"shapes_detection size {size} differs from resolution {resolution}"

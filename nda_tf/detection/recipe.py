@@ -66,9 +66,10 @@ class DetectionRecipe(Recipe):
             encoders.resolve(c, saved)
             if saved is not None:
                 _check_encoder_checkpoint(c["encoder"], c["encoder_checkpoint"])
-            if c["encoder"] == "imagenet":
-                download = False if c.get("no_download") else None
-                backbone.check_imagenet_weights(download)
+        _check_stride(c)
+        if "num_examples" not in c and c["encoder"] == "imagenet":
+            download = False if c.get("no_download") else None
+            backbone.check_imagenet_weights(download)
         _numbers("anchor_sizes", c["anchor_sizes"])
         _numbers("anchor_ratios", c["anchor_ratios"])
         if c["lr_steps"] is not None:
@@ -77,7 +78,7 @@ class DetectionRecipe(Recipe):
     def derive(self, c, info):
         size = c["resolution"]
         if c["stem"] is None and c["encoder"] != "imagenet":
-            c["stem"] = "cifar" if size < 64 else "imagenet"
+            c["stem"] = _stem(c, size)
         if c["stem"] == "cifar" and size >= 128:
             _LOG.warning(
                 "a CIFAR-stem encoder keeps C4 at stride 4: %d x %d cells "
@@ -193,6 +194,26 @@ def _moco_config(source):
             f"encoder {source!r} holds a {owner} run, not a moco run"
         )
     return saved
+
+
+def _stem(c, size):
+    """The encoder's stem (Keras' ResNet-50's is the ImageNet one)."""
+    if c["encoder"] == "imagenet":
+        return "imagenet"
+    return c["stem"] or ("cifar" if size < 64 else "imagenet")
+
+
+def _check_stride(c):
+    """One line when the resolution is not a multiple of C4's stride (from
+    the stem, `backbone.C4_STRIDES`; the built trunk is probed again):
+    each stride-2 layer rounds up, so the map's cells would not be
+    `stride` pixels and anchors and RoIAlign would be misaligned."""
+    size = detection_data.resolution_of(c["dataset"], c["resolution"])
+    if size is None:
+        return  # an unknown dataset: `load` names it
+    stride = backbone.C4_STRIDES[_stem(c, size)]
+    if size % stride:
+        raise ValueError(backbone.size_error(size, stride))
 
 
 def _checkpoint_name(checkpoint):

@@ -96,6 +96,47 @@ def test_bad_settings_are_refused_before_the_data(changes, message):
         DETECTION.resolve({**TINY, **changes})
 
 
+@pytest.mark.parametrize(
+    ("size", "nearest"),
+    [(120, "112 or 128"), (56, "48 or 64"), (24, "16 or 32")],
+)
+def test_a_resolution_off_the_c4_stride_is_refused_before_the_data(
+    size, nearest
+):
+    # VOC is not opened (no tfds data here): the check comes first.
+    config = {**TINY, "dataset": "voc", "resolution": size}
+    message = (
+        f"^resolution {size} is not a multiple of the encoder's C4 stride "
+        f"16 .*: use {nearest}$"
+    )
+    with pytest.raises(ValueError, match=message):
+        DETECTION.resolve({**config, "stem": "imagenet"})
+    with pytest.raises(ValueError, match=message):
+        DETECTION.resolve({**config, "encoder": "imagenet", "arch": None,
+                           "width": None})  # fmt: skip
+    # A size given by the dataset's name is checked too.
+    with pytest.raises(ValueError, match=message):
+        DETECTION.resolve(
+            {**TINY, "dataset": f"shapes_detection(size={size})",
+             "stem": "imagenet"}
+        )  # fmt: skip
+    # The CIFAR stem (stride 4, the default below 64 pixels) takes 56, 24.
+    if size < 64:
+        assert DETECTION.resolve(config)["stem"] is None
+
+
+def test_the_default_resolutions_fit_the_stride():
+    # VOC's default 512 with the ImageNet stem (its default at 512).
+    c = DETECTION.resolve({**TINY, "dataset": "voc", "stem": None})
+    assert c["resolution"] is None and c["stem"] is None
+    c = DETECTION.resolve({**TINY, "dataset": "voc", "stem": "imagenet"})
+    assert c["resolution"] is None
+    # And the tests' 32-pixel shapes with the CIFAR stem, built.
+    c = _resolved()
+    assert (c["resolution"], c["stem"]) == (32, "cifar")
+    assert DETECTION.build(c, compile=False).stride == 4
+
+
 def test_derived_defaults_follow_the_data_and_the_length():
     c = _resolved(anchor_sizes=None, lr_steps=None, steps=24000)
     assert c["anchor_sizes"] == ["5.33333", "10.6667"]  # R/6, R/3
