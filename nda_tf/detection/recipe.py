@@ -54,6 +54,7 @@ class DetectionRecipe(Recipe):
     resume_may_change = ("data_dir", "strategy", "test_split")
 
     def validate(self, c, replicas):
+        _check_determinism()
         if c["jit"]:
             raise ValueError(
                 "jit=True: the detector does not compile with XLA "
@@ -194,6 +195,34 @@ def _moco_config(source):
             f"encoder {source!r} holds a {owner} run, not a moco run"
         )
     return saved
+
+
+def op_determinism():
+    """Whether TensorFlow's op determinism is on: TensorFlow has no public
+    query, so its own (private) one, else the variable that also sets it."""
+    try:
+        from tensorflow.python.framework import config as framework
+
+        return bool(framework.is_op_determinism_enabled())
+    except (ImportError, AttributeError):
+        flag = os.environ.get("TF_DETERMINISTIC_OPS", "")
+        return flag.lower() in ("1", "true")
+
+
+def _check_determinism():
+    """One line when op determinism (`--deterministic`) is on and a GPU is
+    visible: RoIAlign's gradient has no deterministic GPU kernel, so the
+    first step would stop with a multi-line UnimplementedError."""
+    if not op_determinism():
+        return
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        raise ValueError(
+            f"--deterministic with {len(gpus)} GPU(s) visible: RoIAlign's "
+            "gradient (CropAndResizeGradImage) has no deterministic GPU "
+            "kernel; run on CPU (CUDA_VISIBLE_DEVICES=) for a bitwise "
+            "resume, or drop --deterministic (a GPU resume is not bitwise)"
+        )
 
 
 def _stem(c, size):

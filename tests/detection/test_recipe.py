@@ -13,6 +13,7 @@ import tensorflow_datasets as tfds
 from nda_tf import training
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.data import detection as detection_data
+from nda_tf.detection import recipe
 from nda_tf.detection.recipe import (
     DETECTION,
     WarmupSteps,
@@ -135,6 +136,35 @@ def test_the_default_resolutions_fit_the_stride():
     c = _resolved()
     assert (c["resolution"], c["stem"]) == (32, "cifar")
     assert DETECTION.build(c, compile=False).stride == 4
+
+
+def test_op_determinism_is_read_from_tensorflow():
+    from tensorflow.python.framework import config as framework
+
+    assert not recipe.op_determinism()
+    tf.config.experimental.enable_op_determinism()
+    try:
+        assert recipe.op_determinism()
+    finally:
+        framework.disable_op_determinism()
+
+
+def test_determinism_is_refused_with_a_gpu_and_taken_on_cpu(monkeypatch):
+    monkeypatch.setattr(recipe, "op_determinism", lambda: True)
+    assert DETECTION.resolve(TINY)["encoder"] == "none"  # this CPU
+    devices = {"GPU": ["/physical_device:GPU:0"]}
+    monkeypatch.setattr(
+        tf.config, "list_physical_devices", lambda kind=None: devices[kind]
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"^--deterministic with 1 GPU\(s\) visible: RoIAlign's "
+        r"gradient \(CropAndResizeGradImage\) has no deterministic GPU",
+    ):
+        DETECTION.resolve(TINY)
+    # Without op determinism a GPU is taken.
+    monkeypatch.setattr(recipe, "op_determinism", lambda: False)
+    assert DETECTION.resolve(TINY)["encoder"] == "none"
 
 
 def test_derived_defaults_follow_the_data_and_the_length():
