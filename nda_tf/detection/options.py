@@ -40,7 +40,8 @@ OPTIONS = (
     Option(
         "max_boxes",
         None,
-        "Boxes per image, padding included (default: the dataset's most).",
+        "Boxes per image, padding included (default: shapes_detection's "
+        "most objects; VOC 64, and at least 56, its most).",
         kind="int",
     ),
     *DATA_ACCESS_OPTIONS,

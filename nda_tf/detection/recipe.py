@@ -68,6 +68,13 @@ class DetectionRecipe(Recipe):
             if saved is not None:
                 _check_encoder_checkpoint(c["encoder"], c["encoder_checkpoint"])
         _check_stride(c)
+        most = detection_data.VOC_MOST_OBJECTS
+        if c["dataset"] == "voc" and (c["max_boxes"] or most) < most:
+            raise ValueError(
+                f"max_boxes {c['max_boxes']} is fewer than the {most} objects "
+                f"a VOC image may hold: give at least {most} or leave it unset "
+                f"({detection_data.VOC_MAX_BOXES})"
+            )
         if "num_examples" not in c and c["encoder"] == "imagenet":
             download = False if c.get("no_download") else None
             backbone.check_imagenet_weights(download)

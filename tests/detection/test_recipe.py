@@ -167,6 +167,18 @@ def test_determinism_is_refused_with_a_gpu_and_taken_on_cpu(monkeypatch):
     assert DETECTION.resolve(TINY)["encoder"] == "none"
 
 
+def test_a_voc_max_boxes_below_its_most_objects_is_refused_first():
+    # VOC is not opened (no tfds data here): the check comes first.
+    config = {**TINY, "dataset": "voc", "resolution": 32}
+    with pytest.raises(
+        ValueError,
+        match=r"^max_boxes 55 is fewer than the 56 objects a VOC image may "
+        r"hold: give at least 56 or leave it unset \(64\)$",
+    ):
+        DETECTION.resolve({**config, "max_boxes": 55})
+    assert DETECTION.resolve({**config, "max_boxes": 56})["max_boxes"] == 56
+
+
 def test_derived_defaults_follow_the_data_and_the_length():
     c = _resolved(anchor_sizes=None, lr_steps=None, steps=24000)
     assert c["anchor_sizes"] == ["5.33333", "10.6667"]  # R/6, R/3
