@@ -334,8 +334,8 @@ class DetectionStream:
 
     def batches(self, start=0, stop=None):
         """The stream from batch `start` (to batch `stop`, exclusive, or
-        on; VOC needs `stop`): dicts of `image`, `boxes`, `labels` and
-        `difficult`, `batch_size` examples each."""
+        on; VOC needs `stop`): dicts of `image`, `boxes`, `labels`,
+        `difficult` and `extent`, `batch_size` examples each."""
         count, batch = self.info.num_examples, self.batch_size
         first_epoch, offset = divmod(int(start) * batch, count)
         if self._held is not None:

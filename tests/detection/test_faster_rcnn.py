@@ -64,7 +64,7 @@ def test_bad_arguments_are_one_line_naming_them(kwargs, message):
         _model(**kwargs)
 
 
-def test_the_losses_are_a_function_of_the_seed_and_of_nothing_else():
+def test_the_losses_repeat_with_their_seed_and_change_with_another():
     keras.utils.set_random_seed(2)
     model = _model()
     batch = _batch()
