@@ -12,7 +12,6 @@ a MoCo run directory, `imagenet` or `none`.
     ('resnet50', 24000, 0.02)
 """
 
-import json
 import logging
 import os
 
@@ -27,6 +26,7 @@ from nda_tf.detection.options import OPTIONS
 from nda_tf.eval.detection import DetectionAP
 from nda_tf.training import (
     CheckpointError,
+    CheckpointKeeper,
     Evaluator,
     Recipe,
     read_config,
@@ -269,12 +269,9 @@ def _check_encoder_checkpoint(logdir, checkpoint):
     such checkpoint (before the data is read)."""
     name = _checkpoint_name(checkpoint)
     folder = os.path.join(logdir, "best" if name == "best" else "checkpoints")
-    try:
-        with open(os.path.join(folder, "manifest.json")) as file:
-            entries = json.load(file)["checkpoints"]
-    except (OSError, ValueError, KeyError, TypeError):
-        entries = []
-    steps = [e.get("step") for e in entries if isinstance(e, dict)]
+    # The keeper's own listing, as `restore_parts` reads it: the folder's
+    # checkpoints, with or without a manifest (a copied run may lack it).
+    steps = [e["step"] for e in CheckpointKeeper(folder, None).entries()]
     if not steps or (isinstance(name, int) and name not in steps):
         have = ", ".join(map(str, steps)) or "none"
         raise ValueError(

@@ -342,6 +342,20 @@ def test_bad_encoder_checkpoints_are_refused_before_the_data(moco_run):
         )
 
 
+def test_a_moco_run_without_its_manifest_is_taken(moco_run, tmp_path):
+    # restore_parts reads such a run (the keeper scans the folder), so
+    # the check before the data takes it too.
+    import shutil
+
+    copy = str(tmp_path / "copied")
+    shutil.copytree(moco_run, copy)
+    os.remove(os.path.join(copy, "checkpoints", "manifest.json"))
+    c = _resolved(encoder=copy, arch=None, width=None, encoder_checkpoint="2")
+    assert c["encoder_checkpoint"] == "2"
+    with pytest.raises(ValueError, match=r"encoder_checkpoint='7'.*steps 2\)"):
+        _resolved(encoder=copy, arch=None, width=None, encoder_checkpoint="7")
+
+
 def test_a_finished_run_loads_without_its_moco_run(moco_run, tmp_path):
     import shutil
 
