@@ -19,6 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf.data import detection as detection_data
 from nda_tf.detection import backbone, encoders
 from nda_tf.detection.faster_rcnn import FasterRCNN
@@ -354,9 +355,18 @@ class WarmupSteps(keras.optimizers.schedules.LearningRateSchedule):
     """
 
     def __init__(self, lr, boundaries, warmup):
+        # Checked as the layers check theirs: a schedule built by hand (or
+        # from an edited config) fails here, not as a strange lr later.
+        checks.check_number("lr", lr, low=0.0, low_open=True)
         self.lr = float(lr)
-        self.boundaries = [int(b) for b in boundaries]
-        self.warmup = int(warmup)
+        self.warmup = checks.check_int("warmup", warmup, 0)
+        self.boundaries = [
+            checks.check_int("boundaries", b, 1) for b in boundaries
+        ]
+        if self.boundaries != sorted(set(self.boundaries)):
+            raise ValueError(
+                f"boundaries must be rising, received {list(boundaries)!r}"
+            )
 
     def __call__(self, step):
         step = tf.cast(step, tf.float32)

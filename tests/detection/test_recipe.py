@@ -194,6 +194,20 @@ def test_the_schedule_warms_up_then_steps_down():
     )
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ((0.0, [4], 2), r"^lr must be > 0, received 0.0$"),
+        ((1.0, [4], -1), r"^warmup must be an int >= 0, received -1$"),
+        ((1.0, [4, 4], 2), r"^boundaries must be rising, received \[4, 4\]$"),
+        ((1.0, [0], 2), r"^boundaries must be an int >= 1, received 0$"),
+    ],
+)
+def test_a_bad_schedule_is_one_line_naming_it(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        WarmupSteps(*arguments)
+
+
 def test_the_stream_seeks_exactly_and_flips_boxes_with_images():
     stream = detection_data.DetectionStream(DATASET, 4, seed=3)
     read = list(stream.batches().take(6))
