@@ -125,7 +125,18 @@ class DetectionRecipe(Recipe):
         # (`load_run`): the encoder's source is not read (it may be gone).
         encoder, c4_layer = encoders.build(c, pretrained=compile)
         if compile and c["encoder"] not in encoders.NAMED:
-            load_moco_encoder(encoder, c["encoder"], c["encoder_checkpoint"])
+            step = load_moco_encoder(
+                encoder, c["encoder"], c["encoder_checkpoint"]
+            )
+            # config.json records the name (latest, best), and `latest`
+            # falls back past an unreadable checkpoint: say which step.
+            _LOG.info(
+                "the encoder is the MoCo run %s's at step %d "
+                "(encoder_checkpoint=%s)",
+                c["encoder"],
+                step,
+                c["encoder_checkpoint"],
+            )
         model = FasterRCNN(
             encoder,
             c["num_classes"],

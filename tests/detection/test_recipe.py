@@ -38,10 +38,16 @@ def _resolved(**changes):
     return DETECTION.resolve({**TINY, **changes}, info)
 
 
-def test_a_moco_runs_encoder_starts_the_detector(moco_run):
+def test_a_moco_runs_encoder_starts_the_detector(moco_run, caplog):
     c = _resolved(encoder=moco_run, arch=None, width=None)
     assert (c["arch"], c["width"], c["stem"]) == ("small", 4, "cifar")
-    detector = DETECTION.build(c)
+    with caplog.at_level("INFO", logger="nda_tf"):
+        detector = DETECTION.build(c)
+    # The step read is logged (config.json records "latest").
+    assert (
+        f"the encoder is the MoCo run {moco_run}'s at step 2 "
+        "(encoder_checkpoint=latest)"
+    ) in caplog.messages
     moco, _ = training.load_run(MOCO, moco_run)
     ours, theirs = detector.encoder.get_weights(), moco.encoder.get_weights()
     assert len(ours) == len(theirs) > 10
