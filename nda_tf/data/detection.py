@@ -49,7 +49,13 @@ VOC_SPLITS = {
     "test": (("voc/2007", "test"),),
 }
 VOC_RESOLUTION = 512
-# VOC 2007 and 2012 images hold at most 56 objects.
+# shapes_detection's image side when neither its size nor a resolution is
+# given.
+SHAPES_RESOLUTION = 64
+# The most objects a VOC image holds (2007 and 2012 trainval, 2007 test),
+# as recorded with this module (not recounted from the data here): the
+# recipe refuses a smaller --max_boxes before it opens the data.
+VOC_MOST_OBJECTS = 56
 VOC_MAX_BOXES = 64
 
 
@@ -123,6 +129,19 @@ def load(
     )
 
 
+def resolution_of(name, resolution=None):
+    """The image side `load(name, resolution=resolution)` gives, without
+    loading; None for a name that is not a detection source."""
+    if resolution is not None:
+        return resolution
+    if name == "voc":
+        return VOC_RESOLUTION
+    if isinstance(name, str) and name.startswith("shapes_detection"):
+        options = {} if name == "shapes_detection" else parse_dots(name)
+        return options.get("size", SHAPES_RESOLUTION)
+    return None
+
+
 def _shapes(name, split, resolution, max_boxes):
     options = {} if name == "shapes_detection" else parse_dots(name)
     unknown = set(options) - {"images", "size", "objects", "seed"}
@@ -135,7 +154,7 @@ def _shapes(name, split, resolution, max_boxes):
             f"shapes_detection split must be train or test; received {split!r}"
         )
     images = checks.check_int("images", options.get("images", 1000), 1)
-    size = options.get("size", resolution or 64)
+    size = options.get("size", resolution or SHAPES_RESOLUTION)
     if resolution is not None and size != resolution:
         raise ValueError(
             f"shapes_detection size {size} differs from resolution {resolution}"
@@ -202,10 +221,19 @@ def _voc_example(example, resolution, max_boxes):
     image, scale = _fit(example["image"], resolution)
     objects = example["objects"]
     count = tf.shape(objects["label"])[0]
-    checked = tf.debugging.assert_less_equal(
-        count,
-        max_boxes,
-        message=f"a VOC image holds more than max_boxes={max_boxes} objects",
+    # The commands print an error's first line: it names the image and
+    # the --max_boxes it needs (a tf.debugging message comes after a
+    # multi-line summary of the tensors).
+    name = example.get("image/filename", tf.constant("(no filename)"))
+    checked = tf.debugging.Assert(
+        count <= max_boxes,
+        [
+            tf.strings.format(
+                "VOC image {} holds {} objects, more than max_boxes="
+                f"{max_boxes}: give --max_boxes={{}} or more",
+                (name, count, count),
+            )
+        ],
     )
     with tf.control_dependencies([checked]):
         pad = max_boxes - count
@@ -306,8 +334,8 @@ class DetectionStream:
 
     def batches(self, start=0, stop=None):
         """The stream from batch `start` (to batch `stop`, exclusive, or
-        on; VOC needs `stop`): dicts of `image`, `boxes`, `labels` and
-        `difficult`, `batch_size` examples each."""
+        on; VOC needs `stop`): dicts of `image`, `boxes`, `labels`,
+        `difficult` and `extent`, `batch_size` examples each."""
         count, batch = self.info.num_examples, self.batch_size
         first_epoch, offset = divmod(int(start) * batch, count)
         if self._held is not None:

@@ -29,8 +29,14 @@ _CAFFE_MEANS = (103.939, 116.779, 123.68)
 # keras.applications' ResNet-50 weights without the top, and their server.
 IMAGENET_WEIGHTS = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
 _WEIGHTS_SERVER = "https://storage.googleapis.com/"
-# A probe input side: the stride is the probe over C4's side.
-_PROBE = 256
+# Probe input sides, multiples of any stride in use: the stride is a
+# probe over C4's side. Not the encoder's own size: each stride-2 layer
+# rounds its side up, so 120 pixels give 8 cells (not 120 / 16).
+_PROBES = (256, 512)
+# C4's stride by stem: the ImageNet stem (a stride-2 convolution, then a
+# stride-2 max-pool) and the two stride-2 stages before C4 (x 4); the CIFAR
+# stem keeps the input's size. Keras' ResNet-50 has the ImageNet stem.
+C4_STRIDES = {"cifar": 4, "imagenet": 16}
 
 
 def cut(encoder, c4_layer):
@@ -64,14 +70,37 @@ def cut(encoder, c4_layer):
 
 
 def _stride(encoder, trunk):
-    size = encoder.input_shape[1] or _PROBE
-    side = trunk.compute_output_shape((1, size, size, 3))[1]
-    if side is None or size % side:
-        raise ValueError(
-            f"the C4 map of encoder {encoder.name!r} is {side} cells for "
-            f"{size} pixels: no whole stride"
+    """C4's stride, probed on the trunk's layers at `_PROBES` (the
+    encoder's input may be fixed to another size)."""
+    sides = []
+    for probe in _PROBES:
+        clone = keras.models.clone_model(
+            trunk,
+            input_tensors=[keras.Input((probe, probe, 3))],
+            clone_function=lambda layer: layer,
         )
-    return size // side
+        sides.append(clone.output_shape[1])
+    stride = _PROBES[0] // sides[0] if sides[0] else 0
+    if not stride or [stride * s for s in sides] != list(_PROBES):
+        raise ValueError(
+            f"the C4 map of encoder {encoder.name!r} is {sides} cells for "
+            f"{list(_PROBES)} pixels: no whole stride"
+        )
+    size = encoder.input_shape[1]
+    if size is not None and size % stride:
+        raise ValueError(size_error(size, stride))
+    return stride
+
+
+def size_error(size, stride):
+    """The one line refusing an input `size` that is not a multiple of
+    C4's `stride`, with the nearest sizes that are."""
+    below, above = size // stride * stride, (size // stride + 1) * stride
+    nearest = f"{below} or {above}" if below >= stride else f"{above}"
+    return (
+        f"resolution {size} is not a multiple of the encoder's C4 stride "
+        f"{stride} (anchors and RoIAlign would be misaligned): use {nearest}"
+    )
 
 
 @keras.saving.register_keras_serializable(package="nda_tf")

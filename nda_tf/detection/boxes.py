@@ -151,16 +151,24 @@ def sample(positive, negative, count, positive_fraction, seed):
     wanted = int(count * positive_fraction)
     positives = tf.minimum(_count(positive), wanted)
     negatives = tf.minimum(_count(negative), count - positives)
-    chosen_positive = positive & (_rank(draws, positive) < positives[:, None])
-    chosen_negative = negative & (_rank(draws, negative) < negatives[:, None])
-    # Chosen positives rank first, chosen negatives next, the rest last.
+    positive_rank = _rank(draws, positive)
+    negative_rank = _rank(draws, negative)
+    chosen_positive = positive & (positive_rank < positives[:, None])
+    chosen_negative = negative & (negative_rank < negatives[:, None])
+    # Chosen positives rank first, chosen negatives next (each by draw),
+    # the rest last. Integer keys: float ones (1 + draw) round to 2.0 for
+    # a draw near 1, which put a negative among the positives.
+    n = tf.shape(positive)[-1]
     key = tf.where(
         chosen_positive,
-        2.0 + draws,
-        tf.where(chosen_negative, 1.0 + draws, 0.0),
+        3 * n - positive_rank,
+        tf.where(chosen_negative, 2 * n - negative_rank, 0),
     )
-    values, indices = tf.math.top_k(key, count)
-    return indices, values >= 2.0, values >= 1.0
+    _, indices = tf.math.top_k(key, count)
+    # What each place holds, read from the masks, not from the keys.
+    is_positive = tf.gather(chosen_positive, indices, batch_dims=1)
+    valid = tf.gather(chosen_positive | chosen_negative, indices, batch_dims=1)
+    return indices, is_positive, valid
 
 
 def _count(mask):

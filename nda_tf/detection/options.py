@@ -40,7 +40,8 @@ OPTIONS = (
     Option(
         "max_boxes",
         None,
-        "Boxes per image, padding included (default: the dataset's most).",
+        "Boxes per image, padding included (default: shapes_detection's "
+        "most objects; VOC 64, and at least 56, its most).",
         kind="int",
     ),
     *DATA_ACCESS_OPTIONS,
@@ -81,8 +82,8 @@ OPTIONS = (
     Option(
         "anchor_sizes",
         None,
-        "Anchor sides in pixels (default: 32,64,128,256,512 from 256 "
-        "pixels on, else R/6,R/3).",
+        "Anchor sides in pixels (default: 32,64,128,256,512 for VOC, "
+        "R/6,R/3 for shapes_detection at resolution R).",
         kind="list",
     ),
     Option(
@@ -93,9 +94,14 @@ OPTIONS = (
     Option(
         "train_proposals",
         2000,
-        "Proposals kept per image after NMS in training (12,000 before).",
+        "Proposals kept per image after NMS in training; 6 times as many "
+        "are kept before it (12,000 at the default).",
     ),
-    Option("test_proposals", 1000, "The same at test (6,000 before)."),
+    Option(
+        "test_proposals",
+        1000,
+        "The same at test (6,000 before NMS at the default).",
+    ),
     Option("pooled_size", 14, "RoIAlign's bins per side."),
     Option("sampling_ratio", 2, "RoIAlign's samples per bin and side."),
     Option(

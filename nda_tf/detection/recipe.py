@@ -12,7 +12,6 @@ a MoCo run directory, `imagenet` or `none`.
     ('resnet50', 24000, 0.02)
 """
 
-import json
 import logging
 import os
 
@@ -20,6 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from nda_tf import checks
 from nda_tf.data import detection as detection_data
 from nda_tf.detection import backbone, encoders
 from nda_tf.detection.faster_rcnn import FasterRCNN
@@ -27,6 +27,7 @@ from nda_tf.detection.options import OPTIONS
 from nda_tf.eval.detection import DetectionAP
 from nda_tf.training import (
     CheckpointError,
+    CheckpointKeeper,
     Evaluator,
     Recipe,
     read_config,
@@ -54,6 +55,7 @@ class DetectionRecipe(Recipe):
     resume_may_change = ("data_dir", "strategy", "test_split")
 
     def validate(self, c, replicas):
+        _check_determinism()
         if c["jit"]:
             raise ValueError(
                 "jit=True: the detector does not compile with XLA "
@@ -66,9 +68,17 @@ class DetectionRecipe(Recipe):
             encoders.resolve(c, saved)
             if saved is not None:
                 _check_encoder_checkpoint(c["encoder"], c["encoder_checkpoint"])
-            if c["encoder"] == "imagenet":
-                download = False if c.get("no_download") else None
-                backbone.check_imagenet_weights(download)
+        _check_stride(c)
+        most = detection_data.VOC_MOST_OBJECTS
+        if c["dataset"] == "voc" and (c["max_boxes"] or most) < most:
+            raise ValueError(
+                f"max_boxes {c['max_boxes']} is fewer than the {most} objects "
+                f"a VOC image may hold: give at least {most} or leave it unset "
+                f"({detection_data.VOC_MAX_BOXES})"
+            )
+        if "num_examples" not in c and c["encoder"] == "imagenet":
+            download = False if c.get("no_download") else None
+            backbone.check_imagenet_weights(download)
         _numbers("anchor_sizes", c["anchor_sizes"])
         _numbers("anchor_ratios", c["anchor_ratios"])
         if c["lr_steps"] is not None:
@@ -77,7 +87,7 @@ class DetectionRecipe(Recipe):
     def derive(self, c, info):
         size = c["resolution"]
         if c["stem"] is None and c["encoder"] != "imagenet":
-            c["stem"] = "cifar" if size < 64 else "imagenet"
+            c["stem"] = _stem(c, size)
         if c["stem"] == "cifar" and size >= 128:
             _LOG.warning(
                 "a CIFAR-stem encoder keeps C4 at stride 4: %d x %d cells "
@@ -115,7 +125,18 @@ class DetectionRecipe(Recipe):
         # (`load_run`): the encoder's source is not read (it may be gone).
         encoder, c4_layer = encoders.build(c, pretrained=compile)
         if compile and c["encoder"] not in encoders.NAMED:
-            load_moco_encoder(encoder, c["encoder"], c["encoder_checkpoint"])
+            step = load_moco_encoder(
+                encoder, c["encoder"], c["encoder_checkpoint"]
+            )
+            # config.json records the name (latest, best), and `latest`
+            # falls back past an unreadable checkpoint: say which step.
+            _LOG.info(
+                "the encoder is the MoCo run %s's at step %d "
+                "(encoder_checkpoint=%s)",
+                c["encoder"],
+                step,
+                c["encoder_checkpoint"],
+            )
         model = FasterRCNN(
             encoder,
             c["num_classes"],
@@ -195,6 +216,54 @@ def _moco_config(source):
     return saved
 
 
+def op_determinism():
+    """Whether TensorFlow's op determinism is on: TensorFlow has no public
+    query, so its own (private) one, else the variable that also sets it."""
+    try:
+        from tensorflow.python.framework import config as framework
+
+        return bool(framework.is_op_determinism_enabled())
+    except (ImportError, AttributeError):
+        flag = os.environ.get("TF_DETERMINISTIC_OPS", "")
+        return flag.lower() in ("1", "true")
+
+
+def _check_determinism():
+    """One line when op determinism (`--deterministic`) is on and a GPU is
+    visible: RoIAlign's gradient has no deterministic GPU kernel, so the
+    first step would stop with a multi-line UnimplementedError."""
+    if not op_determinism():
+        return
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        raise ValueError(
+            f"--deterministic with {len(gpus)} GPU(s) visible: RoIAlign's "
+            "gradient (CropAndResizeGradImage) has no deterministic GPU "
+            "kernel; run on CPU (CUDA_VISIBLE_DEVICES=) for a bitwise "
+            "resume, or drop --deterministic (a GPU resume is not bitwise)"
+        )
+
+
+def _stem(c, size):
+    """The encoder's stem (Keras' ResNet-50's is the ImageNet one)."""
+    if c["encoder"] == "imagenet":
+        return "imagenet"
+    return c["stem"] or ("cifar" if size < 64 else "imagenet")
+
+
+def _check_stride(c):
+    """One line when the resolution is not a multiple of C4's stride (from
+    the stem, `backbone.C4_STRIDES`; the built trunk is probed again):
+    each stride-2 layer rounds up, so the map's cells would not be
+    `stride` pixels and anchors and RoIAlign would be misaligned."""
+    size = detection_data.resolution_of(c["dataset"], c["resolution"])
+    if size is None:
+        return  # an unknown dataset: `load` names it
+    stride = backbone.C4_STRIDES[_stem(c, size)]
+    if size % stride:
+        raise ValueError(backbone.size_error(size, stride))
+
+
 def _checkpoint_name(checkpoint):
     """latest, best or a step (int) from `--encoder_checkpoint`."""
     if checkpoint in ("latest", "best"):
@@ -212,12 +281,9 @@ def _check_encoder_checkpoint(logdir, checkpoint):
     such checkpoint (before the data is read)."""
     name = _checkpoint_name(checkpoint)
     folder = os.path.join(logdir, "best" if name == "best" else "checkpoints")
-    try:
-        with open(os.path.join(folder, "manifest.json")) as file:
-            entries = json.load(file)["checkpoints"]
-    except (OSError, ValueError, KeyError, TypeError):
-        entries = []
-    steps = [e.get("step") for e in entries if isinstance(e, dict)]
+    # The keeper's own listing, as `restore_parts` reads it: the folder's
+    # checkpoints, with or without a manifest (a copied run may lack it).
+    steps = [e["step"] for e in CheckpointKeeper(folder, None).entries()]
     if not steps or (isinstance(name, int) and name not in steps):
         have = ", ".join(map(str, steps)) or "none"
         raise ValueError(
@@ -300,9 +366,18 @@ class WarmupSteps(keras.optimizers.schedules.LearningRateSchedule):
     """
 
     def __init__(self, lr, boundaries, warmup):
+        # Checked as the layers check theirs: a schedule built by hand (or
+        # from an edited config) fails here, not as a strange lr later.
+        checks.check_number("lr", lr, low=0.0, low_open=True)
         self.lr = float(lr)
-        self.boundaries = [int(b) for b in boundaries]
-        self.warmup = int(warmup)
+        self.warmup = checks.check_int("warmup", warmup, 0)
+        self.boundaries = [
+            checks.check_int("boundaries", b, 1) for b in boundaries
+        ]
+        if self.boundaries != sorted(set(self.boundaries)):
+            raise ValueError(
+                f"boundaries must be rising, received {list(boundaries)!r}"
+            )
 
     def __call__(self, step):
         step = tf.cast(step, tf.float32)

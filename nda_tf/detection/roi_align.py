@@ -23,7 +23,8 @@ def roi_align(features, boxes, stride, size, sampling_ratio=2):
     """Pooled features `[B * R, size, size, C]` of boxes on a feature map.
 
     Args:
-        features: `[B, H, W, C]`, the map of stride `stride`.
+        features: `[B, H, W, C]`, the map of stride `stride` (any float
+            dtype: sampled in float32, returned in this one).
         boxes: `[B, R, 4]` `[ymin, xmin, ymax, xmax]` in input pixels.
         stride: input pixels per feature cell.
         size: bins per side.
@@ -33,11 +34,18 @@ def roi_align(features, boxes, stride, size, sampling_ratio=2):
         The bins of image 0's boxes first, then image 1's, and so on.
     """
     features = tf.convert_to_tensor(features)
-    boxes = tf.convert_to_tensor(boxes, features.dtype)
+    # Boxes and samples in float32 whatever the map's dtype (float16 under
+    # mixed precision): float16 pixel boxes step by 0.25-0.5 pixel at
+    # 256-1024 pixels, and crop_and_resize takes float32 boxes only.
+    boxes = tf.cast(boxes, tf.float32)
     shape = tf.shape(features)
     # One replicated pixel around the map: samples in the outer half
     # pixel read the border (SYMMETRIC repeats the edge row).
-    padded = tf.pad(features, [[0, 0], [1, 1], [1, 1], [0, 0]], "SYMMETRIC")
+    padded = tf.pad(
+        tf.cast(features, tf.float32),
+        [[0, 0], [1, 1], [1, 1], [0, 0]],
+        "SYMMETRIC",
+    )
     samples = size * sampling_ratio
     scaled = boxes / tf.cast(stride, boxes.dtype)
     low, high = scaled[..., :2], scaled[..., 2:]

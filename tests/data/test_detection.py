@@ -127,6 +127,7 @@ def _voc_stand_in(builder, split, decoders=None, read_config=None, **_):
     height, width, boxes, labels, difficult = VOC[builder.builder_config.name]
     example = {
         "image": np.full([height, width, 3], 255, np.uint8),
+        "image/filename": f"{builder.builder_config.name}_000001.jpg",
         "objects": {
             "bbox": np.array(boxes, np.float32),
             "label": np.array(labels, np.int64),
@@ -177,8 +178,14 @@ def test_voc_test_is_2007_test():
 
 
 def test_voc_refuses_an_image_with_more_objects_than_max_boxes():
-    with pytest.raises(tf.errors.InvalidArgumentError, match="max_boxes=1"):
+    with pytest.raises(tf.errors.InvalidArgumentError) as caught:
         _read(max_boxes=1)
+    # The first line (what the commands print) names the image and the
+    # --max_boxes it needs: 2012's image holds 2 objects.
+    assert (
+        'assertion failed: [VOC image \\"2012_000001.jpg\\" holds 2 '
+        "objects, more than max_boxes=1: give --max_boxes=2 or more]"
+    ) in str(caught.value).splitlines()[0]
 
 
 def test_unprepared_voc_without_downloads_says_how_to_prepare_it(tmp_path):

@@ -24,6 +24,30 @@ def test_the_cut_composes_to_the_encoder_and_shares_its_weights(stem, stride):
     assert head(tf.zeros([5, 3, 3, 16])).shape == (5, 32)
 
 
+@pytest.mark.parametrize("size", [24, 56, 120])
+def test_an_input_size_off_the_stride_is_refused_at_the_cut(size):
+    # Each stride-2 layer rounds up: at 120 pixels C4 has 8 cells, which
+    # 120 / 8 = 15 took for the stride (14 at 56, 12 at 24).
+    encoder = resnet.small_resnet(
+        width=4, stem="imagenet", input_shape=(size, size, 3)
+    )
+    below, above = size // 16 * 16, size // 16 * 16 + 16
+    nearest = f"{below} or {above}" if below else f"{above}"
+    with pytest.raises(
+        ValueError,
+        match=f"^resolution {size} is not a multiple of the encoder's C4 "
+        f"stride 16 .*: use {nearest}$",
+    ):
+        backbone.cut(encoder, "stage3")
+
+
+@pytest.mark.parametrize("stem", ["cifar", "imagenet"])
+def test_the_probed_stride_is_the_stems(stem):
+    # The recipe checks the resolution against C4_STRIDES before it builds.
+    encoder = resnet.small_resnet(width=4, stem=stem, input_shape=(128, 128, 3))
+    assert backbone.cut(encoder, "stage3")[2] == backbone.C4_STRIDES[stem]
+
+
 def test_the_stages_of_our_resnets_are_named():
     encoder = resnet.resnet18(input_shape=(32, 32, 3))
     shapes = [encoder.get_layer(f"stage{k}").output.shape for k in (1, 2, 3, 4)]

@@ -102,6 +102,22 @@ def test_sample_caps_positives_fills_with_negatives_and_pads():
     assert valid[1].tolist() == [True, True, False, False]
 
 
+def test_sample_keeps_a_negative_drawn_near_1_negative(monkeypatch):
+    # 1 + (1 - 2**-24) is 2.0 in float32, and nda_random.uniform can
+    # return 1.0 itself: keys of 1 + draw made such negatives positive.
+    draws = [[0.25, 1 - 2**-24, 1.0, 0.5]]
+    monkeypatch.setattr(
+        boxes.nda_random, "uniform", lambda shape, seed: tf.constant(draws)
+    )
+    positive = [[True, False, False, False]]
+    negative = [[False, True, True, True]]
+    index, is_positive, valid = _sample(positive, negative, 3, 0.5)
+    assert is_positive.tolist() == [[True, False, False]]
+    # The positive, then the two negatives of highest draw (1.0 first).
+    assert index.tolist() == [[0, 2, 1]]
+    assert valid.tolist() == [[True, True, True]]
+
+
 @pytest.mark.parametrize("function", [tf.function, lambda f: f])
 def test_sample_is_a_function_of_its_seed(function):
     positive = [[i % 3 == 0 for i in range(30)]]

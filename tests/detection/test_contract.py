@@ -39,9 +39,9 @@ TINY = {
 def _make(**compile_arguments):
     tf.keras.utils.set_random_seed(0)
     encoder = resnet.small_resnet(width=4, input_shape=(SIZE, SIZE, 3))
-    # Samples as large as the anchors (64 at stride 4) and RoIs (16
-    # proposals and the boxes): every one is taken, so the sampling draws
-    # nothing that differs between replicas.
+    # Samples as large as the anchors (128: 8 x 8 cells at stride 4, 2
+    # sizes) and RoIs (16 proposals and the boxes): every one is taken, so
+    # the sampling draws nothing that differs between replicas.
     model = FasterRCNN(
         encoder,
         3,

@@ -64,7 +64,7 @@ def test_bad_arguments_are_one_line_naming_them(kwargs, message):
         _model(**kwargs)
 
 
-def test_the_losses_are_a_function_of_the_seed_and_of_nothing_else():
+def test_the_losses_repeat_with_their_seed_and_change_with_another():
     keras.utils.set_random_seed(2)
     model = _model()
     batch = _batch()
@@ -133,3 +133,21 @@ def test_it_learns_the_shapes_from_random_init():
     # The RPN learns objectness first and most clearly.
     assert history["rpn_objectness"][-1] < history["rpn_objectness"][0] / 5
     assert history["roi_class"][-1] < history["roi_class"][0]
+
+
+def test_a_mixed_precision_step_trains_and_detects():
+    # The trunk's map is float16 under mixed_float16; RoIAlign took its
+    # dtype for the float32 RoIs and stopped the first step.
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        keras.utils.set_random_seed(3)
+        model = _model()
+        model.compile(keras.optimizers.SGD(0.01))
+        batch = _batch(images=2)
+        assert model._trunk(batch["image"]).dtype == tf.float16
+        logs = model.train_step(batch)
+        found = model(batch["image"])
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert all(np.isfinite(float(v)) for v in logs.values()), logs
+    assert found["boxes"].shape == (2, 10, 4)

@@ -13,6 +13,7 @@ import tensorflow_datasets as tfds
 from nda_tf import training
 from nda_tf.contrastive.recipe import MOCO
 from nda_tf.data import detection as detection_data
+from nda_tf.detection import recipe
 from nda_tf.detection.recipe import (
     DETECTION,
     WarmupSteps,
@@ -37,10 +38,16 @@ def _resolved(**changes):
     return DETECTION.resolve({**TINY, **changes}, info)
 
 
-def test_a_moco_runs_encoder_starts_the_detector(moco_run):
+def test_a_moco_runs_encoder_starts_the_detector(moco_run, caplog):
     c = _resolved(encoder=moco_run, arch=None, width=None)
     assert (c["arch"], c["width"], c["stem"]) == ("small", 4, "cifar")
-    detector = DETECTION.build(c)
+    with caplog.at_level("INFO", logger="nda_tf"):
+        detector = DETECTION.build(c)
+    # The step read is logged (config.json records "latest").
+    assert (
+        f"the encoder is the MoCo run {moco_run}'s at step 2 "
+        "(encoder_checkpoint=latest)"
+    ) in caplog.messages
     moco, _ = training.load_run(MOCO, moco_run)
     ours, theirs = detector.encoder.get_weights(), moco.encoder.get_weights()
     assert len(ours) == len(theirs) > 10
@@ -96,6 +103,88 @@ def test_bad_settings_are_refused_before_the_data(changes, message):
         DETECTION.resolve({**TINY, **changes})
 
 
+@pytest.mark.parametrize(
+    ("size", "nearest"),
+    [(120, "112 or 128"), (56, "48 or 64"), (24, "16 or 32")],
+)
+def test_a_resolution_off_the_c4_stride_is_refused_before_the_data(
+    size, nearest
+):
+    # VOC is not opened (no tfds data here): the check comes first.
+    config = {**TINY, "dataset": "voc", "resolution": size}
+    message = (
+        f"^resolution {size} is not a multiple of the encoder's C4 stride "
+        f"16 .*: use {nearest}$"
+    )
+    with pytest.raises(ValueError, match=message):
+        DETECTION.resolve({**config, "stem": "imagenet"})
+    with pytest.raises(ValueError, match=message):
+        DETECTION.resolve({**config, "encoder": "imagenet", "arch": None,
+                           "width": None})  # fmt: skip
+    # A size given by the dataset's name is checked too.
+    with pytest.raises(ValueError, match=message):
+        DETECTION.resolve(
+            {**TINY, "dataset": f"shapes_detection(size={size})",
+             "stem": "imagenet"}
+        )  # fmt: skip
+    # The CIFAR stem (stride 4, the default below 64 pixels) takes 56, 24.
+    if size < 64:
+        assert DETECTION.resolve(config)["stem"] is None
+
+
+def test_the_default_resolutions_fit_the_stride():
+    # VOC's default 512 with the ImageNet stem (its default at 512).
+    c = DETECTION.resolve({**TINY, "dataset": "voc", "stem": None})
+    assert c["resolution"] is None and c["stem"] is None
+    c = DETECTION.resolve({**TINY, "dataset": "voc", "stem": "imagenet"})
+    assert c["resolution"] is None
+    # And the tests' 32-pixel shapes with the CIFAR stem, built.
+    c = _resolved()
+    assert (c["resolution"], c["stem"]) == (32, "cifar")
+    assert DETECTION.build(c, compile=False).stride == 4
+
+
+def test_op_determinism_is_read_from_tensorflow():
+    from tensorflow.python.framework import config as framework
+
+    assert not recipe.op_determinism()
+    tf.config.experimental.enable_op_determinism()
+    try:
+        assert recipe.op_determinism()
+    finally:
+        framework.disable_op_determinism()
+
+
+def test_determinism_is_refused_with_a_gpu_and_taken_on_cpu(monkeypatch):
+    monkeypatch.setattr(recipe, "op_determinism", lambda: True)
+    assert DETECTION.resolve(TINY)["encoder"] == "none"  # this CPU
+    devices = {"GPU": ["/physical_device:GPU:0"]}
+    monkeypatch.setattr(
+        tf.config, "list_physical_devices", lambda kind=None: devices[kind]
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"^--deterministic with 1 GPU\(s\) visible: RoIAlign's "
+        r"gradient \(CropAndResizeGradImage\) has no deterministic GPU",
+    ):
+        DETECTION.resolve(TINY)
+    # Without op determinism a GPU is taken.
+    monkeypatch.setattr(recipe, "op_determinism", lambda: False)
+    assert DETECTION.resolve(TINY)["encoder"] == "none"
+
+
+def test_a_voc_max_boxes_below_its_most_objects_is_refused_first():
+    # VOC is not opened (no tfds data here): the check comes first.
+    config = {**TINY, "dataset": "voc", "resolution": 32}
+    with pytest.raises(
+        ValueError,
+        match=r"^max_boxes 55 is fewer than the 56 objects a VOC image may "
+        r"hold: give at least 56 or leave it unset \(64\)$",
+    ):
+        DETECTION.resolve({**config, "max_boxes": 55})
+    assert DETECTION.resolve({**config, "max_boxes": 56})["max_boxes"] == 56
+
+
 def test_derived_defaults_follow_the_data_and_the_length():
     c = _resolved(anchor_sizes=None, lr_steps=None, steps=24000)
     assert c["anchor_sizes"] == ["5.33333", "10.6667"]  # R/6, R/3
@@ -109,6 +198,20 @@ def test_the_schedule_warms_up_then_steps_down():
     np.testing.assert_allclose(
         got, [0.001, 0.5005, 1, 1, 0.1, 0.1, 0.01, 0.01], rtol=1e-6
     )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ((0.0, [4], 2), r"^lr must be > 0, received 0.0$"),
+        ((1.0, [4], -1), r"^warmup must be an int >= 0, received -1$"),
+        ((1.0, [4, 4], 2), r"^boundaries must be rising, received \[4, 4\]$"),
+        ((1.0, [0], 2), r"^boundaries must be an int >= 1, received 0$"),
+    ],
+)
+def test_a_bad_schedule_is_one_line_naming_it(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        WarmupSteps(*arguments)
 
 
 def test_the_stream_seeks_exactly_and_flips_boxes_with_images():
@@ -257,6 +360,20 @@ def test_bad_encoder_checkpoints_are_refused_before_the_data(moco_run):
         _resolved(
             encoder=moco_run, arch=None, width=None, encoder_checkpoint="7"
         )
+
+
+def test_a_moco_run_without_its_manifest_is_taken(moco_run, tmp_path):
+    # restore_parts reads such a run (the keeper scans the folder), so
+    # the check before the data takes it too.
+    import shutil
+
+    copy = str(tmp_path / "copied")
+    shutil.copytree(moco_run, copy)
+    os.remove(os.path.join(copy, "checkpoints", "manifest.json"))
+    c = _resolved(encoder=copy, arch=None, width=None, encoder_checkpoint="2")
+    assert c["encoder_checkpoint"] == "2"
+    with pytest.raises(ValueError, match=r"encoder_checkpoint='7'.*steps 2\)"):
+        _resolved(encoder=copy, arch=None, width=None, encoder_checkpoint="7")
 
 
 def test_a_finished_run_loads_without_its_moco_run(moco_run, tmp_path):

@@ -59,3 +59,13 @@ def test_boxes_of_every_image_in_order_and_the_gradient_reaches_features():
     gradient = tape.gradient(total, features)
     assert float(tf.reduce_sum(gradient[..., 0])) == pytest.approx(4.0)
     assert float(tf.reduce_sum(tf.abs(gradient[..., 1]))) == 0.0
+
+
+def test_a_float16_map_is_sampled_with_float32_boxes():
+    # Mixed precision: the trunk's map is float16, the RoIs float32.
+    features = tf.cast(tf.reshape(tf.range(16.0), [1, 4, 4, 1]), tf.float16)
+    boxes = tf.constant([[[0.0, 0.0, 4.0, 4.0]]], tf.float32)
+    pooled = roi_align(features, boxes, 1, 2, 1)
+    assert pooled.dtype == tf.float16
+    # The value at each bin's centre, as for a float32 map.
+    assert pooled[0, :, :, 0].numpy().tolist() == [[2.5, 4.5], [10.5, 12.5]]
