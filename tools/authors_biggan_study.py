@@ -387,21 +387,28 @@ def convert(args):
         print(f"{args.out}: step {step} from copy {index}")
 
 
-# The study's runs: (arm, nda) in RUNS_DIR/<arm>_s<seed>; the NDA effect
+# The study's runs: (arm, nda) in RUNS_DIR/<arm>_s<seed>: ours started
+# as the authors' code starts (ai_*, --init=authors), ours with zero
+# biases (the first round, before --init existed), theirs. The NDA effect
 # is each code's jigsaw arm minus its plain arm, paired by seed.
 ARMS = {
+    "ai_plain": "none",
+    "ai_jigsaw": "jigsaw",
     "plain": "none",
     "jigsaw": "jigsaw",
     "authors_plain": "none",
     "authors_jigsaw": "jigsaw",
 }
 EFFECTS = {
-    "ours: jigsaw - plain": ("jigsaw", "plain"),
+    "ours: jigsaw - plain": ("ai_jigsaw", "ai_plain"),
+    "ours, zero biases: jigsaw - plain": ("jigsaw", "plain"),
     "theirs: jigsaw - plain": ("authors_jigsaw", "authors_plain"),
 }
 CODES = {
-    "plain: theirs - ours": ("authors_plain", "plain"),
-    "jigsaw: theirs - ours": ("authors_jigsaw", "jigsaw"),
+    "plain: theirs - ours": ("authors_plain", "ai_plain"),
+    "jigsaw: theirs - ours": ("authors_jigsaw", "ai_jigsaw"),
+    "plain: theirs - ours, zero biases": ("authors_plain", "plain"),
+    "jigsaw: theirs - ours, zero biases": ("authors_jigsaw", "jigsaw"),
 }
 # The curves compared, with their panel titles.
 COMPARED = (

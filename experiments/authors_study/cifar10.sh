@@ -17,14 +17,20 @@
 # codes.png and effects.md (NDA's effect in each code, paired by seed;
 # each code's difference from the other).
 #
+# Our runs come in two kinds: ai_plain / ai_jigsaw start as the authors'
+# code starts (--init=authors, the BigGAN default since this study found
+# the difference), plain / jigsaw with zero biases (--init=zero_bias: the
+# first round, before --init existed); the report compares both with
+# theirs.
+#
 # Environment: STUDY (default ~/nda_tf_study24), JPEGS (the CIFAR-10 JPEG
 # archive), AUTHORS (a checkout of github.com/ermongroup/NDA; never
 # committed here), PYTHON (with nda_tf's requirements), TORCH_PYTHON (with
 # torch and torchvision: `pip install torch torchvision tqdm scipy h5py`),
-# STEPS, SAVE_EVERY. `train` starts two niced queues, one thread per run:
-# ours (plain s0, jigsaw s0, plain s1, jigsaw s1, then their plain s1) and
-# theirs (jigsaw s0, plain s0, jigsaw s1); running it again skips what is
-# done and resumes what is not (ours exactly; theirs from its last save).
+# STEPS, SAVE_EVERY. `train` starts two niced queues, one thread per run,
+# theirs and ours interleaved so that both end about together; running it
+# again skips what is done and resumes what is not (ours exactly; theirs
+# from its last save).
 set -eu
 cd "$(dirname "$0")/../.."
 STUDY=${STUDY:-$HOME/nda_tf_study24}
@@ -38,17 +44,17 @@ DATA=$STUDY/data
 RUNS=$STUDY/runs
 TOOL=tools/authors_biggan_study.py
 # The same configuration as the tool's SETTINGS (their flags).
-OURS=--set=arch=biggan,ch=16,batch_size=16,d_steps=2,ema_decay=0.999,ema_start=1000,d_calls=2
+OURS=--set=arch=biggan,ch=16,batch_size=16,d_steps=2,ema_decay=0.999,ema_start=1000,d_calls=2,init=
 export PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=2
 # One thread per run: two runs share the 2 cores.
 export OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
 mkdir -p "$STUDY/logs"
 
-ours() {  # ours ARM SEED
+ours() {  # ours ARM SEED INIT
   echo "$PYTHON -m nda_tf.experiments.real_study --action=train" \
     "--data_dir=$DATA --runs_dir=$RUNS --arms=$1 --seeds=$2" \
     "--steps=$STEPS --save_every=$SAVE_EVERY --log_every=100" \
-    "--noprogress $OURS"
+    "--noprogress $OURS$3"
 }
 theirs() {  # theirs ARM LAM SEED
   echo "$TORCH_PYTHON $TOOL train --code=$STUDY/authors_code" \
@@ -81,10 +87,13 @@ case "${1:-}" in
     "$PYTHON" $TOOL data --split="$DATA" --out="$STUDY/authors_data"
     ;;
   train)
-    queue ours "$(ours plain 0)" "$(ours jigsaw 0)" "$(ours plain 1)" \
-      "$(ours jigsaw 1)" "$(theirs plain 1.0 1)"
-    queue theirs "$(theirs jigsaw 0.25 0)" "$(theirs plain 1.0 0)" \
-      "$(theirs jigsaw 0.25 1)"
+    queue x "$(theirs jigsaw 0.25 0)" "$(theirs plain 1.0 0)" \
+      "$(theirs plain 1.0 1)" "$(ours plain 0 zero_bias)" \
+      "$(ours plain 1 zero_bias)" "$(ours jigsaw 1 zero_bias)"
+    queue y "$(ours ai_plain=none 0 authors)" \
+      "$(ours ai_jigsaw=jigsaw 0 authors)" "$(theirs jigsaw 0.25 1)" \
+      "$(ours ai_plain=none 1 authors)" "$(ours ai_jigsaw=jigsaw 1 authors)" \
+      "$(ours jigsaw 0 zero_bias)"
     ;;
   score)
     for run in "$STUDY"/authors/*_s*; do
@@ -94,7 +103,7 @@ case "${1:-}" in
     done
     nice -n 19 "$PYTHON" -m nda_tf.experiments.real_study \
       --action=score --data_dir="$DATA" --runs_dir="$RUNS" \
-      --arms=plain,jigsaw,authors_plain=none,authors_jigsaw=jigsaw \
+      --arms=ai_plain=none,ai_jigsaw=jigsaw,plain,jigsaw,authors_plain=none,authors_jigsaw=jigsaw \
       --seeds=0,1 --save_every="$SAVE_EVERY" --num_images=1000 \
       --noprogress 2>&1 | tee -a "$STUDY/logs/score.log"
     "$PYTHON" $TOOL report --runs="$RUNS" --seeds=0,1 \
