@@ -104,6 +104,20 @@ def sync_folder(path):
         os.close(handle)
 
 
+def sync_tree(root):
+    """Fsyncs every file under the folder `root` (one fsync each), then
+    its folders, innermost first: what a rename of `root` then publishes
+    is on disk, whole."""
+    for parent, _, names in os.walk(root, topdown=False):
+        for name in names:
+            handle = os.open(os.path.join(parent, name), os.O_RDONLY)
+            try:
+                os.fsync(handle)
+            finally:
+                os.close(handle)
+        sync_folder(parent)
+
+
 def make_folders(path, private=False):
     """`os.makedirs(path)`, the folders it creates set to `modes(private)`;
     existing folders are left as they are. Returns the created folders,
