@@ -65,16 +65,57 @@ def narrowed_umask(private=False):
 
 def write_json_atomic(path, value, private=False):
     """Writes JSON to a temporary file, then renames it over `path`; the
-    file gets `modes(private)`, not mkstemp's 0600."""
+    file gets `modes(private)`, not mkstemp's 0600. A value that fails to
+    write leaves `path` as it was and no temporary file."""
     folder = os.path.dirname(path) or "."
     make_folders(folder, private)
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    os.fchmod(handle, modes(private)[1])
-    with os.fdopen(handle, "w") as file:
-        json.dump(value, file, indent=2, sort_keys=True)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(handle, "w") as file:
+            os.fchmod(file.fileno(), modes(private)[1])
+            json.dump(value, file, indent=2, sort_keys=True)
+            # On disk before the rename: else a power loss may leave the
+            # new name on an empty file.
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        # json.dump raises part-way (a value json cannot write) and leaves
+        # its partial file; a killed write (KeyboardInterrupt) too.
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    sync_folder(folder)
+
+
+def sync_folder(path):
+    """Fsyncs the folder `path`, so that a rename or removal in it is on
+    disk (and survives a power loss). Best effort: some systems refuse to
+    open or sync a folder (Windows; some network file systems)."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def sync_tree(root):
+    """Fsyncs every file under the folder `root` (one fsync each), then
+    its folders, innermost first: what a rename of `root` then publishes
+    is on disk, whole."""
+    for parent, _, names in os.walk(root, topdown=False):
+        for name in names:
+            handle = os.open(os.path.join(parent, name), os.O_RDONLY)
+            try:
+                os.fsync(handle)
+            finally:
+                os.close(handle)
+        sync_folder(parent)
 
 
 def make_folders(path, private=False):

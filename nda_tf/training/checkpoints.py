@@ -19,7 +19,13 @@ import re
 import shutil
 import tempfile
 
-from nda_tf.io.files import make_folders, set_modes, write_json_atomic
+from nda_tf.io.files import (
+    make_folders,
+    set_modes,
+    sync_folder,
+    sync_tree,
+    write_json_atomic,
+)
 
 # Under "nda_tf", whose records the commands print: the root logger's
 # warnings are silenced there with TensorFlow's.
@@ -95,10 +101,16 @@ class CheckpointKeeper:
         self.checkpoint.write(os.path.join(staging, _PREFIX))
         # mkdtemp made the folder 0700; set the modes before it appears.
         set_modes(staging, self.private)
+        # TensorFlow's checkpoint writer need not fsync its files: without
+        # this, a power loss after the rename (and the removal of older
+        # checkpoints below) could leave only a checkpoint with empty files.
+        sync_tree(staging)
         final = self._path(name)
         if os.path.exists(final):  # the same step saved again (at exit)
             shutil.rmtree(final)
         os.replace(staging, final)
+        # The rename on disk before the older checkpoints are removed.
+        sync_folder(self.directory)
         entries = [e for e in self.entries() if e["name"] != name]
         entries.append(
             {"name": name, "step": int(step), "metrics": dict(metrics or {})}

@@ -229,7 +229,8 @@ def _raise_on_sigterm(pending):
 
 def lost_peer(error, strategy):
     """The `PeerLostError` that `error` (a TensorFlow error of a
-    multi-worker step) means, or None if it is not about a lost worker."""
+    multi-worker step) means, or None if it is not about a lost worker
+    (then the caller keeps TensorFlow's own error)."""
     import tensorflow as tf
 
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
@@ -249,15 +250,40 @@ def lost_peer(error, strategy):
         for index, address in enumerate(addresses)
     }
     me = (resolver.task_type, resolver.task_id)
-    return PeerLostError(_lost_line(message, tasks, me))
+    line = _lost_line(message, tasks, me)
+    return None if line is None else PeerLostError(line)
+
+
+# The coordination service lists the tasks that stopped sending heartbeats
+# after this colon, one a line; the message goes on with a sentence.
+_UNHEALTHY = re.compile(
+    r"unhealthy \(stopped sending heartbeats\):"
+    r"((?:[\s,]*/job:\w+/(?:replica:\d+/)?task:\d+)+)"
+)
+# gRPC names the task whose connection it lost; the coordination service
+# a task whose heartbeats it stopped receiving.
+_REMOTE = re.compile(r"remote target (/job:\w+/(?:replica:\d+/)?task:\d+)")
+_TIMED_OUT = re.compile(
+    r"(/job:\w+/(?:replica:\d+/)?task:\d+) heartbeat timeout"
+)
+# How a step hears that a peer's collective failed, without naming it.
+_COLLECTIVE_ABORTED = "Collective ops is aborted"
 
 
 def _lost_line(message, tasks, me):
-    """One line naming the workers TensorFlow's `message` reports lost
-    (the coordination service names the tasks that stopped sending
-    heartbeats; gRPC the remote task it lost)."""
+    """One line naming the workers TensorFlow's `message` reports lost,
+    or None if it reports none and no aborted collective either: an
+    Unavailable error of, say, a gs:// read is no lost worker."""
+    # Only where TensorFlow says a task is lost: the message also names
+    # the task that reported it ("Error reported from /job:worker/task:0"),
+    # a healthy worker.
+    found = [
+        *_UNHEALTHY.findall(message),
+        *_REMOTE.findall(message),
+        *_TIMED_OUT.findall(message),
+    ]
     named = []
-    for job, index in _TASK.findall(message):
+    for job, index in _TASK.findall("\n".join(found)):
         task = (job, int(index))
         if task in tasks and task != me and task not in named:
             named.append(task)
@@ -268,6 +294,8 @@ def _lost_line(message, tasks, me):
     if named:
         lost = " and ".join(task_name(task, tasks) for task in named)
         return f"{lost} stopped, so this worker stops too; {restart}"
+    if _COLLECTIVE_ABORTED not in message:
+        return None
     peers = ", ".join(task_name(task, tasks) for task in tasks if task != me)
     return (
         f"a peer worker stopped (one of {peers}; TensorFlow says: "
@@ -276,10 +304,25 @@ def _lost_line(message, tasks, me):
 
 
 def _detail(message):
-    # A graph error's first line is "Graph execution error:"; the cause is
-    # the line that says the collective was aborted, and by what.
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    """The line of `message` that gives the cause: the one that says the
+    collective was aborted, and by what; else, in a graph error, the
+    first line after "Graph execution error:" that is not where the node
+    was defined (a header, then indented traceback lines) or its name."""
+    lines = message.splitlines()
     for line in lines:
         if "aborted" in line:
-            return line
-    return lines[0] if lines else "nothing"
+            return line.strip()
+    marker = "Graph execution error:"
+    after = [line for line in lines if line.strip()]
+    for number, line in enumerate(after):
+        if line.strip() == marker:
+            after = after[number + 1 :]
+            break
+    for line in after:
+        if not (
+            line[:1].isspace()
+            or line.startswith(("Detected at node", "Node:", "[["))
+        ):
+            return line.strip()
+    stripped = [line.strip() for line in lines if line.strip()]
+    return stripped[0] if stripped else "nothing"

@@ -4,6 +4,7 @@ import io
 import json
 import logging
 import os
+import shutil
 
 import pytest
 import tensorflow as tf
@@ -105,3 +106,53 @@ def test_progress_line_reports_rate_and_time_left(monkeypatch):
 def test_unknown_strategy_is_named():
     with pytest.raises(ValueError, match="'gpu'"):
         make_strategy("gpu")
+
+
+def test_a_checkpoint_is_on_disk_before_it_replaces_the_one_kept(
+    tmp_path, monkeypatch
+):
+    # With one kept, a save removes the only other checkpoint: its files,
+    # and its rename, must be synced first, or a power loss could leave
+    # no readable checkpoint.
+    _, keeper = _keeper(tmp_path, keep=1)
+    keeper.save(1)
+    events = _recording(monkeypatch)
+    final = keeper.save(2)
+    (publish,) = [e for e in events if e[:1] == ("replace",) and e[2] == final]
+    (remove,) = [e for e in events if e[0] == "rmtree"]
+    assert remove[1].endswith("ckpt-1")
+    before = {e[1] for e in events[: events.index(publish)] if e[0] == "fsync"}
+    staged = [final] + [
+        os.path.join(parent, name)
+        for parent, folders, names in os.walk(final)
+        for name in folders + names
+    ]
+    assert len(staged) > 2  # the folder, state.index and a data file
+    assert {os.stat(path).st_ino for path in staged} <= before
+    between = events[events.index(publish) : events.index(remove)]
+    assert ("fsync", os.stat(keeper.directory).st_ino) in between
+    assert keeper.restore() == 2
+
+
+def _recording(monkeypatch):
+    """Records ("fsync", inode), ("replace", source, target) and
+    ("rmtree", path) in order; each still happens."""
+    events = []
+    fsync, replace, rmtree = os.fsync, os.replace, shutil.rmtree
+
+    def recording_fsync(handle):
+        events.append(("fsync", os.fstat(handle).st_ino))
+        fsync(handle)
+
+    def recording_replace(source, target):
+        events.append(("replace", str(source), str(target)))
+        replace(source, target)
+
+    def recording_rmtree(path, *args, **kwargs):
+        events.append(("rmtree", str(path)))
+        rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    monkeypatch.setattr(os, "replace", recording_replace)
+    monkeypatch.setattr(shutil, "rmtree", recording_rmtree)
+    return events

@@ -8,6 +8,7 @@ import struct
 import threading
 
 import pytest
+import tensorflow as tf
 
 from nda_tf.training import peers
 from tests.training.test_multiworker import _free_ports
@@ -230,4 +231,101 @@ def test_an_unnamed_lost_worker_is_said_so_with_the_peers():
     assert line == (
         "a peer worker stopped (one of worker 1 (hostB:2); TensorFlow says: "
         f"Collective ops is aborted by: EOF); {RESTART}"
+    )
+
+
+THREE = {
+    ("worker", 0): "hostA:1",
+    ("worker", 1): "hostB:2",
+    ("worker", 2): "hostC:3",
+}
+# As TensorFlow reports a crashed worker 2 to worker 1: worker 0, the
+# coordination service's leader, reports it and is healthy.
+REPORTED_BY_0 = """Graph execution error:
+
+Detected at node StatefulPartitionedCall defined at (most recent call last):
+  File "/work/nda_tf/training/loop.py", line 300, in _train
+    step(batch)
+Collective ops is aborted by: Error reported from /job:worker/task:0: The \
+following tasks are unhealthy (stopped sending heartbeats):
+/job:worker/replica:0/task:2
+The tasks have crashed. Check the task logs for an earlier error.
+\t [[{{node StatefulPartitionedCall}}]] [Op:__inference_step_1234]"""
+# A tf.data read of a bucket failing on a worker: no worker is lost.
+BUCKET = """Graph execution error:
+
+Detected at node IteratorGetNext defined at (most recent call last):
+  File "/work/nda_tf/training/loop.py", line 300, in _train
+    batch = next(iterator)
+Error executing an HTTP request: libcurl code 7 meaning 'Couldn't connect \
+to server', error details: Failed to connect to storage.googleapis.com
+\t when reading gs://my-bucket/data/train-00001-of-00064
+\t [[{{node IteratorGetNext}}]] [Op:__inference_step_1234]"""
+
+
+class _Worker1Of3(tf.distribute.MultiWorkerMirroredStrategy):
+    """Worker 1 of THREE, without its server: only what `lost_peer`
+    reads."""
+
+    def __init__(self):
+        pass
+
+    cluster_resolver = tf.distribute.cluster_resolver.SimpleClusterResolver(
+        tf.train.ClusterSpec(
+            {"worker": [THREE[("worker", i)] for i in range(3)]}
+        ),
+        task_type="worker",
+        task_id=1,
+    )
+
+
+def test_only_the_tasks_reported_lost_are_named_not_the_reporter():
+    error = tf.errors.UnavailableError(None, None, REPORTED_BY_0)
+    lost = peers.lost_peer(error, _Worker1Of3())
+    assert isinstance(lost, peers.PeerLostError)
+    assert str(lost) == f"worker 2 (hostC:3) {STOPPED}; {RESTART}"
+    # Several tasks lost at once are each named, in TensorFlow's order.
+    both = REPORTED_BY_0.replace(
+        "task:2\n", "task:2\n/job:worker/replica:0/task:0\n"
+    )
+    line = peers._lost_line(both, THREE, ("worker", 1))
+    assert line == (
+        f"worker 2 (hostC:3) and worker 0 (hostA:1) {STOPPED}; {RESTART}"
+    )
+    timed_out = (
+        "Error reported from /job:worker/task:0: Task "
+        "/job:worker/replica:0/task:2 heartbeat timeout. This indicates that "
+        "the remote task has failed, got preempted, or crashed unexpectedly."
+    )
+    line = peers._lost_line(timed_out, THREE, ("worker", 1))
+    assert line == f"worker 2 (hostC:3) {STOPPED}; {RESTART}"
+
+
+@pytest.mark.parametrize(
+    "kind", ["UnavailableError", "DeadlineExceededError", "AbortedError"]
+)
+def test_an_error_that_names_no_lost_worker_is_kept(kind):
+    # lost_peer's None makes the caller raise TensorFlow's own error.
+    error = getattr(tf.errors, kind)(None, None, BUCKET)
+    assert peers.lost_peer(error, _Worker1Of3()) is None
+    aborted = "Graph execution error:\n\nThe read was aborted: EOF"
+    assert (
+        peers.lost_peer(error.__class__(None, None, aborted), _Worker1Of3())
+        is None
+    )
+
+
+def test_a_graph_errors_cause_is_its_first_line_after_the_header():
+    assert peers._detail(BUCKET) == (
+        "Error executing an HTTP request: libcurl code 7 meaning 'Couldn't "
+        "connect to server', error details: Failed to connect to "
+        "storage.googleapis.com"
+    )
+    # An aborted collective that names no task: the line saying so.
+    unnamed = REPORTED_BY_0.split("Error reported")[0] + "EOF"
+    line = peers._lost_line(unnamed, THREE, ("worker", 1))
+    assert line == (
+        "a peer worker stopped (one of worker 0 (hostA:1), worker 2 "
+        "(hostC:3); TensorFlow says: Collective ops is aborted by: EOF); "
+        f"{RESTART}"
     )
