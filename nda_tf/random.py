@@ -23,16 +23,26 @@ MAX_PERMUTATION_SIZE = 20
 # (which agree everywhere) to give the same draws eagerly and under XLA.
 ALGORITHM = "philox"
 _FLOAT_BITS = 24  # uniform floats on a 2**-24 grid: exact in float32
+_BELOW_ONE = 1.0 - 2.0**-24  # the largest float32 below 1
 
 
 def _unit_floats(shape, seed):
-    """Floats uniform on `{k * 2**-24 : 0 <= k < 2**24}` plus half a step,
-    so strictly inside (0, 1)."""
+    """Floats uniform on (0, 1): see `_unit_floats_of_bits`."""
     bits = tf.random.stateless_uniform(
         shape, seed, minval=None, maxval=None, dtype=tf.uint32, alg=ALGORITHM
     )
+    return _unit_floats_of_bits(bits)
+
+
+def _unit_floats_of_bits(bits):
+    """`(k + 1/2) * 2**-24` for the top 24 bits k of each uint32, in
+    float32: exact below 1/2; above it `k + 1/2` needs a 25th bit and
+    rounds to an even neighbour. The top value would round to 1.0 (once in
+    2**24 draws; a caller's `floor(u * n)` would then give n), so it is
+    held at the largest float32 below 1: strictly inside (0, 1)."""
     top = tf.bitwise.right_shift(bits, 32 - _FLOAT_BITS)
-    return (tf.cast(top, tf.float32) + 0.5) * (2.0**-_FLOAT_BITS)
+    unit = (tf.cast(top, tf.float32) + 0.5) * (2.0**-_FLOAT_BITS)
+    return tf.minimum(unit, _BELOW_ONE)
 
 
 def uniform(shape, seed, minval=0, maxval=None, dtype=tf.float32):

@@ -161,3 +161,21 @@ def test_jigsaw_column_major_returns_the_image_once_in_23():
     drawn = [tuple(p) for p in transformation["permutation"].numpy()]
     assert same.tolist() == [p == (0, 2, 1, 3) for p in drawn]
     assert stats.binomtest(int(same.sum()), DRAWS, 1 / 23).pvalue > 1e-4
+
+
+def test_unit_floats_are_strictly_inside_0_1_at_both_ends_of_the_bits():
+    """The top 24 bits k give (k + 1/2) / 2**24 in float32: exact below
+    1/2, rounded to an even neighbour above. At k = 2**24 - 1 that is 1.0,
+    which the draw holds at the largest float32 below 1 (a caller's
+    floor(u * n) must stay below n)."""
+    k = np.array([0, 1, 2**23, 2**24 - 2, 2**24 - 1], np.uint64)
+    bits = tf.constant(k * 2**8 + 255, tf.uint32)  # low bits are dropped
+    unit = nda_random._unit_floats_of_bits(bits).numpy()
+    assert unit.tolist() == [
+        2.0**-25,
+        3 * 2.0**-25,
+        0.5,  # 2**23 + 1/2 rounds to the even 2**23
+        1 - 2.0**-23,  # 2**24 - 3/2 rounds to the even 2**24 - 2
+        1 - 2.0**-24,  # 2**24 - 1/2 rounds to 2**24: held below 1
+    ]
+    assert np.all((unit > 0) & (unit < 1))
