@@ -78,6 +78,8 @@ def main(fv):
     from nda_tf import training
     from nda_tf.studies.numerosity.counter import check_counter
 
+    if fv.out:
+        cli.check_output_dir("out", fv.out)  # a URL or a file in the way
     training.apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     try:
         counts = [int(c) for c in fv.counts]

@@ -250,6 +250,7 @@ def import_run(
 
 def main(fv):
     """Imports as the parsed flags `fv` say."""
+    cli.check_output_dir("out", fv.out)  # a URL or a file in the way
     import_run(
         fv.generator,
         fv.out,

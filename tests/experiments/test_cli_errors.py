@@ -97,6 +97,22 @@ def test_a_url_logdir_is_refused_and_nothing_is_written(
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("command", ["import_biggan", "clevr_counter"])
+def test_commands_writing_an_out_folder_refuse_a_url_first(
+    command, tmp_path, monkeypatch
+):
+    """Their --out is checked before any file is read or written."""
+    import importlib
+    import types
+
+    monkeypatch.chdir(tmp_path)
+    module = importlib.import_module(f"nda_tf.experiments.{command}")
+    flags = types.SimpleNamespace(out="gs://bucket/out")
+    with pytest.raises(ValueError, match=r"^--out=gs://bucket/out is a URL"):
+        module.main(flags)
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize(
     "command", ["gan", "moco", "pix2pix", "dpc", "video_finetune", "detect"]
 )
