@@ -75,8 +75,9 @@ def test_every_cell_is_a_valid_run_with_its_paper_number(script, tmp_path):
         assert config["eval_backbone"] == "inception"
         found = paper.paper_fid(config)
         assert (found is None) == (name in NOT_IN_THE_PAPER), (name, found)
-        # The paper's BigGANs, trained with the authors' D step.
+        # The paper's BigGANs, trained with the authors' D step and start.
         assert config["arch"] == "biggan" and config["d_calls"] == 2
+        assert config["init"] == "authors"
 
 
 def test_cr_cells_and_appendix_j_counts(tmp_path):
