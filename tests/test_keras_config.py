@@ -301,6 +301,12 @@ CONFIGS = {
                 "config": {"seed": None, "mean": 0.0, "stddev": 0.02},
                 "registered_name": None,
             },
+            "bias_initializer": {
+                "module": "keras.initializers",
+                "class_name": "Zeros",
+                "config": {},
+                "registered_name": None,
+            },
             "units": 3,
             "use_bias": True,
         },
