@@ -524,21 +524,34 @@ def _draw_differences(differences, path):
     plt.close(figure)
 
 
+class _ArraysOnly(pickle.Unpickler):
+    """Reads `data`'s batches (a dict of a uint8 array and a list): only
+    numpy's array reconstruction may be named, so no code can run."""
+
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+    }
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed")
+        return super().find_class(module, name)
+
+
 def starts(args):
     """D's first outputs on 64 real images, seeds 0..--seeds-1, into --out
     (JSON) and printed: their D (torch venv, with --code) as their code
     starts it and with its biases zeroed, or ours (TF venv, no --code)
     with `--init=authors` and `--init=zero_bias`. Real images: the first
     64 of `data`'s first batch (--data)."""
-    record = pickle.load(
-        open(
-            os.path.join(
-                args.data, "cifar", "cifar-10-batches-py", "data_batch_1"
-            ),
-            "rb",
-        ),
-        encoding="latin1",
+    path = os.path.join(
+        args.data, "cifar", "cifar-10-batches-py", "data_batch_1"
     )
+    with open(path, "rb") as file:
+        record = _ArraysOnly(file, encoding="latin1").load()
     images = record["data"][:64].reshape(-1, 3, 32, 32) / 127.5 - 1.0
     seeds = range(int(args.seeds))
     if args.code:
@@ -568,8 +581,10 @@ def _their_starts(args, images, seeds):
 
     here = os.getcwd()
     os.chdir(args.code)  # their model files are imported by name
-    args.lam, args.conditional, args.save_every = 1.0, False, 500
-    config = vars(utils.prepare_parser().parse_args(train_flags(args)))
+    run = argparse.Namespace(
+        **{**vars(args), "lam": 1.0, "conditional": False, "save_every": 500}
+    )
+    config = vars(utils.prepare_parser().parse_args(train_flags(run)))
     config["resolution"] = utils.imsize_dict[config["dataset"]]
     config["n_classes"] = utils.nclass_dict[config["dataset"]]
     config["G_activation"] = utils.activation_dict[config["G_nl"]]

@@ -75,3 +75,23 @@ def test_a_copy_whose_g_ema_is_being_written_is_left_out(tmp_path):
     assert study.copies_by_step(str(tmp_path), now=written + 1) == {}
     settled = written + study.SETTLE_SECONDS
     assert study.copies_by_step(str(tmp_path), now=settled) == {500: 0}
+
+
+def test_the_batch_reader_reads_arrays_and_runs_no_code(tmp_path):
+    import io
+
+    import numpy as np
+    import pytest
+
+    batch = {"data": np.arange(12, dtype=np.uint8), "labels": [0, 1]}
+    record = study._ArraysOnly(io.BytesIO(pickle.dumps(batch))).load()
+    assert record["labels"] == [0, 1]
+    assert record["data"].tolist() == list(range(12))
+
+    class Hostile:
+        def __reduce__(self):
+            return (os.system, ("touch " + str(tmp_path / "ran"),))
+
+    with pytest.raises(pickle.UnpicklingError, match="system is not allowed"):
+        study._ArraysOnly(io.BytesIO(pickle.dumps(Hostile()))).load()
+    assert not (tmp_path / "ran").exists()
