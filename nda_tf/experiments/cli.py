@@ -72,10 +72,10 @@ def _run_option_fields():
     return [f for f in dataclasses.fields(RunOptions) if "help" in f.metadata]
 
 
-def command_options():
-    """The loop's options of a training command, beside the recipe's."""
+def strategy_options():
+    """How `--strategy` finds its devices: `--tpu` and `--peer_timeout`,
+    shared by the training commands and `evaluate`."""
     return (
-        shared("logdir", "Run directory (default: runs/<name>)."),
         Option(
             "tpu", None, "TPU name or address for --strategy=tpu.", kind="str"
         ),
@@ -86,6 +86,14 @@ def command_options():
             "to start before stopping with the names of those missing.",
             low=1,
         ),
+    )
+
+
+def command_options():
+    """The loop's options of a training command, beside the recipe's."""
+    return (
+        shared("logdir", "Run directory (default: runs/<name>)."),
+        *strategy_options(),
         Option(
             "deterministic",
             False,

@@ -79,6 +79,7 @@ OPTIONS = (
     Option(
         "strategy", "default", "tf.distribute strategy.", choices=STRATEGIES
     ),
+    *cli.strategy_options(),
     Option("kid_subsets", 100, "KID subsets."),
     Option("kid_subset_size", 1000, "KID subset size."),
     Option("is_splits", 10, "Inception Score splits."),
@@ -97,7 +98,9 @@ def main(fv):
     apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     # The record goes to LOGDIR/eval: checked before any work.
     cli.check_output_dir("logdir", os.path.join(fv.logdir, "eval"))
-    strategy = training.make_strategy(fv.strategy)
+    strategy = training.make_strategy(
+        fv.strategy, tpu=fv.tpu, peer_timeout=fv.peer_timeout
+    )
     if strategy.num_replicas_in_sync == 1:
         strategy = None
     metrics = pipeline.check_metrics(fv.metrics)

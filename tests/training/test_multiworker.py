@@ -178,24 +178,30 @@ def _kill(processes):
             process.communicate()
 
 
-def _lone_worker(tmp_path, peer_timeout):
-    """Worker 0 of two, by the GAN command; worker 1 never starts."""
+GAN_COMMAND = (
+    "nda_tf.experiments.gan",
+    "--dataset=dots(counts=(3,))",
+    *("--arch=sngan", "--ch=8", "--z_dim=16", "--steps=4"),
+)
+
+
+def _lone_worker(tmp_path, peer_timeout, command=GAN_COMMAND):
+    """Worker 0 of two, by `command` (a module and its flags); worker 1
+    never starts."""
     ports = _free_ports(2).split(",")
     tf_config = {
         "cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]},
         "task": {"type": "worker", "index": 0},
     }
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CONFIG=json.dumps(tf_config))
-    command = [
-        *(sys.executable, "-m", "nda_tf.experiments.gan"),
-        "--strategy=multiworker",
-        f"--peer_timeout={peer_timeout}",
-        "--dataset=dots(counts=(3,))",
-        *("--arch=sngan", "--ch=8", "--z_dim=16", "--steps=4"),
-        f"--logdir={tmp_path / 'run'}",
-    ]
+    module, *flags = command
     process = subprocess.Popen(
-        command,
+        [
+            *(sys.executable, "-m", module, *flags),
+            "--strategy=multiworker",
+            f"--peer_timeout={peer_timeout}",
+            f"--logdir={tmp_path / 'run'}",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -229,6 +235,25 @@ def test_a_worker_whose_peer_never_starts_stops_in_one_line(tmp_path):
     ]
     # TensorFlow's start-up and the 10 s wait, not an unbounded one.
     assert time.monotonic() - start < 60
+    assert not (tmp_path / "run").exists()
+
+
+def test_evaluate_takes_peer_timeout_for_multiworker(tmp_path):
+    # The evaluation waits for its peers as training does, for as long as
+    # --peer_timeout says, and stops before reading the run.
+    command = ("nda_tf.experiments.evaluate", "--noprogress")
+    process, ports = _lone_worker(tmp_path, peer_timeout=3, command=command)
+    try:
+        _, err = process.communicate(timeout=120)
+    finally:
+        _kill([process])
+    assert process.returncode == 1, err[-3000:]
+    assert err.strip().splitlines() == [
+        f"nda_tf.experiments.evaluate: error: worker 1 "
+        f"(127.0.0.1:{ports[1]}) did not start within 3 s (--peer_timeout): "
+        "start every worker with the same command and its own TF_CONFIG, "
+        "or give them longer with --peer_timeout"
+    ]
     assert not (tmp_path / "run").exists()
 
 
