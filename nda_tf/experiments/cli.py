@@ -541,8 +541,15 @@ def _train(recipe, options, fv):
     strategy = training.make_strategy(
         fv.strategy, tpu=fv.tpu, peer_timeout=fv.peer_timeout
     )
+    on_finish = None
+    if fv.export_dir:
+        # Exported by the chief alone, before the lock is released: no
+        # other run can have moved best/ meanwhile.
+        def on_finish(summary):
+            _export(recipe, logdir, summary["step"], fv.export_dir, fv.private)
+
     _, summary = training.train(
-        recipe, config, logdir, options, strategy=strategy
+        recipe, config, logdir, options, strategy=strategy, on_finish=on_finish
     )
     where = os.path.abspath(logdir)
     if summary["interrupted"]:
@@ -554,8 +561,6 @@ def _train(recipe, options, fv):
             sys.exit(128 + signal.SIGINT)
         return
     print(recipe.done_message(summary, where))
-    if fv.export_dir:
-        _export(recipe, logdir, summary["step"], fv.export_dir, fv.private)
 
 
 def _safe(logdir):

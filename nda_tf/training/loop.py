@@ -76,7 +76,15 @@ class RunContext:
     strategy: object
 
 
-def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
+def train(
+    recipe,
+    config,
+    logdir,
+    options=None,
+    evaluators=(),
+    strategy=None,
+    on_finish=None,
+):
     """Trains, or resumes, the run of `recipe` in `logdir`.
 
     Args:
@@ -87,6 +95,11 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
         evaluators: more `Evaluator`s, after the recipe's own.
         strategy: a `tf.distribute.Strategy`; default from
             `config["strategy"]`.
+        on_finish: called as `on_finish(summary)` once the run has all
+            its steps (not when a signal stopped it), by the chief only
+            and while it still holds the run directory's lock: what it
+            reads of `logdir` (the commands' `--export_dir` reads `best/`)
+            is this run's, and one worker does it.
 
     Returns:
         `(model, summary)`, summary a dict with `step`, `interrupted` (the
@@ -116,7 +129,10 @@ def train(recipe, config, logdir, options=None, evaluators=(), strategy=None):
     with files.narrowed_umask(options.private):
         with lock(logdir, options.private), _naming_lost_peers(strategy):
             run = RunContext(config, logdir, stream, strategy)
-            return _train(recipe, run, options, evaluators, chief)
+            model, summary = _train(recipe, run, options, evaluators, chief)
+            if on_finish is not None and chief and not summary["interrupted"]:
+                on_finish(summary)
+            return model, summary
 
 
 @contextlib.contextmanager

@@ -7,7 +7,8 @@ joins the cluster of `PORTS` (comma-separated, on 127.0.0.1) as worker
 INDEX through TF_CONFIG, trains each named recipe's tiny configuration
 under MultiWorkerMirroredStrategy (one CPU replica per worker) in
 OUT/<recipe>, and saves the final state as OUT/<recipe>-<INDEX>.npz (its
-trainable weights also as OUT/<recipe>-<INDEX>-trainable.npz).
+trainable weights also as OUT/<recipe>-<INDEX>-trainable.npz); its
+`on_finish` writes the empty file OUT/<recipe>-finished-<INDEX>.
 `--kill_at=STEP` makes the worker SIGKILL itself after step STEP. A lost
 or missing peer ends it with one line on stderr, as the commands do.
 """
@@ -58,6 +59,7 @@ def main(argv):
             training.RunOptions(**OPTIONS),
             evaluators,
             strategy=strategy,
+            on_finish=lambda summary, name=name: _finished(out, name, index),
         )
         np.savez(
             os.path.join(out, f"{name}-{index}.npz"),
@@ -66,6 +68,11 @@ def main(argv):
         )
         trainable = [np.asarray(w) for w in model.trainable_weights]
         np.savez(os.path.join(out, f"{name}-{index}-trainable.npz"), *trainable)
+
+
+def _finished(out, name, index):
+    """Marks that this worker ran `on_finish` (the chief alone should)."""
+    open(os.path.join(out, f"{name}-finished-{index}"), "w").close()
 
 
 if __name__ == "__main__":

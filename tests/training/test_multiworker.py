@@ -138,6 +138,9 @@ def test_two_workers_train_like_one_process_with_two_replicas(
             "manifest.json",
         ]
         assert (run / "config.json").is_file()
+        # The chief alone runs on_finish (the commands' export).
+        assert (tmp_path / f"{name}-finished-0").is_file()
+        assert not (tmp_path / f"{name}-finished-1").exists()
     assert os.listdir(tmp_path / "tmp") == []
 
 

@@ -3,6 +3,7 @@
 import fcntl
 import logging
 import os
+import signal
 import subprocess
 import sys
 
@@ -165,3 +166,36 @@ def test_a_run_refused_while_building_leaves_no_folder(tmp_path):
             GAN, dict(GAN_TINY, resolution=31), str(logdir), options()
         )
     assert not (tmp_path / "new").exists()
+
+
+def test_on_finish_runs_under_the_lock_and_not_after_a_signal(tmp_path):
+    logdir = str(tmp_path / "run")
+    finished = []
+
+    def on_finish(summary):
+        with open(os.path.join(logdir, run_lock.LOCK_FILE)) as file:
+            holder = file.read()
+        finished.append((summary["step"], _is_locked(logdir), holder))
+
+    def stop(model, step):
+        if step == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    config = dict(GAN_TINY, steps=3)
+    _, summary = training.train(
+        GAN,
+        config,
+        logdir,
+        options(),
+        [training.Evaluator(stop, 1)],
+        on_finish=on_finish,
+    )
+    # Stopped by a signal: the run is not finished, nothing to export.
+    assert summary["interrupted"] == "SIGTERM"
+    assert finished == []
+    _, summary = training.train(
+        GAN, config, logdir, options(), on_finish=on_finish
+    )
+    assert summary["step"] == 3
+    assert finished == [(3, True, run_lock._holder())]
+    assert not os.path.exists(os.path.join(logdir, run_lock.LOCK_FILE))
