@@ -68,6 +68,19 @@ def _acquire(path, logdir, private):
                 f"{logdir} is in use by another run ({holder}): wait for "
                 "it to end, or give another logdir"
             ) from None
+        except OSError as error:
+            # ENOLCK or ESTALE, as on an NFS mount without its lock
+            # service: said with the run directory, not errno alone. An
+            # empty file is the one just made here: not left behind.
+            if not os.fstat(descriptor).st_size:
+                os.unlink(path)
+            os.close(descriptor)
+            raise OSError(
+                error.errno,
+                f"{error.strerror}: cannot lock the run directory {logdir} "
+                "(its file system must support flock(2): a local disk, or "
+                "NFS with locking); give a logdir on such a file system",
+            ) from error
         if _is_current(descriptor, path):
             break
         # Its holder removed the file as we opened it: open the new one.

@@ -1,5 +1,6 @@
 """One process at a time in a run directory (`nda_tf.training.run_lock`)."""
 
+import errno
 import fcntl
 import logging
 import os
@@ -199,3 +200,24 @@ def test_on_finish_runs_under_the_lock_and_not_after_a_signal(tmp_path):
     assert summary["step"] == 3
     assert finished == [(3, True, run_lock._holder())]
     assert not os.path.exists(os.path.join(logdir, run_lock.LOCK_FILE))
+
+
+def test_a_file_system_without_locks_is_named_and_leaves_nothing(
+    tmp_path, monkeypatch
+):
+    def no_locks(descriptor, operation):
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(run_lock.fcntl, "flock", no_locks)
+    logdir = tmp_path / "nfs" / "run"
+    with pytest.raises(OSError) as raised:
+        with run_lock.holding(str(logdir)):
+            pass
+    assert raised.value.errno == errno.ENOLCK
+    assert str(raised.value) == (
+        f"[Errno {errno.ENOLCK}] No locks available: cannot lock the run "
+        f"directory {logdir} (its file system must support flock(2): a "
+        "local disk, or NFS with locking); give a logdir on such a file "
+        "system"
+    )
+    assert not (tmp_path / "nfs").exists()
