@@ -25,10 +25,11 @@ width, classes, z size) is read from the files. Runtime: seconds.
 import json
 import logging
 import os
+import shutil
 
 from nda_tf.experiments import cli
 from nda_tf.gan import options as gan
-from nda_tf.training import Option, pick, shared
+from nda_tf.training import Option, pick, run_lock, shared
 
 log = logging.getLogger("nda_tf.import_biggan")
 
@@ -127,15 +128,10 @@ def import_run(
         The checkpoint folder written.
     """
     import keras
-    import tensorflow as tf
 
-    from nda_tf import training
     from nda_tf.data import downloads
-    from nda_tf.gan import monitoring
     from nda_tf.gan.recipe import GAN
     from nda_tf.models import biggan_import
-    from nda_tf.training import run_directory
-    from nda_tf.training.recipe import DERIVED
 
     if os.path.exists(os.path.join(out, "config.json")):
         raise ValueError(f"--out {out!r} holds a run already; use a new one")
@@ -205,20 +201,6 @@ def import_run(
     if ema_generator is None:
         log.info("no --ema_generator: the EMA generator is a copy of G")
     gan.step.assign(step)
-
-    recorded = {o.name for o in GAN.all_options() if o.recorded}
-    recorded |= set(DERIVED)
-    run_directory.write_config(out, config, GAN, recorded)
-    state = tf.train.Checkpoint(
-        **GAN.checkpoint_items(gan, run_directory.LAYOUT)
-    )
-    folder = training.CheckpointKeeper(
-        os.path.join(out, "checkpoints"), state
-    ).save(step)
-    grid = monitoring.image_grid(gan.generate(num_grid_samples, seed=seed))
-    monitoring.save_png(
-        os.path.join(out, "samples", f"step_{step:07d}.png"), grid
-    )
     record = {
         "sources": {
             what: {
@@ -235,8 +217,17 @@ def import_run(
             "from file" if discriminator else "random initialisation"
         ),
     }
-    with open(os.path.join(out, "import.json"), "w") as file:
-        json.dump(record, file, indent=2)
+    # One writer at a time, into a folder that was empty: what a failure
+    # leaves is removed, so the same command can be run again.
+    with run_lock.holding(out):
+        _check_empty(out)
+        try:
+            folder = _write_run(
+                out, gan, config, record, num_grid_samples, seed
+            )
+        except BaseException:
+            _remove_contents(out)
+            raise
     log.info(
         "wrote %s: BigGAN %dpx ch=%d, %d class(es), checkpoint %s",
         out,
@@ -245,6 +236,56 @@ def import_run(
         g["num_classes"],
         folder,
     )
+    return folder
+
+
+def _check_empty(out):
+    found = sorted(set(os.listdir(out)) - {run_lock.LOCK_FILE})
+    if found:
+        raise ValueError(
+            f"--out {out!r} is not empty (it holds {found[0]!r}): give a "
+            "new folder"
+        )
+
+
+def _remove_contents(out):
+    for name in os.listdir(out):
+        path = os.path.join(out, name)
+        if name == run_lock.LOCK_FILE:
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+
+
+def _write_run(out, gan, config, record, num_grid_samples, seed):
+    """Writes the run: config.json, the checkpoint of `gan` at its step,
+    a sample grid and `record` as import.json."""
+    import tensorflow as tf
+
+    from nda_tf import training
+    from nda_tf.gan import monitoring
+    from nda_tf.gan.recipe import GAN
+    from nda_tf.training import run_directory
+    from nda_tf.training.recipe import DERIVED
+
+    recorded = {o.name for o in GAN.all_options() if o.recorded}
+    recorded |= set(DERIVED)
+    run_directory.write_config(out, config, GAN, recorded)
+    step = int(gan.step.numpy())
+    state = tf.train.Checkpoint(
+        **GAN.checkpoint_items(gan, run_directory.LAYOUT)
+    )
+    folder = training.CheckpointKeeper(
+        os.path.join(out, "checkpoints"), state
+    ).save(step)
+    grid = monitoring.image_grid(gan.generate(num_grid_samples, seed=seed))
+    monitoring.save_png(
+        os.path.join(out, "samples", f"step_{step:07d}.png"), grid
+    )
+    with open(os.path.join(out, "import.json"), "w") as file:
+        json.dump(record, file, indent=2)
     return folder
 
 

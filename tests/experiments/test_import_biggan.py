@@ -18,6 +18,7 @@ from nda_tf.gan.recipe import GAN
 from nda_tf.studies.ood import study as ood_study
 from tests.eval import graphs
 from tests.models.test_biggan_import import FIXTURE
+from tests.training.test_run_lock import HOLDER
 
 PROG = "nda_tf.experiments.import_biggan"
 
@@ -189,3 +190,42 @@ def test_bad_files_stop_with_one_line(tmp_path, dataset):
     assert last.startswith(f"{PROG}: error: --generator: ")
     assert "truncated" in last
     assert not os.path.exists(tmp_path / "out")
+
+
+def test_a_failed_import_leaves_nothing_and_a_busy_one_is_refused(
+    tmp_path, dataset, monitoring_fails
+):
+    out = tmp_path / "run"
+    files = _files("uncond")
+    # Fails after config.json and the checkpoint are written.
+    with pytest.raises(OSError, match="the disk is full"):
+        import_biggan.import_run(out=str(out), dataset=dataset, **files)
+    assert not out.exists()
+    # Another process writing the folder: refused, nothing written.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(training.RunDirectoryLockedError, match=str(out)):
+            import_biggan.import_run(out=str(out), dataset=dataset, **files)
+        assert os.listdir(out) == ["lock"]
+    finally:
+        holder.kill()
+        holder.wait()
+    (out / "notes.txt").write_text("mine\n")
+    with pytest.raises(ValueError, match="is not empty .*'notes.txt'"):
+        import_biggan.import_run(out=str(out), dataset=dataset, **files)
+    assert sorted(os.listdir(out)) == ["notes.txt"]
+
+
+@pytest.fixture
+def monitoring_fails(monkeypatch):
+    from nda_tf.gan import monitoring
+
+    def full(path, grid):
+        raise OSError(28, "the disk is full")
+
+    monkeypatch.setattr(monitoring, "save_png", full)
