@@ -541,17 +541,21 @@ def _train(recipe, options, fv):
     strategy = training.make_strategy(
         fv.strategy, tpu=fv.tpu, peer_timeout=fv.peer_timeout
     )
-    on_finish = None
-    if fv.export_dir:
-        # Exported by the chief alone, before the lock is released: no
-        # other run can have moved best/ meanwhile.
-        def on_finish(summary):
+    where = os.path.abspath(logdir)
+    told = []
+
+    def on_finish(summary):
+        # The chief alone, before the lock is released: the export reads
+        # best/ as this run left it. "Done" first: said even if the
+        # export fails (the same command then resumes and exports).
+        print(recipe.done_message(summary, where), flush=True)
+        told.append(True)
+        if fv.export_dir:
             _export(recipe, logdir, summary["step"], fv.export_dir, fv.private)
 
     _, summary = training.train(
         recipe, config, logdir, options, strategy=strategy, on_finish=on_finish
     )
-    where = os.path.abspath(logdir)
     if summary["interrupted"]:
         print(
             f"Stopped by {summary['interrupted']} at step {summary['step']}; "
@@ -560,7 +564,8 @@ def _train(recipe, options, fv):
         if summary["interrupted"] == "SIGINT":
             sys.exit(128 + signal.SIGINT)
         return
-    print(recipe.done_message(summary, where))
+    if not told:  # another worker of a multi-worker run
+        print(recipe.done_message(summary, where))
 
 
 def _safe(logdir):

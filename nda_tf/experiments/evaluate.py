@@ -25,11 +25,11 @@ Writes `LOGDIR/eval/metrics_<checkpoint>_<backbone>.json` and prints a
 table that names the backbone and the image counts of each number.
 """
 
-import json
 import os
 
 from nda_tf.eval import names
 from nda_tf.experiments import cli
+from nda_tf.io import files
 from nda_tf.training import (
     DATA_ACCESS_OPTIONS,
     STRATEGIES,
@@ -101,6 +101,8 @@ def main(fv):
     strategy = training.make_strategy(
         fv.strategy, tpu=fv.tpu, peer_timeout=fv.peer_timeout
     )
+    # Every worker of a multi-worker evaluation computes; one writes.
+    chief = strategy.extended.should_checkpoint
     if strategy.num_replicas_in_sync == 1:
         strategy = None
     metrics = pipeline.check_metrics(fv.metrics)
@@ -162,9 +164,8 @@ def main(fv):
     }
     name = f"metrics_{os.path.basename(fv.checkpoint)}_{extractor.name}"
     path = os.path.join(fv.logdir, "eval", name + ".json")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as file:
-        json.dump(record, file, indent=2)
+    if chief:
+        files.write_json_atomic(path, record)
     _print(record, path)
 
 

@@ -109,6 +109,7 @@ def train(
         run_lock.RunDirectoryLockedError: another process is running in
             `logdir` (its lock is held from after the settings and the
             data are checked until the run ends).
+        OSError: the file system of `logdir` cannot lock it.
         peers.PeerLostError: a worker of a multi-worker run stopped.
     """
     options = options or RunOptions()

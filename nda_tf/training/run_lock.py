@@ -11,6 +11,7 @@ it over and says so. A normal end, or an exception, removes the file.
 """
 
 import contextlib
+import errno
 import fcntl
 import logging
 import os
@@ -33,6 +34,8 @@ def holding(logdir, private=False):
     Raises:
         RunDirectoryLockedError: another live process holds it; nothing
             was written.
+        OSError: the file system cannot lock (ENOLCK, or ESTALE again
+            and again); the message names `logdir`.
     """
     created = files.make_folders(logdir, private)
     path = os.path.join(logdir, LOCK_FILE)
@@ -55,6 +58,7 @@ def holding(logdir, private=False):
 
 
 def _acquire(path, logdir, private):
+    stale = 0
     while True:
         descriptor = os.open(
             path, os.O_RDWR | os.O_CREAT, files.modes(private)[1]
@@ -69,12 +73,14 @@ def _acquire(path, logdir, private):
                 "it to end, or give another logdir"
             ) from None
         except OSError as error:
-            # ENOLCK or ESTALE, as on an NFS mount without its lock
-            # service: said with the run directory, not errno alone. An
-            # empty file is the one just made here: not left behind.
-            if not os.fstat(descriptor).st_size:
-                os.unlink(path)
-            os.close(descriptor)
+            _drop_new(descriptor, path)
+            # ESTALE: on NFS, the holder removed the file as we opened it
+            # (a local disk opens the new one below): open it again.
+            stale += 1
+            if error.errno == errno.ESTALE and stale < 3:
+                continue
+            # ENOLCK, as on an NFS mount without its lock service: said
+            # with the run directory, not errno alone.
             raise OSError(
                 error.errno,
                 f"{error.strerror}: cannot lock the run directory {logdir} "
@@ -95,6 +101,20 @@ def _acquire(path, logdir, private):
     os.ftruncate(descriptor, 0)
     os.pwrite(descriptor, _holder().encode(), 0)
     return descriptor
+
+
+def _drop_new(descriptor, path):
+    """Closes `descriptor`; removes `path` if it is still that file and
+    empty (made by this open), since no lock was taken on it."""
+    try:
+        with contextlib.suppress(OSError):
+            if (
+                _is_current(descriptor, path)
+                and not os.fstat(descriptor).st_size
+            ):
+                os.unlink(path)
+    finally:
+        os.close(descriptor)
 
 
 def _holder():

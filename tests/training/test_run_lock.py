@@ -202,22 +202,47 @@ def test_on_finish_runs_under_the_lock_and_not_after_a_signal(tmp_path):
     assert not os.path.exists(os.path.join(logdir, run_lock.LOCK_FILE))
 
 
-def test_a_file_system_without_locks_is_named_and_leaves_nothing(
-    tmp_path, monkeypatch
-):
-    def no_locks(descriptor, operation):
-        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+def _failing_flock(monkeypatch, number, times):
+    """flock fails with `number` the first `times` calls."""
+    calls = []
+    real = fcntl.flock
 
-    monkeypatch.setattr(run_lock.fcntl, "flock", no_locks)
+    def flock(descriptor, operation):
+        calls.append(number)
+        if len(calls) <= times:
+            raise OSError(number, os.strerror(number))
+        return real(descriptor, operation)
+
+    monkeypatch.setattr(run_lock.fcntl, "flock", flock)
+    return calls
+
+
+@pytest.mark.parametrize("number", [errno.ENOLCK, errno.ESTALE])
+def test_a_file_system_without_locks_is_named_and_leaves_nothing(
+    tmp_path, monkeypatch, number
+):
+    calls = _failing_flock(monkeypatch, number, times=10)
     logdir = tmp_path / "nfs" / "run"
     with pytest.raises(OSError) as raised:
         with run_lock.holding(str(logdir)):
             pass
-    assert raised.value.errno == errno.ENOLCK
+    assert raised.value.errno == number
     assert str(raised.value) == (
-        f"[Errno {errno.ENOLCK}] No locks available: cannot lock the run "
+        f"[Errno {number}] {os.strerror(number)}: cannot lock the run "
         f"directory {logdir} (its file system must support flock(2): a "
         "local disk, or NFS with locking); give a logdir on such a file "
         "system"
     )
+    # ESTALE is the holder's file removed as it was opened: tried again.
+    assert len(calls) == (3 if number == errno.ESTALE else 1)
     assert not (tmp_path / "nfs").exists()
+
+
+def test_a_stale_handle_once_is_opened_again(tmp_path, monkeypatch):
+    calls = _failing_flock(monkeypatch, errno.ESTALE, times=1)
+    logdir = tmp_path / "run"
+    with run_lock.holding(str(logdir)):
+        assert len(calls) == 2  # the stale one, then the lock
+        assert (logdir / "lock").read_text() == run_lock._holder()
+        assert _is_locked(str(logdir))
+    assert not logdir.exists()
