@@ -10,12 +10,21 @@
 #   bash experiments/authors_study/cifar10.sh prepare  # split, their code
 #   bash experiments/authors_study/cifar10.sh train    # 2 background queues
 #   bash experiments/authors_study/cifar10.sh score    # convert, score, plot
+#   bash experiments/authors_study/cifar10.sh keep     # scores into the repo
 #
 # `score` converts their saved copies (new ones only), scores every
 # checkpoint not scored yet (1,000 held-out images per set) and writes
 # STUDY/report: real_study's figures for the four arms, effects.png /
 # codes.png and effects.md (NDA's effect in each code, paired by seed;
 # each code's difference from the other).
+#
+# Scores are measurements; checkpoints are only the means to them. `keep`
+# copies every run's score files into experiments/authors_study/scores/
+# (commit them), and `score` puts the kept scores of a run that is no
+# longer in STUDY/runs back before it reports: a machine lost between
+# sessions loses the runs in progress, not what was measured. A lost run
+# trained again from its start is a new measurement: remove its kept
+# folder first.
 #
 # Our runs come in two kinds: ai_plain / ai_jigsaw start as the authors'
 # code starts (--init=authors, the BigGAN default since this study found
@@ -27,7 +36,9 @@
 # archive), AUTHORS (a checkout of github.com/ermongroup/NDA; never
 # committed here), PYTHON (with nda_tf's requirements), TORCH_PYTHON (with
 # torch and torchvision: `pip install torch torchvision tqdm scipy h5py`),
-# STEPS, SAVE_EVERY. `train` starts two niced queues, one thread per run,
+# on this machine `pip install torch==2.14.1 torchvision==0.29.1`),
+# STEPS, SAVE_EVERY, KEPT (default experiments/authors_study/scores).
+# `train` starts two niced queues, one thread per run,
 # theirs and ours interleaved so that both end about together; running it
 # again skips what is done and resumes what is not (ours exactly; theirs
 # from its last save).
@@ -43,6 +54,7 @@ SAVE_EVERY=${SAVE_EVERY:-500}
 DATA=$STUDY/data
 RUNS=$STUDY/runs
 TOOL=tools/authors_biggan_study.py
+KEPT=${KEPT:-$PWD/experiments/authors_study/scores}
 # The same configuration as the tool's SETTINGS (their flags).
 OURS=--set=arch=biggan,ch=16,batch_size=16,d_steps=2,ema_decay=0.999,ema_start=1000,d_calls=2,init=
 export PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=2
@@ -96,6 +108,11 @@ case "${1:-}" in
       "$(ours jigsaw 0 zero_bias)"
     ;;
   score)
+    for kept in "$KEPT"/*_s*; do  # lost runs: their kept scores
+      [ -d "$kept" ] && [ ! -e "$RUNS/$(basename "$kept")" ] || continue
+      mkdir -p "$RUNS/$(basename "$kept")/real_study"
+      cp -r "$kept" "$RUNS/$(basename "$kept")/real_study/scores"
+    done
     for run in "$STUDY"/authors/*_s*; do
       [ -d "$run/weights/run" ] || continue
       "$PYTHON" $TOOL convert --run="$run" --split="$DATA" \
@@ -109,8 +126,18 @@ case "${1:-}" in
     "$PYTHON" $TOOL report --runs="$RUNS" --seeds=0,1 \
       --out="$STUDY/report"
     ;;
+  keep)
+    for scores in "$RUNS"/*_s*/real_study/scores; do
+      [ -d "$scores" ] || continue
+      run=$(basename "$(dirname "$(dirname "$scores")")")
+      rm -rf "${KEPT:?}/$run"
+      mkdir -p "$KEPT/$run"
+      cp "$scores"/ckpt-*.json "$KEPT/$run/"
+      echo "$KEPT/$run: $(ls "$KEPT/$run" | wc -l) scores"
+    done
+    ;;
   *)
-    echo "usage: $0 prepare|train|score" >&2
+    echo "usage: $0 prepare|train|score|keep" >&2
     exit 2
     ;;
 esac

@@ -11,9 +11,9 @@ import numpy as np
 from nda_tf import extras
 from nda_tf.studies.real_study.scores import (
     TRANSFORMS,
-    checkpoint_steps,
     read_score,
     run_dir,
+    scored_steps,
 )
 
 # ------------------------------------------------------- curves and tables
@@ -44,13 +44,13 @@ def point_values(record):
 
 def seed_values(runs_dir, arms, seeds, settings=None):
     """`{curve: {arm: {seed: {step: value}}}}`: every cached score (under
-    `settings`, when given), one value per run and checkpoint."""
+    `settings`, when given), one value per run and scored step, whether
+    or not the checkpoint is still there."""
     values = {}
     for arm in arms:
         for seed in seeds:
             logdir = run_dir(runs_dir, arm, seed)
-            steps = checkpoint_steps(logdir) if os.path.isdir(logdir) else []
-            for step in steps:
+            for step in scored_steps(logdir):
                 record = read_score(logdir, step, settings)
                 if record is None:
                     continue

@@ -6,6 +6,7 @@ support metrics, cached as JSON per checkpoint (`Scorer`, `read_score`).
 
 import json
 import os
+import re
 
 # The OOD sets: the 19 local corruptions at severity 5 (one group), two
 # noises and NDA-made versions of the held-out images.
@@ -73,6 +74,18 @@ def checkpoint_steps(logdir, every=None):
     keeper = CheckpointKeeper(os.path.join(logdir, "checkpoints"), None)
     steps = [e["step"] for e in keeper.entries()]
     return [s for s in steps if not every or s % int(every) == 0]
+
+
+def scored_steps(logdir):
+    """Steps with a cached score file, oldest first: a score outlives its
+    checkpoint (a rotated or lost checkpoint keeps its measured point)."""
+    folder = os.path.dirname(score_path(logdir, 0))
+    names = os.listdir(folder) if os.path.isdir(folder) else []
+    return sorted(
+        int(n[len("ckpt-") : -len(".json")])
+        for n in names
+        if re.fullmatch(r"ckpt-\d+\.json", n)
+    )
 
 
 def score_path(logdir, step):

@@ -3,6 +3,7 @@ curves."""
 
 import json
 import os
+import shutil
 
 import keras
 import numpy as np
@@ -119,6 +120,14 @@ def test_checkpoints_are_scored_once_and_make_curves(tmp_path):
     assert {step for step, _ in grids.values()} == {2}
     assert sorted(grids) == sorted(f"{arm}_s0" for arm in arms)
     assert str(tmp_path / "report" / "samples.png") in paths
+    # A score outlives its checkpoint: with the run's checkpoints gone
+    # (rotated, or the machine lost), its measured points stay.
+    before = real_study_report.seed_values(runs, arms, [0], settings)
+    shutil.rmtree(os.path.join(plain, "checkpoints"))
+    assert real_study_scores.scored_steps(plain) == [1, 2]
+    assert real_study_report.seed_values(runs, arms, [0], settings) == before
+    assert before["fid"]["plain"][0].keys() == {1, 2}
+    assert real_study_scores.scored_steps(str(tmp_path / "none")) == []
 
 
 def synthetic_values():

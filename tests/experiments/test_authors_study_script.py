@@ -1,0 +1,71 @@
+"""experiments/authors_study/cifar10.sh keeps what was measured: `keep`
+copies every run's score files out of the study folder, and `score` puts
+the kept scores of a lost run back before it reports, never over a run
+that is still there. The script runs with a stand-in `python`."""
+
+import json
+import os
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+SCRIPT = os.path.join(ROOT, "experiments", "authors_study", "cifar10.sh")
+
+
+def _script(action, tmp_path):
+    shim = tmp_path / "bin" / "python"
+    if not shim.exists():
+        shim.parent.mkdir(parents=True)
+        shim.write_text('#!/bin/sh\necho "$@" >> "$RECORD"\n')
+        shim.chmod(0o755)
+    env = dict(
+        os.environ,
+        STUDY=str(tmp_path / "study"),
+        KEPT=str(tmp_path / "kept"),
+        PYTHON=str(shim),
+        RECORD=str(tmp_path / "calls.txt"),
+    )
+    return subprocess.run(
+        ["bash", SCRIPT, action], env=env, capture_output=True, text=True
+    )
+
+
+def _score_file(folder, step, fid):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"ckpt-{step}.json").write_text(json.dumps({"fid": fid}))
+
+
+def test_keep_copies_scores_and_score_restores_only_lost_runs(tmp_path):
+    runs = tmp_path / "study" / "runs"
+    kept = tmp_path / "kept"
+    _score_file(runs / "ai_plain_s0" / "real_study" / "scores", 500, 60.0)
+    _score_file(runs / "ai_plain_s0" / "real_study" / "scores", 1000, 50.0)
+    _score_file(kept / "ai_plain_s0", 1500, 99.0)  # an older attempt's
+    done = _script("keep", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(os.listdir(kept / "ai_plain_s0")) == [
+        "ckpt-1000.json",
+        "ckpt-500.json",
+    ]
+    assert "ai_plain_s0: 2 scores" in done.stdout
+
+    # A run lost with the machine: its kept scores come back; a run still
+    # there keeps its own files.
+    _score_file(kept / "authors_plain_s1", 4000, 55.6)
+    _score_file(kept / "ai_plain_s0", 2000, 1.0)
+    done = _script("score", tmp_path)
+    assert done.returncode == 0, done.stderr
+    restored = runs / "authors_plain_s1" / "real_study" / "scores"
+    assert json.loads((restored / "ckpt-4000.json").read_text()) == {
+        "fid": 55.6
+    }
+    own = runs / "ai_plain_s0" / "real_study" / "scores"
+    assert sorted(os.listdir(own)) == ["ckpt-1000.json", "ckpt-500.json"]
+    calls = (tmp_path / "calls.txt").read_text().splitlines()
+    assert any("--action=score" in c for c in calls)
+    assert any(" report " in f" {c} " for c in calls)
+
+
+def test_an_unknown_action_names_the_choices(tmp_path):
+    done = _script("plot", tmp_path)
+    assert done.returncode == 2
+    assert "prepare|train|score|keep" in done.stderr
