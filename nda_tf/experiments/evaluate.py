@@ -166,10 +166,11 @@ def main(fv):
     path = os.path.join(fv.logdir, "eval", name + ".json")
     if chief:
         files.write_json_atomic(path, record)
-    _print(record, path)
+    _print(record, path if chief else None)
 
 
 def _print(record, path):
+    """The record as a table; `path` None: another worker writes it."""
     print("\n| metric | value | backbone | generated | reference |")
     print("| --- | --- | --- | --- | --- |")
     counts = f"{record['num_generated']} | {record['num_reference']}"
@@ -178,7 +179,10 @@ def _print(record, path):
     print(f"\nbackbone: {record['protocol']}")
     print(f"\ngenerated: {record['generated']}")
     print(f"reference: {record['reference']}; KID: {record['kid']}")
-    print(f"written to {path}")
+    if path is None:
+        print("not written here: the chief worker writes the record")
+    else:
+        print(f"written to {path}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -14,6 +15,7 @@ from nda_tf.eval import stats
 from nda_tf.gan.recipe import GAN
 from nda_tf.training import CheckpointKeeper, write_json_atomic
 from tests.eval import graphs
+from tests.training.test_multiworker import _free_ports
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +123,72 @@ def test_efficientnet_backbone_and_clear_errors(run_dir, tmp_path):
     assert "classify_image_graph_def.pb" in offline.stderr
     assert str(tmp_path) in offline.stderr
     assert "Traceback" not in offline.stderr
+
+
+def test_two_workers_evaluate_together_and_the_chief_alone_writes(
+    run_dir, tmp_path
+):
+    # Every worker of a multi-worker evaluation computes the statistics
+    # (all-reduced, so each prints the same numbers); only the chief writes
+    # the record, so the file is written once and never raced. Worker 1
+    # reads its own copy of the run, to be seen not writing.
+    _, logdir = run_dir
+    own, copy = tmp_path / "run", tmp_path / "copy"
+    for folder in (own, copy):
+        shutil.copytree(logdir, folder, ignore=shutil.ignore_patterns("eval"))
+    graph = tmp_path / "classify_image_graph_def.pb"
+    graph.write_bytes(graphs.inception_like_graph_def().SerializeToString())
+    ports = _free_ports(2).split(",")
+    processes = []
+    for index in (0, 1):
+        tf_config = {
+            "cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]},
+            "task": {"type": "worker", "index": index},
+        }
+        env = dict(
+            os.environ,
+            TF_CPP_MIN_LOG_LEVEL="3",
+            TF_CONFIG=json.dumps(tf_config),
+        )
+        command = [
+            *(sys.executable, "-m", "nda_tf.experiments.evaluate"),
+            f"--logdir={(own, copy)[index]}",
+            *("--metrics=fid,precision", "--noprogress"),
+            *("--backbone=inception", f"--weights={graph}"),
+            *("--num_samples=24", "--batch_size=8", "--strategy=multiworker"),
+            f"--cache_dir={tmp_path / f'cache{index}'}",
+        ]
+        processes.append(
+            subprocess.Popen(
+                command,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    outputs = []
+    try:
+        for process in processes:
+            out, err = process.communicate(timeout=300)
+            assert process.returncode == 0, err[-3000:]
+            outputs.append(out)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    assert os.listdir(own / "eval") == ["metrics_latest_inception.json"]
+    assert not list(copy.glob("eval/*"))  # worker 1 wrote nothing
+    assert f"written to {own / 'eval'}" in outputs[0]
+    assert "the chief worker writes the record" in outputs[1]
+    assert "written to" not in outputs[1]
+    record = json.loads(
+        (own / "eval" / os.listdir(own / "eval")[0]).read_text()
+    )
+    assert (record["num_generated"], record["num_reference"]) == (24, 24)
+    fid_lines = [
+        [line for line in out.splitlines() if line.startswith("| fid |")]
+        for out in outputs
+    ]
+    assert fid_lines[0] == fid_lines[1] and len(fid_lines[0]) == 1
+    assert f"{record['results']['fid']:.6g}" in fid_lines[0][0]
