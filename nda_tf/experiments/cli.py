@@ -550,8 +550,18 @@ def _train(recipe, options, fv):
         # export fails (the same command then resumes and exports).
         print(recipe.done_message(summary, where), flush=True)
         told.append(True)
-        if fv.export_dir:
+        if not fv.export_dir:
+            return
+        try:
             _export(recipe, logdir, summary["step"], fv.export_dir, fv.private)
+        except SystemExit:  # SIGTERM during the export (train's handler)
+            print(
+                f"Export to {fv.export_dir} stopped by SIGTERM; the run in "
+                f"{where} is complete. Run the same command to export it.",
+                file=sys.stderr,
+                flush=True,
+            )
+            raise
 
     _, summary = training.train(
         recipe, config, logdir, options, strategy=strategy, on_finish=on_finish

@@ -99,7 +99,8 @@ def train(
             its steps (not when a signal stopped it), by the chief only
             and while it still holds the run directory's lock: what it
             reads of `logdir` (the commands' `--export_dir` reads `best/`)
-            is this run's, and one worker does it.
+            is this run's, and one worker does it. A SIGTERM while it
+            runs raises `SystemExit(143)` in it, so the lock is released.
 
     Returns:
         `(model, summary)`, summary a dict with `step`, `interrupted` (the
@@ -132,8 +133,30 @@ def train(
             run = RunContext(config, logdir, stream, strategy)
             model, summary = _train(recipe, run, options, evaluators, chief)
             if on_finish is not None and chief and not summary["interrupted"]:
-                on_finish(summary)
+                with _exiting_on_sigterm():
+                    on_finish(summary)
             return model, summary
+
+
+@contextlib.contextmanager
+def _exiting_on_sigterm():
+    """SIGTERM within the block raises `SystemExit(143)`, as SIGINT raises
+    KeyboardInterrupt: the process still stops, but through the `finally`
+    blocks that release what it holds (the run lock, an export's staging
+    folder), which the signal's default action would leave behind."""
+
+    def _exit(number, frame):
+        raise SystemExit(128 + number)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _exit)
+    except ValueError:  # not the main thread: signals are left alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager

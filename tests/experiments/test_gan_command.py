@@ -179,3 +179,28 @@ def test_a_refused_run_leaves_no_config_that_refuses_the_fix(tmp_path):
     assert fixed.returncode == 0, fixed.stderr[-2000:]
     config = json.loads((logdir / "config.json").read_text())
     assert config["resolution"] == 32
+
+
+def test_sigterm_during_the_export_leaves_no_lock_and_resumes(tmp_path):
+    # "Done" is printed, then the export runs under the run's lock: a
+    # SIGTERM there stops the command (143) through its `finally` blocks,
+    # so neither the lock file nor a staging folder is left, and the same
+    # command exports the complete run.
+    logdir, serving = str(tmp_path / "run"), tmp_path / "serving"
+    process = _start(logdir, 2, f"--export_dir={serving}")
+    for line in process.stdout:
+        if line.startswith("Done"):
+            process.send_signal(signal.SIGTERM)
+            break
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, err[-2000:]
+    assert "stopped by SIGTERM" in err and "Run the same command" in err
+    assert "Traceback" not in err
+    assert not os.path.exists(os.path.join(logdir, "lock"))
+    staged = [n for p, d, _ in os.walk(serving) for n in d if "staging" in n]
+    assert staged == []
+    again = _start(logdir, 2, f"--export_dir={serving}")
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err[-2000:]
+    for model in ("nda_ood", "nda_generator"):
+        assert (serving / model / "2" / "saved_model.pb").is_file()

@@ -202,6 +202,34 @@ def test_on_finish_runs_under_the_lock_and_not_after_a_signal(tmp_path):
     assert not os.path.exists(os.path.join(logdir, run_lock.LOCK_FILE))
 
 
+def test_sigterm_during_on_finish_stops_and_releases_the_lock(tmp_path):
+    # The end-of-run work (the commands' export) is stopped by SIGTERM
+    # through an exception, not the signal's default action: the lock
+    # file goes, what on_finish holds is released, the exit code is 143.
+    logdir = str(tmp_path / "run")
+    released = []
+
+    def on_finish(summary):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            signal.sigtimedwait([], 5)  # the handler raises before this ends
+        finally:
+            released.append(_is_locked(logdir))
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as stopped:
+        training.train(
+            GAN, dict(GAN_TINY, steps=1), logdir, options(), on_finish=on_finish
+        )
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert released == [True]  # on_finish ran, holding the lock
+    assert not os.path.exists(os.path.join(logdir, run_lock.LOCK_FILE))
+    assert signal.getsignal(signal.SIGTERM) is before
+    # The run is complete: running it again finishes at once.
+    _, summary = training.train(GAN, dict(GAN_TINY, steps=1), logdir, options())
+    assert summary["step"] == 1 and not summary["interrupted"]
+
+
 def _failing_flock(monkeypatch, number, times):
     """flock fails with `number` the first `times` calls."""
     calls = []
