@@ -89,11 +89,14 @@ OPTIONS = (
 )
 
 
+# What a worker that stops for a lost peer tells its user.
+AGAIN = "start every worker again with the same command"
+
+
 def main(fv):
     """Evaluates as the parsed flags `fv` say; writes and prints the record."""
     from nda_tf import training
-    from nda_tf.eval import backbones, pipeline, reference
-    from nda_tf.gan.recipe import GAN
+    from nda_tf.training import peers
 
     apply_data_access(cli.values(DATA_ACCESS_OPTIONS, fv))
     # The record goes to LOGDIR/eval: checked before any work.
@@ -103,8 +106,25 @@ def main(fv):
     )
     # Every worker of a multi-worker evaluation computes; one writes.
     chief = strategy.extended.should_checkpoint
-    if strategy.num_replicas_in_sync == 1:
-        strategy = None
+    # A worker lost on the way is named in one line, as in training.
+    with peers.naming_lost_peers(strategy, restart=AGAIN):
+        record = _evaluate(
+            fv, None if strategy.num_replicas_in_sync == 1 else strategy
+        )
+    name = f"metrics_{os.path.basename(fv.checkpoint)}_{record['backbone']}"
+    path = os.path.join(fv.logdir, "eval", name + ".json")
+    if chief:
+        files.write_json_atomic(path, record)
+    _print(record, path if chief else None)
+
+
+def _evaluate(fv, strategy):
+    """The record of the evaluation `fv` asks for (`strategy`: None, or
+    the one of several replicas)."""
+    from nda_tf import training
+    from nda_tf.eval import backbones, pipeline, reference
+    from nda_tf.gan.recipe import GAN
+
     metrics = pipeline.check_metrics(fv.metrics)
     # The run first: a bad --checkpoint is told as such, not as a missing
     # backbone graph.
@@ -162,11 +182,7 @@ def main(fv):
         f"{min(fv.kid_subset_size, generated.count, real.count)}",
         "logdir": fv.logdir,
     }
-    name = f"metrics_{os.path.basename(fv.checkpoint)}_{extractor.name}"
-    path = os.path.join(fv.logdir, "eval", name + ".json")
-    if chief:
-        files.write_json_atomic(path, record)
-    _print(record, path if chief else None)
+    return record
 
 
 def _print(record, path):

@@ -129,7 +129,7 @@ def train(
     # Everything the run writes (events and samples too, which TensorFlow
     # creates) is no wider than the umask allows, never group-writable.
     with files.narrowed_umask(options.private):
-        with lock(logdir, options.private), _naming_lost_peers(strategy):
+        with lock(logdir, options.private), peers.naming_lost_peers(strategy):
             run = RunContext(config, logdir, stream, strategy)
             model, summary = _train(recipe, run, options, evaluators, chief)
             if on_finish is not None and chief and not summary["interrupted"]:
@@ -157,19 +157,6 @@ def _exiting_on_sigterm():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def _naming_lost_peers(strategy):
-    """A worker lost by a multi-worker run raises `PeerLostError` naming
-    it; TensorFlow's own error reads "Graph execution error:"."""
-    try:
-        yield
-    except tf.errors.OpError as error:
-        lost = peers.lost_peer(error, strategy)
-        if lost is None:
-            raise
-        raise lost from error
 
 
 @contextlib.contextmanager

@@ -227,10 +227,35 @@ def _raise_on_sigterm(pending):
         signal.signal(signal.SIGTERM, previous)
 
 
-def lost_peer(error, strategy):
+# What a worker that stops for a lost peer tells its user to do.
+RESUME = (
+    "start every worker again with the same command: they resume from the "
+    "last checkpoint"
+)
+
+
+@contextlib.contextmanager
+def naming_lost_peers(strategy, restart=RESUME):
+    """Within the block, a TensorFlow error that means a worker of a
+    multi-worker run was lost is raised as `PeerLostError` naming it and
+    ending in `restart`; TensorFlow's own error reads "Graph execution
+    error:". Other errors pass unchanged."""
+    import tensorflow as tf
+
+    try:
+        yield
+    except tf.errors.OpError as error:
+        lost = lost_peer(error, strategy, restart)
+        if lost is None:
+            raise
+        raise lost from error
+
+
+def lost_peer(error, strategy, restart=RESUME):
     """The `PeerLostError` that `error` (a TensorFlow error of a
     multi-worker step) means, or None if it is not about a lost worker
-    (then the caller keeps TensorFlow's own error)."""
+    (then the caller keeps TensorFlow's own error). `restart`: what the
+    line tells the user to do."""
     import tensorflow as tf
 
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
@@ -250,7 +275,7 @@ def lost_peer(error, strategy):
         for index, address in enumerate(addresses)
     }
     me = (resolver.task_type, resolver.task_id)
-    line = _lost_line(message, tasks, me)
+    line = _lost_line(message, tasks, me, restart)
     return None if line is None else PeerLostError(line)
 
 
@@ -270,7 +295,7 @@ _TIMED_OUT = re.compile(
 _COLLECTIVE_ABORTED = "Collective ops is aborted"
 
 
-def _lost_line(message, tasks, me):
+def _lost_line(message, tasks, me, restart=RESUME):
     """One line naming the workers TensorFlow's `message` reports lost,
     or None if it reports none and no aborted collective either: an
     Unavailable error of, say, a gs:// read is no lost worker."""
@@ -287,10 +312,6 @@ def _lost_line(message, tasks, me):
         task = (job, int(index))
         if task in tasks and task != me and task not in named:
             named.append(task)
-    restart = (
-        "start every worker again with the same command: they resume from "
-        "the last checkpoint"
-    )
     if named:
         lost = " and ".join(task_name(task, tasks) for task in named)
         return f"{lost} stopped, so this worker stops too; {restart}"

@@ -125,17 +125,21 @@ def test_efficientnet_backbone_and_clear_errors(run_dir, tmp_path):
     assert "Traceback" not in offline.stderr
 
 
-def test_two_workers_evaluate_together_and_the_chief_alone_writes(
-    run_dir, tmp_path
-):
-    # Every worker of a multi-worker evaluation computes the statistics
-    # (all-reduced, so each prints the same numbers); only the chief writes
-    # the record, so the file is written once and never raced. Worker 1
-    # reads its own copy of the run, to be seen not writing.
-    _, logdir = run_dir
-    own, copy = tmp_path / "run", tmp_path / "copy"
-    for folder in (own, copy):
-        shutil.copytree(logdir, folder, ignore=shutil.ignore_patterns("eval"))
+# Worker 1 of `_two_workers(dying=True)`: evaluate as typed, but the
+# process kills itself where the generated images' statistics begin, once
+# the reference statistics (collectives of both workers) are done.
+DYING = """
+import os, runpy, signal, sys
+from nda_tf.eval import pipeline
+pipeline.compute_statistics = lambda *a, **k: os.kill(os.getpid(), 9)
+sys.argv[0] = "evaluate"
+runpy.run_module("nda_tf.experiments.evaluate", run_name="__main__")
+"""
+
+
+def _two_workers(logdirs, tmp_path, dying=False):
+    """Evaluates with two workers on 127.0.0.1 (worker i reads logdirs[i]);
+    returns the processes, started, and the ports."""
     graph = tmp_path / "classify_image_graph_def.pb"
     graph.write_bytes(graphs.inception_like_graph_def().SerializeToString())
     ports = _free_ports(2).split(",")
@@ -150,9 +154,11 @@ def test_two_workers_evaluate_together_and_the_chief_alone_writes(
             TF_CPP_MIN_LOG_LEVEL="3",
             TF_CONFIG=json.dumps(tf_config),
         )
+        start = ["-m", "nda_tf.experiments.evaluate"]
+        if dying and index == 1:
+            start = ["-c", DYING]
         command = [
-            *(sys.executable, "-m", "nda_tf.experiments.evaluate"),
-            f"--logdir={(own, copy)[index]}",
+            *(sys.executable, *start, f"--logdir={logdirs[index]}"),
             *("--metrics=fid,precision", "--noprogress"),
             *("--backbone=inception", f"--weights={graph}"),
             *("--num_samples=24", "--batch_size=8", "--strategy=multiworker"),
@@ -167,6 +173,48 @@ def test_two_workers_evaluate_together_and_the_chief_alone_writes(
                 text=True,
             )
         )
+    return processes, ports
+
+
+def test_a_worker_lost_during_evaluation_is_named_in_one_line(
+    run_dir, tmp_path
+):
+    _, logdir = run_dir
+    own, copy = tmp_path / "run", tmp_path / "copy"
+    for folder in (own, copy):
+        shutil.copytree(logdir, folder, ignore=shutil.ignore_patterns("eval"))
+    (chief, victim), ports = _two_workers([own, copy], tmp_path, dying=True)
+    try:
+        victim.wait(timeout=300)
+        assert victim.returncode == -9, victim.communicate()[1][-3000:]
+        # TensorFlow's heartbeat timeout (10 s), then one line.
+        _, err = chief.communicate(timeout=90)
+    finally:
+        for process in (chief, victim):
+            if process.poll() is None:
+                process.kill()
+    assert chief.returncode == 1, err[-3000:]
+    assert err.strip().splitlines()[-1] == (
+        f"nda_tf.experiments.evaluate: error: worker 1 (127.0.0.1:{ports[1]})"
+        " stopped, so this worker stops too; start every worker again with "
+        "the same command"
+    )
+    assert "Traceback" not in err
+    assert not list(own.glob("eval/*"))  # no record of a half evaluation
+
+
+def test_two_workers_evaluate_together_and_the_chief_alone_writes(
+    run_dir, tmp_path
+):
+    # Every worker of a multi-worker evaluation computes the statistics
+    # (all-reduced, so each prints the same numbers); only the chief writes
+    # the record, so the file is written once and never raced. Worker 1
+    # reads its own copy of the run, to be seen not writing.
+    _, logdir = run_dir
+    own, copy = tmp_path / "run", tmp_path / "copy"
+    for folder in (own, copy):
+        shutil.copytree(logdir, folder, ignore=shutil.ignore_patterns("eval"))
+    processes, _ = _two_workers([own, copy], tmp_path)
     outputs = []
     try:
         for process in processes:
