@@ -29,7 +29,13 @@ import tensorflow as tf
 
 from nda_tf import checks
 from nda_tf.io import files
-from nda_tf.training import divergence, peers, run_directory, run_lock
+from nda_tf.training import (
+    divergence,
+    peers,
+    run_directory,
+    run_lock,
+    signals,
+)
 from nda_tf.training.checkpoints import CheckpointKeeper
 from nda_tf.training.divergence import DivergenceError
 from nda_tf.training.progress import Progress
@@ -133,30 +139,15 @@ def train(
             run = RunContext(config, logdir, stream, strategy)
             model, summary = _train(recipe, run, options, evaluators, chief)
             if on_finish is not None and chief and not summary["interrupted"]:
-                with _exiting_on_sigterm():
+                # SIGTERM stops it through the lock's release (exit 143).
+                with signals.raising_on_sigterm(_exit_status):
                     on_finish(summary)
             return model, summary
 
 
-@contextlib.contextmanager
-def _exiting_on_sigterm():
-    """SIGTERM within the block raises `SystemExit(143)`, as SIGINT raises
-    KeyboardInterrupt: the process still stops, but through the `finally`
-    blocks that release what it holds (the run lock, an export's staging
-    folder), which the signal's default action would leave behind."""
-
-    def _exit(number, frame):
-        raise SystemExit(128 + number)
-
-    try:
-        previous = signal.signal(signal.SIGTERM, _exit)
-    except ValueError:  # not the main thread: signals are left alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+def _exit_status(number):
+    """A signal's exit as the shell reports it: 128 + its number."""
+    return SystemExit(128 + number)
 
 
 @contextlib.contextmanager

@@ -15,10 +15,11 @@ import contextlib
 import json
 import os
 import re
-import signal
 import socket
 import threading
 import time
+
+from nda_tf.training import signals
 
 # Long enough for machines booted by hand or one by one by a scheduler.
 DEFAULT_PEER_TIMEOUT = 600
@@ -103,7 +104,12 @@ def wait_for_peers(timeout=DEFAULT_PEER_TIMEOUT, tf_config=None):
     deadline = time.monotonic() + timeout
     with (
         _Answering(me, tasks) as answering,
-        _raise_on_sigterm(lambda: _names(_pending(states), tasks)),
+        signals.raising_on_sigterm(
+            lambda number: PeerWaitError(
+                "stopped by SIGTERM while waiting for "
+                f"{_names(_pending(states), tasks)}"
+            )
+        ),
     ):
         while True:
             states = {task: _probe(tasks[task]) for task in peers}
@@ -207,24 +213,6 @@ class _Answering:
                     # strategy's server binding the port (gRPC, as
                     # create_server, sets SO_REUSEADDR).
                     connection.sendall(_READY if self.ready else _WAITING)
-
-
-@contextlib.contextmanager
-def _raise_on_sigterm(pending):
-    """SIGTERM ends the wait with one line (SIGINT already does, as a
-    KeyboardInterrupt); handlers exist in the main thread only."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(number, frame):
-        raise PeerWaitError(f"stopped by SIGTERM while waiting for {pending()}")
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 # What a worker that stops for a lost peer tells its user to do.
