@@ -29,8 +29,10 @@
 # Our runs come in two kinds: ai_plain / ai_jigsaw start as the authors'
 # code starts (--init=authors, the BigGAN default since this study found
 # the difference), plain / jigsaw with zero biases (--init=zero_bias: the
-# first round, before --init existed); the report compares both with
-# theirs.
+# first round, before --init existed; `train_first_round`); the report
+# compares both with theirs. `train` runs the second round in the order
+# of the study's sessions (each code's jigsaw and plain of one seed end
+# near each other).
 #
 # Environment: STUDY (default ~/nda_tf_study24), JPEGS (the CIFAR-10 JPEG
 # archive), AUTHORS (a checkout of github.com/ermongroup/NDA; never
@@ -98,14 +100,16 @@ case "${1:-}" in
     "$PYTHON" $TOOL code --authors="$AUTHORS" --out="$STUDY/authors_code"
     "$PYTHON" $TOOL data --split="$DATA" --out="$STUDY/authors_data"
     ;;
-  train)
-    queue x "$(theirs jigsaw 0.25 0)" "$(theirs plain 1.0 0)" \
-      "$(theirs plain 1.0 1)" "$(ours plain 0 zero_bias)" \
-      "$(ours plain 1 zero_bias)" "$(ours jigsaw 1 zero_bias)"
-    queue y "$(ours ai_plain=none 0 authors)" \
-      "$(ours ai_jigsaw=jigsaw 0 authors)" "$(theirs jigsaw 0.25 1)" \
+  train)  # the second round: theirs and ours with their start
+    queue x "$(theirs jigsaw 0.25 1)" "$(theirs plain 1.0 1)" \
+      "$(theirs plain 1.0 0)" "$(theirs jigsaw 0.25 0)"
+    queue y "$(ours ai_jigsaw=jigsaw 0 authors)" \
       "$(ours ai_plain=none 1 authors)" "$(ours ai_jigsaw=jigsaw 1 authors)" \
-      "$(ours jigsaw 0 zero_bias)"
+      "$(ours ai_plain=none 0 authors)"
+    ;;
+  train_first_round)  # ours with zero biases, before --init existed
+    queue z "$(ours plain 0 zero_bias)" "$(ours jigsaw 0 zero_bias)" \
+      "$(ours plain 1 zero_bias)" "$(ours jigsaw 1 zero_bias)"
     ;;
   score)
     for kept in "$KEPT"/*_s*; do  # lost runs: their kept scores
@@ -137,7 +141,7 @@ case "${1:-}" in
     done
     ;;
   *)
-    echo "usage: $0 prepare|train|score|keep" >&2
+    echo "usage: $0 prepare|train|train_first_round|score|keep" >&2
     exit 2
     ;;
 esac

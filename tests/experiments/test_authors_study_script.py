@@ -6,12 +6,13 @@ that is still there. The script runs with a stand-in `python`."""
 import json
 import os
 import subprocess
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 SCRIPT = os.path.join(ROOT, "experiments", "authors_study", "cifar10.sh")
 
 
-def _script(action, tmp_path):
+def _script(action, tmp_path, **env_vars):
     shim = tmp_path / "bin" / "python"
     if not shim.exists():
         shim.parent.mkdir(parents=True)
@@ -23,6 +24,7 @@ def _script(action, tmp_path):
         KEPT=str(tmp_path / "kept"),
         PYTHON=str(shim),
         RECORD=str(tmp_path / "calls.txt"),
+        **env_vars,
     )
     return subprocess.run(
         ["bash", SCRIPT, action], env=env, capture_output=True, text=True
@@ -68,4 +70,51 @@ def test_keep_copies_scores_and_score_restores_only_lost_runs(tmp_path):
 def test_an_unknown_action_names_the_choices(tmp_path):
     done = _script("plot", tmp_path)
     assert done.returncode == 2
-    assert "prepare|train|score|keep" in done.stderr
+    assert "prepare|train|train_first_round|score|keep" in done.stderr
+
+
+def test_train_queues_the_second_round_with_the_shared_settings(tmp_path):
+    # Both queues run in the background: each stand-in run returns at once,
+    # so every command of both queues is recorded in the end.
+    done = _script(
+        "train", tmp_path, TORCH_PYTHON=str(tmp_path / "bin" / "python")
+    )
+    assert done.returncode == 0, done.stderr
+    record = tmp_path / "calls.txt"
+    deadline = time.monotonic() + 60
+    lines = []
+    while time.monotonic() < deadline and len(lines) < 8:
+        time.sleep(0.2)
+        lines = record.read_text().splitlines() if record.exists() else []
+    theirs = sorted(
+        (flag(line, "--lam"), flag(line, "--seed"), flag(line, "--out"))
+        for line in lines
+        if line.startswith("tools/authors_biggan_study.py train")
+    )
+    study = tmp_path / "study"
+    assert theirs == [
+        ("0.25", str(s), f"{study}/authors/jigsaw_s{s}") for s in (0, 1)
+    ] + [("1.0", str(s), f"{study}/authors/plain_s{s}") for s in (0, 1)]
+    ours = sorted(
+        (flag(line, "--arms"), flag(line, "--seeds"))
+        for line in lines
+        if "--action=train" in line
+    )
+    assert ours == [
+        *(("ai_jigsaw=jigsaw", s) for s in "01"),
+        *(("ai_plain=none", s) for s in "01"),
+    ]
+    settings = {flag(line, "--set") for line in lines if "--set=" in line}
+    assert settings == {
+        "arch=biggan,ch=16,batch_size=16,d_steps=2,ema_decay=0.999,"
+        "ema_start=1000,d_calls=2,init=authors"
+    }
+    assert len(lines) == 8
+
+
+def flag(line, name):
+    """The value of `name=` among the words of `line`."""
+    (value,) = [
+        w.split("=", 1)[1] for w in line.split() if w.startswith(name + "=")
+    ]
+    return value
