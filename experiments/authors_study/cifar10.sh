@@ -104,8 +104,8 @@ case "${1:-}" in
     queue x "$(theirs jigsaw 0.25 1)" "$(theirs plain 1.0 1)" \
       "$(theirs plain 1.0 0)" "$(theirs jigsaw 0.25 0)"
     queue y "$(ours ai_jigsaw=jigsaw 0 authors)" \
-      "$(ours ai_plain=none 1 authors)" "$(ours ai_jigsaw=jigsaw 1 authors)" \
-      "$(ours ai_plain=none 0 authors)"
+      "$(ours ai_plain=none 0 authors)" "$(ours ai_plain=none 1 authors)" \
+      "$(ours ai_jigsaw=jigsaw 1 authors)"
     ;;
   train_first_round)  # ours with zero biases, before --init existed
     queue z "$(ours plain 0 zero_bias)" "$(ours jigsaw 0 zero_bias)" \
