@@ -394,6 +394,7 @@ def convert(args):
 ARMS = {
     "ai_plain": "none",
     "ai_jigsaw": "jigsaw",
+    "ai_jigsaw_cm": "jigsaw(reassembly='column_major')",
     "plain": "none",
     "jigsaw": "jigsaw",
     "authors_plain": "none",
@@ -401,12 +402,14 @@ ARMS = {
 }
 EFFECTS = {
     "ours: jigsaw - plain": ("ai_jigsaw", "ai_plain"),
+    "ours, their jigsaw: jigsaw - plain": ("ai_jigsaw_cm", "ai_plain"),
     "ours, zero biases: jigsaw - plain": ("jigsaw", "plain"),
     "theirs: jigsaw - plain": ("authors_jigsaw", "authors_plain"),
 }
 CODES = {
     "plain: theirs - ours": ("authors_plain", "ai_plain"),
     "jigsaw: theirs - ours": ("authors_jigsaw", "ai_jigsaw"),
+    "their jigsaw: theirs - ours": ("authors_jigsaw", "ai_jigsaw_cm"),
     "plain: theirs - ours, zero biases": ("authors_plain", "plain"),
     "jigsaw: theirs - ours, zero biases": ("authors_jigsaw", "jigsaw"),
 }

@@ -57,6 +57,12 @@ DATA=$STUDY/data
 RUNS=$STUDY/runs
 TOOL=tools/authors_biggan_study.py
 KEPT=${KEPT:-$PWD/experiments/authors_study/scores}
+# Ours fed the negatives their code makes (their jigsaw reassembles the
+# tiles column-major: the real image is 1 negative in 23).
+SAME_NEGATIVES='ai_jigsaw_cm=jigsaw(reassembly="column_major")'
+ALL_ARMS="ai_plain=none,ai_jigsaw=jigsaw,$SAME_NEGATIVES,plain,jigsaw"
+ALL_ARMS="$ALL_ARMS,authors_plain=none,authors_jigsaw=jigsaw"
+
 # The same configuration as the tool's SETTINGS (their flags).
 OURS=--set=arch=biggan,ch=16,batch_size=16,d_steps=2,ema_decay=0.999,ema_start=1000,d_calls=2,init=
 export PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=2
@@ -66,7 +72,7 @@ mkdir -p "$STUDY/logs"
 
 ours() {  # ours ARM SEED INIT
   echo "$PYTHON -m nda_tf.experiments.real_study --action=train" \
-    "--data_dir=$DATA --runs_dir=$RUNS --arms=$1 --seeds=$2" \
+    "--data_dir=$DATA --runs_dir=$RUNS --arms='$1' --seeds=$2" \
     "--steps=$STEPS --save_every=$SAVE_EVERY --log_every=100" \
     "--noprogress $OURS$3"
 }
@@ -76,16 +82,17 @@ theirs() {  # theirs ARM LAM SEED
     "--seed=$3 --steps=$STEPS --save_every=$SAVE_EVERY"
 }
 queue() {  # queue NAME COMMAND...: the commands one after the other
-  local name=$1 log=$STUDY/logs/queue_$1.log
+  local name=$1 log=$STUDY/logs/queue_$1.log script=$STUDY/logs/queue_$1.sh
   shift
-  local script=""
-  for command in "$@"; do script="$script$command && "; done
+  # The commands go through a file, so that they may quote (a transform
+  # with arguments): the first that fails stops the queue.
+  { echo "set -e"; printf '%s\n' "$@"; } > "$script"
   # A session of its own survives this shell; the autogroup is niced too
   # (nice alone does not yield to other sessions where the kernel groups
   # CPU time by session). At 19 the runs all but stopped while tests ran
   # beside them; 10 leaves tests the larger share and the runs moving.
   setsid nohup sh -c "echo 10 > /proc/self/autogroup 2>/dev/null; \
-    nice -n 10 sh -c '${script}true'" >> "$log" 2>&1 < /dev/null &
+    nice -n 10 sh '$script'" >> "$log" 2>&1 < /dev/null &
   echo "queue $name: pid $! log $log"
 }
 
@@ -107,6 +114,10 @@ case "${1:-}" in
       "$(ours ai_plain=none 0 authors)" "$(ours ai_plain=none 1 authors)" \
       "$(ours ai_jigsaw=jigsaw 1 authors)"
     ;;
+  train_same_negatives)  # ours with their jigsaw layout
+    queue w "$(ours "$SAME_NEGATIVES" 0 authors)" \
+      "$(ours "$SAME_NEGATIVES" 1 authors)"
+    ;;
   train_first_round)  # ours with zero biases, before --init existed
     queue z "$(ours plain 0 zero_bias)" "$(ours jigsaw 0 zero_bias)" \
       "$(ours plain 1 zero_bias)" "$(ours jigsaw 1 zero_bias)"
@@ -124,7 +135,7 @@ case "${1:-}" in
     done
     nice -n 19 "$PYTHON" -m nda_tf.experiments.real_study \
       --action=score --data_dir="$DATA" --runs_dir="$RUNS" \
-      --arms=ai_plain=none,ai_jigsaw=jigsaw,plain,jigsaw,authors_plain=none,authors_jigsaw=jigsaw \
+      --arms="$ALL_ARMS" \
       --seeds=0,1 --save_every="$SAVE_EVERY" --num_images=1000 \
       --noprogress 2>&1 | tee -a "$STUDY/logs/score.log"
     "$PYTHON" $TOOL report --runs="$RUNS" --seeds=0,1 \
@@ -141,7 +152,7 @@ case "${1:-}" in
     done
     ;;
   *)
-    echo "usage: $0 prepare|train|train_first_round|score|keep" >&2
+    echo "usage: $0 prepare|train|train_same_negatives|train_first_round|score|keep" >&2
     exit 2
     ;;
 esac

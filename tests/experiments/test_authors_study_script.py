@@ -70,7 +70,10 @@ def test_keep_copies_scores_and_score_restores_only_lost_runs(tmp_path):
 def test_an_unknown_action_names_the_choices(tmp_path):
     done = _script("plot", tmp_path)
     assert done.returncode == 2
-    assert "prepare|train|train_first_round|score|keep" in done.stderr
+    assert (
+        "prepare|train|train_same_negatives|train_first_round|score|keep"
+        in (done.stderr)
+    )
 
 
 def test_train_queues_the_second_round_with_the_shared_settings(tmp_path):
@@ -118,3 +121,30 @@ def flag(line, name):
         w.split("=", 1)[1] for w in line.split() if w.startswith(name + "=")
     ]
     return value
+
+
+def test_same_negatives_queues_ours_with_their_jigsaw_layout(tmp_path):
+    # A transform with arguments survives the queue's quoting, and the
+    # arm it names is one real_study builds.
+    from nda_tf.studies.real_study import runs
+    from nda_tf.transforms import registry
+
+    done = _script("train_same_negatives", tmp_path)
+    assert done.returncode == 0, done.stderr
+    record = tmp_path / "calls.txt"
+    deadline = time.monotonic() + 60
+    lines = []
+    while time.monotonic() < deadline and len(lines) < 2:
+        time.sleep(0.2)
+        lines = record.read_text().splitlines() if record.exists() else []
+    assert sorted(flag(line, "--seeds") for line in lines) == ["0", "1"]
+    (arms,) = {flag(line, "--arms") for line in lines}
+    spec = runs.parse_arms([arms])["ai_jigsaw_cm"]
+    assert registry.get(spec).reassembly == "column_major"
+    # `score` scores that arm with the others.
+    done = _script("score", tmp_path)
+    assert done.returncode == 0, done.stderr
+    (score,) = [
+        c for c in record.read_text().splitlines() if "--action=score" in c
+    ]
+    assert f",{arms}," in flag(score, "--arms")
