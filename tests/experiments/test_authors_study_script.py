@@ -31,6 +31,18 @@ def _script(action, tmp_path, **env_vars):
     )
 
 
+def _recorded(tmp_path, count, timeout=60):
+    """The stand-in's recorded calls, once there are `count` of them (the
+    queues call it in the background) or after `timeout` seconds."""
+    record = tmp_path / "calls.txt"
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = record.read_text().splitlines() if record.exists() else []
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.2)
+
+
 def _score_file(folder, step, fid):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"ckpt-{step}.json").write_text(json.dumps({"fid": fid}))
@@ -62,7 +74,7 @@ def test_keep_copies_scores_and_score_restores_only_lost_runs(tmp_path):
     }
     own = runs / "ai_plain_s0" / "real_study" / "scores"
     assert sorted(os.listdir(own)) == ["ckpt-1000.json", "ckpt-500.json"]
-    calls = (tmp_path / "calls.txt").read_text().splitlines()
+    calls = _recorded(tmp_path, 2)
     assert any("--action=score" in c for c in calls)
     assert any(" report " in f" {c} " for c in calls)
 
@@ -83,12 +95,7 @@ def test_train_queues_the_second_round_with_the_shared_settings(tmp_path):
         "train", tmp_path, TORCH_PYTHON=str(tmp_path / "bin" / "python")
     )
     assert done.returncode == 0, done.stderr
-    record = tmp_path / "calls.txt"
-    deadline = time.monotonic() + 60
-    lines = []
-    while time.monotonic() < deadline and len(lines) < 8:
-        time.sleep(0.2)
-        lines = record.read_text().splitlines() if record.exists() else []
+    lines = _recorded(tmp_path, 8)
     theirs = sorted(
         (flag(line, "--lam"), flag(line, "--seed"), flag(line, "--out"))
         for line in lines
@@ -131,12 +138,7 @@ def test_same_negatives_queues_ours_with_their_jigsaw_layout(tmp_path):
 
     done = _script("train_same_negatives", tmp_path)
     assert done.returncode == 0, done.stderr
-    record = tmp_path / "calls.txt"
-    deadline = time.monotonic() + 60
-    lines = []
-    while time.monotonic() < deadline and len(lines) < 2:
-        time.sleep(0.2)
-        lines = record.read_text().splitlines() if record.exists() else []
+    lines = _recorded(tmp_path, 2)
     assert sorted(flag(line, "--seeds") for line in lines) == ["0", "1"]
     (arms,) = {flag(line, "--arms") for line in lines}
     spec = runs.parse_arms([arms])["ai_jigsaw_cm"]
@@ -144,7 +146,5 @@ def test_same_negatives_queues_ours_with_their_jigsaw_layout(tmp_path):
     # `score` scores that arm with the others.
     done = _script("score", tmp_path)
     assert done.returncode == 0, done.stderr
-    (score,) = [
-        c for c in record.read_text().splitlines() if "--action=score" in c
-    ]
+    (score,) = [c for c in _recorded(tmp_path, 3) if "--action=score" in c]
     assert f",{arms}," in flag(score, "--arms")

@@ -15,7 +15,7 @@ from nda_tf.eval import stats
 from nda_tf.gan.recipe import GAN
 from nda_tf.training import CheckpointKeeper, write_json_atomic
 from tests.eval import graphs
-from tests.training.test_multiworker import _free_ports
+from tests.training.test_multiworker import _free_ports, _kill
 
 
 @pytest.fixture(scope="module")
@@ -137,9 +137,13 @@ runpy.run_module("nda_tf.experiments.evaluate", run_name="__main__")
 """
 
 
-def _two_workers(logdirs, tmp_path, dying=False):
-    """Evaluates with two workers on 127.0.0.1 (worker i reads logdirs[i]);
-    returns the processes, started, and the ports."""
+def _two_workers(logdir, tmp_path, dying=False):
+    """Evaluates with two workers on 127.0.0.1, each on its own copy of
+    the run `logdir` (TMP/run for the chief, TMP/copy for worker 1, to be
+    seen writing or not); returns the processes, started, and the ports."""
+    logdirs = tmp_path / "run", tmp_path / "copy"
+    for folder in logdirs:
+        shutil.copytree(logdir, folder, ignore=shutil.ignore_patterns("eval"))
     graph = tmp_path / "classify_image_graph_def.pb"
     graph.write_bytes(graphs.inception_like_graph_def().SerializeToString())
     ports = _free_ports(2).split(",")
@@ -180,19 +184,15 @@ def test_a_worker_lost_during_evaluation_is_named_in_one_line(
     run_dir, tmp_path
 ):
     _, logdir = run_dir
-    own, copy = tmp_path / "run", tmp_path / "copy"
-    for folder in (own, copy):
-        shutil.copytree(logdir, folder, ignore=shutil.ignore_patterns("eval"))
-    (chief, victim), ports = _two_workers([own, copy], tmp_path, dying=True)
+    own = tmp_path / "run"
+    (chief, victim), ports = _two_workers(logdir, tmp_path, dying=True)
     try:
         victim.wait(timeout=300)
         assert victim.returncode == -9, victim.communicate()[1][-3000:]
         # TensorFlow's heartbeat timeout (10 s), then one line.
         _, err = chief.communicate(timeout=90)
     finally:
-        for process in (chief, victim):
-            if process.poll() is None:
-                process.kill()
+        _kill([chief, victim])
     assert chief.returncode == 1, err[-3000:]
     assert err.strip().splitlines()[-1] == (
         f"nda_tf.experiments.evaluate: error: worker 1 (127.0.0.1:{ports[1]})"
@@ -212,9 +212,7 @@ def test_two_workers_evaluate_together_and_the_chief_alone_writes(
     # reads its own copy of the run, to be seen not writing.
     _, logdir = run_dir
     own, copy = tmp_path / "run", tmp_path / "copy"
-    for folder in (own, copy):
-        shutil.copytree(logdir, folder, ignore=shutil.ignore_patterns("eval"))
-    processes, _ = _two_workers([own, copy], tmp_path)
+    processes, _ = _two_workers(logdir, tmp_path)
     outputs = []
     try:
         for process in processes:
@@ -222,9 +220,7 @@ def test_two_workers_evaluate_together_and_the_chief_alone_writes(
             assert process.returncode == 0, err[-3000:]
             outputs.append(out)
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
+        _kill(processes)
     assert os.listdir(own / "eval") == ["metrics_latest_inception.json"]
     assert not list(copy.glob("eval/*"))  # worker 1 wrote nothing
     assert f"written to {own / 'eval'}" in outputs[0]
