@@ -548,19 +548,25 @@ def _train(recipe, options, fv):
         # The chief alone, before the lock is released: the export reads
         # best/ as this run left it. "Done" first: said even if the
         # export fails (the same command then resumes and exports).
-        print(recipe.done_message(summary, where), flush=True)
-        told.append(True)
-        if not fv.export_dir:
-            return
+        # A supervisor may send SIGTERM as soon as it reads "Done", before
+        # the export has begun: the `try` starts before the line is out,
+        # so that signal too is answered with how to export.
         try:
-            _export(recipe, logdir, summary["step"], fv.export_dir, fv.private)
-        except SystemExit:  # SIGTERM during the export (train's handler)
-            print(
-                f"Export to {fv.export_dir} stopped by SIGTERM; the run in "
-                f"{where} is complete. Run the same command to export it.",
-                file=sys.stderr,
-                flush=True,
-            )
+            print(recipe.done_message(summary, where), flush=True)
+            told.append(True)
+            if fv.export_dir:
+                _export(
+                    recipe, logdir, summary["step"], fv.export_dir, fv.private
+                )
+        except SystemExit:  # SIGTERM (train's handler while this runs)
+            if fv.export_dir:
+                print(
+                    f"Export to {fv.export_dir} stopped by SIGTERM; the run "
+                    f"in {where} is complete. Run the same command to "
+                    "export it.",
+                    file=sys.stderr,
+                    flush=True,
+                )
             raise
 
     _, summary = training.train(

@@ -1,4 +1,5 @@
-"""`python -m nda_tf.experiments.gan` as a user runs it, in subprocesses."""
+"""`python -m nda_tf.experiments.gan` as a user runs it, in subprocesses
+(and in-process where a signal must land at one exact point)."""
 
 import json
 import os
@@ -204,3 +205,27 @@ def test_sigterm_during_the_export_leaves_no_lock_and_resumes(tmp_path):
     assert again.returncode == 0, err[-2000:]
     for model in ("nda_ood", "nda_generator"):
         assert (serving / model / "2" / "saved_model.pb").is_file()
+
+
+def test_sigterm_as_done_is_said_still_names_the_export(
+    command_line, monkeypatch, tmp_path, capsys
+):
+    # A supervisor may answer "Done" at once, before the export begins:
+    # the signal lands while the line is being written (here: raised by
+    # the message itself, the earliest point), and the command must still
+    # say the export did not happen.
+    said = GAN.done_message
+
+    def done_then_sigterm(summary, logdir):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return said(summary, logdir)
+
+    monkeypatch.setattr(GAN, "done_message", done_then_sigterm)
+    logdir, serving = tmp_path / "run", tmp_path / "serving"
+    flags = [*TINY_FLAGS, "--steps=2", f"--logdir={logdir}"]
+    code = command_line(GAN, [*flags, f"--export_dir={serving}"])
+    assert code == 128 + signal.SIGTERM
+    err = capsys.readouterr().err
+    assert f"Export to {serving} stopped by SIGTERM" in err
+    assert not (logdir / "lock").exists()
+    assert not (serving / "nda_ood").exists()
