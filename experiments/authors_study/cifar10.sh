@@ -43,7 +43,8 @@
 # `train` starts two niced queues, one thread per run,
 # theirs and ours interleaved so that both end about together; running it
 # again skips what is done and resumes what is not (ours exactly; theirs
-# from its last save).
+# from its last save); a run whose kept scores reach STEPS is not trained
+# again, even when the machine lost its folder.
 set -eu
 cd "$(dirname "$0")/../.."
 STUDY=${STUDY:-$HOME/nda_tf_study24}
@@ -70,16 +71,26 @@ export PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=2
 export OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
 mkdir -p "$STUDY/logs"
 
+unless_kept() {  # unless_kept RUN COMMAND: COMMAND, unless RUN is measured
+  # A run whose kept scores reach the last step is measured: a machine
+  # lost after it must not train it again (nor `keep` then replace its
+  # scores with a new attempt's first steps).
+  echo "if [ -e '$KEPT/$1/ckpt-$STEPS.json' ]; then" \
+    "echo '$1: kept scores reach step $STEPS; not trained again';" \
+    "else $2; fi"
+}
 ours() {  # ours ARM SEED INIT
-  echo "$PYTHON -m nda_tf.experiments.real_study --action=train" \
-    "--data_dir=$DATA --runs_dir=$RUNS --arms='$1' --seeds=$2" \
-    "--steps=$STEPS --save_every=$SAVE_EVERY --log_every=100" \
-    "--noprogress $OURS$3"
+  unless_kept "${1%%=*}_s$2" \
+    "$PYTHON -m nda_tf.experiments.real_study --action=train \
+--data_dir=$DATA --runs_dir=$RUNS --arms='$1' --seeds=$2 \
+--steps=$STEPS --save_every=$SAVE_EVERY --log_every=100 \
+--noprogress $OURS$3"
 }
 theirs() {  # theirs ARM LAM SEED
-  echo "$TORCH_PYTHON $TOOL train --code=$STUDY/authors_code" \
-    "--data=$STUDY/authors_data --out=$STUDY/authors/$1_s$3 --lam=$2" \
-    "--seed=$3 --steps=$STEPS --save_every=$SAVE_EVERY"
+  unless_kept "authors_$1_s$3" \
+    "$TORCH_PYTHON $TOOL train --code=$STUDY/authors_code \
+--data=$STUDY/authors_data --out=$STUDY/authors/$1_s$3 --lam=$2 \
+--seed=$3 --steps=$STEPS --save_every=$SAVE_EVERY"
 }
 queue() {  # queue NAME COMMAND...: the commands one after the other
   local name=$1 log=$STUDY/logs/queue_$1.log script=$STUDY/logs/queue_$1.sh

@@ -122,6 +122,42 @@ def test_train_queues_the_second_round_with_the_shared_settings(tmp_path):
     assert len(lines) == 8
 
 
+def test_train_skips_a_run_whose_kept_scores_reach_the_last_step(tmp_path):
+    # The machine lost the runs' folders, not their kept scores: a run
+    # measured to the last step is not trained again; one kept only part
+    # of the way is.
+    kept = tmp_path / "kept"
+    _score_file(kept / "ai_jigsaw_s0", 5000, 113.8)
+    _score_file(kept / "authors_jigsaw_s1", 5000, 104.4)
+    _score_file(kept / "ai_plain_s0", 4000, 55.7)
+    done = _script(
+        "train", tmp_path, TORCH_PYTHON=str(tmp_path / "bin" / "python")
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(_recorded(tmp_path, 6)) == 6
+    lines = _recorded(tmp_path, 7, timeout=3)  # a seventh would be wrong
+    trained = sorted(
+        flag(line, "--out").rsplit("/", 1)[1]
+        if "--out=" in line
+        else flag(line, "--arms").split("=")[0] + "_s" + flag(line, "--seeds")
+        for line in lines
+    )
+    assert trained == [
+        "ai_jigsaw_s1",
+        "ai_plain_s0",
+        "ai_plain_s1",
+        "jigsaw_s0",
+        "plain_s0",
+        "plain_s1",
+    ]
+    logs = tmp_path / "study" / "logs"
+    said = (logs / "queue_x.log").read_text() + (
+        logs / "queue_y.log"
+    ).read_text()
+    assert "ai_jigsaw_s0: kept scores reach step 5000" in said
+    assert "authors_jigsaw_s1: kept scores reach step 5000" in said
+
+
 def flag(line, name):
     """The value of `name=` among the words of `line`."""
     (value,) = [
