@@ -23,6 +23,10 @@ current torch); nothing of it is committed.
     python tools/authors_biggan_study.py convert \
         --run=STUDY/authors/jigsaw_s0 --split=STUDY/data \
         --out=STUDY/runs/authors_jigsaw_s0
+    # a scored run's generators with moving and with batch statistics
+    python tools/authors_biggan_study.py sampling \
+        --run=STUDY/runs/authors_jigsaw_s0 --at=2000,5000 \
+        --split=STUDY/data --out=sampling.json
 
 The settings shared with our runs (width, batch, D steps, EMA) are
 `SETTINGS`; `experiments/authors_study/cifar10.sh` runs the whole study.
@@ -633,20 +637,123 @@ def _our_starts(images, seeds):
     return outputs
 
 
+def sampling(args):
+    """Whether a checkpoint's generation scores come from its weights or
+    from its batch-norm statistics: FD, precision, recall, density and
+    coverage of G_ema and of G, each sampled with its moving statistics
+    (as `real_study` scores) and with batch statistics, for each scored
+    step of --at in --run (TF venv). The scorer and its settings are the
+    step's score record's; JSON into --out, a table printed."""
+    sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+    from nda_tf import training
+    from nda_tf.eval import pipeline
+    from nda_tf.gan.recipe import GAN
+    from nda_tf.studies.real_study import scores
+
+    if not (args.run and args.at and args.split):
+        raise SystemExit("sampling needs --run, --at and --split")
+    steps = [int(step) for step in args.at.split(",")]
+    for step in steps:  # every input before any work
+        if scores.read_score(args.run, step) is None:
+            raise SystemExit(f"{args.run}: step {step} is not scored yet")
+    # The study's layout: the scorer's cache beside the runs.
+    cache = os.path.join(os.path.dirname(os.path.abspath(args.run)), "cache")
+    results = []
+    print(
+        "| step | generator | statistics | FD | precision | recall | density "
+        "| coverage |\n| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"
+    )
+    for step in steps:
+        settings = scores.read_score(args.run, step)["settings"]
+        scorer = scores.Scorer(args.split, settings, cache)
+        gan, config = training.load_run(GAN, args.run, step)
+        real = scorer.reference(config["resolution"])
+        for name, model in (("G_ema", gan.ema_generator), ("G", gan.generator)):
+            for batch_statistics in (False, True):
+                generated = pipeline.compute_statistics(
+                    sampler(gan, model, batch_statistics, settings["seed"]),
+                    scorer.extractor(),
+                    num_images=settings["num_generated"],
+                    batch_size=BATCH_STATISTICS_SIZE,
+                    keep_features=True,
+                    progress=False,
+                )
+                metrics = pipeline.score(
+                    generated, real, scores.GENERATION_METRICS
+                )
+                statistics = "batch" if batch_statistics else "moving"
+                row = {"step": step, "generator": name}
+                results.append({**row, "statistics": statistics, **metrics})
+                print(
+                    f"| {step} | {name} | {statistics} | {metrics['fid']:.1f}"
+                    + "".join(
+                        f" | {metrics[k]:.3f}"
+                        for k in ("precision", "recall", "density", "coverage")
+                    )
+                    + " |",
+                    flush=True,
+                )
+    with open(args.out, "w") as file:
+        json.dump({"run": os.path.abspath(args.run), "rows": results}, file)
+
+
+# Images a generator call makes when sampling with batch statistics: the
+# statistics are those of this many samples.
+BATCH_STATISTICS_SIZE = 250
+
+
+def sampler(gan, model, batch_statistics, seed):
+    """`fn(size)`: `size` images of `model` (G or G_ema of `gan`) from
+    seeded latents, batch statistics if `batch_statistics`. Such a call
+    moves the model's moving statistics and spectral-norm vectors, so
+    they are put back after it: the model stays as it was loaded."""
+    import tensorflow as tf
+
+    drawn = [0]
+
+    def sample(size):
+        z, labels = gan.sample_latents(
+            size, tf.constant([seed + drawn[0], 0], tf.int64)
+        )
+        drawn[0] += size
+        kept = [w.numpy() for w in model.weights] if batch_statistics else []
+        images = model(
+            gan._generator_inputs(z, labels), training=batch_statistics
+        )
+        if kept:
+            model.set_weights(kept)
+        return np.asarray(images)
+
+    return sample
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "stage",
-        choices=("code", "data", "train", "convert", "report", "starts"),
+        choices=(
+            "code",
+            "data",
+            "train",
+            "convert",
+            "report",
+            "starts",
+            "sampling",
+        ),
     )
     parser.add_argument("--authors", help="code: their checkout")
     parser.add_argument(
         "--code", help="train, starts: the changed copy of their code"
     )
     parser.add_argument("--out", required=True)
-    parser.add_argument("--split", help="data, convert: the study's split")
+    parser.add_argument(
+        "--split", help="data, convert, sampling: the study's split"
+    )
     parser.add_argument("--data", help="train, starts: the batches of `data`")
-    parser.add_argument("--run", help="convert: a run of `train`")
+    parser.add_argument(
+        "--run", help="convert: a run of `train`; sampling: a scored run"
+    )
+    parser.add_argument("--at", help="sampling: scored steps, e.g. 2000,5000")
     parser.add_argument("--lam", type=float, default=0.25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=5000)
@@ -664,6 +771,7 @@ def main():
         "convert": convert,
         "report": report,
         "starts": starts,
+        "sampling": sampling,
     }
     stages[args.stage](args)
 
