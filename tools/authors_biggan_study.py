@@ -716,13 +716,20 @@ def sampler(gan, model, batch_statistics, seed):
             size, tf.constant([seed + drawn[0], 0], tf.int64)
         )
         drawn[0] += size
-        kept = [w.numpy() for w in model.weights] if batch_statistics else []
-        images = model(
-            gan._generator_inputs(z, labels), training=batch_statistics
-        )
-        if kept:
+        if not batch_statistics:
+            inputs = gan._generator_inputs(z, labels)
+            return np.asarray(model(inputs, training=False))
+        kept = [w.numpy() for w in model.weights]
+        # Keras' batch norm uses its moving statistics in training mode
+        # too while the layer is not trainable (the EMA generator is not).
+        trainable = model.trainable
+        model.trainable = True
+        try:
+            inputs = gan._generator_inputs(z, labels)
+            return np.asarray(model(inputs, training=True))
+        finally:
+            model.trainable = trainable
             model.set_weights(kept)
-        return np.asarray(images)
 
     return sample
 

@@ -21,10 +21,14 @@ def _gan():
 
 def test_batch_statistics_leave_the_generator_as_loaded():
     gan = _gan()
+    # Frozen, as the EMA generator is: Keras' batch norm would then use
+    # its moving statistics even in training mode.
+    gan.generator.trainable = False
     before = [np.asarray(w) for w in gan.generator.weights]
     batch = study.sampler(gan, gan.generator, True, seed=3)(6)
     after = [np.asarray(w) for w in gan.generator.weights]
     assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+    assert gan.generator.trainable is False
     moving = study.sampler(gan, gan.generator, False, seed=3)(6)
     # The same latents, the two statistics: different images.
     assert batch.shape == moving.shape == (6, tiny.SIZE, tiny.SIZE, 1)
