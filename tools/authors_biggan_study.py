@@ -652,7 +652,12 @@ def sampling(args):
 
     if not (args.run and args.at and args.split):
         raise SystemExit("sampling needs --run, --at and --split")
-    steps = [int(step) for step in args.at.split(",")]
+    try:
+        steps = [int(step) for step in args.at.split(",")]
+    except ValueError:
+        raise SystemExit(
+            f"--at must be steps such as 2000,5000; received {args.at!r}"
+        ) from None
     for step in steps:  # every input before any work
         if scores.read_score(args.run, step) is None:
             raise SystemExit(f"{args.run}: step {step} is not scored yet")
@@ -716,8 +721,8 @@ def sampler(gan, model, batch_statistics, seed):
             size, tf.constant([seed + drawn[0], 0], tf.int64)
         )
         drawn[0] += size
+        inputs = gan._generator_inputs(z, labels)
         if not batch_statistics:
-            inputs = gan._generator_inputs(z, labels)
             return np.asarray(model(inputs, training=False))
         kept = [w.numpy() for w in model.weights]
         # Keras' batch norm uses its moving statistics in training mode
@@ -725,7 +730,6 @@ def sampler(gan, model, batch_statistics, seed):
         trainable = model.trainable
         model.trainable = True
         try:
-            inputs = gan._generator_inputs(z, labels)
             return np.asarray(model(inputs, training=True))
         finally:
             model.trainable = trainable
