@@ -134,7 +134,14 @@ def _conv(x, filters, kernel, stride):
 def _shortcut(x, channels, stride, norm):
     if stride == 1 and x.shape[-1] == channels:
         return x
-    return norm(_conv(x, channels, 1, stride))
+    if stride > 1:
+        # A strided 1x1 convolution reads only every stride-th pixel, so
+        # subsampling first computes the same values. It also avoids a
+        # crash: TensorFlow's oneDNN kernel for the weight gradient of a
+        # strided 1x1 convolution corrupts the heap on AVX-512 CPUs when
+        # the input has fewer than 16 channels (our small CPU widths).
+        x = keras.layers.AveragePooling2D(1, stride, padding="same")(x)
+    return norm(_conv(x, channels, 1, 1))
 
 
 def _basic(x, channels, stride, norm, name=None):

@@ -41,3 +41,58 @@ def test_validation():
         resnet.resnet18(stem="vit")
     with pytest.raises(ValueError, match="backbone"):
         resnet.build_backbone("resnet19")
+
+
+def _strided_shortcut_pairs(model):
+    """(subsample, 1x1 conv) pairs: each strided projection shortcut."""
+    pools = [
+        layer
+        for layer in model.layers
+        if isinstance(layer, keras.layers.AveragePooling2D)
+    ]
+    convs = [
+        layer
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Conv2D)
+    ]
+    return [
+        (pool, conv)
+        for pool in pools
+        for conv in convs
+        if conv.input is pool.output
+    ]
+
+
+def test_a_strided_shortcut_is_the_strided_1x1_convolution():
+    model = resnet.small_resnet(width=4, input_shape=(15, 15, 3))
+    pairs = _strided_shortcut_pairs(model)
+    # Stages 2, 3 and 4 halve the size, each with a projection.
+    assert len(pairs) == 3
+    pool, conv = pairs[0]
+    assert pool.pool_size == (1, 1) and pool.strides == (2, 2)
+    assert conv.kernel_size == (1, 1) and conv.strides == (1, 1)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 15, 15, 4)).astype("float32")
+    kernel = rng.normal(size=(1, 1, 4, 8)).astype("float32")
+    conv.set_weights([kernel])
+    strided = keras.ops.conv(x, kernel, strides=2, padding="same")
+    np.testing.assert_allclose(
+        conv(pool(x)), strided, rtol=1e-6, atol=1e-6
+    )
+    # Odd sizes keep the first pixel and every second one after it.
+    np.testing.assert_array_equal(pool(x), x[:, ::2, ::2])
+
+
+def test_a_narrow_resnet_trains_at_48_pixels():
+    """Width 8 at 48 pixels is the case whose weight gradient, as a
+    strided 1x1 convolution, crashed TensorFlow's oneDNN kernel on
+    AVX-512 CPUs (a heap corruption, the process killed)."""
+    keras.utils.set_random_seed(0)
+    model = resnet.small_resnet(width=8, input_shape=(48, 48, 3))
+    head = keras.Sequential([model, keras.layers.Dense(1)])
+    head.compile(keras.optimizers.SGD(0.01), "mse")
+    x = np.random.default_rng(0).normal(size=(8, 48, 48, 3))
+    y = x.mean(axis=(1, 2, 3))[:, None]
+    losses = head.fit(x, y, epochs=5, batch_size=8, verbose=0)
+    losses = losses.history["loss"]
+    assert np.isfinite(losses).all() and losses[-1] < losses[0]
