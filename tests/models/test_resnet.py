@@ -76,9 +76,7 @@ def test_a_strided_shortcut_is_the_strided_1x1_convolution():
     kernel = rng.normal(size=(1, 1, 4, 8)).astype("float32")
     conv.set_weights([kernel])
     strided = keras.ops.conv(x, kernel, strides=2, padding="same")
-    np.testing.assert_allclose(
-        conv(pool(x)), strided, rtol=1e-6, atol=1e-6
-    )
+    np.testing.assert_allclose(conv(pool(x)), strided, rtol=1e-6, atol=1e-6)
     # Odd sizes keep the first pixel and every second one after it.
     np.testing.assert_array_equal(pool(x), x[:, ::2, ::2])
 
