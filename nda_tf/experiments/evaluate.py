@@ -75,6 +75,16 @@ OPTIONS = (
     shared("checkpoint"),
     Option("batch_size", 100, "Images per backbone call."),
     shared("seed", "Sampling seed."),
+    Option(
+        "sample_stats_batch",
+        None,
+        "How G's batch norms run: 0 with their moving statistics; N with "
+        "those of each batch of N samples (the authors' BigGAN evaluation: "
+        "64). Default: the run's (--sample_stats_batch of the GAN command: "
+        "64 for BigGAN, 0 otherwise).",
+        kind="int",
+        low=0,
+    ),
     Option("cache_dir", None, "Cache for statistics and graphs.", kind="str"),
     Option(
         "strategy", "default", "tf.distribute strategy.", choices=STRATEGIES
@@ -145,8 +155,13 @@ def _evaluate(fv, strategy):
         data_dir=fv.data_dir,
     )
     starts = iter(range(0, fv.num_samples, fv.batch_size))
+    stats_batch = fv.sample_stats_batch
+    if stats_batch is None:
+        stats_batch = gan.sample_stats_batch
     generated = pipeline.compute_statistics(
-        lambda size: gan.generate(size, seed=fv.seed + next(starts)),
+        lambda size: gan.generate(
+            size, seed=fv.seed + next(starts), stats_batch=stats_batch
+        ),
         extractor,
         num_images=fv.num_samples,
         batch_size=fv.batch_size,
@@ -174,15 +189,22 @@ def _evaluate(fv, strategy):
         "support_k": fv.support_k,
         "checkpoint": fv.checkpoint,
         "step": int(gan.step.numpy()),
-        "generated": f"{generated.count} images, EMA generator, seed "
-        f"{fv.seed}, checkpoint {fv.checkpoint}, step "
-        f"{int(gan.step.numpy())}",
+        "sample_stats_batch": stats_batch,
+        "generated": f"{generated.count} images, EMA generator ("
+        f"{_statistics(stats_batch)}), seed {fv.seed}, checkpoint "
+        f"{fv.checkpoint}, step {int(gan.step.numpy())}",
         "reference": f"{real.count} images of {dataset} ({fv.reference_split})",
         "kid": f"{fv.kid_subsets} subsets of "
         f"{min(fv.kid_subset_size, generated.count, real.count)}",
         "logdir": fv.logdir,
     }
     return record
+
+
+def _statistics(stats_batch):
+    if stats_batch:
+        return f"batch-norm statistics of each batch of {stats_batch}"
+    return "moving batch-norm statistics"
 
 
 def _print(record, path):

@@ -98,6 +98,14 @@ OPTIONS = (
     ),
     Option("num_generated", 2000, "Generated images for FD, P/R.", low=2),
     Option(
+        "sample_stats_batch",
+        0,
+        "How G_ema's batch norms run for FD, P/R: 0 with their moving "
+        "statistics; N with those of each batch of N samples (the authors' "
+        "BigGAN evaluation: 64). Recorded in the scores when not 0.",
+        low=0,
+    ),
+    Option(
         "backbone",
         "efficientnet_lite0",
         "Feature backbone of FD and precision / recall.",
@@ -163,7 +171,7 @@ def main(fv):
             print(f"trained: {logdir} at step {step}")
     settings = scoring_settings(
         fv.num_images, fv.num_generated, fv.backbone, fv.ood, fv.transforms,
-        fv.score_seed,
+        fv.score_seed, fv.sample_stats_batch,
     )  # fmt: skip
     if "score" in actions:
         scorer = Scorer(

@@ -71,6 +71,14 @@ class NDAGAN(KeepArguments, keras.Model):
             (`lam=1`, `nda=None`) their second call still runs and only
             moves the estimates: here one power-iteration step of every
             spectral-norm layer of D, without the call, does exactly that.
+        sample_stats_batch: int >= 0, how `generate` (and so every FID
+            and sample sheet) runs G's batch norms. 0: with their moving
+            statistics, Keras' inference mode. N > 0: as in training, with
+            the statistics of each batch of N samples, which is how the
+            authors' BigGAN code evaluates (its `sample.py` runs G_ema in
+            training mode at batch 64: the paper's FIDs use batch
+            statistics); nothing the call computes is kept. Evaluation
+            only: training is the same either way.
 
     Example, one `fit` batch of 8 real images with `d_steps=2`: two D steps
     on 4 images each, then a G step (the paper: BigGAN, 4 D steps of 64).
@@ -110,6 +118,7 @@ class NDAGAN(KeepArguments, keras.Model):
         cr_translation=0.125,
         diffaugment=None,
         d_calls=1,
+        sample_stats_batch=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -145,6 +154,9 @@ class NDAGAN(KeepArguments, keras.Model):
             cr_translation=float(cr_translation),
             diffaugment=",".join(policy) or None,
             d_calls=int(checks.check_choice("d_calls", d_calls, D_CALLS)),
+            sample_stats_batch=checks.check_int(
+                "sample_stats_batch", sample_stats_batch, 0
+            ),
         )
         # Built only when used: with both off the step is the plain one,
         # drawing no extra random numbers.
@@ -463,7 +475,13 @@ class NDAGAN(KeepArguments, keras.Model):
             tf.debugging.assert_positive(total, message)
 
     def generate(
-        self, num_images, labels=None, seed=None, use_ema=True, batch_size=256
+        self,
+        num_images,
+        labels=None,
+        seed=None,
+        use_ema=True,
+        batch_size=None,
+        stats_batch=None,
     ):
         """`num_images` images in [-1, 1] (float32, NumPy), in batches.
 
@@ -472,10 +490,26 @@ class NDAGAN(KeepArguments, keras.Model):
             labels: optional int array `[num_images]`; default uniform.
             seed: optional int; the same seed gives the same images.
             use_ema: sample the EMA generator (the one the paper evaluates).
-            batch_size: images per generator call.
+            batch_size: images per generator call (default 256); with
+                batch statistics it must be `stats_batch` or None.
+            stats_batch: int >= 0 or None (the model's
+                `sample_stats_batch`): 0 runs the batch norms with their
+                moving statistics; N > 0 with those of each call of N
+                samples (the last call is made full and cut), as in
+                training, keeping none of the call's state.
         """
         checks.check_int("num_images", num_images, 1)
-        checks.check_int("batch_size", batch_size, 1)
+        if stats_batch is None:
+            stats_batch = self.sample_stats_batch
+        checks.check_int("stats_batch", stats_batch, 0)
+        checks.check_int("batch_size", batch_size, 1, allow_none=True)
+        if stats_batch and batch_size not in (None, stats_batch):
+            raise ValueError(
+                f"batch_size={batch_size} differs from stats_batch="
+                f"{stats_batch}: with batch statistics each call holds "
+                f"the batch whose statistics are used"
+            )
+        batch_size = stats_batch or batch_size or 256
         if labels is not None:
             labels = np.asarray(labels).reshape(-1)
             if not np.issubdtype(labels.dtype, np.integer):
@@ -496,19 +530,44 @@ class NDAGAN(KeepArguments, keras.Model):
             seed = tf.constant([seed, 0], tf.int64)
         chunks = []
         for start in range(0, num_images, batch_size):
-            size = min(batch_size, num_images - start)
+            wanted = min(batch_size, num_images - start)
+            # Batch statistics need the full batch, also for the last call.
+            size = batch_size if stats_batch else wanted
             z, drawn = self.sample_latents(
                 size, nda_random.fold_in(seed, start)
             )
-            chunk_labels = (
-                drawn
-                if labels is None
-                else tf.convert_to_tensor(
-                    labels[start : start + size], tf.int32
-                )
-            )
-            images = generator(
-                self._generator_inputs(z, chunk_labels), training=False
-            )
-            chunks.append(tf.cast(images, tf.float32).numpy())
+            chunk_labels = drawn
+            if labels is not None:
+                # A filled-up last batch keeps uniform labels after them.
+                chunk_labels = np.array(drawn, np.int32)
+                chunk_labels[:wanted] = labels[start : start + wanted]
+                chunk_labels = tf.convert_to_tensor(chunk_labels)
+            inputs = self._generator_inputs(z, chunk_labels)
+            if stats_batch:
+                images = with_batch_statistics(generator, inputs)
+            else:
+                images = generator(inputs, training=False)
+            chunks.append(tf.cast(images[:wanted], tf.float32).numpy())
         return np.concatenate(chunks)
+
+
+def with_batch_statistics(generator, inputs):
+    """`generator(inputs)` as in training (batch norms with the statistics
+    of `inputs`, each spectral-norm estimate one power-iteration step on),
+    keeping none of the state the call updates."""
+    # Keras' batch norm keeps its moving statistics in training mode while
+    # the layer is not trainable, as the EMA generator is: trainable for
+    # the call. Its weights stay untouched: a stateless call returns the
+    # updated state instead of assigning it.
+    trainable = generator.trainable
+    generator.trainable = True
+    try:
+        images, _ = generator.stateless_call(
+            generator.trainable_variables,
+            generator.non_trainable_variables,
+            inputs,
+            training=True,
+        )
+    finally:
+        generator.trainable = trainable
+    return images

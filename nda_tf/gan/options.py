@@ -147,6 +147,17 @@ OPTIONS = (
     ),  # fmt: skip
     watch_option("eval_split", "test", "Split of the reference images."),
     watch_option(
+        "sample_stats_batch",
+        None,
+        "How G's batch norms run when sampling (FID, sample sheets, "
+        "scores): 0 with their moving statistics; N as in training, with "
+        "the statistics of each batch of N samples, which is how the "
+        "authors' BigGAN code evaluates (batch 64). Default: 64 for "
+        "--arch=biggan, 0 otherwise.",
+        kind="int",
+        low=0,
+    ),
+    watch_option(
         "eval_num_samples",
         None,
         "Generated and reference images per FID/KID evaluation (default: "

@@ -29,8 +29,12 @@ from nda_tf.training import Evaluator, Recipe, adam
 _NDAGAN_ARGUMENTS = (
     "nda", "lam", "d_steps", "z_dim", "num_classes", "loss", "ema_decay",
     "ema_start", "seed", "cr_weight", "cr_fake_weight", "diffaugment",
-    "d_calls",
+    "d_calls", "sample_stats_batch",
 )  # fmt: skip
+
+# The batch whose statistics G's batch norms use when the authors' BigGAN
+# code samples for its FIDs (sample.py in training mode, --batch_size 64).
+AUTHORS_STATS_BATCH = 64
 
 # Appendix J: FID of N generated vs N test images, N per dataset.
 FID_SAMPLES = {"celeb_a": 19_962, "stl10": 8_000}
@@ -63,6 +67,12 @@ class GANRecipe(Recipe):
             # The authors' step for their architecture (DESIGN.md 2): the
             # paper's BigGANs were trained with two D calls per D step.
             c["d_calls"] = 2 if c["arch"] == "biggan" else 1
+        if c["sample_stats_batch"] is None:
+            # The authors' evaluation for their architecture: their
+            # sample.py runs G_ema in training mode at batch 64.
+            c["sample_stats_batch"] = (
+                AUTHORS_STATS_BATCH if c["arch"] == "biggan" else 0
+            )
         if c["init"] is None:
             # The authors' start for their architecture (DESIGN.md 2).
             c["init"] = "authors" if c["arch"] == "biggan" else "zero_bias"

@@ -82,6 +82,9 @@ def test_inception_graph_protocol(run_dir, tmp_path):
     assert all(0 <= record["results"][m] <= 1 for m in ("recall", "coverage"))
     assert (record["num_generated"], record["num_reference"]) == (30, 30)
     assert record["support_k"] == 3
+    # An SNGAN samples with its moving statistics unless told otherwise.
+    assert record["sample_stats_batch"] == 0
+    assert "moving batch-norm statistics" in record["generated"]
     assert record["results"]["fid"] > 0
     assert 1.0 <= record["results"]["is"] <= graphs.CLASSES
     assert "comparable with published FIDs" in record["protocol"]
@@ -92,6 +95,15 @@ def test_inception_graph_protocol(run_dir, tmp_path):
         f"npz:{root / 'real.npz'}", "test", "inception", 30, tmp_path / "cache"
     )
     assert stats.Statistics.load(cached).count == 30
+    # Batch statistics of each 16 samples: other images, another FID.
+    batch = _evaluate(*flags, "--sample_stats_batch=16")
+    assert batch.returncode == 0, batch.stderr[-3000:]
+    batch_record = json.loads(
+        (logdir / "eval" / "metrics_latest_inception.json").read_text()
+    )
+    assert batch_record["sample_stats_batch"] == 16
+    assert "statistics of each batch of 16" in batch_record["generated"]
+    assert batch_record["results"]["fid"] != record["results"]["fid"]
     # The npz split holds 40 images: asking for 50 is an error, not a
     # warning and a smaller reference.
     short = _evaluate(*flags, "--num_reference=50")

@@ -121,6 +121,35 @@ def test_d_calls_defaults_to_the_authors_step_for_biggan(arch, given, expected):
     assert c["d_calls"] == expected
 
 
+@pytest.mark.parametrize(
+    "arch, given, expected",
+    [
+        ("biggan", None, 64),
+        ("sngan", None, 0),
+        ("biggan", 0, 0),
+        ("sngan", 8, 8),
+    ],
+)
+def test_sampling_statistics_follow_the_authors_evaluation_for_biggan(
+    arch, given, expected
+):
+    """Their sample.py runs G_ema in training mode at batch 64; the
+    default follows the architecture, an explicit value wins, the model
+    gets it, and it is not part of the run (a resume may change it)."""
+    c = GAN.resolve(
+        {
+            "arch": arch,
+            "sample_stats_batch": given,
+            "ch": 4,
+            "num_classes": 1,
+            "resolution": 32,
+        }
+    )
+    assert c["sample_stats_batch"] == expected
+    assert GAN.build(c, compile=False).sample_stats_batch == expected
+    assert "sample_stats_batch" not in GAN.resume_keys
+
+
 @pytest.mark.parametrize("bad", [0, 3])
 def test_d_calls_other_than_one_or_two_is_refused(bad):
     with pytest.raises(ValueError, match=f"d_calls.*{bad}"):

@@ -44,3 +44,14 @@ def test_each_call_draws_new_latents_and_a_seed_repeats_them():
     np.testing.assert_array_equal(
         np.concatenate([a, b]), np.concatenate([again(4), again(4)])
     )
+
+
+def test_a_short_call_takes_the_statistics_of_a_full_batch():
+    gan = _gan()
+    gan.generator.trainable = False
+    short = study.sampler(gan, gan.generator, True, seed=3, stats_batch=8)(3)
+    full = study.sampler(gan, gan.generator, True, seed=3, stats_batch=8)(8)
+    assert short.shape[0] == 3
+    np.testing.assert_allclose(short, full[:3], atol=1e-6)
+    alone = study.sampler(gan, gan.generator, True, seed=3)(3)
+    assert np.abs(alone - short).max() > 1e-3  # statistics of 3 differ

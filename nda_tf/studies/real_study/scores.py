@@ -31,12 +31,16 @@ def scoring_settings(
     ood_sets=OOD_SETS,
     transforms=TRANSFORMS,
     seed=0,
+    sample_stats_batch=0,
 ):
     """What a checkpoint's scores depend on besides its weights; a cached
     score with other settings is scored again. `code` fingerprints the
     local corruptions' source, so that scores made before a change of
-    their parameters are not mixed with scores made after it."""
-    return {
+    their parameters are not mixed with scores made after it.
+    `sample_stats_batch` is `NDAGAN.generate`'s `stats_batch` for G_ema's
+    samples; recorded only when not 0, so that the scores made before it
+    existed (moving statistics) keep their settings."""
+    settings = {
         "num_images": num_images,
         "num_generated": int(num_generated),
         "backbone": backbone,
@@ -45,6 +49,9 @@ def scoring_settings(
         "seed": int(seed),
         "code": corruption_code(),
     }
+    if sample_stats_batch:
+        settings["sample_stats_batch"] = int(sample_stats_batch)
+    return settings
 
 
 def corruption_code():
@@ -193,7 +200,11 @@ class Scorer:
         real = self.reference(config["resolution"])
         starts = iter(range(0, s["num_generated"], self.batch_size))
         generated = pipeline.compute_statistics(
-            lambda size: gan.generate(size, seed=s["seed"] + next(starts)),
+            lambda size: gan.generate(
+                size,
+                seed=s["seed"] + next(starts),
+                stats_batch=s.get("sample_stats_batch", 0),
+            ),
             extractor,
             num_images=s["num_generated"],
             batch_size=self.batch_size,

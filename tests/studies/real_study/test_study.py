@@ -128,6 +128,26 @@ def test_checkpoints_are_scored_once_and_make_curves(tmp_path):
     assert real_study_report.seed_values(runs, arms, [0], settings) == before
     assert before["fid"]["plain"][0].keys() == {1, 2}
     assert real_study_scores.scored_steps(str(tmp_path / "none")) == []
+    # Moving statistics are the settings' default and are not recorded
+    # (the scores made before the option keep counting); batch statistics
+    # are, and score G_ema's samples otherwise.
+    assert "sample_stats_batch" not in settings
+    batch = real_study_scores.scoring_settings(
+        **{k: settings[k] for k in ("num_generated", "backbone", "seed")},
+        ood_sets=settings["ood_sets"],
+        transforms=settings["transforms"],
+        sample_stats_batch=4,
+    )
+    assert batch == dict(settings, sample_stats_batch=4)
+    batch_scorer = real_study_scores.Scorer(
+        data_dir, batch, str(tmp_path / "cache"), extractor=extractor
+    )
+    assert batch_scorer.pending(jigsaw) == [1, 2]
+    moving = real_study_scores.read_score(jigsaw, 2, settings)
+    batch_fid = batch_scorer.score(jigsaw, 2)["generation"]["fid"]
+    assert batch_fid != moving["generation"]["fid"]
+    assert real_study_scores.read_score(jigsaw, 2, settings) is None
+    assert batch_scorer.pending(jigsaw) == [1]
 
 
 def synthetic_values():
