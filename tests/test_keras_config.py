@@ -145,6 +145,7 @@ def _gan():
         cr_translation=0.25,
         diffaugment="color,cutout",
         d_calls=2,
+        sample_stats_batch=64,
     )
     return gan, {
         "generator": keras.saving.serialize_keras_object(generator),
@@ -176,6 +177,7 @@ def _gan():
         "cr_translation": 0.25,
         "diffaugment": "color,cutout",
         "d_calls": 2,
+        "sample_stats_batch": 64,
     }
 
 
