@@ -559,7 +559,8 @@ def with_batch_statistics(generator, inputs):
     # the layer is not trainable, as the EMA generator is: trainable for
     # the call. Its weights stay untouched: a stateless call returns the
     # updated state instead of assigning it.
-    trainable = generator.trainable
+    # Each layer's own flag is put back, so a partly frozen G stays so.
+    flags = [(layer, layer.trainable) for layer in generator._flatten_layers()]
     generator.trainable = True
     try:
         images, _ = generator.stateless_call(
@@ -569,5 +570,6 @@ def with_batch_statistics(generator, inputs):
             training=True,
         )
     finally:
-        generator.trainable = trainable
+        for layer, trainable in flags:
+            layer.trainable = trainable
     return images

@@ -122,3 +122,15 @@ def test_bad_values_are_named():
     with pytest.raises(ValueError, match="batch_size=32 differs"):
         gan.generate(4, batch_size=32, stats_batch=16)
     assert _gan(sample_stats_batch=64).get_config()["sample_stats_batch"] == 64
+
+
+def test_a_partly_frozen_generator_stays_partly_frozen():
+    gan = _gan()
+    dense = gan.generator.layers[-1]
+    gan.generator.get_layer("bn").trainable = False
+    flags = [layer.trainable for layer in gan.generator._flatten_layers()]
+    gan.generate(4, seed=0, use_ema=False, stats_batch=4)
+    assert [
+        layer.trainable for layer in gan.generator._flatten_layers()
+    ] == flags
+    assert not gan.generator.get_layer("bn").trainable and dense.trainable
