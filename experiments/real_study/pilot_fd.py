@@ -26,7 +26,8 @@ def score(logdir, extractor, real):
     gan, config = training.load_run(GAN, logdir)
     starts = iter(range(0, COUNT, BATCH))
     generated = pipeline.compute_statistics(
-        lambda size: gan.generate(size, seed=next(starts)),
+        # Moving statistics, as when the pilot's numbers were recorded.
+        lambda size: gan.generate(size, seed=next(starts), stats_batch=0),
         extractor,
         num_images=COUNT,
         batch_size=BATCH,

@@ -158,16 +158,17 @@ class EvaluationCallback(keras.callbacks.Callback):
             kid_subset_size=self.kid_subset_size,
             support_k=self.support_k,
         )
-        protocol = self.protocol(generated.count)
+        protocol = self.protocol(generated.count, model)
         _protocol_summary(protocol)
         if self.protocol_path is not None:
             write_protocol(self.protocol_path, protocol, self.metrics)
         return results
 
-    def protocol(self, generated=None):
+    def protocol(self, generated=None, model=None):
         """What every number of this callback stands on: `{"backbone",
-        "protocol", "generated", "reference", "reference_set"}` (image
-        counts and the backbone's description)."""
+        "protocol", "generated", "reference", "reference_set",
+        "sampling"}` (image counts, the backbone's description, and how a
+        GAN's batch norms ran: `sampling_text`, None for other models)."""
         meta = self.reference.metadata
         reference_set = " ".join(
             str(meta[key]) for key in ("dataset", "split") if meta.get(key)
@@ -178,6 +179,9 @@ class EvaluationCallback(keras.callbacks.Callback):
             "generated": int(generated or self.num_samples),
             "reference": self.reference.count,
             "reference_set": reference_set or None,
+            "sampling": sampling_text(
+                getattr(model or self.model, "sample_stats_batch", None)
+            ),
         }
 
     def _global_step(self, batch):
@@ -209,14 +213,27 @@ class EvaluationCallback(keras.callbacks.Callback):
 
 
 def describe(protocol):
-    """One line for a `protocol` dict: counts, reference set, backbone."""
+    """One line for a `protocol` dict: counts, reference set, backbone,
+    and how the generator sampled when known."""
     reference = protocol["reference_set"]
+    sampling = protocol.get("sampling")
     return (
-        f"{protocol['generated']} generated images vs "
+        f"{protocol['generated']} generated images"
+        f"{f' ({sampling})' if sampling else ''} vs "
         f"{protocol['reference']} reference images"
         f"{f' ({reference})' if reference else ''}; backbone "
         f"{protocol['protocol']}"
     )
+
+
+def sampling_text(stats_batch):
+    """How a GAN's batch norms ran for `NDAGAN.generate(stats_batch=...)`:
+    a few words, or None for None (not a GAN)."""
+    if stats_batch is None:
+        return None
+    if stats_batch:
+        return f"batch-norm statistics of each batch of {stats_batch}"
+    return "moving batch-norm statistics"
 
 
 def _protocol_summary(protocol):

@@ -80,8 +80,9 @@ OPTIONS = (
         None,
         "How G's batch norms run: 0 with their moving statistics; N with "
         "those of each batch of N samples (the authors' BigGAN evaluation: "
-        "64). Default: the run's (--sample_stats_batch of the GAN command: "
-        "64 for BigGAN, 0 otherwise).",
+        "64). Default: the GAN command's default for the run's "
+        "architecture (64 for BigGAN, 0 otherwise; a run's own "
+        "--sample_stats_batch is not recorded).",
         kind="int",
         low=0,
     ),
@@ -133,9 +134,13 @@ def _evaluate(fv, strategy):
     the one of several replicas)."""
     from nda_tf import training
     from nda_tf.eval import backbones, pipeline, reference
+    from nda_tf.eval.callback import sampling_text
+    from nda_tf.gan.nda_gan import check_stats_batch
     from nda_tf.gan.recipe import GAN
 
     metrics = pipeline.check_metrics(fv.metrics)
+    if fv.sample_stats_batch is not None:
+        check_stats_batch("sample_stats_batch", fv.sample_stats_batch)
     # The run first: a bad --checkpoint is told as such, not as a missing
     # backbone graph.
     gan, config = training.load_run(GAN, fv.logdir, fv.checkpoint)
@@ -191,7 +196,7 @@ def _evaluate(fv, strategy):
         "step": int(gan.step.numpy()),
         "sample_stats_batch": stats_batch,
         "generated": f"{generated.count} images, EMA generator ("
-        f"{_statistics(stats_batch)}), seed {fv.seed}, checkpoint "
+        f"{sampling_text(stats_batch)}), seed {fv.seed}, checkpoint "
         f"{fv.checkpoint}, step {int(gan.step.numpy())}",
         "reference": f"{real.count} images of {dataset} ({fv.reference_split})",
         "kid": f"{fv.kid_subsets} subsets of "
@@ -199,12 +204,6 @@ def _evaluate(fv, strategy):
         "logdir": fv.logdir,
     }
     return record
-
-
-def _statistics(stats_batch):
-    if stats_batch:
-        return f"batch-norm statistics of each batch of {stats_batch}"
-    return "moving batch-norm statistics"
 
 
 def _print(record, path):

@@ -154,8 +154,8 @@ class NDAGAN(KeepArguments, keras.Model):
             cr_translation=float(cr_translation),
             diffaugment=",".join(policy) or None,
             d_calls=int(checks.check_choice("d_calls", d_calls, D_CALLS)),
-            sample_stats_batch=checks.check_int(
-                "sample_stats_batch", sample_stats_batch, 0
+            sample_stats_batch=check_stats_batch(
+                "sample_stats_batch", sample_stats_batch
             ),
         )
         # Built only when used: with both off the step is the plain one,
@@ -501,7 +501,7 @@ class NDAGAN(KeepArguments, keras.Model):
         checks.check_int("num_images", num_images, 1)
         if stats_batch is None:
             stats_batch = self.sample_stats_batch
-        checks.check_int("stats_batch", stats_batch, 0)
+        check_stats_batch("stats_batch", stats_batch)
         checks.check_int("batch_size", batch_size, 1, allow_none=True)
         if stats_batch and batch_size not in (None, stats_batch):
             raise ValueError(
@@ -549,6 +549,20 @@ class NDAGAN(KeepArguments, keras.Model):
                 images = generator(inputs, training=False)
             chunks.append(tf.cast(images[:wanted], tf.float32).numpy())
         return np.concatenate(chunks)
+
+
+def check_stats_batch(name, value):
+    """`int(value)` if it is 0 (moving statistics) or an int >= 2 (the
+    statistics of a batch that size); a ValueError naming `name` else: one
+    sample's batch norm outputs only its bias."""
+    value = checks.check_int(name, value, 0)
+    if value == 1:
+        raise ValueError(
+            f"{name} must be 0 (moving statistics) or >= 2 (a batch's "
+            f"statistics); received 1: one sample's batch norm gives "
+            f"every image the same pixels"
+        )
+    return value
 
 
 def with_batch_statistics(generator, inputs):

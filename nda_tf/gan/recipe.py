@@ -20,7 +20,7 @@ from nda_tf import models, transforms
 from nda_tf import random as nda_random
 from nda_tf.gan import export as gan_export
 from nda_tf.gan import monitoring
-from nda_tf.gan.nda_gan import NDAGAN
+from nda_tf.gan.nda_gan import NDAGAN, check_stats_batch
 from nda_tf.gan.options import EXPORT_OPTIONS, OPTIONS
 from nda_tf.models.biggan import Discriminator
 from nda_tf.training import Evaluator, Recipe, adam
@@ -67,6 +67,8 @@ class GANRecipe(Recipe):
             # The authors' step for their architecture (DESIGN.md 2): the
             # paper's BigGANs were trained with two D calls per D step.
             c["d_calls"] = 2 if c["arch"] == "biggan" else 1
+        if c["sample_stats_batch"] is not None:
+            check_stats_batch("sample_stats_batch", c["sample_stats_batch"])
         if c["sample_stats_batch"] is None:
             # The authors' evaluation for their architecture: their
             # sample.py runs G_ema in training mode at batch 64.

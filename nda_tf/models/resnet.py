@@ -134,14 +134,65 @@ def _conv(x, filters, kernel, stride):
 def _shortcut(x, channels, stride, norm):
     if stride == 1 and x.shape[-1] == channels:
         return x
-    if stride > 1:
-        # A strided 1x1 convolution reads only every stride-th pixel, so
-        # subsampling first computes the same values. It also avoids a
-        # crash: TensorFlow's oneDNN kernel for the weight gradient of a
-        # strided 1x1 convolution corrupts the heap on AVX-512 CPUs when
-        # the input has fewer than 16 channels (our small CPU widths).
-        x = keras.layers.AveragePooling2D(1, stride, padding="same")(x)
-    return norm(_conv(x, channels, 1, 1))
+    if stride == 1:
+        return norm(_conv(x, channels, 1, 1))
+    projection = SubsampledConv2D(
+        channels, stride, use_bias=False, kernel_initializer="he_normal"
+    )
+    return norm(projection(x))
+
+
+@keras.saving.register_keras_serializable(package="nda_tf")
+class SubsampledConv2D(keras.layers.Conv2D):
+    """A 1x1 convolution of stride `stride`, computed as every
+    `stride`-th pixel (from the first) followed by a stride-1 1x1
+    convolution: the same values as `Conv2D(filters, 1, stride,
+    padding="same")`, with the same weights and checkpoint names.
+
+    Why: TensorFlow's oneDNN kernel for the weight gradient of a strided
+    1x1 convolution corrupts the heap on AVX-512 CPUs when the input has
+    fewer than 16 channels (a ResNet's projection shortcut at the small
+    CPU widths), killing the process; a stride-1 one is not affected.
+
+    Args:
+        filters: int >= 1, output channels.
+        stride: int >= 1, the subsampling step in height and width.
+        **kwargs: `keras.layers.Conv2D` arguments but `kernel_size`,
+            `strides`, `padding` and `data_format` (channels last).
+
+    Example:
+
+    >>> conv = SubsampledConv2D(8, 2)
+    >>> conv(keras.ops.ones((1, 5, 5, 3))).shape
+    TensorShape([1, 3, 3, 8])
+    """
+
+    def __init__(self, filters, stride=2, **kwargs):
+        # A saved config carries Conv2D's own values of these: fixed here.
+        for fixed in ("kernel_size", "strides", "padding", "data_format"):
+            kwargs.pop(fixed, None)
+        super().__init__(filters, 1, strides=1, padding="valid", **kwargs)
+        self.stride = checks.check_int("stride", stride, 1)
+
+    def call(self, inputs):
+        return super().call(inputs[:, :: self.stride, :: self.stride, :])
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        return super().compute_output_shape(
+            (batch, _ceil_div(height, self.stride),
+             _ceil_div(width, self.stride), channels)
+        )  # fmt: skip
+
+    def get_config(self):
+        config = super().get_config()
+        for fixed in ("kernel_size", "strides", "padding", "data_format"):
+            config.pop(fixed)
+        return {**config, "stride": self.stride}
+
+
+def _ceil_div(size, step):
+    return None if size is None else -(-size // step)
 
 
 def _basic(x, channels, stride, norm, name=None):

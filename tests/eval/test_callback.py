@@ -9,6 +9,7 @@ import tensorflow as tf
 from tensorboard.backend.event_processing import event_accumulator
 
 from nda_tf.eval import EvaluationCallback, backbones, pipeline
+from nda_tf.eval.callback import describe
 from nda_tf.gan import NDAGAN
 from tests.gan import tiny
 
@@ -83,6 +84,7 @@ def test_writes_metrics_to_logs_and_tensorboard(tmp_path):
         "generated": 48,
         "reference": 48,
         "reference_set": None,
+        "sampling": "moving batch-norm statistics",
         "metrics": ["fid", "kid", "precision", "coverage"],
     }
     assert callback.evaluate() == before  # fixed seeds: same images
@@ -115,13 +117,33 @@ def test_writes_metrics_to_logs_and_tensorboard(tmp_path):
     protocol = events.Tensors("eval/protocol")
     assert [e.step for e in protocol] == [2, 4]
     text = tf.make_ndarray(protocol[0].tensor_proto).item().decode()
-    assert text.startswith("48 generated images vs 48 reference images")
+    assert text.startswith(
+        "48 generated images (moving batch-norm statistics) vs 48 "
+        "reference images"
+    )
     assert "pooled_pixels" in text
     fids = events.Tensors("eval/fid")
     assert [e.step for e in fids] == [2, 4]
     assert float(tf.make_ndarray(fids[1].tensor_proto)) == pytest.approx(
         callback.history[1][1]["fid"], rel=1e-6
     )
+
+
+def test_the_protocol_says_how_a_gan_sampled():
+    extractor = _extractor()
+    stats = pipeline.compute_statistics(
+        np.zeros((4, 8, 8, 3), "float32"), extractor, 4, progress=False
+    )
+    callback = EvaluationCallback(stats, extractor, every_n_steps=1)
+    gan = _gan()
+    gan.sample_stats_batch = 8
+    protocol = callback.protocol(4, gan)
+    assert protocol["sampling"] == "batch-norm statistics of each batch of 8"
+    assert "4 generated images (batch-norm statistics of each batch of 8)" in (
+        describe(protocol)
+    )
+    # A model that is not a GAN has no such setting.
+    assert callback.protocol(4, keras.Sequential())["sampling"] is None
 
 
 def test_checks_its_arguments(tmp_path):

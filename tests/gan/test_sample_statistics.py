@@ -8,7 +8,9 @@ import tensorflow as tf
 
 from nda_tf import random as nda_random
 from nda_tf.gan import NDAGAN
+from nda_tf.gan.recipe import GAN
 from nda_tf.models import build_gan
+from nda_tf.studies.real_study.scores import scoring_settings
 from tests.gan import tiny
 
 SIZE = tiny.SIZE
@@ -116,6 +118,16 @@ def test_a_biggan_keeps_its_spectral_norm_and_batch_norm_state():
 def test_bad_values_are_named():
     with pytest.raises(ValueError, match="sample_stats_batch"):
         _gan(sample_stats_batch=-1)
+    # One sample's batch norm leaves nothing of the sample.
+    one = "must be 0 .moving statistics. or >= 2 .* received 1"
+    with pytest.raises(ValueError, match="sample_stats_batch " + one):
+        _gan(sample_stats_batch=1)
+    with pytest.raises(ValueError, match="sample_stats_batch " + one):
+        GAN.resolve({"sample_stats_batch": 1})
+    with pytest.raises(ValueError, match="sample_stats_batch " + one):
+        scoring_settings(sample_stats_batch=1)
+    with pytest.raises(ValueError, match="stats_batch " + one):
+        _gan().generate(4, stats_batch=1)
     gan = _gan()
     with pytest.raises(ValueError, match="stats_batch"):
         gan.generate(4, stats_batch=True)

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from nda_tf.models import resnet
 
@@ -43,42 +44,53 @@ def test_validation():
         resnet.build_backbone("resnet19")
 
 
-def _strided_shortcut_pairs(model):
-    """(subsample, 1x1 conv) pairs: each strided projection shortcut."""
-    pools = [
-        layer
-        for layer in model.layers
-        if isinstance(layer, keras.layers.AveragePooling2D)
-    ]
-    convs = [
-        layer
-        for layer in model.layers
-        if isinstance(layer, keras.layers.Conv2D)
-    ]
-    return [
-        (pool, conv)
-        for pool in pools
-        for conv in convs
-        if conv.input is pool.output
-    ]
-
-
 def test_a_strided_shortcut_is_the_strided_1x1_convolution():
     model = resnet.small_resnet(width=4, input_shape=(15, 15, 3))
-    pairs = _strided_shortcut_pairs(model)
+    projections = [
+        layer
+        for layer in model.layers
+        if isinstance(layer, resnet.SubsampledConv2D)
+    ]
     # Stages 2, 3 and 4 halve the size, each with a projection.
-    assert len(pairs) == 3
-    pool, conv = pairs[0]
-    assert pool.pool_size == (1, 1) and pool.strides == (2, 2)
-    assert conv.kernel_size == (1, 1) and conv.strides == (1, 1)
+    assert [layer.stride for layer in projections] == [2, 2, 2]
+    conv = projections[0]
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(2, 15, 15, 4)).astype("float32")
-    kernel = rng.normal(size=(1, 1, 4, 8)).astype("float32")
-    conv.set_weights([kernel])
-    strided = keras.ops.conv(x, kernel, strides=2, padding="same")
-    np.testing.assert_allclose(conv(pool(x)), strided, rtol=1e-6, atol=1e-6)
-    # Odd sizes keep the first pixel and every second one after it.
-    np.testing.assert_array_equal(pool(x), x[:, ::2, ::2])
+    for size in (15, 16):  # odd and even: ceil(size / 2) pixels
+        x = rng.normal(size=(2, size, size, 4)).astype("float32")
+        kernel = rng.normal(size=(1, 1, 4, 8)).astype("float32")
+        conv.set_weights([kernel])
+        strided = keras.ops.conv(x, kernel, strides=2, padding="same")
+        np.testing.assert_allclose(conv(x), strided, rtol=1e-6, atol=1e-6)
+        assert conv.compute_output_shape(x.shape) == strided.shape
+    config = conv.get_config()
+    assert config["stride"] == 2 and "strides" not in config
+    again = resnet.SubsampledConv2D.from_config(config)
+    assert again.get_config() == config
+
+
+def test_a_checkpoint_of_the_strided_layout_restores(monkeypatch, tmp_path):
+    """Runs saved when the shortcut was `Conv2D(..., strides=2)` resume:
+    the layers and their variables keep their places."""
+    x = np.random.default_rng(1).normal(size=(2, 16, 16, 3))
+
+    def strided(filters, stride, **kwargs):
+        return keras.layers.Conv2D(filters, 1, stride, padding="same", **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(resnet, "SubsampledConv2D", strided)
+        keras.utils.set_random_seed(1)
+        old = resnet.small_resnet(width=4, input_shape=(16, 16, 3))
+    assert not any(
+        isinstance(layer, resnet.SubsampledConv2D) for layer in old.layers
+    )
+    path = tf.train.Checkpoint(model=old).write(str(tmp_path / "ckpt"))
+    keras.utils.set_random_seed(2)
+    new = resnet.small_resnet(width=4, input_shape=(16, 16, 3))
+    assert len(new.layers) == len(old.layers)
+    tf.train.Checkpoint(model=new).read(path).assert_consumed()
+    np.testing.assert_allclose(
+        new(x, training=False), old(x, training=False), rtol=1e-5, atol=1e-5
+    )
 
 
 def test_a_narrow_resnet_trains_at_48_pixels():

@@ -121,8 +121,12 @@ def run_study(
         gan, summary = training.train(GAN, config, run_dir, options)
         if summary["interrupted"]:
             return None
+        # Moving statistics, with which the study's counts were recorded.
         images = gan.generate(
-            num_samples, seed=config.get("seed", 0) + 7, use_ema=use_ema
+            num_samples,
+            seed=config.get("seed", 0) + 7,
+            use_ema=use_ema,
+            stats_batch=0,
         )
         counts = count(images)
         summaries[name] = counting.summarize_counts(

@@ -50,7 +50,7 @@ def seed_values(runs_dir, arms, seeds, settings=None):
     for arm in arms:
         for seed in seeds:
             logdir = run_dir(runs_dir, arm, seed)
-            for step in scored_steps(logdir):
+            for step in scored_steps(logdir, settings):
                 record = read_score(logdir, step, settings)
                 if record is None:
                     continue

@@ -49,7 +49,9 @@ def scoring_settings(
         "seed": int(seed),
         "code": corruption_code(),
     }
-    if sample_stats_batch:
+    from nda_tf.gan.nda_gan import check_stats_batch
+
+    if check_stats_batch("sample_stats_batch", sample_stats_batch):
         settings["sample_stats_batch"] = int(sample_stats_batch)
     return settings
 
@@ -83,10 +85,11 @@ def checkpoint_steps(logdir, every=None):
     return [s for s in steps if not every or s % int(every) == 0]
 
 
-def scored_steps(logdir):
-    """Steps with a cached score file, oldest first: a score outlives its
-    checkpoint (a rotated or lost checkpoint keeps its measured point)."""
-    folder = os.path.dirname(score_path(logdir, 0))
+def scored_steps(logdir, settings=None):
+    """Steps with a cached score file (in the folder of `settings`),
+    oldest first: a score outlives its checkpoint (a rotated or lost
+    checkpoint keeps its measured point)."""
+    folder = os.path.dirname(score_path(logdir, 0, settings))
     names = os.listdir(folder) if os.path.isdir(folder) else []
     return sorted(
         int(n[len("ckpt-") : -len(".json")])
@@ -95,14 +98,19 @@ def scored_steps(logdir):
     )
 
 
-def score_path(logdir, step):
-    return os.path.join(logdir, SCORES, "scores", f"ckpt-{int(step)}.json")
+def score_path(logdir, step, settings=None):
+    """Where a checkpoint's score is kept: `scores/`, or, for G_ema
+    sampled with batch statistics, `scores-stats<N>/`, so that the two
+    kinds never overwrite each other."""
+    stats_batch = (settings or {}).get("sample_stats_batch")
+    folder = f"scores-stats{stats_batch}" if stats_batch else "scores"
+    return os.path.join(logdir, SCORES, folder, f"ckpt-{int(step)}.json")
 
 
 def read_score(logdir, step, settings=None):
     """The cached score of a checkpoint, or None (none, or other
     settings)."""
-    path = score_path(logdir, step)
+    path = score_path(logdir, step, settings)
     if not os.path.isfile(path):
         return None
     with open(path) as file:
@@ -221,7 +229,7 @@ class Scorer:
             "generation": pipeline.score(generated, real, GENERATION_METRICS),
             "reference": f"{real.count} held-out images ({self.val})",
         }
-        write_json_atomic(score_path(logdir, step), record)
+        write_json_atomic(score_path(logdir, step, s), record)
         return record
 
     def extractor(self):

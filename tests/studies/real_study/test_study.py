@@ -146,8 +146,11 @@ def test_checkpoints_are_scored_once_and_make_curves(tmp_path):
     moving = real_study_scores.read_score(jigsaw, 2, settings)
     batch_fid = batch_scorer.score(jigsaw, 2)["generation"]["fid"]
     assert batch_fid != moving["generation"]["fid"]
-    assert real_study_scores.read_score(jigsaw, 2, settings) is None
+    # Kept apart: the moving-statistics score is still there.
+    assert real_study_scores.read_score(jigsaw, 2, settings) == moving
     assert batch_scorer.pending(jigsaw) == [1]
+    assert real_study_scores.scored_steps(jigsaw, batch) == [2]
+    assert real_study_scores.scored_steps(jigsaw) == [1, 2]
 
 
 def synthetic_values():
