@@ -658,9 +658,9 @@ def sampling(args):
         raise SystemExit(
             f"--at must be steps such as 2000,5000; received {args.at!r}"
         ) from None
-    if args.stats_batch < 1:
+    if args.stats_batch < 2:  # one sample's batch norm erases it
         raise SystemExit(
-            f"--stats_batch must be >= 1; received {args.stats_batch}"
+            f"--stats_batch must be >= 2; received {args.stats_batch}"
         )
     for step in steps:  # every input before any work
         if scores.read_score(args.run, step) is None:

@@ -67,14 +67,13 @@ class GANRecipe(Recipe):
             # The authors' step for their architecture (DESIGN.md 2): the
             # paper's BigGANs were trained with two D calls per D step.
             c["d_calls"] = 2 if c["arch"] == "biggan" else 1
-        if c["sample_stats_batch"] is not None:
-            check_stats_batch("sample_stats_batch", c["sample_stats_batch"])
         if c["sample_stats_batch"] is None:
             # The authors' evaluation for their architecture: their
             # sample.py runs G_ema in training mode at batch 64.
             c["sample_stats_batch"] = (
                 AUTHORS_STATS_BATCH if c["arch"] == "biggan" else 0
             )
+        check_stats_batch("sample_stats_batch", c["sample_stats_batch"])
         if c["init"] is None:
             # The authors' start for their architecture (DESIGN.md 2).
             c["init"] = "authors" if c["arch"] == "biggan" else "zero_bias"
