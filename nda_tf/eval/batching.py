@@ -57,6 +57,46 @@ def batches(source, batch_size, num_images=None):
             yield array[start : min(start + batch_size, stop)]
 
 
+def drawn_in_units(draw, unit=0):
+    """A generator function for `batches` that draws whole units.
+
+    A GAN sampled with batch statistics (`NDAGAN.generate(stats_batch=N)`)
+    makes images N at a time; asked for 100 it draws 128 and drops 28.
+    This source keeps what a draw made beyond the request for the next
+    request, so `num_images` images cost `ceil(num_images / N) * N`.
+
+    Args:
+        draw: `fn(count, start)` returning `count` images, those of the
+            stream from position `start` (e.g. a seed of `seed + start`).
+        unit: int >= 0: every `count` is a multiple of it (0: exactly
+            what is asked, so `start` is each batch's first index).
+
+    Returns:
+        `fn(size)` returning the stream's next `size` images.
+    """
+    checks.check_int("unit", unit, 0)
+    held = []  # drawn, not yet returned
+    drawn = 0
+
+    def source(size):
+        nonlocal drawn
+        missing = size - sum(len(images) for images in held)
+        if missing > 0:
+            count = -(-missing // unit) * unit if unit else missing
+            images = np.asarray(draw(count, drawn))
+            if len(images) != count:
+                raise ValueError(
+                    f"draw returned {len(images)} images; asked for {count}"
+                )
+            held.append(images)
+            drawn += count
+        stream = np.concatenate(held) if len(held) > 1 else held[0]
+        held[:] = [stream[size:]]
+        return stream[:size]
+
+    return source
+
+
 def images_only(dataset):
     """The images of a dataset of images, tuples or dicts, unbatched."""
     spec = dataset.element_spec

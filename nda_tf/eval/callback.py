@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 
 from nda_tf import checks
-from nda_tf.eval import pipeline, stats
+from nda_tf.eval import batching, pipeline, stats
 
 
 class EvaluationCallback(keras.callbacks.Callback):
@@ -133,13 +133,13 @@ class EvaluationCallback(keras.callbacks.Callback):
         """The metrics of `num_samples` images from `model.generate` (the
         callback's model by default)."""
         model = model or self.model
-        chunks = iter(range(0, self.num_samples, self.batch_size))
-
-        def sample(size):
-            # A seed per chunk: the same images at every evaluation, without
-            # holding all of them in memory.
-            return model.generate(size, seed=self.seed + next(chunks))
-
+        # A seed per draw: the same images at every evaluation, without
+        # holding all of them in memory; a GAN sampled with batch
+        # statistics draws whole batches of them.
+        sample = batching.drawn_in_units(
+            lambda count, start: model.generate(count, seed=self.seed + start),
+            getattr(model, "sample_stats_batch", 0) or 0,
+        )
         generated = pipeline.compute_statistics(
             sample,
             self.extractor,

@@ -133,7 +133,7 @@ def _evaluate(fv, strategy):
     """The record of the evaluation `fv` asks for (`strategy`: None, or
     the one of several replicas)."""
     from nda_tf import training
-    from nda_tf.eval import backbones, pipeline, reference
+    from nda_tf.eval import backbones, batching, pipeline, reference
     from nda_tf.eval.callback import sampling_text
     from nda_tf.gan.nda_gan import check_stats_batch
     from nda_tf.gan.recipe import GAN
@@ -159,13 +159,15 @@ def _evaluate(fv, strategy):
         resolution=config["resolution"],
         data_dir=fv.data_dir,
     )
-    starts = iter(range(0, fv.num_samples, fv.batch_size))
     stats_batch = fv.sample_stats_batch
     if stats_batch is None:
         stats_batch = gan.sample_stats_batch
     generated = pipeline.compute_statistics(
-        lambda size: gan.generate(
-            size, seed=fv.seed + next(starts), stats_batch=stats_batch
+        batching.drawn_in_units(
+            lambda count, start: gan.generate(
+                count, seed=fv.seed + start, stats_batch=stats_batch
+            ),
+            stats_batch,
         ),
         extractor,
         num_images=fv.num_samples,

@@ -213,3 +213,34 @@ def test_selects_the_best_checkpoint_in_the_gan_trainer(tmp_path):
     assert sorted(fids) == [1, 2, 3] and len(set(values)) == 3
     best, _ = training.load_run(GAN, logdir, checkpoint="best")
     assert int(best.step) == 1 + int(np.argmin(values))
+
+
+def test_a_gan_with_batch_statistics_is_sampled_in_whole_batches():
+    gan, extractor = _gan(), _extractor()
+    gan.sample_stats_batch = 8
+    drawn = []
+    generate = gan.generate
+
+    def recording(count, **kwargs):
+        drawn.append(count)
+        return generate(count, **kwargs)
+
+    gan.generate = recording
+    # The callback's images are the stream of seed 3: 16 from seed 3, then
+    # 8 from seed 3 + 16 (24 drawn, not 2 x 16 for batches of 12).
+    stream = np.concatenate([generate(16, seed=3), generate(8, seed=3 + 16)])
+    reference = pipeline.compute_statistics(
+        stream, extractor, 24, batch_size=12, progress=False
+    )
+    callback = EvaluationCallback(
+        reference,
+        extractor,
+        every_n_steps=1,
+        num_samples=24,
+        batch_size=12,
+        seed=3,
+        metrics=["fid"],
+    )
+    drawn.clear()
+    assert abs(callback.evaluate(gan)["fid"]) < 1e-3
+    assert drawn == [16, 8]
