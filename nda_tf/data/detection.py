@@ -220,6 +220,11 @@ def _voc_example(example, resolution, max_boxes):
     """A tfds VOC example in the layout (module docstring)."""
     image, scale = _fit(example["image"], resolution)
     objects = example["objects"]
+    # VOC numbers pixels from 1 and tfds divides xmin, ymin as they are:
+    # the box's border is a pixel earlier (detectron2 subtracts 1 too).
+    size = tf.cast(tf.shape(example["image"])[:2], tf.float32)
+    first_pixel = tf.concat([1.0 / size, [0.0, 0.0]], 0)
+    bbox = tf.maximum(objects["bbox"] - first_pixel, 0.0)
     count = tf.shape(objects["label"])[0]
     # The commands print an error's first line: it names the image and
     # the --max_boxes it needs (a tf.debugging message comes after a
@@ -238,7 +243,7 @@ def _voc_example(example, resolution, max_boxes):
     with tf.control_dependencies([checked]):
         pad = max_boxes - count
     # The image fills the top-left `scale` of the padded square.
-    boxes = objects["bbox"] * tf.tile(scale, [2])
+    boxes = bbox * tf.tile(scale, [2])
     labels = tf.cast(objects["label"], tf.int32)
     return {
         "image": image,

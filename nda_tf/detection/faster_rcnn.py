@@ -29,7 +29,10 @@ class FasterRCNN(KeepArguments, keras.Model):
     `labels`, -1 for padding); the anchors and RoIs it learns from are
     sampled statelessly from the model's seed, so a resumed run repeats
     them. `call` returns detections in the layout of
-    `nda_tf.eval.detection`, boxes normalized to the image.
+    `nda_tf.eval.detection`, boxes normalized to the image. An image that
+    fills only part of its padded square (a batch's `extent`) has its
+    proposals and detections clipped to that part, in training and, given
+    `extent`, in `call`.
 
     Args:
         encoder: functional `keras.Model`, images -> pooled features,
@@ -170,20 +173,23 @@ class FasterRCNN(KeepArguments, keras.Model):
         )
         super().compile(optimizer=optimizer, **kwargs)
 
-    def call(self, images, training=False):
+    def call(self, images, training=False, extent=None):
         """Detections of `images` `[B, H, W, 3]` in [-1, 1]: a dict of
-        normalized `boxes` `[B, max_detections, 4]`, `scores`, `labels`."""
+        normalized `boxes` `[B, max_detections, 4]`, `scores`, `labels`.
+        `extent`: optional `[B, 2]`, the (height, width) fraction of each
+        padded image that the image fills from the top left (a batch's
+        `extent`); its boxes stay inside it."""
         images = tf.convert_to_tensor(images)
         features, logits, deltas, anchors = self._rpn(images, False)
         size = _image_size(images)
         rois, valid = proposals.propose(
             anchors, logits, deltas, size, *self.test_proposals,
-            self.rpn_nms_iou,
+            self.rpn_nms_iou, extent,
         )  # fmt: skip
         class_logits, class_deltas = self._box_head(features, rois, False)
         return proposals.detect(
             rois, valid, class_logits, class_deltas, size,
-            self.score_threshold, self.nms_iou, self.max_detections,
+            self.score_threshold, self.nms_iou, self.max_detections, extent,
         )  # fmt: skip
 
     def train_step(self, data):
@@ -217,7 +223,7 @@ class FasterRCNN(KeepArguments, keras.Model):
         )
         found, found_valid = proposals.propose(
             anchors, logits, deltas, size, *self.train_proposals,
-            self.rpn_nms_iou,
+            self.rpn_nms_iou, data.get("extent"),
         )  # fmt: skip
         # Ground-truth boxes join the proposals (Detectron does), so the
         # head has positives from the first step.

@@ -9,10 +9,13 @@ import tensorflow as tf
 from nda_tf.detection import boxes as box_ops
 
 
-def propose(anchors, logits, deltas, image_size, pre_nms, post_nms, iou):
+def propose(
+    anchors, logits, deltas, image_size, pre_nms, post_nms, iou, extent=None
+):
     """The RPN's proposals of each image: the best `pre_nms` anchors by
-    objectness, moved by their deltas, clipped, empty ones dropped, then
-    non-maximum suppression at `iou`, at most `post_nms` kept.
+    objectness, moved by their deltas, clipped to the image, empty ones
+    dropped, then non-maximum suppression at `iou`, at most `post_nms`
+    kept.
 
     Args:
         anchors: `[N, 4]` pixels.
@@ -23,6 +26,8 @@ def propose(anchors, logits, deltas, image_size, pre_nms, post_nms, iou):
             in training, 6,000 in testing).
         post_nms: int, proposals kept after it (2,000; 1,000).
         iou: float, the NMS threshold (0.7).
+        extent: optional `[B, 2]`, the part of the padded square each
+            image fills (`boxes.clip`); None: all of it.
 
     Returns:
         `(proposals [B, post_nms, 4], valid [B, post_nms])`, best first;
@@ -36,7 +41,7 @@ def propose(anchors, logits, deltas, image_size, pre_nms, post_nms, iou):
         tf.gather(anchors, index),
         box_ops.RPN_WEIGHTS,
     )
-    moved = box_ops.clip(moved, *image_size)
+    moved = box_ops.clip(moved, *image_size, extent)
     empty = (moved[..., 2] <= moved[..., 0]) | (moved[..., 3] <= moved[..., 1])
     scores = tf.where(empty, scores.dtype.min, scores)
     kept, found = tf.image.non_max_suppression_padded(
@@ -63,6 +68,7 @@ def detect(
     score_threshold,
     iou,
     max_detections,
+    extent=None,
 ):
     """Per-class detections of the box head, in the layout of
     `nda_tf.eval.detection` with boxes normalized to the image.
@@ -76,6 +82,7 @@ def detect(
         score_threshold: float, lowest class probability kept (0.05).
         iou: float, the per-class NMS threshold (0.5).
         max_detections: int, kept per image (100).
+        extent: optional `[B, 2]`, as for `propose`.
 
     Returns:
         dict of `boxes` `[B, max_detections, 4]` normalized `[ymin,
@@ -86,7 +93,7 @@ def detect(
     moved = box_ops.decode(deltas, rois[:, :, None, :], box_ops.HEAD_WEIGHTS)
     height, width = image_size
     scale = tf.cast(tf.stack([height, width, height, width]), moved.dtype)
-    moved = box_ops.clip(moved, height, width) / scale
+    moved = box_ops.clip(moved, height, width, extent) / scale
     found, scores, classes, count = tf.image.combined_non_max_suppression(
         moved,
         probabilities,

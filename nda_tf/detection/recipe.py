@@ -179,7 +179,9 @@ class DetectionRecipe(Recipe):
         test = _test_set(c)
         # One compiled call on the whole batch: `predict_on_batch` under a
         # MirroredStrategy would give every replica the whole batch.
-        detect = tf.function(lambda images: model(images, training=False))
+        detect = tf.function(
+            lambda images, extent: model(images, training=False, extent=extent)
+        )
         return [
             Evaluator(
                 lambda m, step: measure(detect, test(), c), c["eval_every"]
@@ -421,16 +423,17 @@ def _test_set(c):
 
 
 def measure(detect, batches, c):
-    """AP, AP50, AP75 of `detect` (images -> detections) on `batches`;
-    VOC's with 11-point
-    interpolation (VOC 2007's metric, detectron2's for voc_2007_test),
-    others COCO's 101 points. A few test images are drawn with their
-    detections into the run's `eval/` TensorBoard log."""
+    """AP, AP50, AP75 of `detect` (images, extent -> detections) on
+    `batches`; VOC's with 11-point interpolation (VOC 2007's metric,
+    detectron2's for voc_2007_test), others COCO's 101 points. A few test
+    images are drawn with their detections into the run's `eval/`
+    TensorBoard log."""
     interpolation = "voc07" if c["dataset"] == "voc" else "coco"
     metric = DetectionAP(interpolation)
     drawn = None
     for batch in batches:
-        found = {k: v.numpy() for k, v in detect(batch["image"]).items()}
+        found = detect(batch["image"], batch["extent"])
+        found = {k: v.numpy() for k, v in found.items()}
         truth = {k: batch[k] for k in ("boxes", "labels", "difficult")}
         metric.update(truth, found)
         if drawn is None:

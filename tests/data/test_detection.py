@@ -108,14 +108,26 @@ def test_bad_names_and_options_are_named(name, options, message):
 
 # The tfds reads asked of the stand-in: (dataset, split).
 READS = []
+
+
+def _tfds_boxes(borders, height, width):
+    """tfds' VOC boxes of boxes given by pixel borders: VOC numbers
+    pixels from 1 and tfds divides those numbers as they are, so a box's
+    first row and column come one pixel late."""
+    return [
+        [(top + 1) / height, (left + 1) / width, bottom / height, right / width]
+        for top, left, bottom, right in borders
+    ]
+
+
 # Two images per read: a landscape one of 2007, a portrait one of 2012.
-# (height, width, boxes, labels, difficult)
+# (height, width, boxes as tfds gives them, labels, difficult)
 VOC = {
-    "2007": (40, 80, [[0.0, 0.5, 1.0, 1.0]], [14], [False]),
+    "2007": (40, 80, _tfds_boxes([[0, 40, 40, 80]], 40, 80), [14], [False]),
     "2012": (
         60,
         30,
-        [[0.25, 0.0, 0.5, 1.0], [0.0, 0.0, 1.0, 0.5]],
+        _tfds_boxes([[15, 0, 30, 30], [0, 0, 60, 15]], 60, 30),
         [3, 7],
         [True, False],
     ),
@@ -157,7 +169,9 @@ def test_voc_train_is_2007_and_2012_trainval_in_the_layout():
     assert info.class_names[14] == "person" and info.num_classes == 20
     assert len(examples) == 4
     first, last = examples[0], examples[-1]
-    # 40x80 -> 20x40: the top half of the square, boxes' rows halved.
+    # 40x80 -> 20x40: the top half of the square, boxes' rows halved; the
+    # boxes start at their pixel borders (tfds' 1-based first pixel
+    # moved back, as detectron2 does).
     image = first["image"].numpy()
     assert (image[:20] == 1.0).all() and (image[20:] == 0.0).all()
     np.testing.assert_allclose(first["boxes"][0], [0.0, 0.5, 0.5, 1.0])

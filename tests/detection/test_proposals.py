@@ -58,3 +58,29 @@ def test_detect_is_per_class_nms_of_valid_rois_normalized_and_padded():
     )
     np.testing.assert_allclose(found["scores"][0], [0.8, 0.3, 0, 0], 1e-6)
     assert found["labels"].numpy().tolist() == [[0, 1, -1, -1]]
+
+
+def test_an_image_filling_part_of_its_square_keeps_its_boxes_inside_it():
+    # Two images of the 10 x 10 square: the first fills all of it, the
+    # second its top 6 rows and left 8 columns (a batch's extent).
+    extent = tf.constant([[1.0, 1.0], [0.6, 0.8]])
+    anchors = tf.constant([[2.0, 2.0, 9.0, 9.0], [7.0, 0.0, 9.0, 3.0]])
+    logits = tf.constant([[2.0, 1.0]] * 2)
+    deltas = tf.zeros([2, 2, 4])
+    found, valid = proposals.propose(
+        anchors, logits, deltas, SIZE, 2, 2, 0.7, extent
+    )
+    np.testing.assert_array_equal(found[0], [[2, 2, 9, 9], [7, 0, 9, 3]])
+    # The second anchor lies in the padding below the image: empty.
+    np.testing.assert_array_equal(found[1], [[2, 2, 6, 8], [6, 0, 6, 3]])
+    assert valid.numpy().tolist() == [[True, True], [True, False]]
+    # Detections too, normalized to the padded square as the truth is.
+    rois = tf.constant([[[2.0, 2.0, 9.0, 9.0]]] * 2)
+    logits = tf.math.log(tf.constant([[[0.9, 0.1]]] * 2))
+    detected = proposals.detect(
+        rois, tf.ones([2, 1], bool), logits, tf.zeros([2, 1, 1, 4]), SIZE,
+        0.05, 0.5, 1, extent,
+    )  # fmt: skip
+    np.testing.assert_allclose(
+        detected["boxes"][:, 0], [[0.2, 0.2, 0.9, 0.9], [0.2, 0.2, 0.6, 0.8]]
+    )
