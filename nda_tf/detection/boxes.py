@@ -80,14 +80,14 @@ def clip(boxes, height, width, extent=None):
     `extent`: optional `[B, 2]`, the (height, width) fraction of the
     padded `height x width` square that image `b` of `boxes` `[B, ..., 4]`
     fills from its top-left corner (`nda_tf.data.detection`): its boxes
-    stay inside that part, not in the padding, as Detectron clips to an
+    stay inside that part, not in the padding, as detectron2 clips to an
     image's own size.
     """
     limit = tf.cast(tf.stack([height, width, height, width]), boxes.dtype)
     if extent is not None:
         extent = tf.cast(extent, boxes.dtype)
         limit = limit * tf.concat([extent, extent], -1)
-        middle = tf.ones([boxes.shape.rank - 2], tf.int32)
+        middle = tf.ones([tf.rank(boxes) - 2], tf.int32)
         limit = tf.reshape(limit, tf.concat([[-1], middle, [4]], 0))
     return tf.clip_by_value(boxes, 0.0, limit)
 

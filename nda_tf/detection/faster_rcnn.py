@@ -31,8 +31,8 @@ class FasterRCNN(KeepArguments, keras.Model):
     them. `call` returns detections in the layout of
     `nda_tf.eval.detection`, boxes normalized to the image. An image that
     fills only part of its padded square (a batch's `extent`) has its
-    proposals and detections clipped to that part, in training and, given
-    `extent`, in `call`.
+    proposals and detections clipped to that part: in training when the
+    batch has `extent`, and in `call` when it is given.
 
     Args:
         encoder: functional `keras.Model`, images -> pooled features,

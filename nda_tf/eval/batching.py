@@ -66,8 +66,10 @@ def drawn_in_units(draw, unit=0):
     request, so `num_images` images cost `ceil(num_images / N) * N`.
 
     Args:
-        draw: `fn(count, start)` returning `count` images, those of the
-            stream from position `start` (e.g. a seed of `seed + start`).
+        draw: `fn(count, start)` returning the `count` images of a draw
+            that begins at position `start` of the stream (e.g. with a
+            seed of `seed + start`; the images then depend on how the
+            stream is cut into draws, as they did on the batch size).
         unit: int >= 0: every `count` is a multiple of it (0: exactly
             what is asked, so `start` is each batch's first index).
 
@@ -91,7 +93,7 @@ def drawn_in_units(draw, unit=0):
             held.append(images)
             drawn += count
         stream = np.concatenate(held) if len(held) > 1 else held[0]
-        held[:] = [stream[size:]]
+        held[:] = [stream[size:]] if len(stream) > size else []
         return stream[:size]
 
     return source

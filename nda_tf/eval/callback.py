@@ -36,7 +36,9 @@ class EvaluationCallback(keras.callbacks.Callback):
             "precision", "recall", "density", "coverage").
         logdir: optional TensorBoard directory (e.g. `LOGDIR/eval`).
         seed: int, the fixed sampling seed.
-        batch_size: images per `generate` and backbone call.
+        batch_size: images per backbone call (and per `generate` call
+            with moving statistics; a GAN sampled with batch statistics
+            of N is called for whole multiples of N).
         strategy: optional `tf.distribute.Strategy` for the backbone.
         kid_subsets: KID protocol (see `fid.kid`).
         kid_subset_size: KID protocol (see `fid.kid`).

@@ -106,6 +106,38 @@ def test_detections_are_in_the_evaluation_layout():
     assert (scores[~kept] == 0).all()
 
 
+def test_detections_stay_inside_the_part_of_the_square_an_image_fills():
+    keras.utils.set_random_seed(3)
+    model = _model(score_threshold=0.0)
+    images = _batch()["image"]
+    extent = tf.constant([[1.0, 1.0], [0.5, 0.25], [1.0, 1.0], [0.75, 1.0]])
+    whole = model(images)["boxes"].numpy()
+    found = model(images, extent=extent)["boxes"].numpy()
+    # Without the extent some boxes reach beyond the second image's part.
+    assert (whole[1, :, 2] > 0.5).any() and (whole[1, :, 3] > 0.25).any()
+    limits = np.tile(extent.numpy(), 2)[:, None, :]
+    assert (found <= limits + 1e-6).all()
+    np.testing.assert_allclose(found[0], whole[0], atol=1e-6)
+
+
+def test_training_clips_proposals_to_the_batch_s_extent(monkeypatch):
+    from nda_tf.detection import proposals
+
+    passed = []
+    propose = proposals.propose
+
+    def recording(*args):
+        passed.append(args[-1])
+        return propose(*args)
+
+    monkeypatch.setattr(proposals, "propose", recording)
+    model = _model()
+    batch = dict(_batch())
+    batch["extent"] = tf.constant([[1.0, 0.5]] * 4)
+    model.compute_losses(batch, tf.constant([1, 2], tf.int64))
+    np.testing.assert_array_equal(passed[0], batch["extent"])
+
+
 def test_it_learns_the_shapes_from_random_init():
     """500 steps of 8 images at 48 pixels (about 90 s of CPU): AP50 on
     the test split goes from nothing to above 0.5 (0.82 measured)."""

@@ -31,6 +31,14 @@ def test_draws_whole_units_and_keeps_the_rest_for_the_next_batch():
     )
 
 
+def test_a_unit_larger_than_the_batch_serves_later_batches_from_it():
+    calls = []
+    source = batching.drawn_in_units(_counter_draw(calls), unit=64)
+    images = np.concatenate(list(batching.batches(source, 10, 130)))
+    np.testing.assert_array_equal(images[:, 0, 0, 0], np.arange(130))
+    assert calls == [(64, 0), (64, 64), (64, 128)]
+
+
 def test_without_a_unit_each_batch_is_one_draw_from_its_start():
     calls = []
     source = batching.drawn_in_units(_counter_draw(calls))

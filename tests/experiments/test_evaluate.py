@@ -113,6 +113,49 @@ def test_inception_graph_protocol(run_dir, tmp_path):
     assert "Traceback" not in short.stderr
 
 
+def test_batch_statistics_are_drawn_in_whole_batches(
+    run_dir, tmp_path, monkeypatch
+):
+    from absl import flags
+
+    from nda_tf.experiments import cli, evaluate
+    from nda_tf.gan import NDAGAN
+
+    _, logdir = run_dir
+    graph = tmp_path / "classify_image_graph_def.pb"
+    graph.write_bytes(graphs.inception_like_graph_def().SerializeToString())
+    fv = flags.FlagValues()
+    cli.define_flags(evaluate.OPTIONS, fv)
+    fv(
+        [
+            "evaluate",
+            f"--logdir={logdir}",
+            "--metrics=fid",
+            "--backbone=inception",
+            f"--weights={graph}",
+            "--num_samples=30",
+            "--batch_size=16",
+            "--sample_stats_batch=12",
+            f"--cache_dir={tmp_path / 'cache'}",
+            "--noprogress",
+        ]
+    )
+    drawn = []
+    generate = NDAGAN.generate
+
+    def recording(self, count, **kwargs):
+        drawn.append((count, kwargs["stats_batch"], kwargs["seed"]))
+        return generate(self, count, **kwargs)
+
+    monkeypatch.setattr(NDAGAN, "generate", recording)
+    record = evaluate._evaluate(fv, None)
+    # 30 images in batches of 16 from calls of 12: 24 then 12 (36 made),
+    # not 24 for each batch of 16 and 14 (48 made).
+    assert drawn == [(24, 12, 0), (12, 12, 24)]
+    assert record["num_generated"] == 30
+    assert record["sample_stats_batch"] == 12
+
+
 def test_efficientnet_backbone_and_clear_errors(run_dir, tmp_path):
     _, logdir = run_dir
     result = _evaluate(
