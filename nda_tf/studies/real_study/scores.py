@@ -179,7 +179,7 @@ class Scorer:
     def score(self, logdir, step):
         """Scores the checkpoint of `step`; writes and returns its record."""
         from nda_tf import training
-        from nda_tf.eval import pipeline
+        from nda_tf.eval import batching, pipeline
         from nda_tf.eval.ood import run as ood_run
         from nda_tf.gan.recipe import GAN
         from nda_tf.training import write_json_atomic
@@ -206,12 +206,16 @@ class Scorer:
         )
         extractor = self.extractor()
         real = self.reference(config["resolution"])
-        starts = iter(range(0, s["num_generated"], self.batch_size))
+        stats_batch = s.get("sample_stats_batch", 0)
+        # Whole batches of `stats_batch` with batch statistics; with the
+        # moving ones (0) each batch is one draw of seed + its start, as
+        # the kept scores were made.
         generated = pipeline.compute_statistics(
-            lambda size: gan.generate(
-                size,
-                seed=s["seed"] + next(starts),
-                stats_batch=s.get("sample_stats_batch", 0),
+            batching.drawn_in_units(
+                lambda count, start: gan.generate(
+                    count, seed=s["seed"] + start, stats_batch=stats_batch
+                ),
+                stats_batch,
             ),
             extractor,
             num_images=s["num_generated"],
